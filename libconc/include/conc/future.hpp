@@ -1,0 +1,284 @@
+#pragma once
+// Future<T> / Promise<T>: a result that arrives later, with continuation
+// callbacks and completion-order iteration.
+//
+//   conc::Future<int> f = pool.submit(work);
+//   f.then([](int& v) { use(v); }, [](std::exception_ptr e) { log(e); });
+//   for (auto& done : conc::as_completed(std::move(futures))) use(done.get());
+//
+// A Future is a cheap, copyable handle (like std::shared_future). get() returns
+// a reference to the stored value, or rethrows the task's exception.
+// Callbacks run on the thread that completes the future, or at once on the
+// registering thread if the future is already complete.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <exception>
+#include <iterator>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "conc/blocking_queue.hpp"
+#include "conc/detail/move_only_function.hpp"
+
+namespace conc {
+
+// The exception a future holds when its task was cancelled before it ran.
+class Cancelled : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The exception a future holds when its promise was destroyed without a result.
+class BrokenPromise : public std::logic_error {
+ public:
+  BrokenPromise() : std::logic_error("conc: promise destroyed without a result") {}
+};
+
+template <class T>
+class Future;
+template <class T>
+class Promise;
+
+namespace detail {
+
+template <class T>
+using StoredType = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
+
+template <class T>
+class FutureState : public std::enable_shared_from_this<FutureState<T>> {
+ public:
+  using Callback = MoveOnlyFunction<void(Future<T>&)>;
+
+  template <class... A>
+  void set_value(A&&... args) {
+    complete([&] { value_.emplace(std::forward<A>(args)...); });
+  }
+  void set_exception(std::exception_ptr e) {
+    complete([&] { error_ = std::move(e); });
+  }
+
+  void add_callback(Callback cb) {
+    std::unique_lock lock(mutex_);
+    if (!done_) {
+      callbacks_.push_back(std::move(cb));
+      return;
+    }
+    lock.unlock();
+    Future<T> self(this->shared_from_this());
+    cb(self);
+  }
+
+  void wait() const {
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [&] { return done_; });
+  }
+  bool wait_for(std::chrono::nanoseconds timeout) const {
+    std::unique_lock lock(mutex_);
+    return cv_.wait_for(lock, timeout, [&] { return done_; });
+  }
+  bool ready() const {
+    std::lock_guard lock(mutex_);
+    return done_;
+  }
+
+  StoredType<T>& value() {
+    wait();
+    if (error_) std::rethrow_exception(error_);
+    return *value_;
+  }
+  std::exception_ptr error() {
+    wait();
+    return error_;
+  }
+
+ private:
+  template <class Store>
+  void complete(Store&& store) {
+    std::vector<Callback> callbacks;
+    {
+      std::lock_guard lock(mutex_);
+      if (done_) throw std::logic_error("conc: future already has a result");
+      store();
+      done_ = true;
+      callbacks.swap(callbacks_);
+    }
+    cv_.notify_all();
+    if (!callbacks.empty()) {
+      Future<T> self(this->shared_from_this());
+      for (auto& cb : callbacks) cb(self);
+    }
+  }
+
+  mutable std::mutex mutex_;
+  mutable std::condition_variable cv_;
+  bool done_ = false;
+  std::optional<StoredType<T>> value_;
+  std::exception_ptr error_;
+  std::vector<Callback> callbacks_;
+};
+
+}  // namespace detail
+
+template <class T>
+class Future {
+ public:
+  using value_type = T;
+
+  Future() = default;
+  explicit Future(std::shared_ptr<detail::FutureState<T>> state) : state_(std::move(state)) {}
+
+  bool valid() const noexcept { return state_ != nullptr; }
+  bool ready() const { return state().ready(); }
+  void wait() const { state().wait(); }
+  template <class Rep, class Period>
+  bool wait_for(std::chrono::duration<Rep, Period> timeout) const {
+    return state().wait_for(std::chrono::duration_cast<std::chrono::nanoseconds>(timeout));
+  }
+
+  // The value (a reference into the shared result) or the task's exception, rethrown.
+  decltype(auto) get() const {
+    if constexpr (std::is_void_v<T>) {
+      state().value();
+    } else {
+      return state().value();
+    }
+  }
+  // The task's exception, or nullptr when it succeeded. Waits.
+  std::exception_ptr exception() const { return state().error(); }
+  bool failed() const { return exception() != nullptr; }
+
+  // Runs cb(future) once the result is there.
+  template <class F>
+  const Future& on_complete(F&& cb) const {
+    state().add_callback(std::forward<F>(cb));
+    return *this;
+  }
+
+  // The apply_async(callback, error_callback) pattern: on_value(T&) or on_value() for void,
+  // on_error(std::exception_ptr).
+  template <class OnValue, class OnError>
+  const Future& then(OnValue on_value, OnError on_error) const {
+    return on_complete([on_value = std::move(on_value), on_error = std::move(on_error)](Future& f) mutable {
+      if (auto e = f.exception()) {
+        on_error(e);
+      } else if constexpr (std::is_void_v<T>) {
+        on_value();
+      } else {
+        on_value(f.get());
+      }
+    });
+  }
+  template <class OnValue>
+  const Future& then(OnValue on_value) const {
+    return then(std::move(on_value), [](std::exception_ptr) {});
+  }
+
+ private:
+  detail::FutureState<T>& state() const {
+    if (!state_) throw std::logic_error("conc: use of an empty future");
+    return *state_;
+  }
+  std::shared_ptr<detail::FutureState<T>> state_;
+};
+
+template <class T>
+class Promise {
+ public:
+  Promise() : state_(std::make_shared<detail::FutureState<T>>()) {}
+  Promise(Promise&&) noexcept = default;
+  Promise& operator=(Promise&& other) noexcept {
+    if (this != &other) {
+      abandon();
+      state_ = std::move(other.state_);
+    }
+    return *this;
+  }
+  Promise(const Promise&) = delete;
+  Promise& operator=(const Promise&) = delete;
+  ~Promise() { abandon(); }
+
+  Future<T> get_future() const { return Future<T>(state_); }
+  bool valid() const noexcept { return state_ != nullptr; }
+
+  template <class... A>
+  void set_value(A&&... args) {
+    std::exchange(state_, nullptr)->set_value(std::forward<A>(args)...);
+  }
+  void set_exception(std::exception_ptr e) { std::exchange(state_, nullptr)->set_exception(std::move(e)); }
+
+ private:
+  void abandon() noexcept {
+    if (state_) std::exchange(state_, nullptr)->set_exception(std::make_exception_ptr(BrokenPromise()));
+  }
+  std::shared_ptr<detail::FutureState<T>> state_;
+};
+
+// Iterates over futures in the order they complete (concurrent.futures.as_completed).
+template <class T>
+class AsCompleted {
+ public:
+  explicit AsCompleted(std::vector<Future<T>> futures)
+      : futures_(std::move(futures)), order_(std::make_shared<BlockingQueue<std::size_t>>()) {
+    for (std::size_t i = 0; i < futures_.size(); ++i) {
+      futures_[i].on_complete([order = order_, i](Future<T>&) { order->put(i); });
+    }
+  }
+
+  class iterator {
+   public:
+    using value_type = Future<T>;
+    using difference_type = std::ptrdiff_t;
+    iterator() = default;
+    iterator(AsCompleted* owner, std::size_t remaining) : owner_(owner), remaining_(remaining) { advance(); }
+    Future<T>& operator*() const { return owner_->futures_[current_]; }
+    Future<T>* operator->() const { return &owner_->futures_[current_]; }
+    iterator& operator++() {
+      advance();
+      return *this;
+    }
+    bool operator==(std::default_sentinel_t) const { return done_; }
+
+   private:
+    void advance() {
+      if (remaining_ == 0) {
+        done_ = true;
+        return;
+      }
+      --remaining_;
+      current_ = *owner_->order_->get();
+    }
+    AsCompleted* owner_ = nullptr;
+    std::size_t remaining_ = 0;
+    std::size_t current_ = 0;
+    bool done_ = false;
+  };
+
+  iterator begin() { return iterator(this, futures_.size()); }
+  std::default_sentinel_t end() const { return {}; }
+  std::size_t size() const { return futures_.size(); }
+
+ private:
+  std::vector<Future<T>> futures_;
+  std::shared_ptr<BlockingQueue<std::size_t>> order_;
+};
+
+template <class T>
+AsCompleted<T> as_completed(std::vector<Future<T>> futures) {
+  return AsCompleted<T>(std::move(futures));
+}
+
+// Waits for every future; does not rethrow.
+template <class T>
+void wait_all(const std::vector<Future<T>>& futures) {
+  for (const auto& f : futures) f.wait();
+}
+
+}  // namespace conc

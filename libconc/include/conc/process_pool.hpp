@@ -1,0 +1,192 @@
+#pragma once
+// ProcessPool: the CPU pool that isolates faults. Workers are separate processes
+// (this program re-executed in worker mode, never a fork of a threaded parent);
+// a task is a registered function name plus a serialized argument, sent in
+// length-prefixed frames over a socketpair. A task that crashes, aborts, exits or
+// hangs costs only itself: its worker is replaced and every other task completes.
+//
+//   CONC_TASK(make_thumbnail);
+//   conc::ProcessPool cpu({.workers = 2, .task_timeout = 30s});
+//   cpu.imap_unordered<make_thumbnail>(jobs, [&](conc::Outcome<ThumbResult> r) {
+//     if (r) report.ok(*r); else report.failed(r.error());   // "worker killed by SIGSEGV"
+//   });
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "conc/blocking_queue.hpp"
+#include "conc/detail/move_only_function.hpp"
+#include "conc/future.hpp"
+#include "conc/latch.hpp"
+#include "conc/outcome.hpp"
+#include "conc/task.hpp"
+#include "conc/thread_pool.hpp"
+
+namespace conc {
+
+enum class WorkerStderr {
+  Prefix,   // each line a worker writes to stderr appears whole, as "[worker PID] line"
+  Inherit,  // workers write to the pool's stderr directly
+};
+
+struct ProcessPoolOptions {
+  std::size_t workers = 0;                     // 0: one per core
+  std::chrono::milliseconds task_timeout{0};   // 0: none; a task running longer has its worker killed
+  std::size_t max_tasks_per_child = 0;         // 0: unlimited; else a worker is replaced after this many
+  unsigned retries = 1;                        // a task whose worker died is run again this many times
+  std::size_t max_in_flight = 0;               // tasks submitted but unfinished; submit blocks beyond. 0: 1024/worker
+  std::size_t max_batch = 64;                  // tiny queued tasks are coalesced up to this many per frame; 1: never
+  TaskCall initializer{};                      // run once in every worker before its first task
+  WorkerStderr worker_stderr = WorkerStderr::Prefix;
+  std::string executable{};                    // the worker program; default: this program
+};
+
+struct ProcessPoolStats {
+  std::size_t workers = 0;
+  std::uint64_t completed = 0;  // tasks finished, ok or failed
+  std::uint64_t failed = 0;
+  std::uint64_t worker_deaths = 0;  // crashes, kills and timeouts
+  std::uint64_t timeouts = 0;
+  std::uint64_t retried = 0;
+  std::uint64_t spawned = 0;  // worker processes started, replacements included
+};
+
+class ProcessPool {
+ public:
+  using Completion = detail::MoveOnlyFunction<void(Outcome<std::string>&&)>;
+
+  explicit ProcessPool(ProcessPoolOptions options = {});
+  ~ProcessPool();  // shutdown(Drain)
+  ProcessPool(const ProcessPool&) = delete;
+  ProcessPool& operator=(const ProcessPool&) = delete;
+
+  // Queues the registered task `name`; done(outcome) runs on the pool's own thread, so keep it short.
+  // Blocks while max_in_flight tasks are unfinished. chunk > 1 sends this and the following tasks
+  // together, chunk at a time (map's chunksize).
+  void submit_raw(std::string name, std::string payload, Completion done, std::uint32_t chunk = 1);
+  Future<std::string> submit_raw(std::string name, std::string payload);
+
+  template <auto F>
+  using result_t = typename detail::TaskSignature<decltype(F)>::Result;
+  template <auto F>
+  using argument_t = typename detail::TaskSignature<decltype(F)>::Argument;
+
+  // Runs F(argument) in a worker. The future rethrows a failure as conc::TaskError.
+  template <auto F>
+  Future<result_t<F>> submit(const argument_t<F>& argument) {
+    using R = result_t<F>;
+    auto promise = std::make_shared<Promise<R>>();
+    Future<R> future = promise->get_future();
+    submit_raw(task_name<F>(), encode(argument), [promise](Outcome<std::string>&& outcome) {
+      if (!outcome) {
+        promise->set_exception(std::make_exception_ptr(TaskError(outcome.error())));
+        return;
+      }
+      try {
+        if constexpr (std::is_void_v<R>) {
+          promise->set_value();
+        } else {
+          promise->set_value(decode<R>(*outcome));
+        }
+      } catch (...) {
+        promise->set_exception(std::current_exception());
+      }
+    });
+    return future;
+  }
+
+  // F over every input; each outcome goes to sink(Outcome<R>) — or sink(index, Outcome<R>) — on the
+  // calling thread, in completion order. At most max_in_flight inputs are taken ahead (0: the
+  // pool's own bound), so the input can be a stream.
+  template <auto F, class Range, class Sink>
+  void imap_unordered(Range&& inputs, Sink sink, std::size_t max_in_flight = 0) {
+    using R = result_t<F>;
+    const std::string name = task_name<F>();
+    if (max_in_flight == 0) max_in_flight = in_flight_limit();
+    auto done = std::make_shared<BlockingQueue<std::pair<std::size_t, Outcome<std::string>>>>();
+    std::size_t in_flight = 0;
+    std::size_t index = 0;
+    auto take_one = [&] {
+      auto [i, raw] = *done->get();
+      --in_flight;
+      Outcome<R> outcome = decode_outcome<R>(std::move(raw));
+      if constexpr (std::is_invocable_v<Sink&, std::size_t, Outcome<R>&&>) {
+        sink(i, std::move(outcome));
+      } else {
+        sink(std::move(outcome));
+      }
+    };
+    // The next input is read only once there is room for it.
+    for (auto it = std::begin(inputs); it != std::end(inputs); ++it) {
+      if (in_flight >= max_in_flight) take_one();
+      submit_raw(name, encode(*it),
+                 [done, i = index](Outcome<std::string>&& o) { done->put(std::pair(i, std::move(o))); });
+      ++in_flight;
+      ++index;
+    }
+    while (in_flight > 0) take_one();
+  }
+
+  // F over every input; outcomes in input order. chunksize > 1 sends inputs in chunks (fewer,
+  // larger frames); a chunk whose worker dies is rerun one input at a time to find the culprit.
+  template <auto F, class Range>
+  std::vector<Outcome<result_t<F>>> map(const Range& inputs, std::size_t chunksize = 1) {
+    using R = result_t<F>;
+    const std::string name = task_name<F>();
+    std::vector<std::optional<Outcome<std::string>>> raw;
+    for ([[maybe_unused]] const auto& input : inputs) raw.emplace_back();
+    Latch remaining(raw.size());
+    std::size_t i = 0;
+    for (const auto& input : inputs) {
+      const auto chunk = static_cast<std::uint32_t>(chunksize == 0 ? 1 : chunksize);
+      submit_raw(name, encode(input), [&raw, &remaining, i](Outcome<std::string>&& o) {
+        raw[i].emplace(std::move(o));
+        remaining.count_down();
+      }, chunk);
+      ++i;
+    }
+    remaining.wait();
+    std::vector<Outcome<R>> results;
+    results.reserve(raw.size());
+    for (auto& r : raw) results.push_back(decode_outcome<R>(std::move(*r)));
+    return results;
+  }
+
+  // Drain: finish every queued task, then stop the workers. Cancel: fail queued and running tasks
+  // ("cancelled: pool shut down"), kill the workers. Either way every worker is reaped.
+  void shutdown(Shutdown mode = Shutdown::Drain);
+
+  std::size_t size() const noexcept;
+  std::vector<pid_t> worker_pids() const;
+  ProcessPoolStats stats() const;
+
+ private:
+  template <class R>
+  static Outcome<R> decode_outcome(Outcome<std::string>&& raw) {
+    if (!raw) return raw.error();
+    try {
+      return decode<R>(*raw);
+    } catch (const std::exception& e) {
+      return Error{std::string("cannot decode the task's result: ") + e.what(), {}};
+    }
+  }
+  std::size_t in_flight_limit() const noexcept;
+
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace conc

@@ -1,0 +1,68 @@
+#pragma once
+// Progress: a terminal progress bar (done/total, rate, ETA, optional bytes).
+// It draws only when its stream is a terminal and stays silent otherwise, so
+// logs and pipes get clean output. Thread-safe; redraws at most 10 times a second.
+//
+//   conc::Progress bar(images.size(), {.unit = "img"});
+//   ... bar.advance(); ...
+//   bar.finish();
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <mutex>
+#include <string>
+
+namespace conc {
+
+struct ProgressOptions {
+  std::string label{};         // printed before the bar
+  std::string unit = "items";  // "img", "files"
+  std::FILE* stream = stderr;
+  enum class Mode { Auto, Always, Never } mode = Mode::Auto;  // Auto: only on a terminal
+  int width = 0;                                            // 0: the terminal's width, else 80
+};
+
+struct ProgressSnapshot {
+  std::uint64_t done = 0;
+  std::uint64_t total = 0;  // 0: unknown
+  std::uint64_t failed = 0;
+  std::uint64_t bytes = 0;
+  double elapsed_seconds = 0;
+};
+
+// One line of progress, without terminal control characters, fitted to width.
+std::string format_progress(const ProgressSnapshot& s, const std::string& label, const std::string& unit, int width);
+// "1.5 MB", "812 kB", "12 B" (decimal units).
+std::string format_bytes(double bytes);
+// "1:05", "1:02:03", "--:--" when unknown.
+std::string format_duration(double seconds);
+
+class Progress {
+ public:
+  explicit Progress(std::uint64_t total, ProgressOptions options = {});
+  ~Progress();  // finish()
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
+
+  void advance(std::uint64_t n = 1, bool failed = false);
+  void add_bytes(std::uint64_t n);
+  void set_total(std::uint64_t total);
+  // Draws the final state and ends the line. Idempotent.
+  void finish();
+  bool enabled() const noexcept { return enabled_; }
+  ProgressSnapshot snapshot() const;
+
+ private:
+  void maybe_draw(bool force);
+
+  ProgressOptions options_;
+  bool enabled_;
+  bool finished_ = false;
+  mutable std::mutex mutex_;
+  ProgressSnapshot state_;
+  std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::time_point last_draw_{};
+};
+
+}  // namespace conc

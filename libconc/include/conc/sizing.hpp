@@ -1,0 +1,60 @@
+#pragma once
+// Pool sizing by the blocking rule: threads = cores / (1 - blocking coefficient),
+// with the coefficient measured live from wall and CPU time of running tasks.
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+namespace conc {
+
+// cores / (1 - blocking), rounded, at least 1 and at most max_threads.
+// blocking is clamped to [0, 0.999]: a task that never uses the CPU still needs a bound.
+std::size_t threads_for(std::size_t cores, double blocking, std::size_t max_threads = 1024);
+
+// CPU time used so far by the calling thread.
+std::chrono::nanoseconds thread_cpu_time();
+
+// Collects (wall, CPU) time of task runs and reports 1 - cpu/wall. Thread-safe.
+class BlockingMeter {
+ public:
+  struct Reading {
+    std::chrono::nanoseconds wall{0};
+    std::chrono::nanoseconds cpu{0};
+    std::uint64_t samples = 0;
+    // 1 - cpu / wall in [0, 1); 0 with no samples.
+    double coefficient() const;
+  };
+
+  void add(std::chrono::nanoseconds wall, std::chrono::nanoseconds cpu);
+  Reading total() const;
+  // The reading since the previous call of window() (for adapting while running).
+  Reading window();
+  double coefficient() const { return total().coefficient(); }
+
+  // Measures the calling thread from construction to destruction.
+  class Scope {
+   public:
+    explicit Scope(BlockingMeter& meter);
+    ~Scope();
+    Scope(const Scope&) = delete;
+    Scope& operator=(const Scope&) = delete;
+
+   private:
+    BlockingMeter& meter_;
+    std::chrono::steady_clock::time_point wall_start_;
+    std::chrono::nanoseconds cpu_start_;
+  };
+  Scope measure() { return Scope(*this); }
+
+ private:
+  std::atomic<std::int64_t> wall_ns_{0};
+  std::atomic<std::int64_t> cpu_ns_{0};
+  std::atomic<std::uint64_t> samples_{0};
+  std::atomic<std::int64_t> window_wall_ns_{0};
+  std::atomic<std::int64_t> window_cpu_ns_{0};
+  std::atomic<std::uint64_t> window_samples_{0};
+};
+
+}  // namespace conc

@@ -1,0 +1,211 @@
+#pragma once
+// ThreadPool: the IO pool. N threads run tasks that may block (network, disk);
+// a bounded queue gives backpressure; results and exceptions travel in futures.
+//
+//   conc::ThreadPool io(conc::threads_for(cores, 0.9));
+//   conc::Future<Page> page = io.submit(fetch, url);
+//   std::vector<Size> sizes = io.map(file_size, paths);            // input order
+//   io.for_each_unordered(urls, fetch, [](conc::Future<Page>& f) { ... });  // completion order
+//
+// oneTBB is the right tool for non-blocking CPU work; this pool is for work that waits.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "conc/detail/move_only_function.hpp"
+#include "conc/future.hpp"
+#include "conc/sizing.hpp"
+
+namespace conc {
+
+enum class Shutdown {
+  Drain,   // run every queued task, then stop
+  Cancel,  // drop queued tasks (their futures hold conc::Cancelled), finish running ones, stop
+};
+
+// Thrown by submit() after shutdown.
+class PoolClosed : public std::runtime_error {
+ public:
+  PoolClosed() : std::runtime_error("conc: pool is shut down") {}
+};
+
+struct ThreadPoolOptions {
+  // Tasks waiting to run; submit() blocks and try_submit() fails while the queue is full.
+  // 0: 1024 per thread.
+  std::size_t queue_capacity = 0;
+};
+
+struct PoolStats {
+  std::size_t threads = 0;
+  std::uint64_t submitted = 0;
+  std::uint64_t completed = 0;  // ran to the end, with a value or an exception
+  std::uint64_t failed = 0;     // of completed: ended with an exception
+  std::uint64_t cancelled = 0;  // dropped by shutdown(Cancel)
+  std::size_t queued = 0;
+  std::chrono::nanoseconds busy_time{0};  // wall time the threads spent running tasks
+  std::chrono::nanoseconds cpu_time{0};   // CPU time they used meanwhile
+  double blocking_coefficient = 0.0;      // 1 - cpu / busy: the share of task time spent waiting
+};
+
+class ThreadPool {
+ public:
+  explicit ThreadPool(std::size_t threads = default_threads(), ThreadPoolOptions options = {});
+  ~ThreadPool();  // shutdown(Drain)
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  static std::size_t default_threads();
+
+  template <class F, class... A>
+  using result_t = std::invoke_result_t<std::decay_t<F>, std::decay_t<A>...>;
+
+  // Queues f(args...) and returns its future; blocks while the queue is full.
+  template <class F, class... A>
+  Future<result_t<F, A...>> submit(F&& f, A&&... args) {
+    auto [task, future] = package(std::forward<F>(f), std::forward<A>(args)...);
+    enqueue(std::move(task), true);
+    return future;
+  }
+
+  // As submit(), but returns an empty optional instead of waiting when the queue is full.
+  template <class F, class... A>
+  std::optional<Future<result_t<F, A...>>> try_submit(F&& f, A&&... args) {
+    auto [task, future] = package(std::forward<F>(f), std::forward<A>(args)...);
+    if (!enqueue(std::move(task), false)) return std::nullopt;
+    return future;
+  }
+
+  // Python's apply_async(func, callback, error_callback): on_value(result&), on_error(exception_ptr).
+  template <class F, class OnValue, class OnError>
+  Future<result_t<F>> apply_async(F&& f, OnValue on_value, OnError on_error) {
+    auto future = submit(std::forward<F>(f));
+    future.then(std::move(on_value), std::move(on_error));
+    return future;
+  }
+
+  // f over every input, results in input order. Waits for all; rethrows the first exception in
+  // input order.
+  template <class F, class Range>
+  auto map(F f, Range&& inputs) {
+    using R = std::invoke_result_t<F&, decltype(*std::begin(inputs))>;
+    std::vector<Future<R>> futures;
+    for (auto&& input : inputs) futures.push_back(submit(f, input));
+    wait_all(futures);
+    if constexpr (std::is_void_v<R>) {
+      for (auto& fut : futures) fut.get();
+    } else {
+      std::vector<R> results;
+      results.reserve(futures.size());
+      for (auto& fut : futures) results.push_back(std::move(fut.get()));
+      return results;
+    }
+  }
+
+  // f over every input, each finished future handed to sink(Future<R>&) on the calling thread in
+  // completion order. Streams: at most max_in_flight tasks exist at once (0: 2 per thread), so
+  // the input may be huge or unbounded.
+  template <class Range, class F, class Sink>
+  void for_each_unordered(Range&& inputs, F f, Sink sink, std::size_t max_in_flight = 0) {
+    using R = std::invoke_result_t<F&, decltype(*std::begin(inputs))>;
+    if (max_in_flight == 0) max_in_flight = 2 * size();
+    auto done = std::make_shared<BlockingQueue<Future<R>>>();
+    std::size_t in_flight = 0;
+    auto take_one = [&] {
+      Future<R> finished = *done->get();
+      --in_flight;
+      sink(finished);
+    };
+    // The next input is read only once there is room for it.
+    for (auto it = std::begin(inputs); it != std::end(inputs); ++it) {
+      if (in_flight >= max_in_flight) take_one();
+      submit(f, *it).on_complete([done](Future<R>& fut) { done->put(fut); });
+      ++in_flight;
+    }
+    while (in_flight > 0) take_one();
+  }
+
+  template <class T>
+  AsCompleted<T> as_completed(std::vector<Future<T>> futures) {
+    return conc::as_completed(std::move(futures));
+  }
+
+  // Blocks until no task is queued or running.
+  void wait_idle();
+  void shutdown(Shutdown mode = Shutdown::Drain);
+  std::size_t size() const noexcept { return workers_.size(); }
+  PoolStats stats() const;
+
+ private:
+  using Task = detail::MoveOnlyFunction<bool()>;  // true when the task ended without exception
+
+  template <class F, class... A>
+  auto package(F&& f, A&&... args) {
+    using R = result_t<F, A...>;
+    struct Job {
+      Promise<R> promise;
+      std::decay_t<F> fn;
+      std::tuple<std::decay_t<A>...> args;
+      Job(std::decay_t<F> fn_, std::tuple<std::decay_t<A>...> args_) : fn(std::move(fn_)), args(std::move(args_)) {}
+      Job(Job&&) noexcept = default;
+      Job& operator=(Job&&) = delete;
+      ~Job() {
+        if (promise.valid()) promise.set_exception(std::make_exception_ptr(Cancelled("conc: task cancelled")));
+      }
+      bool operator()() {
+        try {
+          if constexpr (std::is_void_v<R>) {
+            std::apply(fn, std::move(args));
+            promise.set_value();
+          } else {
+            promise.set_value(std::apply(fn, std::move(args)));
+          }
+          return true;
+        } catch (...) {
+          promise.set_exception(std::current_exception());
+          return false;
+        }
+      }
+    };
+    Job job(std::forward<F>(f), std::make_tuple(std::forward<A>(args)...));
+    Future<R> future = job.promise.get_future();
+    return std::pair<Task, Future<R>>(Task(std::move(job)), std::move(future));
+  }
+
+  bool enqueue(Task&& task, bool block);
+  void worker_loop(std::size_t index);
+
+  struct alignas(64) WorkerCounters {
+    std::atomic<std::uint64_t> completed{0};
+    std::atomic<std::uint64_t> failed{0};
+  };
+
+  mutable std::mutex mutex_;
+  std::condition_variable not_empty_;
+  std::condition_variable not_full_;
+  std::condition_variable idle_;
+  std::deque<Task> queue_;
+  std::size_t capacity_;
+  std::size_t running_ = 0;
+  bool stopping_ = false;
+  std::uint64_t submitted_ = 0;
+  std::uint64_t cancelled_ = 0;
+  std::unique_ptr<WorkerCounters[]> counters_;
+  BlockingMeter meter_;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace conc

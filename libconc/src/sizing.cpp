@@ -1,0 +1,57 @@
+#include "conc/sizing.hpp"
+
+#include <time.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace conc {
+
+std::size_t threads_for(std::size_t cores, double blocking, std::size_t max_threads) {
+  if (!(blocking >= 0.0)) blocking = 0.0;  // also catches NaN
+  blocking = std::min(blocking, 0.999);
+  const double ideal = static_cast<double>(std::max<std::size_t>(cores, 1)) / (1.0 - blocking);
+  const auto rounded = static_cast<std::size_t>(std::llround(ideal));
+  return std::clamp<std::size_t>(rounded, 1, std::max<std::size_t>(max_threads, 1));
+}
+
+std::chrono::nanoseconds thread_cpu_time() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+
+double BlockingMeter::Reading::coefficient() const {
+  if (samples == 0 || wall.count() <= 0) return 0.0;
+  const double ratio = static_cast<double>(cpu.count()) / static_cast<double>(wall.count());
+  return std::clamp(1.0 - ratio, 0.0, 0.999);
+}
+
+void BlockingMeter::add(std::chrono::nanoseconds wall, std::chrono::nanoseconds cpu) {
+  wall_ns_.fetch_add(wall.count(), std::memory_order_relaxed);
+  cpu_ns_.fetch_add(cpu.count(), std::memory_order_relaxed);
+  samples_.fetch_add(1, std::memory_order_relaxed);
+  window_wall_ns_.fetch_add(wall.count(), std::memory_order_relaxed);
+  window_cpu_ns_.fetch_add(cpu.count(), std::memory_order_relaxed);
+  window_samples_.fetch_add(1, std::memory_order_relaxed);
+}
+
+BlockingMeter::Reading BlockingMeter::total() const {
+  return {std::chrono::nanoseconds(wall_ns_.load(std::memory_order_relaxed)),
+          std::chrono::nanoseconds(cpu_ns_.load(std::memory_order_relaxed)), samples_.load(std::memory_order_relaxed)};
+}
+
+BlockingMeter::Reading BlockingMeter::window() {
+  return {std::chrono::nanoseconds(window_wall_ns_.exchange(0, std::memory_order_relaxed)),
+          std::chrono::nanoseconds(window_cpu_ns_.exchange(0, std::memory_order_relaxed)),
+          window_samples_.exchange(0, std::memory_order_relaxed)};
+}
+
+BlockingMeter::Scope::Scope(BlockingMeter& meter)
+    : meter_(meter), wall_start_(std::chrono::steady_clock::now()), cpu_start_(thread_cpu_time()) {}
+
+BlockingMeter::Scope::~Scope() {
+  meter_.add(std::chrono::steady_clock::now() - wall_start_, thread_cpu_time() - cpu_start_);
+}
+
+}  // namespace conc

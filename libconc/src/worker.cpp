@@ -1,0 +1,179 @@
+// The worker side of the process pool: registry of tasks and the worker loop.
+
+#include <errno.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "conc/task.hpp"
+#include "frames.hpp"
+
+namespace conc {
+
+namespace {
+
+std::map<std::string, TaskInvoker, std::less<>>& registry() {
+  static std::map<std::string, TaskInvoker, std::less<>> tasks;
+  return tasks;
+}
+
+bool write_all(int fd, const std::string& data) {
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+std::string describe(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    return ex.what();
+  } catch (...) {
+    return "unknown exception";
+  }
+}
+
+// Runs one Task frame and appends its Result frame to out.
+void run_batch(detail::FrameReader& in, std::string& out) {
+  const auto start = std::chrono::steady_clock::now();
+  const std::uint64_t batch = in.get_u64();
+  const std::uint32_t count = in.get_u32();
+  detail::FrameWriter result(out, detail::FrameKind::Result);
+  result.put_u64(batch);
+  const std::size_t elapsed_at = result.mark();
+  result.put_u64(0);
+  result.put_u32(count);
+  std::string_view cached_name;
+  TaskInvoker cached = nullptr;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    const std::string_view name = in.get_str();
+    const std::string_view payload = in.get_str();
+    if (name != cached_name) {
+      cached_name = name;
+      cached = find_task(name);
+    }
+    std::string bytes;
+    bool ok = false;
+    if (cached == nullptr) {
+      bytes = "unknown task '" + std::string(name) + "' (not registered in the worker program)";
+    } else {
+      try {
+        bytes = cached(payload);
+        ok = true;
+      } catch (...) {
+        bytes = describe(std::current_exception());
+      }
+    }
+    result.put_u8(ok ? 1 : 0);
+    result.put_str(bytes);
+  }
+  const auto elapsed = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count());
+  std::memcpy(out.data() + elapsed_at, &elapsed, sizeof elapsed);
+  result.finish();
+}
+
+[[noreturn]] void worker_loop(int fd) {
+  {
+    std::string hello;
+    detail::FrameWriter w(hello, detail::FrameKind::Hello);
+    w.put_u32(static_cast<std::uint32_t>(::getpid()));
+    w.finish();
+    if (!write_all(fd, hello)) std::exit(0);
+  }
+  std::string in;
+  std::string out;
+  std::size_t pos = 0;
+  char chunk[64 * 1024];
+  for (;;) {
+    const ssize_t n = ::read(fd, chunk, sizeof chunk);
+    if (n == 0) std::exit(0);  // the pool closed our socket: a clean stop
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      std::exit(0);
+    }
+    in.append(chunk, static_cast<std::size_t>(n));
+    std::string_view body;
+    while (detail::next_frame(in, pos, body)) {
+      detail::FrameReader reader(body);
+      switch (reader.kind()) {
+        case detail::FrameKind::Task:
+          run_batch(reader, out);
+          break;
+        case detail::FrameKind::Init: {
+          const std::string_view name = reader.get_str();
+          const std::string_view payload = reader.get_str();
+          std::string error;
+          if (TaskInvoker init = find_task(name); init == nullptr) {
+            error = "unknown initializer '" + std::string(name) + "'";
+          } else {
+            try {
+              init(payload);
+            } catch (...) {
+              error = describe(std::current_exception());
+            }
+          }
+          if (!error.empty()) {
+            detail::FrameWriter w(out, detail::FrameKind::InitFailed);
+            w.put_str(error);
+            w.finish();
+            write_all(fd, out);
+            std::exit(3);
+          }
+          break;
+        }
+        default:
+          std::fprintf(stderr, "conc worker: unexpected frame from the pool\n");
+          std::exit(4);
+      }
+      // Every result goes out before the next task starts: if that task crashes the worker, the
+      // pool must know exactly which tasks had finished.
+      if (!out.empty()) {
+        if (!write_all(fd, out)) std::exit(0);
+        out.clear();
+      }
+    }
+    in.erase(0, pos);
+    pos = 0;
+  }
+}
+
+}  // namespace
+
+namespace detail {
+void register_task(const char* name, TaskInvoker invoker) { registry()[name] = invoker; }
+}  // namespace detail
+
+TaskInvoker find_task(std::string_view name) {
+  auto& tasks = registry();
+  auto it = tasks.find(name);
+  return it == tasks.end() ? nullptr : it->second;
+}
+
+void worker_main_if_requested(int argc, char** argv) {
+  if (argc < 4 || std::strcmp(argv[1], "--conc-worker") != 0) return;
+  const int fd = std::atoi(argv[2]);
+  const auto parent = static_cast<pid_t>(std::atol(argv[3]));
+  // Die with the pool's process, even if it is killed with SIGKILL.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) std::exit(0);
+  worker_loop(fd);
+}
+
+}  // namespace conc

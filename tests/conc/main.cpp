@@ -1,0 +1,37 @@
+// Test runner for libconc. The same program is the process pool's worker
+// (--conc-worker) and the parent killed in the orphan test (--orphan-helper).
+
+#define CATCH_CONFIG_RUNNER
+#include <catch2/catch.hpp>
+#include <conc/process_pool.hpp>
+#include <conc/task.hpp>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <thread>
+
+namespace {
+
+int echo_for_helper(int v) { return v; }
+CONC_TASK(echo_for_helper);
+
+// Starts a pool, prints its worker pids on stdout, then waits to be killed.
+int orphan_helper() {
+  conc::ProcessPool pool({.workers = 2});
+  while (pool.worker_pids().size() < 2) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  for (pid_t pid : pool.worker_pids()) std::printf("%d\n", static_cast<int>(pid));
+  std::fflush(stdout);
+  std::this_thread::sleep_for(std::chrono::seconds(60));
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  conc::worker_main_if_requested(argc, argv);
+  if (argc > 1 && std::strcmp(argv[1], "--orphan-helper") == 0) return orphan_helper();
+  return Catch::Session().run(argc, argv);
+}

@@ -1,0 +1,460 @@
+#include <catch2/catch.hpp>
+#include <conc/process_pool.hpp>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+constexpr int kManyTasks = 20'000;
+#else
+constexpr int kManyTasks = 100'000;
+#endif
+
+// ---- tasks, registered in this program and so in its workers ---------------------------------
+
+namespace {
+
+std::string echo(std::string s) { return s; }
+CONC_TASK(echo);
+
+int square(int x) { return x * x; }
+CONC_TASK(square);
+
+int crash_segv(int x) {
+  volatile int* null = nullptr;
+  *null = x;
+  return x;
+}
+CONC_TASK(crash_segv);
+
+int crash_abort(int) { std::abort(); }
+CONC_TASK(crash_abort);
+
+int call_exit(int) { std::exit(3); }
+CONC_TASK(call_exit);
+
+int hang(int) {
+  for (;;) std::this_thread::sleep_for(1s);
+}
+CONC_TASK(hang);
+
+int throws(int x) { throw std::runtime_error("bad input " + std::to_string(x)); }
+CONC_TASK(throws);
+
+int my_pid(int) { return static_cast<int>(::getpid()); }
+CONC_TASK(my_pid);
+
+int sleep_ms(int ms) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  return static_cast<int>(::getpid());
+}
+CONC_TASK(sleep_ms);
+
+// Crashes the first time (it leaves a marker file), succeeds on the retry.
+std::string crash_once(std::string marker) {
+  if (!fs::exists(marker)) {
+    std::ofstream(marker) << "ran";
+    crash_segv(1);
+  }
+  return "second time lucky";
+}
+CONC_TASK(crash_once);
+
+// Writes its pid to a file and waits to be killed; on a later attempt returns at once.
+std::string pid_then_wait(std::string path) {
+  if (fs::exists(path)) return "retried";
+  std::ofstream(path + ".tmp") << ::getpid();
+  fs::rename(path + ".tmp", path);
+  std::this_thread::sleep_for(30s);
+  return "not killed";
+}
+CONC_TASK(pid_then_wait);
+
+std::string stderr_line(std::string text) {
+  std::fprintf(stderr, "%s\n", text.c_str());
+  std::fflush(stderr);
+  return text;
+}
+CONC_TASK(stderr_line);
+
+std::string g_initialized;
+int init_worker(std::string value) {
+  if (value == "fail") throw std::runtime_error("cannot open the model");
+  g_initialized = value;
+  return 0;
+}
+CONC_TASK(init_worker);
+
+std::string read_init(int) { return g_initialized; }
+CONC_TASK(read_init);
+
+// ---- helpers ---------------------------------------------------------------------------------
+
+std::string failure_of(const conc::Future<int>& f) {
+  try {
+    f.get();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "(no failure)";
+}
+
+std::size_t open_fds() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& entry : fs::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
+bool process_gone(pid_t pid) {
+  if (::kill(pid, 0) != 0) return true;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  const auto close = line.rfind(')');
+  return close == std::string::npos || line.substr(close + 2, 1) == "Z";
+}
+
+bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return condition();
+}
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "conc-test-XXXXXX").string();
+    path = ::mkdtemp(pattern.data());
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+}  // namespace
+
+// ---- results ---------------------------------------------------------------------------------
+
+TEST_CASE("process pool runs registered tasks in other processes", "[process_pool]") {
+  conc::ProcessPool pool({.workers = 2});
+  CHECK(pool.submit<echo>(std::string("hello")).get() == "hello");
+  CHECK(pool.submit<square>(12).get() == 144);
+  const int worker = pool.submit<my_pid>(0).get();
+  CHECK(worker != ::getpid());
+  const auto pids = pool.worker_pids();
+  CHECK(std::find(pids.begin(), pids.end(), worker) != pids.end());
+}
+
+TEST_CASE("map returns outcomes in input order, with or without chunks", "[process_pool]") {
+  conc::ProcessPool pool({.workers = 2});
+  std::vector<int> inputs(500);
+  std::iota(inputs.begin(), inputs.end(), 0);
+  for (std::size_t chunk : {1u, 7u, 100u}) {
+    auto out = pool.map<square>(inputs, chunk);
+    REQUIRE(out.size() == inputs.size());
+    for (std::size_t i = 0; i < out.size(); ++i) REQUIRE(*out[i] == inputs[i] * inputs[i]);
+  }
+}
+
+TEST_CASE("imap_unordered delivers every outcome with its index", "[process_pool]") {
+  conc::ProcessPool pool({.workers = 2});
+  std::vector<std::string> inputs;
+  for (int i = 0; i < 300; ++i) inputs.push_back(std::string(static_cast<std::size_t>(i % 50), 'x') + std::to_string(i));
+  std::map<std::size_t, std::string> got;
+  pool.imap_unordered<echo>(inputs, [&](std::size_t i, conc::Outcome<std::string> r) { got[i] = r.value(); }, 8);
+  REQUIRE(got.size() == inputs.size());
+  for (std::size_t i = 0; i < inputs.size(); ++i) CHECK(got[i] == inputs[i]);
+}
+
+TEST_CASE("many tiny tasks arrive intact", "[process_pool][stress]") {
+  conc::ProcessPool pool({.workers = 2});
+  std::vector<std::string> inputs;
+  for (int i = 0; i < kManyTasks; ++i) inputs.push_back(std::to_string(i) + std::string(90, static_cast<char>('a' + i % 26)));
+  auto singles = pool.map<echo>(inputs);
+  auto chunked = pool.map<echo>(inputs, 500);
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    REQUIRE(*singles[i] == inputs[i]);
+    REQUIRE(*chunked[i] == inputs[i]);
+  }
+}
+
+TEST_CASE("an exception in a task fails only that task and keeps the worker", "[process_pool]") {
+  conc::ProcessPool pool({.workers = 1});
+  CHECK(failure_of(pool.submit<throws>(7)) == "bad input 7");
+  CHECK(pool.submit<square>(3).get() == 9);
+  CHECK(pool.stats().spawned == 1);
+  CHECK(pool.stats().worker_deaths == 0);
+}
+
+TEST_CASE("an unknown task name is reported", "[process_pool]") {
+  conc::ProcessPool pool({.workers = 1});
+  auto f = pool.submit_raw("no_such_task", "");
+  CHECK_THROWS_WITH(f.get(), Catch::Contains("unknown task 'no_such_task'"));
+}
+
+// ---- faults ----------------------------------------------------------------------------------
+
+TEST_CASE("a segfaulting task fails alone and its worker is replaced", "[process_pool][faults]") {
+  conc::ProcessPool pool({.workers = 2, .retries = 0});
+  std::vector<conc::Future<int>> good;
+  for (int i = 0; i < 20; ++i) good.push_back(pool.submit<square>(i));
+  auto bad = pool.submit<crash_segv>(1);
+  for (int i = 20; i < 40; ++i) good.push_back(pool.submit<square>(i));
+  CHECK(failure_of(bad) == "worker killed by SIGSEGV");
+  for (int i = 0; i < 40; ++i) CHECK(good[static_cast<std::size_t>(i)].get() == i * i);
+  // Once, or twice when it shared a batch and was rerun alone to find the culprit.
+  CHECK(pool.stats().worker_deaths >= 1);
+  CHECK(pool.stats().worker_deaths <= 2);
+  CHECK(wait_until([&] { return pool.worker_pids().size() == 2; }, 5s));
+}
+
+TEST_CASE("abort, exit and a crash retried are each reported with their cause", "[process_pool][faults]") {
+  conc::ProcessPool pool({.workers = 2});  // one retry by default
+  auto aborted = pool.submit<crash_abort>(0);
+  auto exited = pool.submit<call_exit>(0);
+  auto crashed = pool.submit<crash_segv>(0);
+  CHECK(failure_of(aborted) == "worker killed by SIGABRT (2 attempts)");
+  CHECK(failure_of(exited) == "worker exited with status 3 (2 attempts)");
+  CHECK(failure_of(crashed) == "worker killed by SIGSEGV (2 attempts)");
+  CHECK(pool.stats().retried == 3);
+  CHECK(pool.submit<square>(5).get() == 25);
+}
+
+TEST_CASE("a task that crashes once succeeds on its retry", "[process_pool][faults]") {
+  TempDir dir;
+  conc::ProcessPool pool({.workers = 1, .retries = 1});
+  auto f = pool.submit<crash_once>((dir.path / "marker").string());
+  CHECK(f.get() == "second time lucky");
+  CHECK(pool.stats().worker_deaths == 1);
+}
+
+TEST_CASE("a hanging task times out and the rest complete", "[process_pool][faults]") {
+  conc::ProcessPool pool({.workers = 2, .task_timeout = 300ms});
+  auto stuck = pool.submit<hang>(0);
+  std::vector<conc::Future<int>> good;
+  for (int i = 0; i < 10; ++i) good.push_back(pool.submit<sleep_ms>(20));
+  const auto start = std::chrono::steady_clock::now();
+  CHECK(failure_of(stuck) == "timed out after 0.3 s");
+  CHECK(std::chrono::steady_clock::now() - start < 5s);
+  for (auto& f : good) CHECK(f.get() > 0);
+  CHECK(pool.stats().timeouts == 1);
+}
+
+TEST_CASE("a worker killed from outside fails or retries its task", "[process_pool][faults]") {
+  for (unsigned retries : {0u, 1u}) {
+    TempDir dir;
+    const std::string path = (dir.path / "pid").string();
+    conc::ProcessPool pool({.workers = 2, .retries = retries});
+    auto victim = pool.submit<pid_then_wait>(path);
+    auto other = pool.submit<sleep_ms>(50);
+    REQUIRE(wait_until([&] { return fs::exists(path); }, 10s));
+    std::ifstream in(path);
+    int pid = 0;
+    in >> pid;
+    REQUIRE(pid > 0);
+    REQUIRE(::kill(pid, SIGKILL) == 0);
+    if (retries == 0) {
+      CHECK_THROWS_WITH(victim.get(), "worker killed by SIGKILL");
+    } else {
+      CHECK(victim.get() == "retried");
+    }
+    CHECK(other.get() > 0);
+  }
+}
+
+TEST_CASE("a batch whose worker died is rerun one task at a time", "[process_pool][faults]") {
+  conc::ProcessPool pool({.workers = 2, .retries = 0});
+  // Warm up with tiny tasks so the pool starts coalescing them into batches.
+  pool.map<square>(std::vector<int>(2000, 3));
+  std::vector<int> inputs(200);
+  std::iota(inputs.begin(), inputs.end(), 0);
+  std::vector<conc::Future<int>> futures;
+  for (int x : inputs) futures.push_back(x == 123 ? pool.submit<crash_segv>(x) : pool.submit<square>(x));
+  int failed = 0;
+  for (std::size_t i = 0; i < futures.size(); ++i) {
+    if (i == 123) {
+      CHECK(failure_of(futures[i]) == "worker killed by SIGSEGV");
+      ++failed;
+    } else {
+      CHECK(futures[i].get() == inputs[i] * inputs[i]);
+    }
+  }
+  CHECK(failed == 1);
+}
+
+TEST_CASE("a run with many crashing tasks loses exactly those", "[process_pool][faults]") {
+  conc::ProcessPool pool({.workers = 2, .retries = 0});
+  std::vector<int> inputs(60);
+  std::iota(inputs.begin(), inputs.end(), 0);
+  int ok = 0;
+  int failed = 0;
+  std::vector<conc::Future<int>> futures;
+  for (int x : inputs) futures.push_back(x % 6 == 0 ? pool.submit<crash_segv>(x) : pool.submit<square>(x));
+  for (auto& f : futures) (f.failed() ? failed : ok)++;
+  CHECK(failed == 10);
+  CHECK(ok == 50);
+}
+
+// ---- options ---------------------------------------------------------------------------------
+
+TEST_CASE("the initializer runs in every worker", "[process_pool]") {
+  conc::ProcessPool pool({.workers = 2, .initializer = conc::task_call<init_worker>(std::string("ready"))});
+  for (int i = 0; i < 10; ++i) CHECK(pool.submit<read_init>(0).get() == "ready");
+}
+
+TEST_CASE("a failing initializer fails the tasks instead of hanging", "[process_pool]") {
+  conc::ProcessPool pool({.workers = 2, .initializer = conc::task_call<init_worker>(std::string("fail"))});
+  auto f = pool.submit<square>(2);
+  REQUIRE(f.wait_for(10s));
+  CHECK(failure_of(f) == "worker initializer failed: cannot open the model");
+  CHECK(failure_of(pool.submit<square>(3)) == "worker initializer failed: cannot open the model");
+}
+
+TEST_CASE("max_tasks_per_child recycles workers", "[process_pool]") {
+  conc::ProcessPool pool({.workers = 2, .max_tasks_per_child = 3});
+  std::vector<int> zeros(30, 0);
+  auto pids = pool.map<my_pid>(zeros);
+  std::map<int, int> per_worker;
+  for (auto& p : pids) ++per_worker[*p];
+  for (auto& [pid, n] : per_worker) CHECK(n <= 3);
+  CHECK(per_worker.size() >= 10);
+  CHECK(pool.stats().spawned >= 10);
+}
+
+TEST_CASE("submit blocks beyond max_in_flight", "[process_pool]") {
+  conc::ProcessPool pool({.workers = 1, .max_in_flight = 2});
+  auto a = pool.submit<sleep_ms>(300);
+  auto b = pool.submit<sleep_ms>(300);
+  const auto start = std::chrono::steady_clock::now();
+  auto c = pool.submit<sleep_ms>(1);
+  CHECK(std::chrono::steady_clock::now() - start >= 200ms);
+  CHECK(c.get() > 0);
+}
+
+TEST_CASE("shutdown(Cancel) fails queued and running tasks at once", "[process_pool]") {
+  conc::ProcessPool pool({.workers = 2});
+  std::vector<conc::Future<int>> futures;
+  for (int i = 0; i < 10; ++i) futures.push_back(pool.submit<sleep_ms>(3000));
+  std::this_thread::sleep_for(100ms);
+  const auto start = std::chrono::steady_clock::now();
+  pool.shutdown(conc::Shutdown::Cancel);
+  CHECK(std::chrono::steady_clock::now() - start < 2s);
+  for (auto& f : futures) CHECK(failure_of(f) == "cancelled: pool shut down");
+  CHECK(pool.worker_pids().empty());
+  CHECK(failure_of(pool.submit<square>(1)) == "cancelled: pool shut down");
+}
+
+TEST_CASE("shutdown(Drain) finishes every queued task", "[process_pool]") {
+  std::vector<conc::Future<int>> futures;
+  {
+    conc::ProcessPool pool({.workers = 2});
+    for (int i = 0; i < 20; ++i) futures.push_back(pool.submit<sleep_ms>(10));
+  }
+  for (auto& f : futures) CHECK(f.get() > 0);
+}
+
+// ---- hygiene ---------------------------------------------------------------------------------
+
+TEST_CASE("no zombie and no leaked descriptor after the pool, crashes included", "[process_pool][hygiene]") {
+  const std::size_t fds_before = open_fds();
+  std::vector<pid_t> seen;
+  {
+    conc::ProcessPool pool({.workers = 2, .max_tasks_per_child = 5, .retries = 0});
+    for (int i = 0; i < 20; ++i) pool.submit<square>(i);
+    failure_of(pool.submit<crash_segv>(0));
+    seen = pool.worker_pids();
+  }
+  CHECK(open_fds() == fds_before);
+  int status = 0;
+  CHECK(::waitpid(-1, &status, WNOHANG) == -1);
+  CHECK(errno == ECHILD);
+  for (pid_t pid : seen) CHECK(process_gone(pid));
+}
+
+TEST_CASE("workers die with a parent killed by SIGKILL", "[process_pool][hygiene]") {
+  int out[2];
+  REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  std::string exe = fs::read_symlink("/proc/self/exe").string();
+  std::string flag = "--orphan-helper";
+  char* argv[] = {exe.data(), flag.data(), nullptr};
+  pid_t helper = -1;
+  REQUIRE(::posix_spawn(&helper, exe.c_str(), &actions, nullptr, argv, environ) == 0);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(out[1]);
+
+  std::string text;
+  char buf[256];
+  std::vector<pid_t> workers;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (workers.size() < 2 && std::chrono::steady_clock::now() < deadline) {
+    const ssize_t n = ::read(out[0], buf, sizeof buf);
+    if (n <= 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+    workers.clear();
+    std::istringstream lines(text);
+    for (int pid; lines >> pid;) workers.push_back(pid);
+    if (!text.empty() && text.back() != '\n' && !workers.empty()) workers.pop_back();
+  }
+  ::close(out[0]);
+  ::kill(helper, SIGKILL);
+  int status = 0;
+  ::waitpid(helper, &status, 0);
+  REQUIRE(workers.size() == 2);
+  for (pid_t pid : workers) CHECK(wait_until([&] { return process_gone(pid); }, 10s));
+}
+
+TEST_CASE("worker stderr arrives whole and prefixed", "[process_pool]") {
+  TempDir dir;
+  const std::string log = (dir.path / "stderr.txt").string();
+  const int saved = ::dup(STDERR_FILENO);
+  const int file = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  REQUIRE(file >= 0);
+  ::dup2(file, STDERR_FILENO);
+  std::vector<pid_t> pids;
+  {
+    conc::ProcessPool pool({.workers = 2});
+    std::vector<std::string> lines;
+    for (int i = 0; i < 50; ++i) lines.push_back("line " + std::to_string(i) + " " + std::string(200, 'z'));
+    pool.map<stderr_line>(lines);
+  }
+  ::dup2(saved, STDERR_FILENO);
+  ::close(saved);
+  ::close(file);
+  std::ifstream in(log);
+  std::set<std::string> got;
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("line ") == std::string::npos) continue;  // sanitizer chatter, if any
+    REQUIRE(line.rfind("[worker ", 0) == 0);
+    const auto body = line.substr(line.find("] ") + 2);
+    CHECK(body.size() == body.find(' ', 5) + 201);
+    got.insert(body.substr(0, body.find(' ', 5)));
+  }
+  CHECK(got.size() == 50);
+}

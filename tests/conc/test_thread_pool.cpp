@@ -1,0 +1,251 @@
+#include <catch2/catch.hpp>
+#include <conc/event.hpp>
+#include <conc/thread_pool.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <numeric>
+#include <ranges>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace std::chrono_literals;
+
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+constexpr int kStressTasks = 200'000;  // the sanitizers slow each task down ~10x
+#else
+constexpr int kStressTasks = 1'000'000;
+#endif
+
+TEST_CASE("submit runs the function with its arguments", "[thread_pool]") {
+  conc::ThreadPool pool(4);
+  auto sum = pool.submit([](int a, int b) { return a + b; }, 2, 3);
+  auto text = pool.submit([](const std::string& s) { return s + "!"; }, std::string("hi"));
+  auto nothing = pool.submit([] {});
+  CHECK(sum.get() == 5);
+  CHECK(text.get() == "hi!");
+  nothing.get();
+}
+
+TEST_CASE("move-only arguments and results", "[thread_pool]") {
+  conc::ThreadPool pool(2);
+  auto f = pool.submit([](std::unique_ptr<int> p) { return std::make_unique<int>(*p + 1); }, std::make_unique<int>(41));
+  CHECK(*f.get() == 42);
+}
+
+TEST_CASE("a task's exception reaches its future", "[thread_pool]") {
+  conc::ThreadPool pool(2);
+  auto f = pool.submit([]() -> int { throw std::runtime_error("disk full"); });
+  CHECK_THROWS_WITH(f.get(), "disk full");
+  pool.wait_idle();
+  CHECK(pool.stats().failed == 1);
+}
+
+TEST_CASE("map keeps input order", "[thread_pool]") {
+  conc::ThreadPool pool(4);
+  std::vector<int> inputs(200);
+  std::iota(inputs.begin(), inputs.end(), 0);
+  auto squares = pool.map(
+      [](int x) {
+        std::this_thread::sleep_for(std::chrono::microseconds((x * 7919) % 300));
+        return x * x;
+      },
+      inputs);
+  REQUIRE(squares.size() == inputs.size());
+  for (int i = 0; i < 200; ++i) CHECK(squares[static_cast<std::size_t>(i)] == i * i);
+}
+
+TEST_CASE("map rethrows the first failure in input order", "[thread_pool]") {
+  conc::ThreadPool pool(3);
+  std::vector<int> inputs{0, 1, 2, 3, 4};
+  auto fails_at_odd = [](int x) {
+    if (x % 2 == 1) throw std::runtime_error("bad " + std::to_string(x));
+    return x;
+  };
+  CHECK_THROWS_WITH(pool.map(fails_at_odd, inputs), "bad 1");
+}
+
+TEST_CASE("as_completed yields the fastest task first", "[thread_pool]") {
+  conc::ThreadPool pool(3);
+  std::vector<conc::Future<int>> futures;
+  for (int ms : {150, 10, 80}) {
+    futures.push_back(pool.submit([ms] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+      return ms;
+    }));
+  }
+  std::vector<int> order;
+  for (auto& done : pool.as_completed(std::move(futures))) order.push_back(done.get());
+  CHECK(order == std::vector<int>{10, 80, 150});
+}
+
+TEST_CASE("for_each_unordered streams with a bound on tasks in flight", "[thread_pool]") {
+  conc::ThreadPool pool(4);
+  std::atomic<int> pulled{0};
+  int sunk = 0;
+  int max_gap = 0;
+  long long total = 0;
+  auto inputs = std::views::iota(0, 5000) | std::views::transform([&](int x) {
+                  ++pulled;
+                  return x;
+                });
+  pool.for_each_unordered(
+      inputs, [](int x) { return static_cast<long long>(x); },
+      [&](conc::Future<long long>& f) {
+        max_gap = std::max(max_gap, pulled.load() - sunk);
+        total += f.get();
+        ++sunk;
+      },
+      16);
+  CHECK(sunk == 5000);
+  CHECK(total == 4999LL * 5000 / 2);
+  CHECK(max_gap <= 16);
+}
+
+TEST_CASE("apply_async calls the callback or the error callback", "[thread_pool]") {
+  conc::ThreadPool pool(2);
+  conc::Event both;
+  std::atomic<int> ok{0};
+  std::atomic<int> errors{0};
+  auto check = [&] {
+    if (ok + errors == 2) both.set();
+  };
+  pool.apply_async([] { return 1; }, [&](int&) { ++ok; check(); }, [&](std::exception_ptr) { ++errors; check(); });
+  pool.apply_async([]() -> int { throw std::runtime_error("x"); }, [&](int&) { ++ok; check(); },
+                   [&](std::exception_ptr) { ++errors; check(); });
+  REQUIRE(both.wait_for(5s));
+  CHECK(ok == 1);
+  CHECK(errors == 1);
+}
+
+TEST_CASE("a full queue pushes back on producers", "[thread_pool]") {
+  conc::ThreadPool pool(1, {.queue_capacity = 2});
+  conc::Event release;
+  auto blocker = pool.submit([&] { release.wait(); });
+  // Wait until the worker holds the blocker, so the queue is empty.
+  while (pool.stats().queued != 0) std::this_thread::sleep_for(1ms);
+  std::this_thread::sleep_for(10ms);
+  REQUIRE(pool.try_submit([] {}).has_value());
+  REQUIRE(pool.try_submit([] {}).has_value());
+  CHECK_FALSE(pool.try_submit([] {}).has_value());
+  std::atomic<bool> submitted{false};
+  std::thread producer([&] {
+    pool.submit([] {});
+    submitted = true;
+  });
+  std::this_thread::sleep_for(30ms);
+  CHECK_FALSE(submitted.load());
+  release.set();
+  producer.join();
+  CHECK(submitted.load());
+  pool.wait_idle();
+  CHECK(pool.stats().completed == 4);
+}
+
+TEST_CASE("shutdown(Cancel) drops queued tasks and lets running ones finish", "[thread_pool]") {
+  conc::ThreadPool pool(1);
+  conc::Event started;
+  conc::Event release;
+  auto running = pool.submit([&] {
+    started.set();
+    release.wait();
+    return 1;
+  });
+  REQUIRE(started.wait_for(5s));
+  std::vector<conc::Future<int>> queued;
+  for (int i = 0; i < 10; ++i) queued.push_back(pool.submit([] { return 2; }));
+  std::thread stopper([&] { pool.shutdown(conc::Shutdown::Cancel); });
+  std::this_thread::sleep_for(20ms);
+  release.set();
+  stopper.join();
+  CHECK(running.get() == 1);
+  for (auto& f : queued) CHECK_THROWS_AS(f.get(), conc::Cancelled);
+  CHECK(pool.stats().cancelled == 10);
+  CHECK_THROWS_AS(pool.submit([] {}), conc::PoolClosed);
+}
+
+TEST_CASE("shutdown(Drain) and the destructor run every queued task", "[thread_pool]") {
+  std::atomic<int> ran{0};
+  {
+    conc::ThreadPool pool(2);
+    for (int i = 0; i < 100; ++i) {
+      pool.submit([&] {
+        std::this_thread::sleep_for(100us);
+        ++ran;
+      });
+    }
+  }
+  CHECK(ran == 100);
+}
+
+TEST_CASE("stats measure the blocking coefficient of the tasks", "[thread_pool]") {
+  conc::ThreadPool sleepy(2);
+  for (int i = 0; i < 20; ++i) sleepy.submit([] { std::this_thread::sleep_for(5ms); });
+  sleepy.wait_idle();
+  const auto s = sleepy.stats();
+  CHECK(s.completed == 20);
+  CHECK(s.submitted == 20);
+  CHECK(s.blocking_coefficient > 0.7);
+  CHECK(s.busy_time >= 90ms);
+
+  conc::ThreadPool busy(1);
+  for (int i = 0; i < 5; ++i) {
+    busy.submit([] {
+      const auto start = conc::thread_cpu_time();
+      volatile unsigned sink = 0;
+      while (conc::thread_cpu_time() - start < 10ms) sink = sink + 1;
+    });
+  }
+  busy.wait_idle();
+  CHECK(busy.stats().blocking_coefficient < 0.6);
+}
+
+TEST_CASE("a million tiny tasks all run", "[thread_pool][stress]") {
+  conc::ThreadPool pool(4);
+  std::atomic<long long> sum{0};
+  for (int i = 0; i < kStressTasks; ++i) {
+    pool.submit([&sum, i] { sum.fetch_add(i, std::memory_order_relaxed); });
+  }
+  pool.wait_idle();
+  const long long n = kStressTasks;
+  CHECK(sum == n * (n - 1) / 2);
+  CHECK(pool.stats().completed == static_cast<std::uint64_t>(kStressTasks));
+}
+
+TEST_CASE("many producers submit concurrently", "[thread_pool][stress]") {
+  conc::ThreadPool pool(4, {.queue_capacity = 64});
+  std::atomic<int> ran{0};
+  std::vector<std::thread> producers;
+  for (int p = 0; p < 8; ++p) {
+    producers.emplace_back([&] {
+      std::vector<conc::Future<int>> futures;
+      for (int i = 0; i < 5000; ++i) futures.push_back(pool.submit([&ran, i] { ++ran; return i; }));
+      for (int i = 0; i < 5000; ++i) REQUIRE(futures[static_cast<std::size_t>(i)].get() == i);
+    });
+  }
+  for (auto& t : producers) t.join();
+  CHECK(ran == 40000);
+}
+
+TEST_CASE("shutdown while busy from another thread", "[thread_pool][stress]") {
+  for (int round = 0; round < 20; ++round) {
+    conc::ThreadPool pool(4);
+    std::atomic<int> ran{0};
+    std::vector<conc::Future<void>> futures;
+    for (int i = 0; i < 2000; ++i) futures.push_back(pool.submit([&] { ++ran; }));
+    pool.shutdown(round % 2 == 0 ? conc::Shutdown::Cancel : conc::Shutdown::Drain);
+    int cancelled = 0;
+    for (auto& f : futures) {
+      try {
+        f.get();
+      } catch (const conc::Cancelled&) {
+        ++cancelled;
+      }
+    }
+    CHECK(ran + cancelled == 2000);
+    if (round % 2 == 1) CHECK(cancelled == 0);
+  }
+}
