@@ -4,11 +4,10 @@
 
 namespace conc {
 
+// Notifying under the lock: a woken waiter may destroy the object as soon as it returns.
 void Event::set() {
-  {
-    std::lock_guard lock(mutex_);
-    set_ = true;
-  }
+  std::lock_guard lock(mutex_);
+  set_ = true;
   cv_.notify_all();
 }
 
@@ -53,10 +52,8 @@ bool Semaphore::try_acquire_for(std::chrono::nanoseconds timeout) {
 }
 
 void Semaphore::release(std::size_t n) {
-  {
-    std::lock_guard lock(mutex_);
-    count_ += n;
-  }
+  std::lock_guard lock(mutex_);
+  count_ += n;
   if (n == 1) {
     cv_.notify_one();
   } else {
@@ -70,13 +67,9 @@ std::size_t Semaphore::available() const {
 }
 
 void Latch::count_down(std::size_t n) {
-  bool reached = false;
-  {
-    std::lock_guard lock(mutex_);
-    count_ = n >= count_ ? 0 : count_ - n;
-    reached = count_ == 0;
-  }
-  if (reached) cv_.notify_all();
+  std::lock_guard lock(mutex_);
+  count_ = n >= count_ ? 0 : count_ - n;
+  if (count_ == 0) cv_.notify_all();
 }
 
 bool Latch::try_wait() const {

@@ -10,7 +10,9 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 #include <thread>
 
 namespace {
@@ -30,8 +32,20 @@ int orphan_helper() {
 
 }  // namespace
 
+// Workers inherit this environment: a task that segfaults or aborts must die by its signal,
+// as it would without a sanitizer, rather than exit after the sanitizer's report.
+void let_workers_die_by_signal() {
+  for (const char* name : {"ASAN_OPTIONS", "TSAN_OPTIONS"}) {
+    const char* current = std::getenv(name);
+    std::string value = current != nullptr ? std::string(current) + ":" : "";
+    value += "handle_segv=0:handle_abort=0";
+    ::setenv(name, value.c_str(), 1);
+  }
+}
+
 int main(int argc, char** argv) {
   conc::worker_main_if_requested(argc, argv);
+  let_workers_die_by_signal();
   if (argc > 1 && std::strcmp(argv[1], "--orphan-helper") == 0) return orphan_helper();
   return Catch::Session().run(argc, argv);
 }

@@ -44,7 +44,8 @@ int square(int x) { return x * x; }
 CONC_TASK(square);
 
 int crash_segv(int x) {
-  volatile int* null = nullptr;
+  // A volatile pointer: the compiler cannot prove it null and drop the store as undefined behaviour.
+  volatile int* volatile null = nullptr;
   *null = x;
   return x;
 }
