@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -44,9 +45,10 @@ int square(int x) { return x * x; }
 CONC_TASK(square);
 
 int crash_segv(int x) {
-  // A volatile pointer: the compiler cannot prove it null and drop the store as undefined behaviour.
-  volatile int* volatile null = nullptr;
-  *null = x;
+  // A real fault on a page mapped without access: no null pointer for the compiler to drop as
+  // undefined behaviour, or for UBSan to report instead of crashing.
+  void* page = ::mmap(nullptr, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  *static_cast<volatile int*>(page) = x;
   return x;
 }
 CONC_TASK(crash_segv);
