@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the dependencies, then builds and runs every test through CTest three times:
+#   release  - optimised build of everything
+#   tsan     - ThreadSanitizer build of libconc and its tests (the concurrency code)
+#   asan     - AddressSanitizer + UndefinedBehaviorSanitizer build of everything
+# Usage: scripts/test.sh [release|tsan|asan ...]   (default: all three)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+
+jobs=$(nproc)
+variants=("$@")
+[ ${#variants[@]} -eq 0 ] && variants=(release tsan asan)
+
+for variant in "${variants[@]}"; do
+  case "$variant" in
+    release) flags=(-DCMAKE_BUILD_TYPE=Release) ;;
+    tsan) flags=(-DCMAKE_BUILD_TYPE=Debug -DCONC_SANITIZE=thread -DCONC_BUILD_APPS=OFF -DCONC_BUILD_BENCH=OFF) ;;
+    asan) flags=(-DCMAKE_BUILD_TYPE=Debug -DCONC_SANITIZE=address -DCONC_BUILD_BENCH=OFF) ;;
+    *) echo "test.sh: unknown variant '$variant' (release, tsan, asan)" >&2; exit 2 ;;
+  esac
+  echo "=== $variant: configure and build"
+  cmake -S . -B "build/$variant" -G Ninja "${flags[@]}" >/dev/null
+  cmake --build "build/$variant" -j "$jobs"
+  echo "=== $variant: test"
+  (
+    export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
+    export ASAN_OPTIONS="detect_leaks=1:strict_string_checks=1"
+    export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+    ctest --test-dir "build/$variant" --output-on-failure -j "$jobs"
+  )
+done
+echo "=== all tests passed: ${variants[*]}"
