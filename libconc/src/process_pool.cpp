@@ -136,6 +136,8 @@ struct ProcessPool::Impl {
   std::uint64_t next_batch = 1;
   double tiny_ns = -1;  // average item time, EWMA; < 0 unknown
   int startup_failures = 0;
+  std::uint64_t unsettled_completed = 0;
+  std::uint64_t unsettled_failed = 0;
   std::thread manager;
 
   explicit Impl(ProcessPoolOptions opts) : options(std::move(opts)) {
@@ -151,6 +153,27 @@ struct ProcessPool::Impl {
   void notify() {
     const std::uint64_t one = 1;
     [[maybe_unused]] auto n = ::write(wake.get(), &one, sizeof one);
+  }
+
+  // Queues items in order, as many at a time as the bound on tasks in flight allows.
+  void submit_many(std::vector<Item>& items) {
+    std::size_t next = 0;
+    while (next < items.size()) {
+      std::unique_lock lock(mutex);
+      space.wait(lock, [&] { return outstanding < max_in_flight || !accepting; });
+      if (!accepting || !broken.empty()) {
+        const std::string why = !broken.empty() ? broken : "cancelled: pool shut down";
+        lock.unlock();
+        for (; next < items.size(); ++next) items[next].done(Outcome<std::string>(Error{why, {}}));
+        return;
+      }
+      const bool was_empty = intake.empty();
+      const std::size_t room = std::min(max_in_flight - outstanding, items.size() - next);
+      for (std::size_t i = 0; i < room; ++i) intake.push_back(std::move(items[next++]));
+      outstanding += room;
+      lock.unlock();
+      if (was_empty) notify();
+    }
   }
 
   void submit(Item item) {
@@ -169,17 +192,25 @@ struct ProcessPool::Impl {
     if (was_empty) notify();
   }
 
+  // Runs the item's callback; the counts are settled by settle(), once per frame.
   void complete(Item& item, Outcome<std::string>&& outcome) {
-    const bool ok = outcome.ok();
+    ++unsettled_completed;
+    if (!outcome.ok()) ++unsettled_failed;
     item.done(std::move(outcome));
     item.done = nullptr;
+  }
+
+  void settle() {
+    if (unsettled_completed == 0) return;
     {
       std::lock_guard lock(mutex);
-      --outstanding;
-      ++stats.completed;
-      if (!ok) ++stats.failed;
+      outstanding -= unsettled_completed;
+      stats.completed += unsettled_completed;
+      stats.failed += unsettled_failed;
     }
-    space.notify_one();
+    unsettled_completed = 0;
+    unsettled_failed = 0;
+    space.notify_all();
   }
 
   void fail(Item& item, const std::string& why) { complete(item, Outcome<std::string>(Error{why, {}})); }
@@ -357,6 +388,7 @@ struct ProcessPool::Impl {
     std::string_view body;
     while (detail::next_frame(w.rbuf, pos, body)) handle_frame(w, body);
     w.rbuf.erase(0, pos);
+    settle();
   }
 
   void handle_frame(Worker& w, std::string_view body) {
@@ -391,7 +423,7 @@ struct ProcessPool::Impl {
       const bool ok = in.get_u8() != 0;
       const std::string_view bytes = in.get_str();
       if (ok) {
-        complete(item, Outcome<std::string>(std::string(bytes)));
+        complete(item, Outcome<std::string>(std::string(bytes)));  // the one copy out of the frame
       } else {
         complete(item, Outcome<std::string>(Error{std::string(bytes), {}}));
       }
@@ -466,6 +498,7 @@ struct ProcessPool::Impl {
       head = false;
     }
     w.in_flight.clear();
+    settle();
     pending.insert(pending.begin(), std::make_move_iterator(back.begin()), std::make_move_iterator(back.end()));
     if (startup_failures >= kMaxStartupFailures) set_broken("workers die at startup: " + cause);
   }
@@ -527,6 +560,7 @@ struct ProcessPool::Impl {
     for (Item& item : taken) fail(item, why);
     for (Item& item : pending) fail(item, why);
     pending.clear();
+    settle();
   }
 
   void run() {
@@ -552,6 +586,7 @@ struct ProcessPool::Impl {
             for (Item& item : b.items) fail(item, "cancelled: pool shut down");
           }
         }
+        settle();
         workers.clear();
         fail_everything("cancelled: pool shut down");
         break;
@@ -619,6 +654,16 @@ ProcessPool::~ProcessPool() { shutdown(Shutdown::Drain); }
 
 void ProcessPool::submit_raw(std::string name, std::string payload, Completion done, std::uint32_t chunk) {
   impl_->submit(Impl::Item{std::move(name), std::move(payload), std::move(done), 0, false, chunk == 0 ? 1 : chunk});
+}
+
+void ProcessPool::submit_raw_many(const std::string& name, std::vector<std::string>&& payloads,
+                                  std::vector<Completion>&& done, std::uint32_t chunk) {
+  std::vector<Impl::Item> items;
+  items.reserve(payloads.size());
+  for (std::size_t i = 0; i < payloads.size(); ++i) {
+    items.push_back(Impl::Item{name, std::move(payloads[i]), std::move(done[i]), 0, false, chunk == 0 ? 1 : chunk});
+  }
+  impl_->submit_many(items);
 }
 
 Future<std::string> ProcessPool::submit_raw(std::string name, std::string payload) {

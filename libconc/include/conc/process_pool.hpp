@@ -13,6 +13,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -30,7 +31,7 @@
 #include "conc/blocking_queue.hpp"
 #include "conc/detail/move_only_function.hpp"
 #include "conc/future.hpp"
-#include "conc/latch.hpp"
+#include "conc/event.hpp"
 #include "conc/outcome.hpp"
 #include "conc/task.hpp"
 #include "conc/thread_pool.hpp"
@@ -78,6 +79,9 @@ class ProcessPool {
   // together, chunk at a time (map's chunksize).
   void submit_raw(std::string name, std::string payload, Completion done, std::uint32_t chunk = 1);
   Future<std::string> submit_raw(std::string name, std::string payload);
+  // Queues many tasks of one name at once: done[i] receives the outcome of payloads[i].
+  void submit_raw_many(const std::string& name, std::vector<std::string>&& payloads, std::vector<Completion>&& done,
+                       std::uint32_t chunk = 1);
 
   template <auto F>
   using result_t = typename detail::TaskSignature<decltype(F)>::Result;
@@ -145,20 +149,23 @@ class ProcessPool {
   template <auto F, class Range>
   std::vector<Outcome<result_t<F>>> map(const Range& inputs, std::size_t chunksize = 1) {
     using R = result_t<F>;
-    const std::string name = task_name<F>();
-    std::vector<std::optional<Outcome<std::string>>> raw;
-    for ([[maybe_unused]] const auto& input : inputs) raw.emplace_back();
-    Latch remaining(raw.size());
-    std::size_t i = 0;
-    for (const auto& input : inputs) {
-      const auto chunk = static_cast<std::uint32_t>(chunksize == 0 ? 1 : chunksize);
-      submit_raw(name, encode(input), [&raw, &remaining, i](Outcome<std::string>&& o) {
+    std::vector<std::string> payloads;
+    for (const auto& input : inputs) payloads.push_back(encode(input));
+    std::vector<std::optional<Outcome<std::string>>> raw(payloads.size());
+    std::atomic<std::size_t> remaining{payloads.size()};
+    Event all_done;
+    if (payloads.empty()) all_done.set();
+    std::vector<Completion> done;
+    done.reserve(payloads.size());
+    for (std::size_t i = 0; i < payloads.size(); ++i) {
+      done.emplace_back([&raw, &remaining, &all_done, i](Outcome<std::string>&& o) {
         raw[i].emplace(std::move(o));
-        remaining.count_down();
-      }, chunk);
-      ++i;
+        if (remaining.fetch_sub(1, std::memory_order_acq_rel) == 1) all_done.set();
+      });
     }
-    remaining.wait();
+    submit_raw_many(task_name<F>(), std::move(payloads), std::move(done),
+                    static_cast<std::uint32_t>(chunksize == 0 ? 1 : chunksize));
+    all_done.wait();
     std::vector<Outcome<R>> results;
     results.reserve(raw.size());
     for (auto& r : raw) results.push_back(decode_outcome<R>(std::move(*r)));
@@ -177,6 +184,9 @@ class ProcessPool {
   template <class R>
   static Outcome<R> decode_outcome(Outcome<std::string>&& raw) {
     if (!raw) return raw.error();
+    if constexpr (std::is_same_v<R, std::string>) {
+      return std::move(raw);
+    }
     try {
       return decode<R>(*raw);
     } catch (const std::exception& e) {
