@@ -88,6 +88,7 @@ int main(int argc, char** argv) {
         }
       });
   bar.finish();
+  io.wait_idle();  // the counts are exact once the pool is idle
   const auto stats = io.stats();
   std::printf("   %llu tasks, measured blocking coefficient %.2f: the rule suggests %zu threads for this work\n",
               static_cast<unsigned long long>(stats.completed), stats.blocking_coefficient,

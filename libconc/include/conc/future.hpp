@@ -12,12 +12,12 @@
 // registering thread if the future is already complete.
 
 #include <chrono>
-#include <condition_variable>
+#include <atomic>
 #include <cstddef>
 #include <exception>
 #include <iterator>
 #include <memory>
-#include <mutex>
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <type_traits>
@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "conc/blocking_queue.hpp"
+#include "conc/detail/futex.hpp"
 #include "conc/detail/move_only_function.hpp"
 
 namespace conc {
@@ -66,28 +67,30 @@ class FutureState : public std::enable_shared_from_this<FutureState<T>> {
   }
 
   void add_callback(Callback cb) {
-    std::unique_lock lock(mutex_);
-    if (!done_) {
+    lock_.lock();
+    if ((state_.load(std::memory_order_acquire) & kDone) == 0) {
       callbacks_.push_back(std::move(cb));
+      lock_.unlock();
       return;
     }
-    lock.unlock();
+    lock_.unlock();
     Future<T> self(this->shared_from_this());
     cb(self);
   }
 
   void wait() const {
-    std::unique_lock lock(mutex_);
-    cv_.wait(lock, [&] { return done_; });
+    while (!ready()) sleep(nullptr);
   }
   bool wait_for(std::chrono::nanoseconds timeout) const {
-    std::unique_lock lock(mutex_);
-    return cv_.wait_for(lock, timeout, [&] { return done_; });
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!ready()) {
+      auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return false;
+      sleep(&left);
+    }
+    return true;
   }
-  bool ready() const {
-    std::lock_guard lock(mutex_);
-    return done_;
-  }
+  bool ready() const { return (state_.load(std::memory_order_acquire) & kDone) != 0; }
 
   StoredType<T>& value() {
     wait();
@@ -100,26 +103,38 @@ class FutureState : public std::enable_shared_from_this<FutureState<T>> {
   }
 
  private:
+  static constexpr std::uint32_t kDone = 1;
+  static constexpr std::uint32_t kWaiters = 2;
+
+  // Announces a sleeper, then sleeps until the state changes.
+  void sleep(std::chrono::nanoseconds* timeout) const {
+    std::uint32_t s = state_.load(std::memory_order_acquire);
+    if (s & kDone) return;
+    if ((s & kWaiters) == 0 && !state_.compare_exchange_strong(s, s | kWaiters, std::memory_order_acq_rel)) return;
+    futex_wait(state_, s | kWaiters, timeout);
+  }
+
   template <class Store>
   void complete(Store&& store) {
     std::vector<Callback> callbacks;
-    {
-      std::lock_guard lock(mutex_);
-      if (done_) throw std::logic_error("conc: future already has a result");
-      store();
-      done_ = true;
-      callbacks.swap(callbacks_);
+    lock_.lock();
+    if (state_.load(std::memory_order_relaxed) & kDone) {
+      lock_.unlock();
+      throw std::logic_error("conc: future already has a result");
     }
-    cv_.notify_all();
+    store();
+    callbacks.swap(callbacks_);
+    const std::uint32_t before = state_.exchange(kDone, std::memory_order_acq_rel);
+    lock_.unlock();
+    if (before & kWaiters) futex_wake_all(state_);
     if (!callbacks.empty()) {
       Future<T> self(this->shared_from_this());
       for (auto& cb : callbacks) cb(self);
     }
   }
 
-  mutable std::mutex mutex_;
-  mutable std::condition_variable cv_;
-  bool done_ = false;
+  mutable std::atomic<std::uint32_t> state_{0};
+  SpinLock lock_;  // guards callbacks_ and the store of the result
   std::optional<StoredType<T>> value_;
   std::exception_ptr error_;
   std::vector<Callback> callbacks_;

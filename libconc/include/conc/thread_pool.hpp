@@ -11,10 +11,8 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -27,6 +25,7 @@
 #include <vector>
 
 #include "conc/detail/move_only_function.hpp"
+#include "conc/detail/mpmc_ring.hpp"
 #include "conc/future.hpp"
 #include "conc/sizing.hpp"
 
@@ -44,8 +43,8 @@ class PoolClosed : public std::runtime_error {
 };
 
 struct ThreadPoolOptions {
-  // Tasks waiting to run; submit() blocks and try_submit() fails while the queue is full.
-  // 0: 1024 per thread.
+  // Tasks waiting to run (rounded up to a power of two); submit() blocks and try_submit() fails
+  // while the queue is full. 0: 1024 per thread, at most 65536.
   std::size_t queue_capacity = 0;
 };
 
@@ -147,6 +146,7 @@ class ThreadPool {
   void wait_idle();
   void shutdown(Shutdown mode = Shutdown::Drain);
   std::size_t size() const noexcept { return workers_.size(); }
+  // Counters are updated just after each task's future completes; after wait_idle() they are exact.
   PoolStats stats() const;
 
  private:
@@ -187,22 +187,38 @@ class ThreadPool {
 
   bool enqueue(Task&& task, bool block);
   void worker_loop(std::size_t index);
+  void cancel_queued();
+  void wake_worker_if_needed();
 
   struct alignas(64) WorkerCounters {
     std::atomic<std::uint64_t> completed{0};
     std::atomic<std::uint64_t> failed{0};
   };
 
-  mutable std::mutex mutex_;
-  std::condition_variable not_empty_;
-  std::condition_variable not_full_;
-  std::condition_variable idle_;
-  std::deque<Task> queue_;
-  std::size_t capacity_;
-  std::size_t running_ = 0;
-  bool stopping_ = false;
-  std::uint64_t submitted_ = 0;
-  std::uint64_t cancelled_ = 0;
+  // A counter that threads sleep on until it changes, and the number of sleepers, so that
+  // the side that changes it makes a system call only when someone sleeps.
+  struct alignas(64) WakeUp {
+    std::atomic<std::uint32_t> epoch{0};
+    std::atomic<std::uint32_t> sleepers{0};
+    bool wake_one();  // false when no one slept
+    void wake_all();
+    template <class Done>
+    void sleep_unless(Done done);
+  };
+
+  std::size_t unfinished() const;
+
+  detail::MpmcRing<Task> queue_;
+  alignas(64) std::atomic<bool> stopping_{false};
+  std::atomic<bool> workers_gone_{false};
+  alignas(64) std::atomic<std::uint32_t> spinning_{0};  // workers polling an empty queue
+  std::atomic<std::uint32_t> busy_workers_{0};          // workers in a run of tasks
+  std::atomic<bool> waking_{false};                     // a sleeper was woken and is not up yet
+  alignas(64) std::atomic<std::uint64_t> cancelled_{0};
+  WakeUp work_;   // workers waiting for tasks
+  WakeUp space_;  // producers waiting for room in the queue
+  WakeUp idle_;   // wait_idle() callers
+  std::mutex shutdown_mutex_;
   std::unique_ptr<WorkerCounters[]> counters_;
   BlockingMeter meter_;
   std::vector<std::thread> workers_;
