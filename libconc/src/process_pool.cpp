@@ -220,7 +220,8 @@ struct ProcessPool::Impl {
   void spawn() {
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-      throw std::system_error(errno, std::generic_category(), "conc: socketpair");
+      set_broken("cannot start a worker: socketpair: " + std::string(::strerror(errno)));
+      return;
     }
     detail::Fd parent_end(sv[0]);
     detail::Fd child_end(sv[1]);
@@ -228,7 +229,10 @@ struct ProcessPool::Impl {
     detail::Fd err_write;
     if (options.worker_stderr == WorkerStderr::Prefix) {
       int p[2];
-      if (::pipe2(p, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "conc: pipe2");
+      if (::pipe2(p, O_CLOEXEC) != 0) {
+        set_broken("cannot start a worker: pipe: " + std::string(::strerror(errno)));
+        return;
+      }
       err_read.reset(p[0]);
       err_write.reset(p[1]);
     }

@@ -28,6 +28,7 @@
 #include "conc/blocking_queue.hpp"
 #include "conc/detail/futex.hpp"
 #include "conc/detail/move_only_function.hpp"
+#include "conc/detail/state_allocator.hpp"
 
 namespace conc {
 
@@ -207,7 +208,7 @@ class Future {
 template <class T>
 class Promise {
  public:
-  Promise() : state_(std::make_shared<detail::FutureState<T>>()) {}
+  Promise() : state_(std::allocate_shared<detail::FutureState<T>>(detail::StateAllocator<detail::FutureState<T>>())) {}
   Promise(Promise&&) noexcept = default;
   Promise& operator=(Promise&& other) noexcept {
     if (this != &other) {
