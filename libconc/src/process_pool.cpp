@@ -95,6 +95,7 @@ struct ProcessPool::Impl {
   struct Batch {
     std::uint64_t id;
     std::vector<Item> items;
+    bool isolated = false;  // sent alone to a worker with nothing else in flight
   };
   struct Worker {
     pid_t pid = -1;
@@ -328,33 +329,45 @@ struct ProcessPool::Impl {
   void dispatch() {
     if (pending.empty()) return;
     const std::size_t auto_size = batch_size();
-    for (auto& wp : workers) {
-      Worker& w = *wp;
-      while (!pending.empty() && !w.dead && !w.retiring && w.in_flight.size() < window()) {
-        std::size_t limit = pending.front().isolate ? 1 : std::max<std::size_t>(pending.front().chunk, auto_size);
-        if (options.max_tasks_per_child != 0) {
-          limit = std::min<std::size_t>(limit, options.max_tasks_per_child - w.assigned);
-        }
-        Batch batch{next_batch++, {}};
-        batch.items.reserve(limit);
-        while (!pending.empty() && batch.items.size() < limit && (batch.items.empty() || !pending.front().isolate)) {
-          batch.items.push_back(std::move(pending.front()));
-          pending.pop_front();
-        }
-        detail::FrameWriter frame(w.wbuf, detail::FrameKind::Task);
-        frame.put_u64(batch.id);
-        frame.put_u32(static_cast<std::uint32_t>(batch.items.size()));
-        for (const Item& item : batch.items) {
-          frame.put_str(item.name);
-          frame.put_str(item.payload);
-        }
-        frame.finish();
-        w.assigned += batch.items.size();
-        if (w.in_flight.empty()) w.head_started = Clock::now();
-        w.in_flight.push_back(std::move(batch));
-        if (options.max_tasks_per_child != 0 && w.assigned >= options.max_tasks_per_child) w.retiring = true;
+    // Round-robin, one batch per worker per pass, so that work spreads over every worker.
+    for (bool sent = true; sent && !pending.empty();) {
+      sent = false;
+      for (auto& wp : workers) {
+        if (pending.empty()) break;
+        if (send_batch(*wp, auto_size)) sent = true;
       }
     }
+  }
+
+  // Sends the next batch from pending to w, if w may take one.
+  bool send_batch(Worker& w, std::size_t auto_size) {
+    if (w.dead || w.retiring || w.in_flight.size() >= window()) return false;
+    // A task under suspicion runs alone on its worker, so that its fate is its own.
+    const bool isolated = pending.front().isolate;
+    if (!w.in_flight.empty() && (isolated || w.in_flight.back().isolated)) return false;
+    std::size_t limit = isolated ? 1 : std::max<std::size_t>(pending.front().chunk, auto_size);
+    if (options.max_tasks_per_child != 0) {
+      limit = std::min<std::size_t>(limit, options.max_tasks_per_child - w.assigned);
+    }
+    Batch batch{next_batch++, {}, isolated};
+    batch.items.reserve(limit);
+    while (!pending.empty() && batch.items.size() < limit && (batch.items.empty() || !pending.front().isolate)) {
+      batch.items.push_back(std::move(pending.front()));
+      pending.pop_front();
+    }
+    detail::FrameWriter frame(w.wbuf, detail::FrameKind::Task);
+    frame.put_u64(batch.id);
+    frame.put_u32(static_cast<std::uint32_t>(batch.items.size()));
+    for (const Item& item : batch.items) {
+      frame.put_str(item.name);
+      frame.put_str(item.payload);
+    }
+    frame.finish();
+    w.assigned += batch.items.size();
+    if (w.in_flight.empty()) w.head_started = Clock::now();
+    w.in_flight.push_back(std::move(batch));
+    if (options.max_tasks_per_child != 0 && w.assigned >= options.max_tasks_per_child) w.retiring = true;
+    return true;
   }
 
   void flush(Worker& w) {
@@ -479,11 +492,13 @@ struct ProcessPool::Impl {
       ++stats.worker_deaths;
       if (w.timed_out) ++stats.timeouts;
     }
+    // Blame a task only when it was the one task in flight; otherwise rerun each alone.
+    std::size_t in_flight = 0;
+    for (const Batch& batch : w.in_flight) in_flight += batch.items.size();
     std::deque<Item> back;
-    bool head = true;
     for (Batch& batch : w.in_flight) {
       for (Item& item : batch.items) {
-        if (head && batch.items.size() == 1) {
+        if (in_flight == 1) {
           if (w.timed_out) {
             fail(item, cause);
             continue;
@@ -496,10 +511,9 @@ struct ProcessPool::Impl {
           std::lock_guard lock(mutex);
           ++stats.retried;
         }
-        if (head) item.isolate = true;  // it shared a frame with the culprit: run it alone
+        item.isolate = true;
         back.push_back(std::move(item));
       }
-      head = false;
     }
     w.in_flight.clear();
     settle();
@@ -541,9 +555,10 @@ struct ProcessPool::Impl {
       if (w.dead || w.in_flight.empty()) continue;
       if (now >= deadline(w)) {
         ::kill(w.pid, SIGKILL);
-        if (w.in_flight.front().items.size() == 1) {
-          w.timed_out = true;
-        }
+        // With several tasks in flight the hung one is not known yet: bury() reruns them alone.
+        std::size_t in_flight = 0;
+        for (const Batch& batch : w.in_flight) in_flight += batch.items.size();
+        w.timed_out = in_flight == 1;
         w.dead = true;
       }
     }

@@ -21,6 +21,8 @@ namespace conc {
 
 namespace {
 
+constexpr std::chrono::milliseconds kMaxResultDelay{1};
+
 std::map<std::string, TaskInvoker, std::less<>>& registry() {
   static std::map<std::string, TaskInvoker, std::less<>> tasks;
   return tasks;
@@ -100,6 +102,7 @@ void run_batch(detail::FrameReader& in, std::string& out) {
   std::string in;
   std::string out;
   std::size_t pos = 0;
+  auto last_flush = std::chrono::steady_clock::now();
   char chunk[64 * 1024];
   for (;;) {
     const ssize_t n = ::read(fd, chunk, sizeof chunk);
@@ -142,11 +145,14 @@ void run_batch(detail::FrameReader& in, std::string& out) {
           std::fprintf(stderr, "conc worker: unexpected frame from the pool\n");
           std::exit(4);
       }
-      // Every result goes out before the next task starts: if that task crashes the worker, the
-      // pool must know exactly which tasks had finished.
-      if (!out.empty()) {
+      // Results wait while more tasks are already here (one write for many), but not for long.
+      // The pool does not rely on them for blame: when a worker dies with several tasks in
+      // flight, it reruns each of them alone.
+      const bool more_here = in.size() - pos >= sizeof(std::uint32_t);
+      if (!out.empty() && (!more_here || std::chrono::steady_clock::now() - last_flush > kMaxResultDelay)) {
         if (!write_all(fd, out)) std::exit(0);
         out.clear();
+        last_flush = std::chrono::steady_clock::now();
       }
     }
     in.erase(0, pos);

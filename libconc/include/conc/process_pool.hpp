@@ -5,6 +5,11 @@
 // length-prefixed frames over a socketpair. A task that crashes, aborts, exits or
 // hangs costs only itself: its worker is replaced and every other task completes.
 //
+// Blame is exact: a failure is charged to a task only when it was the one task in flight on
+// the worker that died or hung. Tasks that shared the worker with an unknown culprit are rerun
+// one at a time (not counted as retries), which finds it. A charged crash is retried
+// `retries` times ("worker killed by SIGSEGV (2 attempts)"); a charged timeout is not.
+//
 //   CONC_TASK(make_thumbnail);
 //   conc::ProcessPool cpu({.workers = 2, .task_timeout = 30s});
 //   cpu.imap_unordered<make_thumbnail>(jobs, [&](conc::Outcome<ThumbResult> r) {
@@ -47,7 +52,7 @@ struct ProcessPoolOptions {
   std::size_t workers = 0;                     // 0: one per core
   std::chrono::milliseconds task_timeout{0};   // 0: none; a task running longer has its worker killed
   std::size_t max_tasks_per_child = 0;         // 0: unlimited; else a worker is replaced after this many
-  unsigned retries = 1;                        // a task whose worker died is run again this many times
+  unsigned retries = 1;                        // a task that crashed its worker is run again this many times
   std::size_t max_in_flight = 0;               // tasks submitted but unfinished; submit blocks beyond. 0: 1024/worker
   std::size_t max_batch = 64;                  // tiny queued tasks are coalesced up to this many per frame; 1: never
   TaskCall initializer{};                      // run once in every worker before its first task
