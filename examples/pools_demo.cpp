@@ -54,7 +54,11 @@ int main(int argc, char** argv) {
   std::string data = "data";
   app.add_option("data", data, "folder to read (default: data)");
   app.footer("Example:\n  conc-demo data/");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help and --version exit 0, usage errors 2
+  }
 
   std::vector<fs::path> files;
   std::error_code ec;

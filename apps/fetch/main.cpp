@@ -7,7 +7,11 @@ int main(int argc, char** argv) {
   CLI::App app{"conc-fetch: bulk-download URL lists (not implemented yet: --help only)"};
   app.set_version_flag("--version", "conc-fetch 0.1.0");
   app.footer("Examples:\n  conc-fetch urls.txt            (downloading is not implemented in this version)");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help and --version exit 0, usage errors 2
+  }
   std::fprintf(stderr, "conc-fetch: downloading is not implemented in this version\n");
   return 2;
 }

@@ -1,16 +1,83 @@
-// conc-thumbs: thumbnails whole photo folders on the process pool.
-// The command line is in place; the thumbnailer itself is not built yet.
+// conc-thumbs: thumbnails whole photo folders on all cores, with a crashing or hanging
+// decoder costing one file, never the run.
 
 #include <CLI/CLI.hpp>
-
 #include <conc/task.hpp>
+#include <iostream>
+
+#include "options.hpp"
+#include "run.hpp"
 
 int main(int argc, char** argv) {
   conc::worker_main_if_requested(argc, argv);
-  CLI::App app{"conc-thumbs: thumbnail whole photo folders on all cores (not implemented yet: --help only)"};
+
+  thumbs::Options o;
+  std::vector<std::string> sizes;
+  std::string fit = "contain";
+  std::string format = "auto";
+  std::string jobs = "auto";
+  std::string engine = "process";
+  bool no_progress = false;
+
+  CLI::App app{"conc-thumbs: thumbnail whole photo folders on every core.\n"
+               "Images are recognised by content (JPEG, PNG, WebP, TIFF, BMP); the folder tree is mirrored\n"
+               "under the output root; thumbnails already up to date are skipped, so an interrupted run\n"
+               "resumes where it stopped."};
+  app.add_option("INPUT", o.inputs, "folders (recursed), image files, or - to read paths from stdin")->required();
+  app.add_option("-o,--out", o.out, "output root (default: INPUT/thumbs when INPUT is a single folder)");
+  app.add_option("-s,--size", sizes, "bounding box WxH or N (default 75x75); repeat for several sizes (OUT/WxH/...)");
+  app.add_option("--fit", fit, "contain (default): fit inside, never upscale; cover: fill and crop the centre; "
+                               "fill: exact size")
+      ->check(CLI::IsMember({"contain", "cover", "fill"}));
+  app.add_option("-f,--format", format, "auto (keep JPEG/PNG/WebP, JPEG otherwise), jpeg, png or webp")
+      ->check(CLI::IsMember({"auto", "jpeg", "jpg", "png", "webp"}));
+  app.add_option("-q,--quality", o.quality, "JPEG/WebP quality, 1-100 (default 85)")->check(CLI::Range(1, 100));
+  app.add_option("-j,--jobs", jobs, "worker processes: N or auto (= cores, the default)");
+  app.add_option("--engine", engine, "process (default; a crashing decoder costs one file), thread (oneTBB) or serial")
+      ->check(CLI::IsMember({"process", "thread", "serial"}));
+  app.add_option("--timeout", o.timeout_seconds, "seconds per image before its worker is killed (process engine)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--max-pixels", o.max_pixels, "refuse larger images (default 200000000)");
+  app.add_flag("--force", o.force, "rebuild thumbnails even when up to date");
+  app.add_flag("--dry-run", o.dry_run, "print the plan, write nothing");
+  app.add_option("--report", o.report, "write a JSON report: {\"summary\": {...}, \"files\": [...]}");
+  app.add_flag("--no-progress", no_progress, "no progress bar (it is shown only on a terminal anyway)");
+  app.add_flag("-v,--verbose", o.verbose, "print every thumbnail made");
   app.set_version_flag("--version", "conc-thumbs 0.1.0");
-  app.footer("Examples:\n  conc-thumbs photos/            (thumbnailing is not implemented in this version)");
-  CLI11_PARSE(app, argc, argv);
-  std::fprintf(stderr, "conc-thumbs: thumbnailing is not implemented in this version\n");
-  return 2;
+  app.footer(
+      "Examples:\n"
+      "  conc-thumbs photos/                         75x75 thumbnails in photos/thumbs/\n"
+      "  conc-thumbs -s 256 -o web/thumbs photos/    256x256 boxes under web/thumbs/\n"
+      "  conc-thumbs -s 128 -s 512 --fit cover -o out a/ b/   two sizes: out/128x128/..., out/512x512/...\n"
+      "  find . -name '*.jpg' -mtime -1 | conc-thumbs -o thumbs -    files named on stdin\n"
+      "  conc-thumbs --report report.json --timeout 30 photos/\n"
+      "Exit codes: 0 all made or skipped, 1 some failed (the rest were made), 2 usage error.");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help and --version exit 0, usage errors 2
+  }
+
+  try {
+    if (!sizes.empty()) {
+      o.sizes.clear();
+      for (const std::string& s : sizes) o.sizes.push_back(thumbs::parse_box(s));
+    }
+    o.fit = thumbs::parse_fit(fit);
+    o.format = thumbs::parse_output_format(format);
+    if (jobs != "auto") {
+      std::size_t used = 0;
+      const int n = std::stoi(jobs, &used);
+      if (used != jobs.size() || n < 1) throw std::invalid_argument("invalid --jobs '" + jobs + "' (N or auto)");
+      o.jobs = static_cast<unsigned>(n);
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "conc-thumbs: " << e.what() << "\n";
+    return 2;
+  }
+  o.engine = engine == "thread" ? thumbs::Engine::Thread
+             : engine == "serial" ? thumbs::Engine::Serial
+                                  : thumbs::Engine::Process;
+  o.progress = !no_progress;
+  return thumbs::run(o, std::cin, std::cout, std::cerr);
 }

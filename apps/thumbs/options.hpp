@@ -1,0 +1,33 @@
+#pragma once
+// conc-thumbs' options, as parsed from the command line.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "geometry.hpp"
+#include "thumbnail.hpp"
+
+namespace thumbs {
+
+enum class Engine { Process, Thread, Serial };
+
+struct Options {
+  std::vector<std::string> inputs;  // folders, files, or "-" for paths on stdin
+  std::string out;                  // empty: <INPUT>/thumbs for a single folder
+  std::vector<Box> sizes{{75, 75}};
+  Fit fit = Fit::Contain;
+  OutputFormat format = OutputFormat::Auto;
+  int quality = 85;
+  unsigned jobs = 0;  // 0: one per core
+  Engine engine = Engine::Process;
+  double timeout_seconds = 0;  // 0: none
+  std::uint64_t max_pixels = 200'000'000;
+  bool force = false;
+  bool dry_run = false;
+  std::string report;  // JSON report path, empty: none
+  bool progress = true;
+  bool verbose = false;
+};
+
+}  // namespace thumbs

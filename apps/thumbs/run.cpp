@@ -1,0 +1,241 @@
+#include "run.hpp"
+
+#include <oneapi/tbb/parallel_for_each.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include <algorithm>
+#include <chrono>
+#include <conc/json_codec.hpp>
+#include <conc/process_pool.hpp>
+#include <conc/progress.hpp>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+#include <ostream>
+#include <thread>
+
+#include "plan.hpp"
+#include "thumbnail.hpp"
+
+template <>
+struct conc::Codec<thumbs::ThumbJob> : conc::JsonCodec<thumbs::ThumbJob> {};
+template <>
+struct conc::Codec<thumbs::ThumbResult> : conc::JsonCodec<thumbs::ThumbResult> {};
+
+namespace thumbs {
+
+namespace {
+
+// The process engine's task and worker setup: one OpenCV thread per worker process.
+ThumbResult thumbnail_task(const ThumbJob& job) { return make_thumbnail(job); }
+CONC_TASK(thumbnail_task);
+int init_thumbnail_worker(int) {
+  cv::setNumThreads(1);
+  return 0;
+}
+CONC_TASK(init_thumbnail_worker);
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+ThumbJob job_for(const Entry& e, const Options& o) {
+  ThumbJob job;
+  job.source = e.source;
+  for (std::size_t i = 0; i < e.outputs.size(); ++i) job.outputs.push_back({e.outputs[i], o.sizes[i]});
+  job.fit = o.fit;
+  job.format = o.format;
+  job.quality = o.quality;
+  job.max_pixels = o.max_pixels;
+  return job;
+}
+
+// Records one finished image: its entry, the progress bar and the error line.
+class Collector {
+ public:
+  Collector(Plan& plan, const Options& options, std::size_t to_make, std::ostream& out, std::ostream& err)
+      : plan_(plan),
+        options_(options),
+        out_(out),
+        err_(err),
+        progress_(to_make, {.label = "thumbs", .unit = "img",
+                            .mode = options.progress ? conc::ProgressOptions::Mode::Auto
+                                                     : conc::ProgressOptions::Mode::Never}) {}
+
+  void done(std::size_t index, const ThumbResult& r) {
+    std::lock_guard lock(mutex_);
+    Entry& e = plan_.entries[index];
+    e.status = r.ok ? Status::Ok : Status::Failed;
+    e.note = r.error;
+    e.width = r.width;
+    e.height = r.height;
+    if (!r.ok) {
+      err_ << "\r\x1b[K" << "error: " << e.display << ": " << r.error << "\n" << std::flush;
+    } else if (options_.verbose) {
+      out_ << "made " << e.display << " -> " << e.outputs.front() << " (" << r.width << "x" << r.height << ")\n";
+    }
+    progress_.advance(1, !r.ok);
+  }
+
+  void finish() { progress_.finish(); }
+
+ private:
+  Plan& plan_;
+  const Options& options_;
+  std::ostream& out_;
+  std::ostream& err_;
+  conc::Progress progress_;
+  std::mutex mutex_;
+};
+
+void run_process(const std::vector<std::size_t>& todo, Plan& plan, const Options& o, unsigned jobs, Collector& c) {
+  conc::ProcessPoolOptions pool_options{.workers = jobs};
+  if (o.timeout_seconds > 0) {
+    pool_options.task_timeout = std::chrono::milliseconds(static_cast<long long>(o.timeout_seconds * 1000));
+  }
+  pool_options.initializer = conc::task_call<init_thumbnail_worker>(0);
+  conc::ProcessPool pool(pool_options);
+  std::vector<ThumbJob> job_list;
+  job_list.reserve(todo.size());
+  for (std::size_t i : todo) job_list.push_back(job_for(plan.entries[i], o));
+  // Small in-flight bound: workers are fed from one shared queue, never a fixed split.
+  pool.imap_unordered<thumbnail_task>(
+      job_list,
+      [&](std::size_t k, conc::Outcome<ThumbResult> outcome) {
+        if (outcome) {
+          c.done(todo[k], *outcome);
+        } else {
+          c.done(todo[k], ThumbResult{false, outcome.error().what, 0, 0});
+        }
+      },
+      4 * jobs);
+}
+
+void run_thread(const std::vector<std::size_t>& todo, Plan& plan, const Options& o, unsigned jobs, Collector& c) {
+  cv::setNumThreads(1);
+  tbb::task_arena arena(static_cast<int>(jobs));
+  arena.execute([&] {
+    tbb::parallel_for_each(todo.begin(), todo.end(),
+                           [&](std::size_t i) { c.done(i, make_thumbnail(job_for(plan.entries[i], o))); });
+  });
+}
+
+void run_serial(const std::vector<std::size_t>& todo, Plan& plan, const Options& o, Collector& c) {
+  cv::setNumThreads(1);
+  for (std::size_t i : todo) c.done(i, make_thumbnail(job_for(plan.entries[i], o)));
+}
+
+const char* engine_name(Engine e) {
+  switch (e) {
+    case Engine::Thread: return "thread";
+    case Engine::Serial: return "serial";
+    case Engine::Process: break;
+  }
+  return "process";
+}
+
+void write_report(const std::string& path, const Plan& plan, const nlohmann::json& summary) {
+  nlohmann::json files = nlohmann::json::array();
+  for (const Entry& e : plan.entries) {
+    nlohmann::json f = {{"source", e.source}, {"status", to_string(e.status)}};
+    f["output"] = e.outputs.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.outputs.front());
+    if (e.outputs.size() > 1) f["outputs"] = e.outputs;
+    if (e.status == Status::Failed) f["error"] = e.note;
+    if (e.status == Status::Skipped) f["reason"] = e.note;
+    if (e.status == Status::Ok) {
+      f["width"] = e.width;
+      f["height"] = e.height;
+    }
+    files.push_back(std::move(f));
+  }
+  const std::string text = nlohmann::json{{"summary", summary}, {"files", files}}.dump(2) + "\n";
+  write_atomically(fs::absolute(path).string(), std::vector<unsigned char>(text.begin(), text.end()));
+}
+
+}  // namespace
+
+int run(const Options& options, std::istream& paths_in, std::ostream& out, std::ostream& err) {
+  const auto start = Clock::now();
+  Plan plan;
+  try {
+    plan = make_plan(options, paths_in);
+  } catch (const UsageError& e) {
+    err << "conc-thumbs: " << e.what() << "\n";
+    return 2;
+  }
+  const unsigned jobs = options.jobs != 0 ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
+
+  std::vector<std::size_t> todo;
+  for (std::size_t i = 0; i < plan.entries.size(); ++i) {
+    const Entry& e = plan.entries[i];
+    if (e.status == Status::Pending) todo.push_back(i);
+    if (e.status == Status::Failed) err << "error: " << e.display << ": " << e.note << "\n";
+    if (e.status == Status::Skipped && e.note != "up to date") err << "note: " << e.display << ": skipped, " << e.note << "\n";
+  }
+
+  if (options.dry_run) {
+    for (const Entry& e : plan.entries) {
+      if (e.status == Status::Pending) {
+        for (const std::string& o : e.outputs) out << e.display << " -> " << o << "\n";
+      } else if (e.status == Status::Skipped) {
+        out << e.display << " (" << e.note << ")\n";
+      }
+    }
+  } else {
+    std::error_code ec;
+    fs::create_directories(plan.out_root, ec);
+    if (ec) {
+      err << "error: " << plan.out_root.string() << ": cannot create the output folder: " << ec.message() << "\n";
+      return 1;
+    }
+    remove_stale_temporaries(plan.out_root);
+    write_state_signature(plan.out_root, plan.signature);
+    Collector collector(plan, options, todo.size(), out, err);
+    if (!todo.empty()) {
+      switch (options.engine) {
+        case Engine::Process: run_process(todo, plan, options, jobs, collector); break;
+        case Engine::Thread: run_thread(todo, plan, options, jobs, collector); break;
+        case Engine::Serial: run_serial(todo, plan, options, collector); break;
+      }
+    }
+    collector.finish();
+  }
+
+  std::size_t made = 0;
+  std::size_t skipped = 0;
+  std::size_t failed = 0;
+  for (const Entry& e : plan.entries) {
+    made += e.status == Status::Ok;
+    skipped += e.status == Status::Skipped;
+    failed += e.status == Status::Failed;
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  char line[256];
+  std::snprintf(line, sizeof line, "%s%zu made, %zu skipped, %zu failed in %.2f s (%.1f images/s, %s engine, %u jobs)\n",
+                options.dry_run ? "dry run: " : "", made, skipped, failed, seconds,
+                seconds > 0 ? static_cast<double>(made) / seconds : 0.0, engine_name(options.engine), jobs);
+  err << line;
+
+  if (!options.report.empty()) {
+    const nlohmann::json summary = {{"total", plan.entries.size()},
+                                    {"made", made},
+                                    {"skipped", skipped},
+                                    {"failed", failed},
+                                    {"seconds", seconds},
+                                    {"images_per_second", seconds > 0 ? static_cast<double>(made) / seconds : 0.0},
+                                    {"engine", engine_name(options.engine)},
+                                    {"jobs", jobs},
+                                    {"output_root", plan.out_root.string()},
+                                    {"dry_run", options.dry_run}};
+    try {
+      write_report(options.report, plan, summary);
+    } catch (const std::exception& e) {
+      err << "error: " << options.report << ": cannot write the report: " << e.what() << "\n";
+      return 1;
+    }
+  }
+  return failed > 0 ? 1 : 0;
+}
+
+}  // namespace thumbs

@@ -1,0 +1,282 @@
+#include "thumbnail.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <stdexcept>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "orientation.hpp"
+
+namespace fs = std::filesystem;
+
+namespace thumbs {
+
+namespace {
+
+// A failure with the reason the user sees.
+struct Failure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::string read_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Failure(std::string("cannot read: ") + std::strerror(errno));
+  std::string data;
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && st.st_size > 0) data.reserve(static_cast<std::size_t>(st.st_size));
+  char buf[1 << 16];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      ::close(fd);
+      throw Failure(std::string("cannot read: ") + std::strerror(err));
+    }
+    if (n == 0) break;
+    data.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return data;
+}
+
+// Decodes at the smallest scale that still gives at least need_width x need_height (stored axes).
+cv::Mat decode(const std::string& data, const ImageHeader& h, int need_width, int need_height) {
+  const cv::Mat buffer(1, static_cast<int>(data.size()), CV_8U, const_cast<char*>(data.data()));
+  int flags = cv::IMREAD_IGNORE_ORIENTATION;
+  if (h.format == Format::Jpeg) {
+    const int d = jpeg_scale_denominator(static_cast<int>(h.width), static_cast<int>(h.height), need_width,
+                                         need_height);
+    const bool grey = h.channels == 1;
+    switch (d) {
+      case 8: flags |= grey ? cv::IMREAD_REDUCED_GRAYSCALE_8 : cv::IMREAD_REDUCED_COLOR_8; break;
+      case 4: flags |= grey ? cv::IMREAD_REDUCED_GRAYSCALE_4 : cv::IMREAD_REDUCED_COLOR_4; break;
+      case 2: flags |= grey ? cv::IMREAD_REDUCED_GRAYSCALE_2 : cv::IMREAD_REDUCED_COLOR_2; break;
+      default: flags |= grey ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR; break;
+    }
+  } else {
+    flags |= cv::IMREAD_UNCHANGED;  // keep alpha and grey; depth is normalised below
+  }
+  cv::Mat image;
+  try {
+    image = cv::imdecode(buffer, flags);
+  } catch (const cv::Exception& e) {
+    throw Failure(std::string("cannot decode ") + format_name(h.format) + " data");
+  }
+  if (image.empty()) throw Failure(std::string("cannot decode ") + format_name(h.format) + " data");
+  return image;
+}
+
+// 8-bit, and 1, 3 or 4 channels (grey, BGR, BGRA).
+cv::Mat normalise(cv::Mat image) {
+  if (image.depth() == CV_16U) {
+    image.convertTo(image, CV_8U, 1.0 / 257.0);
+  } else if (image.depth() == CV_32F || image.depth() == CV_64F) {
+    image.convertTo(image, CV_8U, 255.0);
+  } else if (image.depth() != CV_8U) {
+    image.convertTo(image, CV_8U);
+  }
+  if (image.channels() == 2) cv::cvtColor(image, image, cv::COLOR_GRAY2BGR);  // unusual; drop nothing
+  return image;
+}
+
+// JPEG has no alpha: composite on white.
+cv::Mat flatten_on_white(const cv::Mat& bgra) {
+  cv::Mat out(bgra.size(), CV_8UC3);
+  for (int y = 0; y < bgra.rows; ++y) {
+    const auto* src = bgra.ptr<cv::Vec4b>(y);
+    auto* dst = out.ptr<cv::Vec3b>(y);
+    for (int x = 0; x < bgra.cols; ++x) {
+      const int a = src[x][3];
+      for (int c = 0; c < 3; ++c) dst[x][c] = static_cast<unsigned char>((src[x][c] * a + 255 * (255 - a) + 127) / 255);
+    }
+  }
+  return out;
+}
+
+std::vector<unsigned char> encode(const cv::Mat& image, Format format, int quality) {
+  std::vector<unsigned char> bytes;
+  std::vector<int> params;
+  const char* ext = ".jpg";
+  cv::Mat pixels = image;
+  switch (format) {
+    case Format::Png:
+      ext = ".png";
+      params = {cv::IMWRITE_PNG_COMPRESSION, 6};
+      break;
+    case Format::Webp:
+      ext = ".webp";
+      params = {cv::IMWRITE_WEBP_QUALITY, quality};
+      break;
+    default:
+      if (pixels.channels() == 4) pixels = flatten_on_white(pixels);
+      params = {cv::IMWRITE_JPEG_QUALITY, quality, cv::IMWRITE_JPEG_OPTIMIZE, 0};
+      break;
+  }
+  if (!cv::imencode(ext, pixels, bytes, params)) throw Failure(std::string("cannot encode ") + format_name(format));
+  return bytes;
+}
+
+}  // namespace
+
+OutputFormat parse_output_format(const std::string& text) {
+  if (text == "auto") return OutputFormat::Auto;
+  if (text == "jpeg" || text == "jpg") return OutputFormat::Jpeg;
+  if (text == "png") return OutputFormat::Png;
+  if (text == "webp") return OutputFormat::Webp;
+  throw std::invalid_argument("invalid format '" + text + "' (auto, jpeg, png or webp)");
+}
+
+const char* to_string(OutputFormat f) {
+  switch (f) {
+    case OutputFormat::Jpeg: return "jpeg";
+    case OutputFormat::Png: return "png";
+    case OutputFormat::Webp: return "webp";
+    case OutputFormat::Auto: break;
+  }
+  return "auto";
+}
+
+Format output_format_for(Format source, OutputFormat requested) {
+  switch (requested) {
+    case OutputFormat::Jpeg: return Format::Jpeg;
+    case OutputFormat::Png: return Format::Png;
+    case OutputFormat::Webp: return Format::Webp;
+    case OutputFormat::Auto: break;
+  }
+  return source == Format::Png || source == Format::Webp ? source : Format::Jpeg;
+}
+
+bool is_temporary_name(const std::string& filename) {
+  const auto at = filename.rfind(".tmp-");
+  return at != std::string::npos && filename.size() == at + 5 + 6;
+}
+
+void write_atomically(const std::string& path, const std::vector<unsigned char>& bytes) {
+  const fs::path target(path);
+  std::error_code ec;
+  fs::create_directories(target.parent_path(), ec);
+  if (ec) throw Failure("cannot create " + target.parent_path().string() + ": " + ec.message());
+  static thread_local std::mt19937_64 rng(std::random_device{}() ^ static_cast<unsigned>(::getpid()));
+  static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::string temp = path + ".tmp-";
+  for (int i = 0; i < 6; ++i) temp += alphabet[rng() % (sizeof alphabet - 1)];
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) throw Failure("cannot write " + temp + ": " + std::strerror(errno));
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      ::close(fd);
+      ::unlink(temp.c_str());
+      throw Failure("cannot write " + temp + ": " + std::strerror(err));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::close(fd) != 0 || ::rename(temp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(temp.c_str());
+    throw Failure("cannot write " + path + ": " + std::strerror(err));
+  }
+}
+
+ThumbResult make_thumbnail(const ThumbJob& job) {
+  ThumbResult result;
+  try {
+    const std::string data = read_file(job.source);
+    if (data.empty()) throw Failure("empty file");
+    const ImageHeader h = read_header(data);
+    if (h.format == Format::Unknown) throw Failure("not an image (unrecognised content)");
+    if (!format_supported(h.format)) throw Failure(std::string("unsupported format (") + format_name(h.format) + ")");
+    if (!h.complete) throw Failure(std::string("truncated ") + format_name(h.format) + " data");
+    const std::uint64_t pixels = std::uint64_t{h.width} * h.height;
+    if (pixels > job.max_pixels) {
+      throw Failure("too many pixels (" + std::to_string(h.width) + "x" + std::to_string(h.height) +
+                    " is more than the limit of " + std::to_string(job.max_pixels) + ")");
+    }
+
+    // The largest thumbnail decides the decode scale: at least twice its size, in stored axes.
+    const bool swap = swaps_axes(h.orientation);
+    const int shown_w = static_cast<int>(swap ? h.height : h.width);
+    const int shown_h = static_cast<int>(swap ? h.width : h.height);
+    int need_w = 1;
+    int need_h = 1;
+    if (h.width > 0 && h.height > 0) {
+      for (const OutputSpec& out : job.outputs) {
+        const Geometry g = fit_geometry(shown_w, shown_h, out.box, job.fit);
+        need_w = std::max(need_w, 2 * (swap ? g.resize_height : g.resize_width));
+        need_h = std::max(need_h, 2 * (swap ? g.resize_width : g.resize_height));
+      }
+    }
+    cv::Mat stored = normalise(decode(data, h, need_w, need_h));
+    const int width = swap ? stored.rows : stored.cols;
+    const int height = swap ? stored.cols : stored.rows;
+
+    const Format out_format = output_format_for(h.format, job.format);
+    for (std::size_t i = 0; i < job.outputs.size(); ++i) {
+      const Geometry g = fit_geometry(width, height, job.outputs[i].box, job.fit);
+      // Resize in stored axes, then turn the small image upright.
+      const cv::Size size(swap ? g.resize_height : g.resize_width, swap ? g.resize_width : g.resize_height);
+      cv::Mat small;
+      if (size == stored.size()) {
+        small = stored;
+      } else {
+        cv::resize(stored, small, size, 0, 0, size.area() < stored.size().area() ? cv::INTER_AREA : cv::INTER_CUBIC);
+      }
+      cv::Mat upright = apply_orientation(small, h.orientation);
+      if (g.crop_width != upright.cols || g.crop_height != upright.rows) {
+        upright = upright(cv::Rect(g.crop_x, g.crop_y, g.crop_width, g.crop_height));
+      }
+      write_atomically(job.outputs[i].path, encode(upright, out_format, job.quality));
+      if (i == 0) {
+        result.width = upright.cols;
+        result.height = upright.rows;
+      }
+    }
+    result.ok = true;
+  } catch (const std::exception& e) {
+    result.ok = false;
+    result.error = e.what();
+  }
+  return result;
+}
+
+void to_json(nlohmann::json& j, const OutputSpec& o) { j = {{"path", o.path}, {"w", o.box.width}, {"h", o.box.height}}; }
+void from_json(const nlohmann::json& j, OutputSpec& o) {
+  o.path = j.at("path").get<std::string>();
+  o.box = {j.at("w").get<int>(), j.at("h").get<int>()};
+}
+void to_json(nlohmann::json& j, const ThumbJob& job) {
+  j = {{"source", job.source},      {"outputs", job.outputs}, {"fit", static_cast<int>(job.fit)},
+       {"format", static_cast<int>(job.format)}, {"quality", job.quality}, {"max_pixels", job.max_pixels}};
+}
+void from_json(const nlohmann::json& j, ThumbJob& job) {
+  job.source = j.at("source").get<std::string>();
+  job.outputs = j.at("outputs").get<std::vector<OutputSpec>>();
+  job.fit = static_cast<Fit>(j.at("fit").get<int>());
+  job.format = static_cast<OutputFormat>(j.at("format").get<int>());
+  job.quality = j.at("quality").get<int>();
+  job.max_pixels = j.at("max_pixels").get<std::uint64_t>();
+}
+void to_json(nlohmann::json& j, const ThumbResult& r) {
+  j = {{"ok", r.ok}, {"error", r.error}, {"w", r.width}, {"h", r.height}};
+}
+void from_json(const nlohmann::json& j, ThumbResult& r) {
+  r.ok = j.at("ok").get<bool>();
+  r.error = j.at("error").get<std::string>();
+  r.width = j.at("w").get<int>();
+  r.height = j.at("h").get<int>();
+}
+
+}  // namespace thumbs

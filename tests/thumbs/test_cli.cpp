@@ -1,0 +1,246 @@
+// End-to-end: the conc-thumbs program on generated folders.
+
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "images.hpp"
+#include "temp_dir.hpp"
+
+extern char** environ;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Result {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+pid_t start(const std::vector<std::string>& args, const fs::path& out, const fs::path& err) {
+  std::vector<std::string> argv_strings = {CONC_THUMBS_EXE};
+  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_strings) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = -1;
+  const int rc = ::posix_spawn(&pid, CONC_THUMBS_EXE, &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  REQUIRE(rc == 0);
+  return pid;
+}
+
+int wait_exit(pid_t pid) {
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+Result run(const TempDir& dir, const std::vector<std::string>& args) {
+  const pid_t pid = start(args, dir / "stdout.txt", dir / "stderr.txt");
+  Result r;
+  r.exit_code = wait_exit(pid);
+  r.out = slurp(dir / "stdout.txt");
+  r.err = slurp(dir / "stderr.txt");
+  return r;
+}
+
+std::vector<pid_t> children_of(pid_t parent) {
+  std::vector<pid_t> kids;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    const auto close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 2));
+    char state;
+    int ppid;
+    rest >> state >> ppid;
+    if (ppid == parent && state != 'Z') kids.push_back(std::stoi(name));
+  }
+  return kids;
+}
+
+std::size_t count_files(const fs::path& root, const std::string& suffix) {
+  std::size_t n = 0;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator(); ++it) {
+    const std::string name = it->path().filename().string();
+    if (it->is_regular_file() && name.size() >= suffix.size() &&
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      ++n;
+    }
+  }
+  return n;
+}
+
+bool decodes(const fs::path& p) { return !cv::imread(p.string(), cv::IMREAD_UNCHANGED).empty(); }
+
+// A folder of photo-sized JPEGs, slow enough to interrupt.
+void make_corpus(const fs::path& dir, int count) {
+  const std::string jpeg = test_images::encode(test_images::quadrants(2400, 1800), ".jpg", {cv::IMWRITE_JPEG_QUALITY, 92});
+  for (int i = 0; i < count; ++i) test_images::write(dir / ("sub" + std::to_string(i % 3)) / ("IMG_" + std::to_string(i) + ".jpg"), jpeg);
+}
+
+}  // namespace
+
+TEST_CASE("bad input is reported one line each, and every good image is made", "[thumbs][cli]") {
+  TempDir dir;
+  const std::string jpeg = test_images::encode(test_images::quadrants(640, 480), ".jpg");
+  const std::string png = test_images::encode(test_images::quadrants(640, 480), ".png");
+  test_images::write(dir / "in/good.jpg", jpeg);
+  test_images::write(dir / "in/a/b.jpg", jpeg.substr(0, jpeg.size() - 300));
+  test_images::write(dir / "in/zero.jpg", "");
+  test_images::write(dir / "in/corrupt.png", png.substr(0, 60) + std::string(200, 'x') + png.substr(260));
+  test_images::write(dir / "in/png-named.jpg", png);
+  test_images::write(dir / "in/notes.jpg", "these are notes");
+  test_images::write(dir / "in/README.txt", "ignored");
+  test_images::write(dir / "in/anim.gif", "GIF89a\x01\x00\x01\x00\x00\x00\x00;");
+  test_images::write(dir / "in/-dash ü.jpg", jpeg);
+  test_images::write(dir / "in/dir.jpg/inner.jpg", jpeg);
+  fs::create_symlink("/proc/self/mem", dir / "in/unreadable.jpg");
+  const Result r = run(dir, {"-o", (dir / "out").string(), "--report", (dir / "report.json").string(), (dir / "in").string()});
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  const std::string in = (dir / "in").string();
+  CHECK(r.err.find("error: " + in + "/a/b.jpg: truncated JPEG data\n") != std::string::npos);
+  CHECK(r.err.find("error: " + in + "/zero.jpg: empty file\n") != std::string::npos);
+  CHECK(r.err.find("error: " + in + "/notes.jpg: not an image (unrecognised content)\n") != std::string::npos);
+  CHECK(r.err.find("error: " + in + "/corrupt.png: ") != std::string::npos);
+  CHECK(r.err.find("error: " + in + "/unreadable.jpg: cannot read") != std::string::npos);
+  CHECK(r.err.find("note: " + in + "/anim.gif: skipped, unsupported format (GIF)") != std::string::npos);
+  CHECK(r.err.find("README") == std::string::npos);
+  CHECK(r.err.find("4 made, 1 skipped, 5 failed") != std::string::npos);
+  CHECK(decodes(dir / "out/good.jpg"));
+  CHECK(decodes(dir / "out/png-named.jpg.png"));
+  CHECK(decodes(dir / "out/-dash ü.jpg"));
+  CHECK(decodes(dir / "out/dir.jpg/inner.jpg"));
+  CHECK_FALSE(fs::exists(dir / "out/a/b.jpg"));
+
+  const auto report = nlohmann::json::parse(slurp(dir / "report.json"));
+  CHECK(report["summary"]["made"] == 4);
+  CHECK(report["summary"]["failed"] == 5);
+  CHECK(report["files"].size() == 10);
+  for (const auto& f : report["files"]) {
+    CHECK(fs::path(f["source"].get<std::string>()).is_absolute());
+    if (f["status"] == "ok") {
+      CHECK(fs::path(f["output"].get<std::string>()).is_absolute());
+      CHECK(f["width"] == 75);
+      CHECK(f["height"] == 56);
+    }
+    if (f["status"] == "failed") CHECK(f.contains("error"));
+  }
+}
+
+TEST_CASE("a second run skips what is up to date and rebuilds only what changed", "[thumbs][cli]") {
+  TempDir dir;
+  const std::string jpeg = test_images::encode(test_images::quadrants(640, 480), ".jpg");
+  for (int i = 0; i < 4; ++i) test_images::write(dir / ("in/" + std::to_string(i) + ".jpg"), jpeg);
+  Result r = run(dir, {(dir / "in").string()});  // default output: in/thumbs
+  CHECK(r.exit_code == 0);
+  CHECK(count_files(dir / "in/thumbs", ".jpg") == 4);
+  const auto before = fs::last_write_time(dir / "in/thumbs/0.jpg");
+  std::this_thread::sleep_for(20ms);
+  test_images::write(dir / "in/3.jpg", jpeg);
+  r = run(dir, {(dir / "in").string()});
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.find("1 made, 3 skipped, 0 failed") != std::string::npos);
+  CHECK(fs::last_write_time(dir / "in/thumbs/0.jpg") == before);
+  r = run(dir, {"--force", (dir / "in").string()});
+  CHECK(r.err.find("4 made, 0 skipped") != std::string::npos);
+}
+
+TEST_CASE("usage errors exit with 2 and --dry-run writes nothing", "[thumbs][cli]") {
+  TempDir dir;
+  test_images::write(dir / "in/x.jpg", test_images::encode(test_images::quadrants(64, 64), ".jpg"));
+  CHECK(run(dir, {"-s", "0x10", (dir / "in").string()}).exit_code == 2);
+  CHECK(run(dir, {"--fit", "stretch", (dir / "in").string()}).exit_code == 2);
+  CHECK(run(dir, {(dir / "in").string(), (dir / "in").string()}).exit_code == 2);
+  const Result r = run(dir, {"--dry-run", "-o", (dir / "out").string(), (dir / "in").string()});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find((dir / "in/x.jpg").string() + " -> " + (dir / "out/x.jpg").string()) != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "out"));
+}
+
+TEST_CASE("the three engines make the same thumbnails", "[thumbs][cli]") {
+  TempDir dir;
+  make_corpus(dir / "in", 6);
+  for (const char* engine : {"process", "thread", "serial"}) {
+    const Result r = run(dir, {"--engine", engine, "-j", "2", "-s", "128", "-o", (dir / engine).string(), (dir / "in").string()});
+    CHECK(r.exit_code == 0);
+    CHECK(count_files(dir / engine, ".jpg") == 6);
+  }
+  CHECK(slurp(dir / "process/sub0/IMG_0.jpg") == slurp(dir / "thread/sub0/IMG_0.jpg"));
+  CHECK(slurp(dir / "process/sub0/IMG_0.jpg") == slurp(dir / "serial/sub0/IMG_0.jpg"));
+}
+
+TEST_CASE("a worker killed mid-run is replaced and its image retried", "[thumbs][cli]") {
+  TempDir dir;
+  make_corpus(dir / "in", 40);
+  const pid_t pid = start({"-j", "2", "-s", "256", "-o", (dir / "out").string(), (dir / "in").string()}, dir / "o.txt", dir / "e.txt");
+  // Kill one worker once the run is under way.
+  std::vector<pid_t> workers;
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline && (workers.size() < 2 || count_files(dir / "out", ".jpg") < 3)) {
+    workers = children_of(pid);
+    std::this_thread::sleep_for(5ms);
+  }
+  REQUIRE(workers.size() == 2);
+  ::kill(workers[0], SIGKILL);
+  const int code = wait_exit(pid);
+  INFO(slurp(dir / "e.txt"));
+  CHECK(code == 0);
+  CHECK(count_files(dir / "out", ".jpg") == 40);
+  CHECK(count_files(dir / "out", "") == 41);  // the thumbnails and the state file, nothing else
+}
+
+TEST_CASE("an interrupted run leaves no partial file and resumes where it stopped", "[thumbs][cli]") {
+  TempDir dir;
+  make_corpus(dir / "in", 40);
+  const pid_t pid = start({"-j", "2", "-s", "256", "-o", (dir / "out").string(), (dir / "in").string()}, dir / "o.txt", dir / "e.txt");
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline && count_files(dir / "out", ".jpg") < 8) std::this_thread::sleep_for(2ms);
+  ::kill(pid, SIGKILL);
+  wait_exit(pid);
+  const std::size_t done = count_files(dir / "out", ".jpg");
+  REQUIRE(done >= 8);
+  REQUIRE(done < 40);
+  // Every file under a final name is a whole image.
+  for (auto& entry : fs::recursive_directory_iterator(dir / "out")) {
+    const std::string name = entry.path().filename().string();
+    if (entry.is_regular_file() && name.size() > 4 && name.substr(name.size() - 4) == ".jpg") CHECK(decodes(entry.path()));
+  }
+  const Result r = run(dir, {"-j", "2", "-s", "256", "-o", (dir / "out").string(), (dir / "in").string()});
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.find(std::to_string(40 - done) + " made, " + std::to_string(done) + " skipped") != std::string::npos);
+  CHECK(count_files(dir / "out", ".jpg") == 40);
+  CHECK(count_files(dir / "out", "") == 41);  // no temporary files left behind
+}
