@@ -38,6 +38,7 @@ bool extension_names(const std::string& ext, Format f) {
 struct Head {
   std::string bytes;
   std::string error;
+  std::uint64_t size = 0;
   bool empty = false;
 };
 
@@ -48,6 +49,8 @@ Head read_head(const fs::path& path) {
     head.error = std::string("cannot read: ") + std::strerror(errno);
     return head;
   }
+  struct stat st {};
+  if (::fstat(fd, &st) == 0) head.size = static_cast<std::uint64_t>(st.st_size);
   char buf[32];
   ssize_t n;
   do {
@@ -138,6 +141,7 @@ class Planner {
       return;
     }
     e.format = detect_format(head.bytes);
+    e.bytes = head.size;
     if (e.format == Format::Unknown) {
       if (!image_name) return;  // README.txt, .DS_Store: not ours
       e.status = Status::Failed;

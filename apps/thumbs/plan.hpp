@@ -2,6 +2,7 @@
 // Planning a run: walk the inputs, recognise images by content, decide every output path,
 // refuse collisions, leave the output tree out, and skip thumbnails that are up to date.
 
+#include <cstdint>
 #include <filesystem>
 #include <istream>
 #include <string>
@@ -20,6 +21,7 @@ struct Entry {
   std::string display;               // the path as the user named it, for messages
   std::vector<std::string> outputs;  // absolute paths, one per size
   Format format = Format::Unknown;
+  std::uint64_t bytes = 0;           // source file size
   Status status = Status::Pending;   // Pending: to be made
   std::string note;                  // why it failed or was skipped
   int width = 0;

@@ -173,6 +173,10 @@ int run(const Options& options, std::istream& paths_in, std::ostream& out, std::
     if (e.status == Status::Failed) err << "error: " << e.display << ": " << e.note << "\n";
     if (e.status == Status::Skipped && e.note != "up to date") err << "note: " << e.display << ": skipped, " << e.note << "\n";
   }
+  // Largest files first: the long decodes start early, so no worker is left alone at the end
+  // with a big one while the others idle.
+  std::stable_sort(todo.begin(), todo.end(),
+                   [&](std::size_t a, std::size_t b) { return plan.entries[a].bytes > plan.entries[b].bytes; });
 
   if (options.dry_run) {
     for (const Entry& e : plan.entries) {

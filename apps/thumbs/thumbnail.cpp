@@ -15,6 +15,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "orientation.hpp"
+#include "png_decode.hpp"
 
 namespace fs = std::filesystem;
 
@@ -219,7 +220,17 @@ ThumbResult make_thumbnail(const ThumbJob& job) {
         need_h = std::max(need_h, 2 * (swap ? g.resize_width : g.resize_height));
       }
     }
-    cv::Mat stored = normalise(decode(data, h, need_w, need_h));
+    cv::Mat stored;
+    if (h.format == Format::Png && h.width > 0 && h.height > 0) {
+      // Shrink while decoding, by the largest whole factor that keeps twice the thumbnail.
+      const int factor = std::max(1, std::min(static_cast<int>(h.width) / need_w, static_cast<int>(h.height) / need_h));
+      try {
+        stored = decode_png_shrunk(data, factor);
+      } catch (const std::exception& e) {
+        throw Failure(std::string("cannot decode PNG data: ") + e.what());
+      }
+    }
+    if (stored.empty()) stored = normalise(decode(data, h, need_w, need_h));
     const int width = swap ? stored.rows : stored.cols;
     const int height = swap ? stored.cols : stored.rows;
 
