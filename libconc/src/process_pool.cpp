@@ -329,22 +329,27 @@ struct ProcessPool::Impl {
   void dispatch() {
     if (pending.empty()) return;
     const std::size_t auto_size = batch_size();
-    // Round-robin, one batch per worker per pass, so that work spreads over every worker.
-    for (bool sent = true; sent && !pending.empty();) {
-      sent = false;
+    // Each batch goes to the least-loaded worker that may take it, so that work spreads over
+    // every worker and a task waits behind another only when all are busy.
+    while (!pending.empty()) {
+      Worker* best = nullptr;
       for (auto& wp : workers) {
-        if (pending.empty()) break;
-        if (send_batch(*wp, auto_size)) sent = true;
+        if (can_take(*wp) && (best == nullptr || wp->in_flight.size() < best->in_flight.size())) best = wp.get();
       }
+      if (best == nullptr) break;
+      send_batch(*best, auto_size);
     }
   }
 
-  // Sends the next batch from pending to w, if w may take one.
-  bool send_batch(Worker& w, std::size_t auto_size) {
+  bool can_take(const Worker& w) const {
     if (w.dead || w.retiring || w.in_flight.size() >= window()) return false;
     // A task under suspicion runs alone on its worker, so that its fate is its own.
+    return w.in_flight.empty() || (!pending.front().isolate && !w.in_flight.back().isolated);
+  }
+
+  // Sends the next batch from pending to w, which can_take() it.
+  void send_batch(Worker& w, std::size_t auto_size) {
     const bool isolated = pending.front().isolate;
-    if (!w.in_flight.empty() && (isolated || w.in_flight.back().isolated)) return false;
     std::size_t limit = isolated ? 1 : std::max<std::size_t>(pending.front().chunk, auto_size);
     if (options.max_tasks_per_child != 0) {
       limit = std::min<std::size_t>(limit, options.max_tasks_per_child - w.assigned);
@@ -367,7 +372,6 @@ struct ProcessPool::Impl {
     if (w.in_flight.empty()) w.head_started = Clock::now();
     w.in_flight.push_back(std::move(batch));
     if (options.max_tasks_per_child != 0 && w.assigned >= options.max_tasks_per_child) w.retiring = true;
-    return true;
   }
 
   void flush(Worker& w) {
