@@ -51,9 +51,9 @@ std::string read_file(const fs::path& path) {
 int main(int argc, char** argv) {
   conc::worker_main_if_requested(argc, argv);
   CLI::App app{"conc-demo: the thread pool and the process pool on the bundled data"};
-  std::string data = "data";
-  app.add_option("data", data, "folder to read (default: data)");
-  app.footer("Example:\n  conc-demo data/");
+  std::string data = "data/text";
+  app.add_option("data", data, "folder to read (default: data/text)");
+  app.footer("Example:\n  conc-demo data/text");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -3,7 +3,8 @@
 #   release  - optimised build of everything
 #   tsan     - ThreadSanitizer build of libconc and its tests (the concurrency code)
 #   asan     - AddressSanitizer + UndefinedBehaviorSanitizer build of everything
-# Usage: scripts/test.sh [release|tsan|asan ...]   (default: all three)
+#   fuzz     - the libFuzzer targets (Clang), each run for a bounded count and time
+# Usage: scripts/test.sh [release|tsan|asan|fuzz ...]   (default: all four)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,14 +12,16 @@ bash scripts/setup.sh
 
 jobs=$(nproc)
 variants=("$@")
-[ ${#variants[@]} -eq 0 ] && variants=(release tsan asan)
+[ ${#variants[@]} -eq 0 ] && variants=(release tsan asan fuzz)
 
 for variant in "${variants[@]}"; do
   case "$variant" in
     release) flags=(-DCMAKE_BUILD_TYPE=Release) ;;
     tsan) flags=(-DCMAKE_BUILD_TYPE=Debug -DCONC_SANITIZE=thread -DCONC_BUILD_APPS=OFF -DCONC_BUILD_BENCH=OFF) ;;
     asan) flags=(-DCMAKE_BUILD_TYPE=Debug -DCONC_SANITIZE=address -DCONC_BUILD_BENCH=OFF) ;;
-    *) echo "test.sh: unknown variant '$variant' (release, tsan, asan)" >&2; exit 2 ;;
+    fuzz) flags=(-DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ -DCONC_BUILD_FUZZERS=ON
+                 -DCONC_BUILD_APPS=OFF -DCONC_BUILD_TESTS=OFF -DCONC_BUILD_BENCH=OFF) ;;
+    *) echo "test.sh: unknown variant '$variant' (release, tsan, asan, fuzz)" >&2; exit 2 ;;
   esac
   echo "=== $variant: configure and build"
   cmake -S . -B "build/$variant" -G Ninja "${flags[@]}" >/dev/null

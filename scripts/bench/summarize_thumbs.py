@@ -1,0 +1,71 @@
+"""Turns bench-results/thumbs-vs-anchors.csv into the Markdown of docs/BENCHMARKS.md."""
+import csv
+import os
+import statistics
+import sys
+from collections import defaultdict
+
+
+def main():
+    path, jobs, n_mixed, n_jpeg, mp = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+    seconds = defaultdict(list)
+    rss = defaultdict(list)
+    images = {}
+    memory = {}
+    order = []
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            if row["corpus"] == "memory":
+                memory[row["tool"]] = int(row["max_rss_kb"])
+                continue
+            key = (row["corpus"], row["tool"], row["jobs"])
+            if key not in seconds:
+                order.append(key)
+            seconds[key].append(float(row["seconds"]))
+            rss[key].append(int(row["max_rss_kb"]))
+            images[key] = int(row["images"])
+
+    def rate(key):
+        return images[key] / statistics.median(seconds[key])
+
+    cpu = "unknown"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    print(f"Machine: {os.cpu_count()} cores, {cpu}. Corpus: {n_mixed} images ({n_jpeg} JPEG, the rest PNG), "
+          f"{mp} megapixels. Box 256x256, quality 85, JPEG output, parallelism {jobs}.\n")
+    for corpus, title in (("mixed", "Mixed corpus (JPEG + PNG)"), ("jpeg", "JPEGs only")):
+        print(f"### {title}\n")
+        print("| tool | jobs | images/s (median) | seconds: median (min – max) | max RSS (MB) | runs |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for key in order:
+            if key[0] != corpus:
+                continue
+            s = seconds[key]
+            print(f"| {key[1]} | {key[2]} | {rate(key):.1f} | {statistics.median(s):.2f} ({min(s):.2f} – {max(s):.2f}) "
+                  f"| {max(rss[key]) / 1024:.0f} | {len(s)} |")
+        print()
+
+    def r(corpus, tool, j=jobs):
+        return rate((corpus, tool, j))
+
+    conc = r("mixed", "conc-thumbs")
+    print("### Against the targets\n")
+    print("| target | measured |")
+    print("|---|---|")
+    print(f"| >= 1.45x vipsthumbnail on the mixed corpus | {conc / r('mixed', 'vipsthumbnail'):.2f}x |")
+    print(f"| >= 1.15x the Pillow Pool script on the mixed corpus | {conc / r('mixed', 'pillow-pool'):.2f}x |")
+    print(f"| (ImageMagick mogrify, for reference) | {conc / r('mixed', 'imagemagick-mogrify'):.2f}x |")
+    print(f"| JPEGs: >= 95% of djpeg -scale 1/4 decode-only | "
+          f"{100 * r('jpeg', 'conc-thumbs') / r('jpeg', 'djpeg-1/4-decode-only'):.0f}% |")
+    print(f"| 1 -> {jobs} workers: speedup >= 1.85x | {conc / r('mixed', 'conc-thumbs', '1'):.2f}x |")
+    for kind, label in (("12mp", "12-megapixel JPEGs"), ("orig", "the wallpapers (up to 5640x3172, some progressive)")):
+        if kind in memory:
+            print(f"| peak RSS per worker <= 120 MB, {label} | {memory[kind] / 1024:.0f} MB |")
+    print()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# conc-thumbs against the usual ways of thumbnailing a folder, side by side in one run:
+#   conc-thumbs (-j J), vipsthumbnail under xargs -P J, ImageMagick mogrify -thumbnail under
+#   xargs -P J (with -define jpeg:size), the classic Pillow + multiprocessing.Pool script, and
+#   djpeg -scale 1/4 decode-only on the JPEGs as the floor; plus conc-thumbs -j 1 for the
+#   1 -> J speedup. Same box (256x256), quality 85, every output written as JPEG.
+# The corpus is real photographs from Debian's wallpaper packages (fetched with apt-get download,
+# never committed) plus 12-megapixel JPEG derivatives of some of them (phone-sized photos).
+# Every configuration runs REPS times, interleaved; medians and min-max are reported.
+#
+# Usage: scripts/bench/thumbs-vs-anchors.sh [REPS] [JOBS]     (defaults: 5, 2)
+# Output: a Markdown report on stdout, raw runs in bench-results/thumbs-vs-anchors.csv.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+reps=${1:-5}
+jobs=${2:-2}
+box=256
+quality=85
+work=${BENCH_DIR:-$root/bench-results/thumbs}
+
+bash scripts/setup.sh
+need=()
+for p in libvips-tools imagemagick python3-pil libjpeg-turbo-progs time; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build/release --target conc-thumbs >/dev/null
+thumbs=$root/build/release/apps/thumbs/conc-thumbs
+convert=$(command -v convert-im6.q16 || command -v convert)
+mogrify=$(command -v mogrify-im6.q16 || command -v mogrify)
+
+# ---- corpus -------------------------------------------------------------------------------
+mixed=$work/corpus/mixed
+jpegs=$work/corpus/jpeg
+if [ ! -f "$work/corpus/.done" ]; then
+  rm -rf "$work/corpus" "$work/debs"
+  mkdir -p "$work/debs" "$mixed/orig" "$mixed/12mp" "$jpegs"
+  (cd "$work/debs" && apt-get download lomiri-wallpapers mate-backgrounds plasma-workspace-wallpapers lxqt-themes >/dev/null 2>&1)
+  for deb in "$work"/debs/*.deb; do dpkg-deb -x "$deb" "$work/debs/x"; done
+  i=0
+  find "$work/debs/x" -type f \( -iname '*.jpg' -o -iname '*.jpeg' -o -iname '*.png' \) -size +100k | sort |
+    while read -r f; do
+      i=$((i + 1))
+      cp "$f" "$mixed/orig/$(printf %03d $i)_$(basename "$f" | tr ' ' '_')"
+    done
+  # 12-megapixel derivatives (4000x3000) of the first 20 JPEGs: phone-sized photos.
+  find "$mixed/orig" -iname '*.jpg' | sort | head -20 | while read -r f; do
+    "$convert" "$f" -resize '4000x3000!' -quality 90 "$mixed/12mp/$(basename "$f" .jpg)_12mp.jpg" 2>/dev/null
+  done
+  # The JPEG-only subset, by content.
+  find "$mixed" -type f | while read -r f; do
+    if [ "$(head -c 3 "$f" | od -An -tx1 | tr -d ' ')" = "ffd8ff" ]; then ln -s "$f" "$jpegs/$(basename "$f")"; fi
+  done
+  rm -rf "$work/debs"
+  touch "$work/corpus/.done"
+fi
+n_mixed=$(find "$mixed" -type f | wc -l)
+n_jpeg=$(find "$jpegs" -type l | wc -l)
+mp=$(find "$mixed" -type f -print0 | xargs -0 identify -format '%w %h\n' 2>/dev/null | awk '{s += $1 * $2} END {printf "%.0f", s / 1e6}')
+echo "corpus: $n_mixed images ($n_jpeg JPEG), $mp megapixels in all" >&2
+
+# ---- contenders -----------------------------------------------------------------------------
+out=$work/out
+run_conc() { "$thumbs" -j "$1" -s $box -q $quality -f jpeg --force --no-progress -o "$out" "$2" 2>/dev/null; }
+run_vips() { find -L "$1" -type f | xargs -P "$jobs" -n 8 vipsthumbnail -s ${box}x${box} -o "$out/%s.jpg[Q=$quality]"; }
+run_magick() {
+  find -L "$1" -type f | xargs -P "$jobs" -n 8 "$mogrify" -path "$out" -format jpg -define jpeg:size=$((2 * box))x$((2 * box)) \
+    -thumbnail ${box}x${box} -quality $quality 2>/dev/null
+}
+run_pillow() { /usr/bin/python3 scripts/bench/pillow_thumbs.py "$1" "$out" $box $quality "$jobs"; }
+run_djpeg() { find -L "$1" -type f | xargs -P "$jobs" -n 8 sh -c 'for f; do djpeg -scale 1/4 "$f" > /dev/null; done' sh; }
+
+csv=$root/bench-results/thumbs-vs-anchors.csv
+mkdir -p "$(dirname "$csv")"
+echo "corpus,tool,jobs,rep,images,seconds,max_rss_kb" > "$csv"
+measure() {  # corpus tool jobs rep images command...
+  local corpus=$1 tool=$2 j=$3 rep=$4 images=$5
+  shift 5
+  rm -rf "$out"
+  mkdir -p "$out"
+  sync
+  local t
+  /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" >/dev/null 2>&1 || true
+  t=$(tail -1 "$work/time.txt")
+  echo "  $corpus $tool -j $j: ${t% *} s, max RSS ${t#* } KB" >&2
+  echo "$corpus,$tool,$j,$rep,$images,${t% *},${t#* }" >> "$csv"
+}
+export -f run_conc run_vips run_magick run_pillow run_djpeg
+export thumbs box quality out jobs mogrify
+
+for rep in $(seq 1 "$reps"); do
+  echo "repetition $rep/$reps" >&2
+  measure mixed conc-thumbs "$jobs" "$rep" "$n_mixed" bash -c 'run_conc "$jobs" "$0"' "$mixed"
+  measure mixed vipsthumbnail "$jobs" "$rep" "$n_mixed" bash -c 'run_vips "$0"' "$mixed"
+  measure mixed "pillow-pool" "$jobs" "$rep" "$n_mixed" bash -c 'run_pillow "$0"' "$mixed"
+  measure mixed "imagemagick-mogrify" "$jobs" "$rep" "$n_mixed" bash -c 'run_magick "$0"' "$mixed"
+  measure mixed conc-thumbs 1 "$rep" "$n_mixed" bash -c 'run_conc 1 "$0"' "$mixed"
+  measure jpeg conc-thumbs "$jobs" "$rep" "$n_jpeg" bash -c 'run_conc "$jobs" "$0"' "$jpegs"
+  measure jpeg "djpeg-1/4-decode-only" "$jobs" "$rep" "$n_jpeg" bash -c 'run_djpeg "$0"' "$jpegs"
+  measure jpeg vipsthumbnail "$jobs" "$rep" "$n_jpeg" bash -c 'run_vips "$0"' "$jpegs"
+  measure jpeg "pillow-pool" "$jobs" "$rep" "$n_jpeg" bash -c 'run_pillow "$0"' "$jpegs"
+done
+
+# Peak memory of one conc-thumbs worker per kind of input: one process, one image at a time.
+for kind in 12mp orig; do
+  peak=0
+  peak_file=none
+  for f in "$mixed/$kind"/*; do
+    rm -rf "$out"
+    /usr/bin/time -f "%M" -o "$work/time.txt" "$thumbs" --engine serial -s $box -f jpeg --no-progress -o "$out" "$f" >/dev/null 2>&1 || true
+    kb=$(tail -1 "$work/time.txt")
+    [ "$kb" -gt "$peak" ] && peak=$kb && peak_file=$(basename "$f")
+  done
+  echo "memory,$kind,1,1,1,0,$peak" >> "$csv"
+  echo "  peak RSS of one worker on $kind: $peak KB ($peak_file)" >&2
+done
+
+/usr/bin/python3 scripts/bench/summarize_thumbs.py "$csv" "$jobs" "$n_mixed" "$n_jpeg" "$mp"
