@@ -28,7 +28,7 @@ for variant in "${variants[@]}"; do
   cmake --build "build/$variant" -j "$jobs"
   echo "=== $variant: test"
   (
-    export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
+    export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp"
     export ASAN_OPTIONS="detect_leaks=1:strict_string_checks=1"
     export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
     ctest --test-dir "build/$variant" --output-on-failure -j "$jobs"

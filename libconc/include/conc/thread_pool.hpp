@@ -166,6 +166,7 @@ class ThreadPool {
         if (promise.valid()) promise.set_exception(std::make_exception_ptr(Cancelled("conc: task cancelled")));
       }
       bool operator()() {
+        std::exception_ptr error;
         try {
           if constexpr (std::is_void_v<R>) {
             std::apply(fn, std::move(args));
@@ -175,9 +176,12 @@ class ThreadPool {
           }
           return true;
         } catch (...) {
-          promise.set_exception(std::current_exception());
-          return false;
+          error = std::current_exception();
         }
+        // Published after the handler has ended, so this thread holds no reference to the
+        // exception once the waiting thread can see it.
+        promise.set_exception(std::move(error));
+        return false;
       }
     };
     Job job(std::forward<F>(f), std::make_tuple(std::forward<A>(args)...));
