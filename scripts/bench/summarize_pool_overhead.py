@@ -1,9 +1,10 @@
 """Turns bench-results/pool-overhead.csv into the Markdown tables of docs/BENCHMARKS.md."""
 import csv
-import os
 import statistics
 import sys
 from collections import defaultdict
+
+import machine
 
 
 def main():
@@ -30,13 +31,7 @@ def main():
             print(f"| {n} | {median[n]:,.0f} | {min(r):,.0f} – {max(r):,.0f} | {len(r)} |")
         print()
 
-    cpu = "unknown"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    print(f"Machine: {os.cpu_count()} cores, {cpu}; {workers} threads/workers per pool.\n")
+    print(f"Machine: {machine.describe()}; {workers} threads/workers per pool.\n")
     table("thread", "No-op tasks through a thread pool")
     table("process", "Tiny tasks through a process pool (100-byte payload each way)")
 

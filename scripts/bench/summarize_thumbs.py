@@ -1,9 +1,10 @@
 """Turns bench-results/thumbs-vs-anchors.csv into the Markdown of docs/BENCHMARKS.md."""
 import csv
-import os
 import statistics
 import sys
 from collections import defaultdict
+
+import machine
 
 
 def main():
@@ -28,13 +29,7 @@ def main():
     def rate(key):
         return images[key] / statistics.median(seconds[key])
 
-    cpu = "unknown"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    print(f"Machine: {os.cpu_count()} cores, {cpu}. Corpus: {n_mixed} images ({n_jpeg} JPEG, the rest PNG), "
+    print(f"Machine: {machine.describe()}. Corpus: {n_mixed} images ({n_jpeg} JPEG, the rest PNG), "
           f"{mp} megapixels. Box 256x256, quality 85, JPEG output, parallelism {jobs}.\n")
     for corpus, title in (("mixed", "Mixed corpus (JPEG + PNG)"), ("jpeg", "JPEGs only")):
         print(f"### {title}\n")
