@@ -1,0 +1,131 @@
+#include "names.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace fetch {
+
+namespace {
+
+constexpr std::size_t kMaxBytes = 200;
+constexpr std::size_t kMaxExtension = 16;
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Cuts s to at most n bytes without splitting a UTF-8 character.
+std::string cut_utf8(std::string s, std::size_t n) {
+  if (s.size() <= n) return s;
+  std::size_t end = n;
+  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
+  s.resize(end);
+  return s;
+}
+
+std::string sanitize_segments(std::string_view path, bool decode) {
+  std::string out;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const auto slash = path.find('/', start);
+    const std::string_view seg = path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+    const std::string clean = sanitize_component(decode ? percent_decode(seg) : std::string(seg));
+    if (!clean.empty()) out += (out.empty() ? "" : "/") + clean;
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      const int hi = hex_value(s[i + 1]);
+      const int lo = hex_value(s[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+        continue;
+      }
+    }
+    out += s[i];
+  }
+  return out;
+}
+
+std::string sanitize_component(std::string_view name) {
+  std::string s;
+  s.reserve(name.size());
+  for (unsigned char c : name) {
+    if (c == '/' || c == '\\') {
+      s += '_';
+    } else if (c < 0x20 || c == 0x7F) {
+      continue;  // control characters, NUL included
+    } else {
+      s += static_cast<char>(c);
+    }
+  }
+  while (!s.empty() && s.front() == ' ') s.erase(s.begin());
+  while (!s.empty() && (s.back() == ' ')) s.pop_back();
+  if (s.empty()) return s;
+  if (std::all_of(s.begin(), s.end(), [](char c) { return c == '.'; })) return std::string(s.size(), '_');
+  if (s.size() >= 5 && s.compare(s.size() - 5, 5, ".part") == 0) s += '_';
+  if (s.size() > kMaxBytes) {
+    const auto dot = s.rfind('.');
+    const std::string ext = dot != std::string::npos && s.size() - dot <= kMaxExtension ? s.substr(dot) : "";
+    s = cut_utf8(s.substr(0, s.size() - ext.size()), kMaxBytes - ext.size()) + ext;
+  }
+  return s;
+}
+
+std::string flat_name(const Url& url) {
+  const auto slash = url.path.rfind('/');
+  const std::string last = sanitize_component(percent_decode(std::string_view(url.path).substr(slash + 1)));
+  return last.empty() ? "index.html" : last;
+}
+
+std::string host_path(const Url& url) {
+  const std::string host = sanitize_component(url.port != 0 ? url.host + "_" + std::to_string(url.port) : url.host);
+  std::string path = sanitize_segments(url.path, true);
+  if (path.empty() || url.path.back() == '/') path += (path.empty() ? "" : "/") + std::string("index.html");
+  return host + "/" + path;
+}
+
+std::optional<std::string> confine(std::string_view relative) {
+  std::string out;
+  std::size_t start = 0;
+  while (start <= relative.size()) {
+    const auto sep = relative.find_first_of("/\\", start);
+    const std::string_view seg = relative.substr(start, sep == std::string_view::npos ? std::string_view::npos : sep - start);
+    if (!seg.empty() && seg != "." && seg != "..") {
+      const std::string clean = sanitize_component(seg);
+      if (!clean.empty()) out += (out.empty() ? "" : "/") + clean;
+    }
+    if (sep == std::string_view::npos) break;
+    start = sep + 1;
+  }
+  if (out.empty()) return std::nullopt;
+  return out;
+}
+
+std::string NameRegistry::claim(const std::string& path) {
+  if (taken_.insert(path).second) return path;
+  const auto slash = path.rfind('/');
+  const auto dot = path.rfind('.');
+  const bool has_ext = dot != std::string::npos && dot > (slash == std::string::npos ? 0 : slash + 1);
+  const std::string stem = has_ext ? path.substr(0, dot) : path;
+  const std::string ext = has_ext ? path.substr(dot) : "";
+  for (std::size_t n = 1;; ++n) {
+    std::string candidate = stem + "." + std::to_string(n) + ext;
+    if (taken_.insert(candidate).second) return candidate;
+  }
+}
+
+}  // namespace fetch

@@ -1,0 +1,45 @@
+#pragma once
+// Where a download goes: names taken from URLs (or aria2 out= lines) made safe, so that
+// nothing is ever written outside the output folder, and made unique, deterministically.
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "url_list.hpp"
+
+namespace fetch {
+
+// %XX escapes decoded; malformed escapes are kept as written.
+std::string percent_decode(std::string_view s);
+
+// One path component that is safe inside a folder: no '/', '\', NUL or control characters,
+// never "." or "..", no leading or trailing spaces, at most 200 bytes (cut at a UTF-8 character
+// boundary, keeping a short extension), never ending in ".part" (the suffix of downloads in
+// progress). Empty when nothing usable is left.
+std::string sanitize_component(std::string_view name);
+
+// flat layout: the last path segment, percent-decoded and sanitised; "index.html" when empty.
+std::string flat_name(const Url& url);
+// host layout: HOST[_PORT]/PATH, each segment percent-decoded and sanitised; a path ending in
+// '/' gets "index.html".
+std::string host_path(const Url& url);
+// An aria2 out= value confined to the output folder: segments sanitised, "..", "." and empty
+// segments dropped, a leading '/' ignored. Empty optional when nothing usable is left.
+std::optional<std::string> confine(std::string_view relative);
+
+// Hands out unique relative paths in request order: the second "a.jpg" becomes "a.1.jpg",
+// the third "a.2.jpg", and so on.
+class NameRegistry {
+ public:
+  // Reserves a path that must never be handed out (the manifest, say).
+  void reserve(const std::string& path) { taken_.insert(path); }
+  std::string claim(const std::string& path);
+
+ private:
+  std::set<std::string> taken_;
+};
+
+}  // namespace fetch

@@ -1,0 +1,124 @@
+#include "scheduler.hpp"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace fetch {
+
+void Scheduler::add(std::size_t index, const std::string& host) {
+  {
+    std::lock_guard lock(mutex_);
+    ready_[host].push_back(index);
+    ++ready_count_;
+  }
+  changed_.notify_one();
+}
+
+void Scheduler::retry(std::size_t index, const std::string& host, Clock::time_point due) {
+  {
+    std::lock_guard lock(mutex_);
+    delayed_.push(Delayed{due, seq_++, index, host});
+  }
+  changed_.notify_all();
+}
+
+void Scheduler::close_input() {
+  {
+    std::lock_guard lock(mutex_);
+    input_closed_ = true;
+  }
+  changed_.notify_all();
+}
+
+void Scheduler::cancel() {
+  {
+    std::lock_guard lock(mutex_);
+    cancelled_ = true;
+  }
+  changed_.notify_all();
+}
+
+void Scheduler::release(const std::string& host) {
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = active_.find(host); it != active_.end() && --it->second == 0) active_.erase(it);
+    --running_;
+  }
+  changed_.notify_all();
+}
+
+std::size_t Scheduler::in_flight() const {
+  std::lock_guard lock(mutex_);
+  return running_;
+}
+
+std::optional<Scheduler::Grant> Scheduler::take_ready_locked() {
+  // Due retries join the ready queues first.
+  const auto now = Clock::now();
+  while (!delayed_.empty() && delayed_.top().due <= now) {
+    ready_[delayed_.top().host].push_back(delayed_.top().index);
+    ++ready_count_;
+    delayed_.pop();
+  }
+  if (ready_count_ == 0) return std::nullopt;
+  // Round-robin over hosts, starting after the last one served, skipping full ones.
+  auto start = ready_.upper_bound(last_host_);
+  for (std::size_t visited = 0; visited < ready_.size(); ++visited, ++start) {
+    if (start == ready_.end()) start = ready_.begin();
+    auto& [host, queue] = *start;
+    if (queue.empty()) continue;
+    std::size_t& active = active_[host];
+    if (per_host_ != 0 && active >= per_host_) continue;
+    Grant g{queue.front(), host};
+    queue.pop_front();
+    --ready_count_;
+    ++active;
+    ++running_;
+    last_host_ = host;
+    if (queue.empty()) ready_.erase(start);
+    return g;
+  }
+  return std::nullopt;
+}
+
+std::optional<Scheduler::Grant> Scheduler::next() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    if (cancelled_) return std::nullopt;
+    if (auto g = take_ready_locked()) return g;
+    if (input_closed_ && ready_count_ == 0 && delayed_.empty() && running_ == 0) {
+      changed_.notify_all();  // wake the other workers: all done
+      return std::nullopt;
+    }
+    if (!delayed_.empty()) {
+      changed_.wait_until(lock, delayed_.top().due);
+    } else {
+      changed_.wait(lock);
+    }
+  }
+}
+
+std::chrono::milliseconds backoff(unsigned attempt, std::mt19937_64& rng, std::chrono::milliseconds base,
+                                  std::chrono::milliseconds cap) {
+  const auto ceiling = std::min<std::int64_t>(cap.count(), base.count() << std::min(attempt, 20u));
+  std::uniform_int_distribution<std::int64_t> pick(0, std::max<std::int64_t>(ceiling - 1, 0));
+  return std::chrono::milliseconds(pick(rng));
+}
+
+std::optional<std::chrono::seconds> parse_retry_after(const std::string& value, std::int64_t now) {
+  std::string v = value;
+  while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back()))) v.pop_back();
+  while (!v.empty() && std::isspace(static_cast<unsigned char>(v.front()))) v.erase(v.begin());
+  if (v.empty()) return std::nullopt;
+  if (std::all_of(v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c); })) {
+    if (v.size() > 9) return std::chrono::seconds(999'999'999);
+    return std::chrono::seconds(std::stoll(v));
+  }
+  const time_t when = curl_getdate(v.c_str(), nullptr);  // RFC 7231 HTTP-date
+  if (when < 0) return std::nullopt;
+  return std::chrono::seconds(std::max<std::int64_t>(0, static_cast<std::int64_t>(when) - now));
+}
+
+}  // namespace fetch

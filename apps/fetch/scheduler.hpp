@@ -1,0 +1,83 @@
+#pragma once
+// The download scheduler: per-host connection limits and a retry queue ordered by due time.
+// A worker asks for its next download and gets one whose host has room and whose retry delay
+// has passed; it waits only when nothing at all can start now, never on one busy host or one
+// pending retry while other work is there.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <queue>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace fetch {
+
+class Scheduler {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  struct Grant {
+    std::size_t index;  // the caller's id of the download
+    std::string host;
+  };
+
+  // per_host: concurrent downloads per host; 0 means no limit.
+  explicit Scheduler(std::size_t per_host) : per_host_(per_host) {}
+
+  // A download that may start at once.
+  void add(std::size_t index, const std::string& host);
+  // A download to try again once `due` has passed (after a failure of the grant it had).
+  void retry(std::size_t index, const std::string& host, Clock::time_point due);
+  // No more add() calls will come; next() returns nothing once all work is done.
+  void close_input();
+  // Stops at once: next() returns nothing from now on.
+  void cancel();
+
+  // Blocks until a download may start (and returns it, its host slot taken) or everything is done.
+  std::optional<Grant> next();
+  // The grant's download finished (or failed and was passed to retry()): frees its host slot.
+  void release(const std::string& host);
+
+  std::size_t in_flight() const;
+
+ private:
+  struct Delayed {
+    Clock::time_point due;
+    std::uint64_t seq;  // ties keep submission order
+    std::size_t index;
+    std::string host;
+    bool operator>(const Delayed& o) const { return due != o.due ? due > o.due : seq > o.seq; }
+  };
+  std::optional<Grant> take_ready_locked();
+
+  const std::size_t per_host_;
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::map<std::string, std::deque<std::size_t>> ready_;  // per host, in order
+  std::map<std::string, std::size_t> active_;              // per host, downloads running
+  std::string last_host_;                                  // round-robin position
+  std::priority_queue<Delayed, std::vector<Delayed>, std::greater<>> delayed_;
+  std::uint64_t seq_ = 0;
+  std::size_t ready_count_ = 0;
+  std::size_t running_ = 0;
+  bool input_closed_ = false;
+  bool cancelled_ = false;
+};
+
+// Exponential backoff with full jitter: a uniform delay in [0, min(cap, base * 2^attempt)).
+std::chrono::milliseconds backoff(unsigned attempt, std::mt19937_64& rng,
+                                  std::chrono::milliseconds base = std::chrono::milliseconds(500),
+                                  std::chrono::milliseconds cap = std::chrono::seconds(30));
+
+// The delay a Retry-After header asks for: delta-seconds or an HTTP date (relative to `now`,
+// seconds since the epoch). Empty when the value is not understood.
+std::optional<std::chrono::seconds> parse_retry_after(const std::string& value, std::int64_t now);
+
+}  // namespace fetch

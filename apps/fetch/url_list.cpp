@@ -1,0 +1,155 @@
+#include "url_list.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <sstream>
+
+namespace fetch {
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+bool valid_host(std::string_view host) {
+  if (host.empty() || host.size() > 253) return false;
+  if (host.front() == '[') {  // IPv6 literal
+    return host.back() == ']' && host.size() > 2 &&
+           std::all_of(host.begin() + 1, host.end() - 1, [](unsigned char c) { return std::isxdigit(c) || c == ':' || c == '.'; });
+  }
+  return std::all_of(host.begin(), host.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '-' || c == '.' || c == '_';
+  });
+}
+
+}  // namespace
+
+UrlParse parse_url(std::string_view text) {
+  UrlParse r;
+  text = trim(text);
+  const auto colon = text.find("://");
+  if (colon == std::string_view::npos) {
+    r.error = "not a URL (no scheme://)";
+    return r;
+  }
+  Url u;
+  u.scheme = lower(text.substr(0, colon));
+  if (u.scheme != "http" && u.scheme != "https") {
+    r.error = "unsupported scheme '" + u.scheme + "' (only http and https)";
+    return r;
+  }
+  for (unsigned char c : text) {
+    if (c <= 0x20 || c == 0x7F) {
+      r.error = "URL contains spaces or control characters";
+      return r;
+    }
+  }
+  std::string_view rest = text.substr(colon + 3);
+  const auto path_start = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, path_start);
+  std::string_view tail = path_start == std::string_view::npos ? std::string_view() : rest.substr(path_start);
+  if (const auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
+  std::string_view host = authority;
+  if (authority.size() > 0 && authority.front() == '[') {
+    const auto close = authority.find(']');
+    host = authority.substr(0, close == std::string_view::npos ? authority.size() : close + 1);
+    authority.remove_prefix(host.size());
+  } else {
+    const auto c = authority.find(':');
+    host = authority.substr(0, c);
+    authority.remove_prefix(c == std::string_view::npos ? authority.size() : c);
+  }
+  if (!authority.empty()) {  // ":port"
+    const std::string_view digits = authority.substr(1);
+    if (digits.empty() || digits.size() > 5 ||
+        !std::all_of(digits.begin(), digits.end(), [](unsigned char c) { return std::isdigit(c); })) {
+      r.error = "invalid port";
+      return r;
+    }
+    u.port = std::stoi(std::string(digits));
+    if (u.port < 1 || u.port > 65535) {
+      r.error = "invalid port";
+      return r;
+    }
+  }
+  if (!valid_host(host)) {
+    r.error = "invalid host";
+    return r;
+  }
+  u.host = lower(host);
+  if (const auto hash = tail.find('#'); hash != std::string_view::npos) tail = tail.substr(0, hash);
+  if (const auto q = tail.find('?'); q != std::string_view::npos) {
+    u.query = std::string(tail.substr(q + 1));
+    tail = tail.substr(0, q);
+  }
+  u.path = tail.empty() ? "/" : std::string(tail);
+  r.url = std::move(u);
+  return r;
+}
+
+UrlList parse_url_list(std::istream& in) {
+  UrlList list;
+  std::string line;
+  std::size_t number = 0;
+  std::optional<std::size_t> current;  // the entry option lines belong to
+  while (std::getline(in, line)) {
+    ++number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const bool indented = !line.empty() && (line.front() == ' ' || line.front() == '\t');
+    const std::string_view text = trim(line);
+    if (text.empty() || text.front() == '#') continue;
+    if (indented) {
+      const auto eq = text.find('=');
+      const std::string key = lower(trim(text.substr(0, eq == std::string_view::npos ? 0 : eq)));
+      const std::string_view value = eq == std::string_view::npos ? std::string_view() : trim(text.substr(eq + 1));
+      if (!current) {
+        list.warnings.push_back("line " + std::to_string(number) + ": option line without a URL above it");
+      } else if (key == "out") {
+        list.entries[*current].out = std::string(value);
+      } else if (key == "checksum") {
+        const auto sep = value.find('=');
+        const std::string algo = lower(value.substr(0, sep));
+        std::string hex = sep == std::string_view::npos ? "" : lower(value.substr(sep + 1));
+        const bool is_hex = hex.size() == 64 && std::all_of(hex.begin(), hex.end(), [](unsigned char c) {
+          return std::isxdigit(c);
+        });
+        if ((algo == "sha-256" || algo == "sha256") && is_hex) {
+          list.entries[*current].sha256 = hex;
+        } else {
+          list.warnings.push_back("line " + std::to_string(number) + ": unsupported checksum '" + std::string(value) +
+                                  "' (sha-256=HEX)");
+        }
+      } else {
+        list.warnings.push_back("line " + std::to_string(number) + ": option '" + key + "' ignored");
+      }
+      continue;
+    }
+    ListEntry e;
+    e.line = number;
+    // aria2 allows several mirror URIs on one line, separated by tabs: the first is used.
+    const std::string_view first = text.substr(0, text.find('\t'));
+    e.raw = std::string(first);
+    UrlParse p = parse_url(first);
+    e.url = std::move(p.url);
+    e.error = std::move(p.error);
+    list.entries.push_back(std::move(e));
+    current = list.entries.size() - 1;
+  }
+  return list;
+}
+
+UrlList parse_url_list(std::string_view text) {
+  std::istringstream in{std::string(text)};
+  return parse_url_list(in);
+}
+
+}  // namespace fetch

@@ -1,0 +1,48 @@
+#pragma once
+// URL lists: one URL per line, blank lines and # comments ignored; aria2c's input-file
+// convention understood too (option lines indented under their URL: out=NAME,
+// checksum=sha-256=HEX), so existing aria2 lists work.
+
+#include <cstddef>
+#include <istream>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fetch {
+
+struct Url {
+  std::string scheme;  // "http" or "https", lower case
+  std::string host;    // lower case, without port or credentials
+  int port = 0;        // 0: the scheme's default
+  std::string path;    // from the first '/', without query or fragment ("/" when empty)
+  std::string query;   // without '?'
+};
+
+// Parses an absolute http(s) URL; an error message otherwise.
+struct UrlParse {
+  std::optional<Url> url;
+  std::string error;
+};
+UrlParse parse_url(std::string_view text);
+
+struct ListEntry {
+  std::size_t line = 0;  // 1-based line of the URL in the list
+  std::string raw;       // the URL as written
+  std::optional<Url> url;
+  std::string error;     // why the line is not a usable URL (then url is empty)
+  std::string out;       // aria2 out=NAME, empty when not given
+  std::string sha256;    // aria2 checksum=sha-256=HEX (lower-case hex), empty when not given
+};
+
+// Reads a whole list. Malformed lines become entries with an error; option lines that are not
+// understood are reported in `warnings` and otherwise ignored.
+struct UrlList {
+  std::vector<ListEntry> entries;
+  std::vector<std::string> warnings;
+};
+UrlList parse_url_list(std::istream& in);
+UrlList parse_url_list(std::string_view text);
+
+}  // namespace fetch

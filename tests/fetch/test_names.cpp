@@ -1,0 +1,63 @@
+#include <catch2/catch.hpp>
+
+#include "names.hpp"
+
+using fetch::parse_url;
+
+namespace {
+std::string flat(const std::string& url) { return fetch::flat_name(*parse_url(url).url); }
+std::string host(const std::string& url) { return fetch::host_path(*parse_url(url).url); }
+}  // namespace
+
+TEST_CASE("flat names come from the last path segment, decoded", "[fetch][names]") {
+  CHECK(flat("http://h/flags/fr.png") == "fr.png");
+  CHECK(flat("http://h/a/b%20c.jpg?size=large") == "b c.jpg");
+  CHECK(flat("http://h/") == "index.html");
+  CHECK(flat("http://h") == "index.html");
+  CHECK(flat("http://h/%E5%86%99%E7%9C%9F.jpg") == "写真.jpg");
+}
+
+TEST_CASE("no name can leave the output folder", "[fetch][names]") {
+  CHECK(flat("http://h/..") == "__");
+  CHECK(flat("http://h/%2e%2e") == "__");
+  CHECK(flat("http://h/a%2F..%2F..%2Fetc%2Fpasswd") == "a_.._.._etc_passwd");
+  CHECK(flat("http://h/x%00y%0Az.txt") == "xyz.txt");
+  CHECK(flat("http://h/%5C..%5Cwin.ini") == "_.._win.ini");
+  CHECK(host("http://h:8080/a/../../etc/passwd") == "h_8080/a/__/__/etc/passwd");
+  CHECK(host("http://h/dir/") == "h/dir/index.html");
+  // A long host with a port stays within the length cap (found by fuzzing).
+  const std::string long_host(250, 'a');
+  const std::string hp = host("http://" + long_host + ":8080/x");
+  CHECK(hp.find('/') <= 200);
+  CHECK(fetch::confine("../../etc/passwd") == "etc/passwd");
+  CHECK(fetch::confine("/abs/./x.bin") == "abs/x.bin");
+  CHECK(fetch::confine("a\\..\\b") == "a/b");
+  CHECK_FALSE(fetch::confine("../..").has_value());
+  CHECK_FALSE(fetch::confine("").has_value());
+}
+
+TEST_CASE("names are length-capped at a character boundary, keeping the extension", "[fetch][names]") {
+  std::string longname;
+  for (int i = 0; i < 150; ++i) longname += "é";  // 300 bytes
+  const std::string s = fetch::sanitize_component(longname + ".jpeg");
+  CHECK(s.size() <= 200);
+  CHECK(s.substr(s.size() - 5) == ".jpeg");
+  CHECK((static_cast<unsigned char>(s[s.size() - 6]) & 0xC0) != 0xC0);  // no cut character
+  CHECK(fetch::sanitize_component("  spaced  ") == "spaced");
+  CHECK(fetch::sanitize_component("movie.part") == "movie.part_");
+  CHECK(fetch::sanitize_component("\x01\x02") == "");
+}
+
+TEST_CASE("duplicates get a deterministic suffix", "[fetch][names]") {
+  fetch::NameRegistry names;
+  names.reserve(".conc-fetch.jsonl");
+  CHECK(names.claim("a.jpg") == "a.jpg");
+  CHECK(names.claim("a.jpg") == "a.1.jpg");
+  CHECK(names.claim("a.jpg") == "a.2.jpg");
+  CHECK(names.claim("a.1.jpg") == "a.1.1.jpg");
+  CHECK(names.claim("README") == "README");
+  CHECK(names.claim("README") == "README.1");
+  CHECK(names.claim("d.x/file") == "d.x/file");
+  CHECK(names.claim("d.x/file") == "d.x/file.1");
+  CHECK(names.claim(".conc-fetch.jsonl") == ".conc-fetch.1.jsonl");
+}

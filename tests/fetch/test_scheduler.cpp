@@ -1,0 +1,134 @@
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "scheduler.hpp"
+
+using namespace std::chrono_literals;
+using fetch::Scheduler;
+
+TEST_CASE("the per-host limit is never exceeded and other hosts are served meanwhile", "[fetch][scheduler]") {
+  Scheduler s(2);
+  for (std::size_t i = 0; i < 6; ++i) s.add(i, "a");
+  s.add(100, "b");
+  s.close_input();
+  auto g1 = s.next();
+  auto g2 = s.next();
+  auto g3 = s.next();
+  REQUIRE(g1);
+  REQUIRE(g2);
+  REQUIRE(g3);
+  std::multiset<std::string> hosts{g1->host, g2->host, g3->host};
+  CHECK(hosts.count("a") == 2);
+  CHECK(hosts.count("b") == 1);  // host a is full, so b's download is handed out
+  // Nothing may start now: a is full, b is empty; a release frees a slot.
+  std::atomic<bool> got{false};
+  std::thread waiter([&] {
+    auto g = s.next();
+    got = g.has_value() && g->host == "a";
+  });
+  std::this_thread::sleep_for(30ms);
+  CHECK_FALSE(got.load());
+  s.release("a");
+  waiter.join();
+  CHECK(got.load());
+}
+
+TEST_CASE("retries wait for their due time while fresh work goes first", "[fetch][scheduler]") {
+  Scheduler s(0);
+  const auto start = Scheduler::Clock::now();
+  s.retry(1, "h", start + 80ms);
+  s.retry(2, "h", start + 40ms);
+  s.add(3, "h");
+  s.close_input();
+  auto g = s.next();
+  REQUIRE(g);
+  CHECK(g->index == 3);
+  s.release("h");
+  g = s.next();
+  REQUIRE(g);
+  CHECK(g->index == 2);  // earliest due first
+  CHECK(Scheduler::Clock::now() - start >= 40ms);
+  s.release("h");
+  g = s.next();
+  REQUIRE(g);
+  CHECK(g->index == 1);
+  CHECK(Scheduler::Clock::now() - start >= 80ms);
+  s.release("h");
+  CHECK_FALSE(s.next());  // all done
+}
+
+TEST_CASE("workers all finish once the input is closed and nothing is left", "[fetch][scheduler]") {
+  Scheduler s(3);
+  std::atomic<int> done{0};
+  std::map<std::string, int> peak;
+  std::mutex m;
+  std::map<std::string, int> now;
+  std::vector<std::thread> workers;
+  for (int w = 0; w < 8; ++w) {
+    workers.emplace_back([&] {
+      while (auto g = s.next()) {
+        {
+          std::lock_guard lock(m);
+          peak[g->host] = std::max(peak[g->host], ++now[g->host]);
+        }
+        std::this_thread::sleep_for(1ms);
+        {
+          std::lock_guard lock(m);
+          --now[g->host];
+        }
+        // Every third download fails once and comes back later.
+        if (g->index % 3 == 0 && g->index < 1000) {
+          s.retry(g->index + 1000, g->host, Scheduler::Clock::now() + 2ms);
+        } else {
+          ++done;
+        }
+        s.release(g->host);
+      }
+    });
+  }
+  for (std::size_t i = 0; i < 90; ++i) s.add(i, "host" + std::to_string(i % 3));
+  s.close_input();
+  for (auto& t : workers) t.join();
+  CHECK(done == 90);
+  for (auto& [host, p] : peak) CHECK(p <= 3);
+}
+
+TEST_CASE("cancel stops every worker", "[fetch][scheduler]") {
+  Scheduler s(1);
+  s.add(1, "h");
+  s.add(2, "h");
+  REQUIRE(s.next());
+  std::thread waiter([&] { CHECK_FALSE(s.next()); });
+  std::this_thread::sleep_for(10ms);
+  s.cancel();
+  waiter.join();
+}
+
+TEST_CASE("backoff grows exponentially with full jitter, capped", "[fetch][scheduler]") {
+  std::mt19937_64 rng(7);
+  for (unsigned attempt = 0; attempt < 12; ++attempt) {
+    const auto ceiling = std::min<long long>(30000, 500LL << attempt);
+    long long max_seen = 0;
+    for (int i = 0; i < 200; ++i) {
+      const auto d = fetch::backoff(attempt, rng).count();
+      CHECK(d >= 0);
+      CHECK(d < ceiling);
+      max_seen = std::max<long long>(max_seen, d);
+    }
+    CHECK(max_seen > ceiling / 2);  // jitter spreads over the whole range
+  }
+}
+
+TEST_CASE("Retry-After as seconds or as an HTTP date", "[fetch][scheduler]") {
+  CHECK(fetch::parse_retry_after("120", 0) == std::chrono::seconds(120));
+  CHECK(fetch::parse_retry_after(" 0 ", 0) == std::chrono::seconds(0));
+  // Wed, 21 Oct 2015 07:28:00 GMT = 1445412480
+  CHECK(fetch::parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", 1445412480 - 30) == std::chrono::seconds(30));
+  CHECK(fetch::parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", 1445412480 + 30) == std::chrono::seconds(0));
+  CHECK_FALSE(fetch::parse_retry_after("soon", 0).has_value());
+  CHECK_FALSE(fetch::parse_retry_after("", 0).has_value());
+}

@@ -1,0 +1,81 @@
+#include <catch2/catch.hpp>
+
+#include "url_list.hpp"
+
+using fetch::parse_url;
+using fetch::parse_url_list;
+
+TEST_CASE("http and https URLs parse into their parts", "[fetch][list]") {
+  auto u = parse_url("HTTPS://User:pw@Example.COM:8443/a/b%20c.jpg?x=1#frag").url;
+  REQUIRE(u);
+  CHECK(u->scheme == "https");
+  CHECK(u->host == "example.com");
+  CHECK(u->port == 8443);
+  CHECK(u->path == "/a/b%20c.jpg");
+  CHECK(u->query == "x=1");
+  u = parse_url("http://127.0.0.1").url;
+  REQUIRE(u);
+  CHECK(u->path == "/");
+  CHECK(u->port == 0);
+  u = parse_url("http://[::1]:8080/x").url;
+  REQUIRE(u);
+  CHECK(u->host == "[::1]");
+  CHECK(u->port == 8080);
+}
+
+TEST_CASE("anything but a usable http(s) URL is refused with a reason", "[fetch][list]") {
+  CHECK(parse_url("ftp://h/x").error == "unsupported scheme 'ftp' (only http and https)");
+  CHECK(parse_url("file:///etc/passwd").error == "unsupported scheme 'file' (only http and https)");
+  CHECK(parse_url("example.com/x.jpg").error == "not a URL (no scheme://)");
+  CHECK(parse_url("http://h/a b").error == "URL contains spaces or control characters");
+  CHECK(parse_url("http://h:99999/").error == "invalid port");
+  CHECK(parse_url("http://h:/").error == "invalid port");
+  CHECK(parse_url("http:///x").error == "invalid host");
+  CHECK(parse_url("http://bad!host/").error == "invalid host");
+  CHECK(parse_url("http://[::`zz]/").error == "invalid host");
+}
+
+TEST_CASE("plain lists skip blank lines and comments", "[fetch][list]") {
+  const auto list = parse_url_list(
+      "# flags\n"
+      "http://h/a.png\r\n"
+      "\n"
+      "   \n"
+      "https://h/b.png\n"
+      "not a url\n");
+  REQUIRE(list.entries.size() == 3);
+  CHECK(list.entries[0].line == 2);
+  CHECK(list.entries[0].url->path == "/a.png");
+  CHECK(list.entries[1].line == 5);
+  CHECK(list.entries[2].raw == "not a url");
+  CHECK_FALSE(list.entries[2].url);
+  CHECK(list.entries[2].error == "not a URL (no scheme://)");
+  CHECK(list.warnings.empty());
+}
+
+TEST_CASE("aria2 input files: indented options under their URL", "[fetch][list]") {
+  const std::string sum(64, 'a');
+  const auto list = parse_url_list(
+      "http://h/1.bin\n"
+      "  out=renamed.bin\n"
+      "\tchecksum=sha-256=" + std::string(64, 'A') + "\n"
+      "  dir=/tmp\n"
+      "http://h/2.bin\thttp://mirror/2.bin\n"
+      "  checksum=md5=abc\n");
+  REQUIRE(list.entries.size() == 2);
+  CHECK(list.entries[0].out == "renamed.bin");
+  CHECK(list.entries[0].sha256 == sum);
+  CHECK(list.entries[1].raw == "http://h/2.bin");
+  CHECK(list.entries[1].sha256.empty());
+  REQUIRE(list.warnings.size() == 2);
+  CHECK(list.warnings[0] == "line 4: option 'dir' ignored");
+  CHECK(list.warnings[1] == "line 6: unsupported checksum 'md5=abc' (sha-256=HEX)");
+}
+
+TEST_CASE("an option line before any URL is reported", "[fetch][list]") {
+  const auto list = parse_url_list("  out=x\nhttp://h/y\n");
+  CHECK(list.entries.size() == 1);
+  CHECK(list.entries[0].out.empty());
+  REQUIRE(list.warnings.size() == 1);
+  CHECK(list.warnings[0] == "line 1: option line without a URL above it");
+}
