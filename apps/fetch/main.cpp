@@ -1,17 +1,105 @@
-// conc-fetch: downloads URL lists on the thread pool.
-// The command line is in place; the downloader itself is not built yet.
+// conc-fetch: downloads URL lists on the thread pool, resumably, and safely against hostile
+// servers.
 
 #include <CLI/CLI.hpp>
+#include <cctype>
+#include <cmath>
+#include <iostream>
+
+#include "options.hpp"
+#include "run.hpp"
+
+namespace {
+// "512", "64k", "10M", "1.5G" (k = 1024).
+double parse_bytes(const std::string& text) {
+  std::size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  std::string suffix = text.substr(used);
+  double scale = 1;
+  if (suffix == "k" || suffix == "K") scale = 1024;
+  else if (suffix == "M" || suffix == "m") scale = 1024.0 * 1024;
+  else if (suffix == "G" || suffix == "g") scale = 1024.0 * 1024 * 1024;
+  else if (!suffix.empty()) used = 0;
+  if (used == 0 || !(v > 0) || !std::isfinite(v)) throw std::invalid_argument("invalid size '" + text + "' (e.g. 512, 64k, 10M)");
+  return v * scale;
+}
+}  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"conc-fetch: bulk-download URL lists (not implemented yet: --help only)"};
+  fetch::Options o;
+  std::string jobs = "auto";
+  std::string layout = "flat";
+  std::string max_size;
+  std::string rate;
+  std::string low_speed;
+  double timeout = 0;
+  double connect_timeout = 30;
+  double low_speed_time = 30;
+  bool no_progress = false;
+
+  CLI::App app{"conc-fetch: download a list of URLs, many at a time.\n"
+               "Bodies stream to NAME.part and are renamed when whole and verified; a re-run resumes cut\n"
+               "transfers with Range and skips what the manifest records as done."};
+  app.add_option("LIST", o.list, "URL list, one per line (aria2 input files too); - or absent: stdin");
+  app.add_option("-o,--out", o.out, "output folder (default downloads/)");
+  app.add_option("-j,--jobs", jobs, "concurrent transfers: N, or auto (default: grows towards cores / (1 - blocking))");
+  app.add_option("--per-host", o.per_host, "connections per host, default 8 (0: no limit)");
+  app.add_option("--retries", o.retries, "retries after the first attempt, default 4 (backoff with jitter, Retry-After)");
+  app.add_option("--timeout", timeout, "seconds for one attempt (default: none)")->check(CLI::NonNegativeNumber);
+  app.add_option("--connect-timeout", connect_timeout, "seconds to connect, default 30")->check(CLI::PositiveNumber);
+  app.add_option("--low-speed", low_speed, "abort an attempt slower than BYTES/S for --low-speed-time seconds");
+  app.add_option("--low-speed-time", low_speed_time, "seconds for --low-speed, default 30")->check(CLI::PositiveNumber);
+  app.add_option("--max-size", max_size, "refuse or abort bodies larger than this (k = 1024, M = 1024^2)");
+  app.add_option("--rate", rate, "global bandwidth cap in bytes/s (k = 1024, M = 1024^2)");
+  app.add_option("--layout", layout, "flat (default): OUT/NAME; host: OUT/HOST/PATH")->check(CLI::IsMember({"flat", "host"}));
+  auto* skip = app.add_flag("--skip-existing", o.skip_existing, "skip URLs whose file already exists");
+  app.add_flag("--force", o.force, "download everything again")->excludes(skip);
+  app.add_option("--manifest", o.manifest, "JSONL record, one line per URL, also the resume journal "
+                                           "(default OUT/.conc-fetch.jsonl)");
+  app.add_option("-H,--header", o.transfer.headers, "extra request header, repeatable");
+  app.add_option("-A,--user-agent", o.transfer.user_agent, "User-Agent (default conc-fetch/0.1)");
+  app.add_option("--proxy", o.transfer.proxy, "proxy URL");
+  app.add_flag("--http2", o.transfer.http2, "use HTTP/2 where the server offers it");
+  app.add_flag("--insecure", o.transfer.insecure, "do not verify TLS certificates");
+  app.add_flag("--no-progress", no_progress, "no progress bar (it is shown only on a terminal anyway)");
+  app.add_flag("-v,--verbose", o.verbose, "print every download and retry");
   app.set_version_flag("--version", "conc-fetch 0.1.0");
-  app.footer("Examples:\n  conc-fetch urls.txt            (downloading is not implemented in this version)");
+  app.footer(
+      "Examples:\n"
+      "  conc-fetch urls.txt                         into downloads/, resumable\n"
+      "  conc-fetch -j 64 --per-host 16 -o flags flags.txt\n"
+      "  conc-fetch --layout host --retries 8 --timeout 60 list.txt\n"
+      "  conc-fetch --rate 2M --max-size 100M aria2-input.txt\n"
+      "  cat urls.txt | conc-fetch -o out -\n"
+      "Exit codes: 0 all downloaded or skipped, 1 some failed (the rest were downloaded), 2 usage error.");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;  // --help and --version exit 0, usage errors 2
+    return app.exit(e) == 0 ? 0 : 2;
   }
-  std::fprintf(stderr, "conc-fetch: downloading is not implemented in this version\n");
-  return 2;
+  try {
+    if (jobs != "auto") {
+      std::size_t used = 0;
+      const int n = std::stoi(jobs, &used);
+      if (used != jobs.size() || n < 1) throw std::invalid_argument("invalid --jobs '" + jobs + "' (N or auto)");
+      o.jobs = static_cast<unsigned>(n);
+    }
+    if (!max_size.empty()) o.transfer.max_size = static_cast<std::uint64_t>(parse_bytes(max_size));
+    if (!rate.empty()) o.rate = parse_bytes(rate);
+    if (!low_speed.empty()) o.transfer.low_speed_bytes = static_cast<long>(parse_bytes(low_speed));
+  } catch (const std::exception& e) {
+    std::cerr << "conc-fetch: " << e.what() << "\n";
+    return 2;
+  }
+  o.transfer.timeout = std::chrono::seconds(static_cast<long long>(std::ceil(timeout)));
+  o.transfer.connect_timeout = std::chrono::seconds(static_cast<long long>(std::ceil(connect_timeout)));
+  o.transfer.low_speed_time = std::chrono::seconds(static_cast<long long>(std::ceil(low_speed_time)));
+  o.layout = layout == "host" ? fetch::Layout::Host : fetch::Layout::Flat;
+  o.progress = !no_progress;
+  return fetch::run(o, std::cin, std::cout, std::cerr);
 }

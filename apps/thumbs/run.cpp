@@ -71,7 +71,8 @@ class Collector {
     e.width = r.width;
     e.height = r.height;
     if (!r.ok) {
-      err_ << "\r\x1b[K" << "error: " << e.display << ": " << r.error << "\n" << std::flush;
+      if (progress_.enabled()) err_ << "\r\x1b[K";  // clear the bar's line first
+      err_ << "error: " << e.display << ": " << r.error << "\n" << std::flush;
     } else if (options_.verbose) {
       out_ << "made " << e.display << " -> " << e.outputs.front() << " (" << r.width << "x" << r.height << ")\n";
     }

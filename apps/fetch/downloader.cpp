@@ -1,0 +1,276 @@
+#include "downloader.hpp"
+
+#include <openssl/evp.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <mutex>
+#include <stdexcept>
+
+#include "scheduler.hpp"
+
+namespace fs = std::filesystem;
+
+namespace fetch {
+
+namespace {
+
+constexpr long kReceiveBuffer = 512 * 1024;  // fewer, larger writes on fast links
+
+std::string to_hex(const unsigned char* d, unsigned n) {
+  static const char* const digits = "0123456789abcdef";
+  std::string s;
+  for (unsigned i = 0; i < n; ++i) {
+    s += digits[d[i] >> 4];
+    s += digits[d[i] & 15];
+  }
+  return s;
+}
+
+// The state of one attempt, seen by libcurl's callbacks.
+struct Transfer {
+  CURL* curl = nullptr;
+  std::FILE* file = nullptr;
+  fs::path part;
+  std::uint64_t offset = 0;   // bytes already in the part file when the attempt began
+  std::uint64_t written = 0;  // bytes written in this attempt
+  std::uint64_t max_size = 0;
+  bool too_large = false;
+  bool restarted = false;     // the server ignored Range: the part was started again
+  bool write_failed = false;
+  long status = 0;
+  std::string retry_after;
+  EVP_MD_CTX* sha = nullptr;
+  conc::RateLimiter* rate = nullptr;
+};
+
+size_t on_header(char* data, size_t size, size_t n, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const std::string line(data, size * n);
+  if (line.rfind("HTTP/", 0) == 0) {
+    t->retry_after.clear();  // a new response (after a redirect or 100 Continue)
+    t->status = 0;
+  } else if (line.size() > 12 && strncasecmp(line.c_str(), "retry-after:", 12) == 0) {
+    t->retry_after = line.substr(12);
+  }
+  return size * n;
+}
+
+size_t on_body(char* data, size_t size, size_t n, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const size_t bytes = size * n;
+  if (t->status == 0) curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &t->status);
+  if (t->status < 200 || t->status >= 300) return bytes;  // an error page is not the file
+  if (t->written == 0 && t->offset > 0 && t->status == 200) {
+    // The server ignored our Range and sends the whole body: start the part again.
+    if (std::fflush(t->file) != 0 || ::ftruncate(fileno(t->file), 0) != 0 || std::fseek(t->file, 0, SEEK_SET) != 0) {
+      t->write_failed = true;
+      return 0;
+    }
+    EVP_DigestInit_ex(t->sha, EVP_sha256(), nullptr);
+    t->offset = 0;
+    t->restarted = true;
+  }
+  if (t->max_size != 0 && t->offset + t->written + bytes > t->max_size) {
+    t->too_large = true;
+    return 0;
+  }
+  if (t->rate != nullptr) t->rate->acquire(static_cast<double>(bytes));
+  if (std::fwrite(data, 1, bytes, t->file) != bytes) {
+    t->write_failed = true;
+    return 0;
+  }
+  EVP_DigestUpdate(t->sha, data, bytes);
+  t->written += bytes;
+  return bytes;
+}
+
+// Feeds the bytes already in the part file to the hash, for a resumed transfer.
+bool hash_existing(const fs::path& part, EVP_MD_CTX* sha, std::uint64_t& size) {
+  std::FILE* f = std::fopen(part.c_str(), "rb");
+  if (f == nullptr) return false;
+  std::vector<char> buf(1 << 16);
+  size = 0;
+  for (size_t n; (n = std::fread(buf.data(), 1, buf.size(), f)) > 0;) {
+    EVP_DigestUpdate(sha, buf.data(), n);
+    size += n;
+  }
+  std::fclose(f);
+  return true;
+}
+
+}  // namespace
+
+struct SharedCache::Locks {
+  std::mutex m[CURL_LOCK_DATA_LAST];
+};
+
+SharedCache::SharedCache() : share_(curl_share_init()), locks_(std::make_unique<Locks>()) {
+  curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+  curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+  curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+  curl_share_setopt(share_, CURLSHOPT_USERDATA, locks_.get());
+  curl_share_setopt(share_, CURLSHOPT_LOCKFUNC, +[](CURL*, curl_lock_data data, curl_lock_access, void* user) {
+    static_cast<Locks*>(user)->m[data].lock();
+  });
+  curl_share_setopt(share_, CURLSHOPT_UNLOCKFUNC, +[](CURL*, curl_lock_data data, void* user) {
+    static_cast<Locks*>(user)->m[data].unlock();
+  });
+}
+
+SharedCache::~SharedCache() { curl_share_cleanup(share_); }
+
+Downloader::Downloader(const TransferOptions& options, const SharedCache& cache)
+    : options_(options), curl_(curl_easy_init()) {
+  if (curl_ == nullptr) throw std::runtime_error("cannot create a libcurl handle");
+  curl_easy_setopt(curl_, CURLOPT_SHARE, cache.get());
+  curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl_, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(curl_, CURLOPT_MAXREDIRS, 10L);
+  curl_easy_setopt(curl_, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl_, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");  // never file:// or ftp://
+  curl_easy_setopt(curl_, CURLOPT_BUFFERSIZE, kReceiveBuffer);
+  curl_easy_setopt(curl_, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(curl_, CURLOPT_USERAGENT, options.user_agent.c_str());
+  curl_easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT, static_cast<long>(options.connect_timeout.count()));
+  if (options.timeout.count() > 0) curl_easy_setopt(curl_, CURLOPT_TIMEOUT, static_cast<long>(options.timeout.count()));
+  if (options.low_speed_bytes > 0) {
+    curl_easy_setopt(curl_, CURLOPT_LOW_SPEED_LIMIT, options.low_speed_bytes);
+    curl_easy_setopt(curl_, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options.low_speed_time.count()));
+  }
+  if (options.max_size != 0) {
+    curl_easy_setopt(curl_, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options.max_size));
+  }
+  if (!options.proxy.empty()) curl_easy_setopt(curl_, CURLOPT_PROXY, options.proxy.c_str());
+  if (options.http2) curl_easy_setopt(curl_, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
+  if (options.insecure) {
+    curl_easy_setopt(curl_, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(curl_, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  for (const std::string& h : options.headers) headers_ = curl_slist_append(headers_, h.c_str());
+  if (headers_ != nullptr) curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers_);
+  curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, on_body);
+}
+
+Downloader::~Downloader() {
+  curl_slist_free_all(headers_);
+  curl_easy_cleanup(curl_);
+}
+
+AttemptResult Downloader::attempt(const std::string& url, const fs::path& target, const std::string& expected_sha256) {
+  AttemptResult r;
+  Transfer t;
+  t.curl = curl_;
+  t.part = target.string() + ".part";
+  t.max_size = options_.max_size;
+  t.rate = options_.rate;
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> sha(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  t.sha = sha.get();
+  EVP_DigestInit_ex(t.sha, EVP_sha256(), nullptr);
+
+  std::error_code ec;
+  fs::create_directories(target.parent_path(), ec);
+  if (ec) {
+    r.error = "cannot create " + target.parent_path().string() + ": " + ec.message();
+    return r;
+  }
+  if (!hash_existing(t.part, t.sha, t.offset)) t.offset = 0;
+  t.file = std::fopen(t.part.c_str(), t.offset > 0 ? "ab" : "wb");
+  if (t.file == nullptr) {
+    r.error = "cannot write " + t.part.string() + ": " + std::strerror(errno);
+    return r;
+  }
+  curl_easy_setopt(curl_, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl_, CURLOPT_RESUME_FROM_LARGE, static_cast<curl_off_t>(t.offset));
+  curl_easy_setopt(curl_, CURLOPT_HEADERDATA, &t);
+  curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &t);
+  const CURLcode code = curl_easy_perform(curl_);
+  curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &r.http_status);
+  const bool closed = std::fclose(t.file) == 0;
+  const std::uint64_t size = t.offset + t.written;
+
+  if (!t.retry_after.empty()) r.retry_after = parse_retry_after(t.retry_after, static_cast<std::int64_t>(std::time(nullptr)));
+  const long s = r.http_status;
+  if (code == CURLE_OK && s >= 200 && s < 300) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned len = 0;
+    EVP_DigestFinal_ex(t.sha, digest, &len);
+    r.sha256 = to_hex(digest, len);
+    r.bytes = size;
+    if (!closed) {
+      r.verdict = Verdict::Retry;
+      r.error = "cannot write " + t.part.string();
+      return r;
+    }
+    if (!expected_sha256.empty() && expected_sha256 != r.sha256) {
+      fs::remove(t.part, ec);
+      r.verdict = Verdict::Fail;
+      r.error = "SHA-256 mismatch (expected " + expected_sha256 + ", got " + r.sha256 + ")";
+      return r;
+    }
+    if (::rename(t.part.c_str(), target.c_str()) != 0) {
+      r.verdict = Verdict::Fail;
+      r.error = "cannot rename to " + target.string() + ": " + std::strerror(errno);
+      return r;
+    }
+    r.verdict = Verdict::Ok;
+    return r;
+  }
+
+  // Not whole: decide between trying again (keeping the part for a Range resume) and giving up.
+  if (code == CURLE_OK || code == CURLE_HTTP_RETURNED_ERROR) {
+    r.error = "HTTP " + std::to_string(s);
+    if (s == 416) {
+      fs::remove(t.part, ec);  // our part does not fit the file any more: start again
+      r.verdict = Verdict::Retry;
+    } else {
+      r.verdict = (s == 408 || s == 429 || s >= 500) ? Verdict::Retry : Verdict::Fail;
+    }
+    if (t.offset == 0 && t.written == 0) fs::remove(t.part, ec);
+    return r;
+  }
+  if (t.too_large || code == CURLE_FILESIZE_EXCEEDED) {
+    fs::remove(t.part, ec);
+    r.verdict = Verdict::Fail;
+    r.error = "larger than --max-size " + std::to_string(options_.max_size) + " bytes";
+    return r;
+  }
+  switch (code) {
+    case CURLE_UNSUPPORTED_PROTOCOL:
+      r.verdict = Verdict::Fail;
+      r.error = "redirected to a URL that is not http or https";
+      break;
+    case CURLE_TOO_MANY_REDIRECTS:
+      r.verdict = Verdict::Fail;
+      r.error = "too many redirects";
+      break;
+    case CURLE_URL_MALFORMAT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+      r.verdict = code == CURLE_COULDNT_RESOLVE_HOST ? Verdict::Retry : Verdict::Fail;
+      r.error = curl_easy_strerror(code);
+      break;
+    case CURLE_WRITE_ERROR:
+      r.verdict = Verdict::Fail;
+      r.error = "cannot write " + t.part.string();
+      break;
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CONNECT_ERROR:
+      r.verdict = Verdict::Fail;
+      r.error = std::string(curl_easy_strerror(code)) + " (--insecure skips certificate checks)";
+      break;
+    default:  // cut short, timed out, reset, refused: network trouble, try again
+      r.verdict = Verdict::Retry;
+      r.error = curl_easy_strerror(code);
+      break;
+  }
+  if (size == 0) fs::remove(t.part, ec);
+  return r;
+}
+
+}  // namespace fetch

@@ -1,0 +1,46 @@
+#pragma once
+// The manifest: one JSON line per URL as it finishes, appended as results arrive. It is also
+// the resume journal: a re-run skips the URLs it records as done whose files are still there.
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+namespace fetch {
+
+struct Record {
+  std::string url;
+  std::string path;    // relative to the output folder
+  std::string status;  // "ok", "skipped" or "failed"
+  long http_status = 0;
+  std::uint64_t bytes = 0;
+  std::string sha256;
+  unsigned attempts = 0;
+  std::string error;
+};
+
+std::string to_json_line(const Record& r);
+
+class Manifest {
+ public:
+  // Reads what an earlier run recorded (missing file: nothing), then appends to it.
+  explicit Manifest(const std::filesystem::path& file);
+  ~Manifest();
+  Manifest(const Manifest&) = delete;
+  Manifest& operator=(const Manifest&) = delete;
+
+  // The last "ok" record of url from earlier runs.
+  std::optional<Record> done_before(const std::string& url) const;
+  // Appends one line and flushes it, so that a killed run loses nothing it finished.
+  void append(const Record& r);
+
+ private:
+  std::map<std::string, Record> done_;
+  std::mutex mutex_;
+  std::FILE* out_ = nullptr;
+};
+
+}  // namespace fetch

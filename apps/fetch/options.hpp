@@ -1,0 +1,29 @@
+#pragma once
+// conc-fetch's options, as parsed from the command line.
+
+#include <cstdint>
+#include <string>
+
+#include "downloader.hpp"
+
+namespace fetch {
+
+enum class Layout { Flat, Host };
+
+struct Options {
+  std::string list;  // URL list file; "-" or empty: stdin
+  std::string out = "downloads";
+  unsigned jobs = 0;           // 0: auto (sized from the measured blocking coefficient)
+  std::size_t per_host = 8;    // 0: no limit
+  unsigned retries = 4;
+  TransferOptions transfer;
+  double rate = 0;             // bytes/s, 0: no cap
+  Layout layout = Layout::Flat;
+  bool skip_existing = false;
+  bool force = false;
+  std::string manifest;        // empty: OUT/.conc-fetch.jsonl
+  bool progress = true;
+  bool verbose = false;
+};
+
+}  // namespace fetch

@@ -1,0 +1,253 @@
+#include "run.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <optional>
+#include <chrono>
+#include <conc/progress.hpp>
+#include <conc/sizing.hpp>
+#include <conc/thread_pool.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "manifest.hpp"
+#include "names.hpp"
+#include "scheduler.hpp"
+#include "url_list.hpp"
+
+namespace fs = std::filesystem;
+
+namespace fetch {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr const char* kManifestName = ".conc-fetch.jsonl";
+constexpr std::size_t kMaxAutoThreads = 512;
+
+struct Job {
+  std::string url;
+  std::string host;
+  std::string path;  // relative to the output folder
+  std::string sha256;
+  unsigned attempts = 0;
+};
+
+class Run {
+ public:
+  Run(const Options& o, std::ostream& out, std::ostream& err)
+      : o_(o), out_(out), err_(err), root_(fs::absolute(o.out)), scheduler_(o.per_host) {
+    if (o.rate > 0) rate_.emplace(o.rate);
+    transfer_ = o.transfer;
+    transfer_.rate = rate_ ? &*rate_ : nullptr;
+  }
+
+  int go(std::istream& list_in) {
+    const auto start = Clock::now();
+    std::unique_ptr<std::ifstream> file;
+    std::istream* in = &list_in;
+    if (!o_.list.empty() && o_.list != "-") {
+      file = std::make_unique<std::ifstream>(o_.list);
+      if (!*file) {
+        err_ << "conc-fetch: cannot read " << o_.list << "\n";
+        return 2;
+      }
+      in = file.get();
+    }
+    const UrlList list = parse_url_list(*in);
+    for (const std::string& w : list.warnings) err_ << "warning: " << w << "\n";
+
+    std::error_code ec;
+    fs::create_directories(root_, ec);
+    if (ec) {
+      err_ << "conc-fetch: cannot create " << root_.string() << ": " << ec.message() << "\n";
+      return 2;
+    }
+    const fs::path manifest_path = o_.manifest.empty() ? root_ / kManifestName : fs::absolute(o_.manifest);
+    try {
+      manifest_ = std::make_unique<Manifest>(manifest_path);
+    } catch (const std::exception& e) {
+      err_ << "conc-fetch: " << e.what() << "\n";
+      return 2;
+    }
+    plan(list, manifest_path);
+
+    progress_ = std::make_unique<conc::Progress>(
+        pending_, conc::ProgressOptions{.label = "fetch", .unit = "files",
+                                        .mode = o_.progress ? conc::ProgressOptions::Mode::Auto
+                                                            : conc::ProgressOptions::Mode::Never});
+    scheduler_.close_input();
+    if (pending_ > 0) download();
+    progress_->finish();
+
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    char line[256];
+    std::snprintf(line, sizeof line, "%zu downloaded, %zu skipped, %zu failed, %s in %.2f s (%s/s, %zu threads)\n",
+                  ok_.load(), skipped_, failed_.load(), conc::format_bytes(static_cast<double>(bytes_.load())).c_str(),
+                  seconds, conc::format_bytes(static_cast<double>(bytes_.load()) / std::max(seconds, 1e-9)).c_str(),
+                  threads_started_.load());
+    err_ << line;
+    return failed_ > 0 ? 1 : 0;
+  }
+
+ private:
+  void plan(const UrlList& list, const fs::path& manifest_path) {
+    NameRegistry names;
+    names.reserve(fs::relative(manifest_path, root_).string());
+    for (const ListEntry& e : list.entries) {
+      if (!e.url) {
+        fail_record(Record{e.raw, "", "failed", 0, 0, "", 0, e.error}, "line " + std::to_string(e.line) + ": " + e.raw);
+        continue;
+      }
+      std::string relative;
+      if (!e.out.empty()) {
+        const auto confined = confine(e.out);
+        if (!confined) {
+          fail_record(Record{e.raw, "", "failed", 0, 0, "", 0, "out=" + e.out + " names no file inside the output folder"},
+                      e.raw);
+          continue;
+        }
+        relative = *confined;
+      } else {
+        relative = o_.layout == Layout::Host ? host_path(*e.url) : flat_name(*e.url);
+      }
+      relative = names.claim(relative);
+      const fs::path target = root_ / relative;
+      std::error_code ec;
+      const bool exists = fs::is_regular_file(target, ec);
+      if (!o_.force && exists) {
+        const auto before = manifest_->done_before(e.raw);
+        if (o_.skip_existing || (before && before->path == relative)) {
+          ++skipped_;
+          continue;
+        }
+      }
+      jobs_.push_back(Job{e.raw, e.url->host, relative, e.sha256, 0});
+      scheduler_.add(jobs_.size() - 1, e.url->host);
+      ++pending_;
+    }
+  }
+
+  void fail_record(Record r, const std::string& where) {
+    err_ << "error: " << where << ": " << r.error << "\n";
+    manifest_->append(r);
+    ++failed_;
+  }
+
+  void download() {
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    const bool automatic = o_.jobs == 0;
+    const std::size_t first = automatic ? conc::threads_for(cores, 0.9) : o_.jobs;
+    const std::size_t most = automatic ? kMaxAutoThreads : o_.jobs;
+    conc::ThreadPool pool(most);
+    auto start_workers = [&](std::size_t n) {
+      for (std::size_t i = 0; i < n && threads_started_ < most; ++i) {
+        ++threads_started_;
+        pool.submit([this] { worker(); });
+      }
+    };
+    start_workers(std::min(first, pending_));
+    if (automatic) {
+      // Grow the pool towards cores / (1 - blocking) as the blocking coefficient is measured.
+      while (!finished_.load()) {
+        std::unique_lock lock(finish_mutex_);
+        finish_cv_.wait_for(lock, std::chrono::milliseconds(250), [&] { return finished_.load(); });
+        lock.unlock();
+        const auto window = meter_.window();
+        if (window.samples < 4) continue;
+        const std::size_t want = std::min(conc::threads_for(cores, window.coefficient(), most), pending_);
+        if (want > threads_started_) start_workers(want - threads_started_);
+      }
+    }
+    pool.wait_idle();
+  }
+
+  void worker() {
+    Downloader downloader(transfer_, cache_);
+    std::mt19937_64 rng(std::random_device{}());
+    while (auto grant = scheduler_.next()) {
+      Job& job = jobs_[grant->index];
+      ++job.attempts;
+      AttemptResult r;
+      {
+        auto measure = meter_.measure();
+        r = downloader.attempt(job.url, root_ / job.path, job.sha256);
+      }
+      if (r.verdict == Verdict::Retry && job.attempts <= o_.retries) {
+        auto delay = backoff(job.attempts - 1, rng);
+        if (r.retry_after) delay = std::max<std::chrono::milliseconds>(delay, *r.retry_after);
+        if (o_.verbose) {
+          std::lock_guard lock(print_mutex_);
+          err_ << "retry: " << job.url << ": " << r.error << " (attempt " << job.attempts << ", again in "
+               << delay.count() << " ms)\n";
+        }
+        scheduler_.retry(grant->index, grant->host, Clock::now() + delay);
+        scheduler_.release(grant->host);
+        continue;
+      }
+      Record rec{job.url, job.path, r.verdict == Verdict::Ok ? "ok" : "failed", r.http_status, r.bytes, r.sha256,
+                 job.attempts, ""};
+      if (r.verdict == Verdict::Ok) {
+        ++ok_;
+        bytes_ += r.bytes;
+        progress_->add_bytes(r.bytes);
+        if (o_.verbose) {
+          std::lock_guard lock(print_mutex_);
+          out_ << "ok " << job.url << " -> " << job.path << " (" << r.bytes << " bytes)\n";
+        }
+      } else {
+        rec.error = job.attempts > 1 ? r.error + " after " + std::to_string(job.attempts) + " attempts" : r.error;
+        std::lock_guard lock(print_mutex_);
+        if (progress_->enabled()) err_ << "\r\x1b[K";  // clear the bar's line first
+        err_ << "error: " << job.url << ": " << rec.error << "\n" << std::flush;
+        ++failed_;
+      }
+      manifest_->append(rec);
+      progress_->advance(1, r.verdict != Verdict::Ok);
+      scheduler_.release(grant->host);
+    }
+    if (scheduler_.in_flight() == 0) {
+      finished_ = true;
+      finish_cv_.notify_all();
+    }
+  }
+
+  const Options& o_;
+  std::ostream& out_;
+  std::ostream& err_;
+  const fs::path root_;
+  Scheduler scheduler_;
+  std::optional<conc::RateLimiter> rate_;
+  TransferOptions transfer_;
+  SharedCache cache_;
+  std::unique_ptr<Manifest> manifest_;
+  std::unique_ptr<conc::Progress> progress_;
+  std::vector<Job> jobs_;
+  std::size_t pending_ = 0;
+  std::size_t skipped_ = 0;
+  std::atomic<std::size_t> ok_{0};
+  std::atomic<std::size_t> failed_{0};
+  std::atomic<std::uint64_t> bytes_{0};
+  std::atomic<std::size_t> threads_started_{0};
+  conc::BlockingMeter meter_;
+  std::mutex print_mutex_;
+  std::atomic<bool> finished_{false};
+  std::mutex finish_mutex_;
+  std::condition_variable finish_cv_;
+};
+
+}  // namespace
+
+int run(const Options& options, std::istream& list_in, std::ostream& out, std::ostream& err) {
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  Run r(options, out, err);
+  const int code = r.go(list_in);
+  return code;
+}
+
+}  // namespace fetch

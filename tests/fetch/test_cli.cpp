@@ -1,0 +1,264 @@
+// End-to-end: the conc-fetch program against the project's test server on 127.0.0.1.
+
+#include <catch2/catch.hpp>
+
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <openssl/evp.h>
+#include <sstream>
+#include <thread>
+
+extern char** environ;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "conc-fetch-test-XXXXXX").string();
+    path = ::mkdtemp(pattern.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  fs::path operator/(const std::string& name) const { return path / name; }
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+pid_t spawn(std::vector<std::string> args, const fs::path& out, const fs::path& err) {
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = -1;
+  const int rc = ::posix_spawn(&pid, args[0].c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  REQUIRE(rc == 0);
+  return pid;
+}
+
+int wait_exit(pid_t pid) {
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// The test server, started on a free port of 127.0.0.1 and stopped by PID, whatever happens.
+class Server {
+ public:
+  Server() : dir_() {
+    pid_ = spawn({"/usr/bin/python3", CONC_FETCH_TEST_SERVER, "--port", "0"}, dir_ / "server.out", dir_ / "server.err");
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      const std::string out = slurp(dir_ / "server.out");
+      if (const auto at = out.find("listening on "); at != std::string::npos && out.find('\n', at) != std::string::npos) {
+        port_ = std::stoi(out.substr(at + 13));
+        return;
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+    ::kill(pid_, SIGKILL);
+    wait_exit(pid_);
+    FAIL("the test server did not start: " << slurp(dir_ / "server.err"));
+  }
+  ~Server() {
+    ::kill(pid_, SIGTERM);
+    wait_exit(pid_);
+  }
+  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+  std::string get(const std::string& path) const {
+    std::string body;
+    CURL* c = curl_easy_init();
+    curl_easy_setopt(c, CURLOPT_URL, url(path).c_str());
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, +[](char* d, size_t s, size_t n, void* u) {
+      static_cast<std::string*>(u)->append(d, s * n);
+      return s * n;
+    });
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+    curl_easy_perform(c);
+    curl_easy_cleanup(c);
+    return body;
+  }
+  std::string digest(int size, int seed) const {
+    return get("/digest?size=" + std::to_string(size) + "&seed=" + std::to_string(seed));
+  }
+  int hits(const std::string& path) const { return std::stoi(get("/hits" + path)); }
+
+ private:
+  TempDir dir_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+std::string sha256_of(const fs::path& p) {
+  const std::string data = slurp(p);
+  unsigned char d[EVP_MAX_MD_SIZE];
+  unsigned n = 0;
+  EVP_Digest(data.data(), data.size(), d, &n, EVP_sha256(), nullptr);
+  std::string hex;
+  char buf[3];
+  for (unsigned i = 0; i < n; ++i) {
+    std::snprintf(buf, sizeof buf, "%02x", d[i]);
+    hex += buf;
+  }
+  return hex;
+}
+
+struct Result {
+  int exit_code;
+  std::string out;
+  std::string err;
+};
+
+Result run_fetch(const TempDir& dir, const std::string& list, std::vector<std::string> args) {
+  std::ofstream(dir / "list.txt") << list;
+  std::vector<std::string> argv = {CONC_FETCH_EXE};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.push_back((dir / "list.txt").string());
+  const pid_t pid = spawn(argv, dir / "stdout.txt", dir / "stderr.txt");
+  Result r{wait_exit(pid), slurp(dir / "stdout.txt"), slurp(dir / "stderr.txt")};
+  return r;
+}
+
+std::vector<nlohmann::json> manifest(const fs::path& out) {
+  std::vector<nlohmann::json> lines;
+  std::ifstream in(out / ".conc-fetch.jsonl");
+  for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
+  return lines;
+}
+
+}  // namespace
+
+TEST_CASE("a mixed list: good files arrive intact, each bad one is reported", "[fetch][cli]") {
+  Server s;
+  TempDir dir;
+  const std::string out = (dir / "out").string();
+  const std::string wrong_sum(64, '0');
+  const std::string list =
+      s.url("/file/a.bin?size=300000&seed=1") + "\n" +
+      s.url("/file/sub/a.bin?size=1000&seed=2") + "\n" +            // same name: a.1.bin
+      s.url("/flaky/f1/2/flaky.bin?size=20000&seed=3") + "\n" +     // two 503s, then fine
+      s.url("/cut/c1/cut.bin?size=400000&seed=4&cut=100000") + "\n" +  // cut short, resumed with Range
+      s.url("/status/404") + "\n" + s.url("/status/410") + "\n" +
+      s.url("/status/500") + "\n" +                                 // fails every attempt
+      s.url("/loop") + "\n" + s.url("/to-file") + "\n" +
+      "not a url at all\n" +
+      s.url("/file/x?size=10&seed=5") + "\n  out=../../escape.bin\n" +
+      s.url("/file/y?size=10&seed=6") + "\n  checksum=sha-256=" + wrong_sum + "\n" +
+      s.url("/file/%2e%2e%2fz.bin?size=10&seed=7") + "\n";
+  const Result r = run_fetch(dir, list, {"-o", out, "-j", "4", "--retries", "2", "--no-progress"});
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(sha256_of(dir / "out/a.bin") == s.digest(300000, 1));
+  CHECK(sha256_of(dir / "out/a.1.bin") == s.digest(1000, 2));
+  CHECK(sha256_of(dir / "out/flaky.bin") == s.digest(20000, 3));
+  CHECK(sha256_of(dir / "out/cut.bin") == s.digest(400000, 4));
+  CHECK(sha256_of(dir / "out/escape.bin") == s.digest(10, 5));  // confined to --out
+  CHECK(fs::exists(dir / "out/.._z.bin"));
+  CHECK(s.hits("/cut/c1/cut.bin") == 2);
+  CHECK(s.hits("/status/404") == 1);  // 404 is not retried
+  CHECK(s.hits("/status/500") == 3);  // the first attempt and two retries
+  CHECK(r.err.find("error: " + s.url("/status/404") + ": HTTP 404\n") != std::string::npos);
+  CHECK(r.err.find("error: " + s.url("/status/410") + ": HTTP 410\n") != std::string::npos);
+  CHECK(r.err.find("error: " + s.url("/status/500") + ": HTTP 500 after 3 attempts\n") != std::string::npos);
+  CHECK(r.err.find(s.url("/loop") + ": too many redirects") != std::string::npos);
+  CHECK(r.err.find(s.url("/to-file") + ": redirected to a URL that is not http or https") != std::string::npos);
+  CHECK(r.err.find("line 10: not a url at all: not a URL (no scheme://)") != std::string::npos);
+  CHECK(r.err.find(s.url("/file/y?size=10&seed=6") + ": SHA-256 mismatch") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "out/y"));
+  CHECK_FALSE(fs::exists(dir / "out/y.part"));
+  CHECK_FALSE(fs::exists(dir / "escape.bin"));
+  CHECK_FALSE(fs::exists(dir / "etc"));
+  const auto lines = manifest(dir / "out");
+  CHECK(lines.size() == 13);  // one line per list entry
+  int ok = 0;
+  for (const auto& l : lines) ok += l["status"] == "ok";
+  CHECK(ok == 6);
+  // Nothing but finished files (and the manifest) under --out.
+  for (auto& e : fs::recursive_directory_iterator(dir / "out")) {
+    CHECK(e.path().extension() != ".part");
+  }
+}
+
+TEST_CASE("Retry-After is honoured", "[fetch][cli]") {
+  Server s;
+  TempDir dir;
+  const auto start = std::chrono::steady_clock::now();
+  const Result r = run_fetch(dir, s.url("/flaky/ra/1/r.bin?size=100&seed=1&code=429&retry_after=1") + "\n",
+                             {"-o", (dir / "out").string(), "--no-progress"});
+  CHECK(r.exit_code == 0);
+  CHECK(std::chrono::steady_clock::now() - start >= 1s);
+  CHECK(sha256_of(dir / "out/r.bin") == s.digest(100, 1));
+}
+
+TEST_CASE("a re-run skips what the manifest records as done", "[fetch][cli]") {
+  Server s;
+  TempDir dir;
+  const std::string list = s.url("/file/1.bin?size=5000&seed=1") + "\n" + s.url("/file/2.bin?size=5000&seed=2") + "\n";
+  CHECK(run_fetch(dir, list, {"-o", (dir / "out").string(), "--no-progress"}).exit_code == 0);
+  const Result again = run_fetch(dir, list, {"-o", (dir / "out").string(), "--no-progress"});
+  CHECK(again.exit_code == 0);
+  CHECK(again.err.find("0 downloaded, 2 skipped, 0 failed") != std::string::npos);
+  CHECK(s.hits("/file/1.bin") == 1);
+  const Result forced = run_fetch(dir, list, {"-o", (dir / "out").string(), "--no-progress", "--force"});
+  CHECK(forced.err.find("2 downloaded, 0 skipped") != std::string::npos);
+}
+
+TEST_CASE("a killed run leaves only .part files and resumes with Range", "[fetch][cli]") {
+  Server s;
+  TempDir dir;
+  const std::string url = s.url("/trickle/slow.bin?size=60000&seed=8&bps=40000");
+  std::ofstream(dir / "list.txt") << url << "\n";
+  const pid_t pid = spawn({CONC_FETCH_EXE, "-o", (dir / "out").string(), "--no-progress", (dir / "list.txt").string()},
+                          dir / "o.txt", dir / "e.txt");
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  auto part_size = [&] {
+    std::error_code ec;
+    const auto n = fs::file_size(dir / "out/slow.bin.part", ec);
+    return ec ? std::uintmax_t{0} : n;
+  };
+  while (std::chrono::steady_clock::now() < deadline && part_size() < 10000) std::this_thread::sleep_for(20ms);
+  ::kill(pid, SIGKILL);
+  wait_exit(pid);
+  const auto partial = part_size();
+  REQUIRE(partial >= 10000);
+  REQUIRE(partial < 60000);
+  CHECK_FALSE(fs::exists(dir / "out/slow.bin"));
+  const Result r = run_fetch(dir, url + "\n", {"-o", (dir / "out").string(), "--no-progress"});
+  CHECK(r.exit_code == 0);
+  CHECK(sha256_of(dir / "out/slow.bin") == s.digest(60000, 8));
+  CHECK_FALSE(fs::exists(dir / "out/slow.bin.part"));
+}
+
+TEST_CASE("a body larger than --max-size is refused", "[fetch][cli]") {
+  Server s;
+  TempDir dir;
+  const Result r = run_fetch(dir, s.url("/huge") + "\n", {"-o", (dir / "out").string(), "--max-size", "1M", "--no-progress"});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find(": larger than --max-size 1048576 bytes") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "out/huge"));
+  CHECK_FALSE(fs::exists(dir / "out/huge.part"));
+}

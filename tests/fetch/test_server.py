@@ -1,0 +1,175 @@
+"""The conc-fetch test server: real HTTP on 127.0.0.1 with faults on demand.
+
+usage: /usr/bin/python3 tests/fetch/test_server.py [--port N]   (0 or absent: a free port)
+Prints "listening on PORT" once it accepts connections. Routes (bodies are deterministic:
+random.Random(seed).randbytes(size)):
+  /file/NAME?size=N&seed=S[&delay_ms=D][&norange=1]   a file; Range honoured unless norange
+  /digest?size=N&seed=S                                 the SHA-256 of that body, as hex
+  /status/CODE[?retry_after=S]                          that status (with Retry-After)
+  /flaky/KEY/N/NAME?size=..&seed=..[&code=503][&retry_after=S]   N failures, then the file
+  /cut/KEY/NAME?size=N&seed=S&cut=M                     the first response of KEY stops after M bytes
+  /trickle/NAME?size=N&seed=S&bps=B                     sends B bytes a second (Range honoured)
+  /loop                                                 redirects to itself
+  /to-file                                              redirects to file:///etc/passwd
+  /huge                                                 claims 8 GiB, streams zeros
+  /hits/PATH                                            how often PATH was requested
+"""
+import argparse
+import asyncio
+import hashlib
+import random
+import sys
+from collections import Counter
+from functools import lru_cache
+
+from aiohttp import web
+
+hits = Counter()
+cut_done = set()
+
+
+@lru_cache(maxsize=64)
+def body(size, seed):
+    return random.Random(seed).randbytes(size)
+
+
+def params(request):
+    return int(request.query.get("size", "1024")), int(request.query.get("seed", "1"))
+
+
+async def send_file(request, data, allow_range=True):
+    size = len(data)
+    rng = request.headers.get("Range")
+    if allow_range and rng and rng.startswith("bytes="):
+        start = int(rng[6:].split("-")[0] or 0)
+        if start >= size:
+            return web.Response(status=416, headers={"Content-Range": f"bytes */{size}"})
+        return web.Response(status=206, body=data[start:],
+                            headers={"Content-Range": f"bytes {start}-{size - 1}/{size}", "Accept-Ranges": "bytes"})
+    headers = {"Accept-Ranges": "bytes"} if allow_range else {}
+    return web.Response(body=data, headers=headers)
+
+
+async def file(request):
+    hits[request.path] += 1
+    size, seed = params(request)
+    delay = int(request.query.get("delay_ms", "0"))
+    if delay:
+        await asyncio.sleep(delay / 1000)
+    return await send_file(request, body(size, seed), request.query.get("norange") != "1")
+
+
+async def digest(request):
+    size, seed = params(request)
+    return web.Response(text=hashlib.sha256(body(size, seed)).hexdigest())
+
+
+async def status(request):
+    hits[request.path] += 1
+    headers = {}
+    if "retry_after" in request.query:
+        headers["Retry-After"] = request.query["retry_after"]
+    return web.Response(status=int(request.match_info["code"]), text="error page\n", headers=headers)
+
+
+async def flaky(request):
+    hits[request.path] += 1
+    if hits[request.path] <= int(request.match_info["n"]):
+        headers = {"Retry-After": request.query["retry_after"]} if "retry_after" in request.query else {}
+        return web.Response(status=int(request.query.get("code", "503")), text="try later\n", headers=headers)
+    size, seed = params(request)
+    return await send_file(request, body(size, seed))
+
+
+async def cut(request):
+    hits[request.path] += 1
+    size, seed = params(request)
+    data = body(size, seed)
+    key = request.match_info["key"]
+    if key in cut_done or request.headers.get("Range"):
+        return await send_file(request, data)
+    cut_done.add(key)
+    response = web.StreamResponse(headers={"Content-Length": str(size), "Accept-Ranges": "bytes"})
+    await response.prepare(request)
+    await response.write(data[: int(request.query.get("cut", str(size // 2)))])
+    request.transport.close()  # the connection drops before Content-Length is reached
+    return response
+
+
+async def trickle(request):
+    hits[request.path] += 1
+    size, seed = params(request)
+    data = body(size, seed)
+    bps = int(request.query.get("bps", "1000"))
+    start = 0
+    rng = request.headers.get("Range")
+    if rng and rng.startswith("bytes="):
+        start = min(int(rng[6:].split("-")[0] or 0), size)
+        response = web.StreamResponse(status=206, headers={
+            "Content-Length": str(size - start), "Content-Range": f"bytes {start}-{size - 1}/{size}"})
+    else:
+        response = web.StreamResponse(headers={"Content-Length": str(size), "Accept-Ranges": "bytes"})
+    await response.prepare(request)
+    step = max(1, bps // 10)
+    for i in range(start, size, step):
+        await response.write(data[i:i + step])
+        await asyncio.sleep(0.1)
+    return response
+
+
+async def loop(request):
+    hits[request.path] += 1
+    raise web.HTTPFound("/loop")
+
+
+async def to_file(request):
+    hits[request.path] += 1
+    raise web.HTTPFound("file:///etc/passwd")
+
+
+async def huge(request):
+    hits[request.path] += 1
+    response = web.StreamResponse(headers={"Content-Length": str(8 << 30)})
+    await response.prepare(request)
+    chunk = bytes(1 << 16)
+    try:
+        for _ in range((8 << 30) // len(chunk)):
+            await response.write(chunk)
+    except (ConnectionResetError, asyncio.CancelledError):
+        pass
+    return response
+
+
+async def hit_count(request):
+    return web.Response(text=str(hits["/" + request.match_info["path"]]))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args()
+    app = web.Application()
+    app.add_routes([
+        web.get("/file/{name:.*}", file), web.get("/digest", digest), web.get("/status/{code}", status),
+        web.get("/flaky/{key}/{n}/{name:.*}", flaky), web.get("/cut/{key}/{name:.*}", cut),
+        web.get("/trickle/{name:.*}", trickle), web.get("/loop", loop), web.get("/to-file", to_file),
+        web.get("/huge", huge), web.get("/hits/{path:.*}", hit_count),
+    ])
+
+    async def serve():
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", args.port)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        print(f"listening on {port}", flush=True)
+        await asyncio.Event().wait()
+
+    try:
+        asyncio.run(serve())
+    except KeyboardInterrupt:
+        sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
