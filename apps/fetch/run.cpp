@@ -59,7 +59,7 @@ class Run {
       }
       in = file.get();
     }
-    const UrlList list = parse_url_list(*in);
+    UrlList list = parse_url_list(*in);
     for (const std::string& w : list.warnings) err_ << "warning: " << w << "\n";
 
     std::error_code ec;
@@ -76,6 +76,7 @@ class Run {
       return 2;
     }
     plan(list, manifest_path);
+    list = UrlList{};  // the jobs hold what is needed; a list of millions of URLs is large
 
     progress_ = std::make_unique<conc::Progress>(
         pending_, conc::ProgressOptions{.label = "fetch", .unit = "files",
@@ -156,7 +157,7 @@ class Run {
       // Grow the pool towards cores / (1 - blocking) as the blocking coefficient is measured.
       while (!finished_.load()) {
         std::unique_lock lock(finish_mutex_);
-        finish_cv_.wait_for(lock, std::chrono::milliseconds(250), [&] { return finished_.load(); });
+        finish_cv_.wait_for(lock, std::chrono::milliseconds(50), [&] { return finished_.load(); });
         lock.unlock();
         const auto window = meter_.window();
         if (window.samples < 4) continue;

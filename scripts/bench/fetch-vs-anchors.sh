@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# conc-fetch against aria2c, curl --parallel, wget and the classic Python ThreadPoolExecutor
+# script, side by side in one run, on nginx serving 127.0.0.1 (scripts/bench/fetch_server.sh):
+#   W1  2,000 files of 16 KiB, each delayed 50 ms (a remote host), concurrency 128
+#   W2  200 files of 1 MiB, concurrency 16
+#   W3  one 1 GiB file
+#   W4  100,000 files of 1 KiB, concurrency 128 (memory; conc-fetch, aria2c and curl only)
+# Downloads go to a tmpfs (/dev/shm) so the downloader is measured, not the disk. All URLs are on
+# one host, so conc-fetch gets --per-host equal to -j where concurrency is compared.
+# Usage: scripts/bench/fetch-vs-anchors.sh [REPS]     (default 3; W4 runs once)
+# Output: a Markdown report on stdout, raw runs in bench-results/fetch-vs-anchors.csv.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+reps=${1:-3}
+bash scripts/setup.sh
+need=()
+for p in nginx libnginx-mod-http-echo aria2 wget curl time; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build/release --target conc-fetch >/dev/null
+fetch=$root/build/release/apps/fetch/conc-fetch
+
+work=${BENCH_DIR:-$root/bench-results/fetch}
+mkdir -p "$work"
+port=$(bash scripts/bench/fetch_server.sh "$work/server")
+trap 'kill "$(cat "$work/server/nginx.pid")" 2>/dev/null || true; rm -rf /dev/shm/conc-fetch-bench' EXIT
+base="http://127.0.0.1:$port"
+lists=$work/lists
+mkdir -p "$lists"
+make_list() {  # name prefix count
+  seq 0 $(($3 - 1)) | sed "s|^|$base/$2/$1-|; s|\$|.bin|" > "$lists/$1.txt"
+  awk '{n = split($0, a, "/"); printf "url = \"%s\"\noutput = \"%s\"\n", $0, a[n]}' "$lists/$1.txt" > "$lists/$1.curl"
+}
+make_list w1 d 2000
+make_list w2 m 200
+make_list w3 g 1
+make_list w4 s 100000
+
+dest=/dev/shm/conc-fetch-bench
+csv=$root/bench-results/fetch-vs-anchors.csv
+echo "workload,tool,concurrency,rep,files,bytes,seconds,cpu_seconds,max_rss_kb" > "$csv"
+measure() {  # workload tool concurrency rep files bytes command...
+  local w=$1 tool=$2 c=$3 rep=$4 files=$5 bytes=$6
+  shift 6
+  rm -rf "$dest"
+  mkdir -p "$dest"
+  /usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" "$@" >/dev/null 2>"$work/stderr.txt" || true
+  read -r wall user sys rss < "$work/time.txt"
+  local got
+  got=$(find "$dest" -type f ! -name '.*' | wc -l)
+  if [ "$got" -ne "$files" ]; then
+    echo "  $w $tool: only $got of $files files arrived" >&2
+    return
+  fi
+  cpu=$(echo "$user + $sys" | bc)
+  echo "  $w $tool c=$c: $wall s, cpu $cpu s, $rss KB" >&2
+  echo "$w,$tool,$c,$rep,$files,$bytes,$wall,$cpu,$rss" >> "$csv"
+}
+conc() { measure "$1" "$2" "$3" "$4" "$5" "$6" "$fetch" --no-progress --force -o "$dest" "${@:8}" "$lists/$7.txt"; }
+curl_p() { measure "$1" "curl --parallel" "$2" "$3" "$4" "$5" curl -s -Z --parallel-immediate --parallel-max "$2" --output-dir "$dest" -K "$lists/$6.curl"; }
+aria() { measure "$1" "aria2c" "$2" "$3" "$4" "$5" aria2c -q -i "$lists/$6.txt" -d "$dest" -j "$2" -x 1 --file-allocation=none --auto-file-renaming=false --allow-overwrite=true --max-connection-per-server=1; }
+wget_i() { measure "$1" "wget -i" 1 "$2" "$3" "$4" wget -q -i "$lists/$5.txt" -P "$dest"; }
+python_tpe() { measure "$1" "python ThreadPoolExecutor" "$2" "$3" "$4" "$5" /usr/bin/python3 scripts/bench/py_fetch.py "$lists/$6.txt" "$dest" "$2"; }
+
+W1=$((2000 * 16384)); W2=$((200 * 1048576)); W3=1073741824; W4=$((100000 * 1024))
+for rep in $(seq 1 "$reps"); do
+  echo "repetition $rep/$reps" >&2
+  conc W1 "conc-fetch" 128 "$rep" 2000 $W1 w1 -j 128 --per-host 128
+  curl_p W1 128 "$rep" 2000 $W1 w1
+  aria W1 128 "$rep" 2000 $W1 w1
+  python_tpe W1 128 "$rep" 2000 $W1 w1
+  conc W1 "conc-fetch -j auto" auto "$rep" 2000 $W1 w1 -j auto --per-host 0
+  curl_p W1 50 "$rep" 2000 $W1 w1
+  for j in 8 32 512; do conc W1 "conc-fetch" "$j" "$rep" 2000 $W1 w1 -j "$j" --per-host "$j"; done
+  conc W2 "conc-fetch" 16 "$rep" 200 $W2 w2 -j 16 --per-host 16
+  curl_p W2 16 "$rep" 200 $W2 w2
+  aria W2 16 "$rep" 200 $W2 w2
+  wget_i W2 "$rep" 200 $W2 w2
+  python_tpe W2 16 "$rep" 200 $W2 w2
+  conc W3 "conc-fetch" 1 "$rep" 1 $W3 w3 -j 1
+  curl_p W3 1 "$rep" 1 $W3 w3
+  aria W3 1 "$rep" 1 $W3 w3
+  wget_i W3 "$rep" 1 $W3 w3
+  python_tpe W3 1 "$rep" 1 $W3 w3
+done
+conc W4 "conc-fetch" 128 1 100000 $W4 w4 -j 128 --per-host 128
+curl_p W4 128 1 100000 $W4 w4
+aria W4 128 1 100000 $W4 w4
+
+/usr/bin/python3 scripts/bench/summarize_fetch.py "$csv"
