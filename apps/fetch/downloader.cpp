@@ -111,9 +111,10 @@ struct SharedCache::Locks {
 };
 
 SharedCache::SharedCache() : share_(curl_share_init()), locks_(std::make_unique<Locks>()) {
+  // DNS and TLS sessions only: libcurl does not support sharing connections between concurrent
+  // threads (CURLSHOPT_SHARE); each worker's handle keeps its own connections alive instead.
   curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
   curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-  curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
   curl_share_setopt(share_, CURLSHOPT_USERDATA, locks_.get());
   curl_share_setopt(share_, CURLSHOPT_LOCKFUNC, +[](CURL*, curl_lock_data data, curl_lock_access, void* user) {
     static_cast<Locks*>(user)->m[data].lock();

@@ -2,7 +2,7 @@
 // One transfer attempt with libcurl: the body streams to NAME.part (resumed with Range when a
 // part is there), is checked against Content-Length and any expected SHA-256, and is renamed
 // to NAME only when whole. Each worker keeps its own easy handle (keep-alive) and all share
-// one DNS / connection / TLS-session cache.
+// one DNS and TLS-session cache.
 
 #include <curl/curl.h>
 
