@@ -14,13 +14,8 @@ cd "$(dirname "$0")/../.."
 root=$PWD
 reps=${1:-3}
 bash scripts/setup.sh
-need=()
-for p in nginx libnginx-mod-http-echo aria2 wget curl time; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
-done
-if [ ${#need[@]} -gt 0 ]; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+source scripts/bench/lib.sh
+ensure_packages nginx libnginx-mod-http-echo aria2 wget curl time bc
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build/release --target conc-fetch >/dev/null
 fetch=$root/build/release/apps/fetch/conc-fetch

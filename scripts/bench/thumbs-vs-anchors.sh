@@ -20,13 +20,8 @@ quality=85
 work=${BENCH_DIR:-$root/bench-results/thumbs}
 
 bash scripts/setup.sh
-need=()
-for p in libvips-tools imagemagick python3-pil libjpeg-turbo-progs time; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
-done
-if [ ${#need[@]} -gt 0 ]; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+source scripts/bench/lib.sh
+ensure_packages libvips-tools imagemagick python3-pil libjpeg-turbo-progs time
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build/release --target conc-thumbs >/dev/null
 thumbs=$root/build/release/apps/thumbs/conc-thumbs
