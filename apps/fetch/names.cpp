@@ -17,13 +17,18 @@ int hex_value(char c) {
   return -1;
 }
 
-// Cuts s to at most n bytes without splitting a UTF-8 character.
+// Cuts s to at most n bytes without splitting a UTF-8 character (which is at most 4 bytes long:
+// invalid bytes are cut anywhere).
 std::string cut_utf8(std::string s, std::size_t n) {
   if (s.size() <= n) return s;
   std::size_t end = n;
-  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
+  for (int back = 0; back < 3 && end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80; ++back) --end;
   s.resize(end);
   return s;
+}
+
+bool only_dots(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c == '.'; });
 }
 
 std::string sanitize_segments(std::string_view path, bool decode) {
@@ -75,13 +80,14 @@ std::string sanitize_component(std::string_view name) {
   while (!s.empty() && s.front() == ' ') s.erase(s.begin());
   while (!s.empty() && (s.back() == ' ')) s.pop_back();
   if (s.empty()) return s;
-  if (std::all_of(s.begin(), s.end(), [](char c) { return c == '.'; })) return std::string(s.size(), '_');
   if (s.size() >= 5 && s.compare(s.size() - 5, 5, ".part") == 0) s += '_';
   if (s.size() > kMaxBytes) {
     const auto dot = s.rfind('.');
     const std::string ext = dot != std::string::npos && s.size() - dot <= kMaxExtension ? s.substr(dot) : "";
     s = cut_utf8(s.substr(0, s.size() - ext.size()), kMaxBytes - ext.size()) + ext;
   }
+  // Last, as cutting can leave only the extension's dot.
+  if (only_dots(s)) return std::string(s.size(), '_');
   return s;
 }
 
@@ -118,12 +124,16 @@ std::optional<std::string> confine(std::string_view relative) {
 std::string NameRegistry::claim(const std::string& path) {
   if (taken_.insert(path).second) return path;
   const auto slash = path.rfind('/');
+  const std::size_t base = slash == std::string::npos ? 0 : slash + 1;
   const auto dot = path.rfind('.');
-  const bool has_ext = dot != std::string::npos && dot > (slash == std::string::npos ? 0 : slash + 1);
-  const std::string stem = has_ext ? path.substr(0, dot) : path;
+  const bool has_ext = dot != std::string::npos && dot > base && path.size() - dot <= kMaxExtension;
+  const std::string folder = path.substr(0, base);
+  const std::string stem = path.substr(base, (has_ext ? dot : path.size()) - base);
   const std::string ext = has_ext ? path.substr(dot) : "";
   for (std::size_t n = 1;; ++n) {
-    std::string candidate = stem + "." + std::to_string(n) + ext;
+    const std::string suffix = "." + std::to_string(n);
+    // The name keeps within the length cap: the stem gives way to the suffix.
+    std::string candidate = folder + cut_utf8(stem, kMaxBytes - suffix.size() - ext.size()) + suffix + ext;
     if (taken_.insert(candidate).second) return candidate;
   }
 }

@@ -46,6 +46,15 @@ TEST_CASE("names are length-capped at a character boundary, keeping the extensio
   CHECK(fetch::sanitize_component("  spaced  ") == "spaced");
   CHECK(fetch::sanitize_component("movie.part") == "movie.part_");
   CHECK(fetch::sanitize_component("\x01\x02") == "");
+  // Invalid UTF-8 is cut anywhere, and a cut never leaves a name of dots (found by fuzzing).
+  const std::string junk = "a" + std::string(300, '\x94');
+  const std::size_t cut = fetch::sanitize_component(junk).size();
+  CHECK(cut <= 200);
+  CHECK(cut >= 197);  // backs up at most 3 bytes looking for a character boundary
+  const std::string dot_only = fetch::sanitize_component(std::string(300, '\x94') + ".");
+  CHECK(dot_only.size() <= 200);
+  CHECK(dot_only != ".");
+  CHECK(dot_only.find_first_not_of('.') != std::string::npos);
 }
 
 TEST_CASE("duplicates get a deterministic suffix", "[fetch][names]") {
@@ -60,4 +69,10 @@ TEST_CASE("duplicates get a deterministic suffix", "[fetch][names]") {
   CHECK(names.claim("d.x/file") == "d.x/file");
   CHECK(names.claim("d.x/file") == "d.x/file.1");
   CHECK(names.claim(".conc-fetch.jsonl") == ".conc-fetch.1.jsonl");
+  // A suffix never pushes a name past the 200-byte cap (found by fuzzing).
+  const std::string long_name = std::string(196, 'n') + ".jpg";
+  CHECK(names.claim("dir/" + long_name) == "dir/" + long_name);
+  const std::string second = names.claim("dir/" + long_name);
+  CHECK(second == "dir/" + std::string(194, 'n') + ".1.jpg");
+  CHECK(second.size() - 4 == 200);
 }
