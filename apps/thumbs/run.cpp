@@ -71,7 +71,7 @@ class Collector {
     e.width = r.width;
     e.height = r.height;
     if (!r.ok) {
-      if (progress_.enabled()) err_ << "\r\x1b[K";  // clear the bar's line first
+      progress_.clear();
       err_ << "error: " << e.display << ": " << r.error << "\n" << std::flush;
     } else if (options_.verbose) {
       out_ << "made " << e.display << " -> " << e.outputs.front() << " (" << r.width << "x" << r.height << ")\n";

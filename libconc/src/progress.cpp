@@ -103,6 +103,14 @@ void Progress::add_bytes(std::uint64_t n) {
   maybe_draw(false);
 }
 
+void Progress::clear() {
+  std::lock_guard lock(mutex_);
+  if (!enabled_ || finished_) return;
+  std::fputs("\r\x1b[K", options_.stream);
+  std::fflush(options_.stream);
+  last_draw_ = {};  // redraw at the next update
+}
+
 void Progress::set_total(std::uint64_t total) {
   std::lock_guard lock(mutex_);
   state_.total = total;

@@ -81,3 +81,26 @@ TEST_CASE("progress draws and ends its line when forced on", "[progress]") {
   CHECK(out.back() == '\n');
   std::fclose(f);
 }
+
+TEST_CASE("clear empties the bar's line for a message, and only on a terminal", "[progress]") {
+  std::FILE* f = std::tmpfile();
+  REQUIRE(f != nullptr);
+  {
+    conc::Progress bar(4, {.label = "work", .stream = f, .mode = conc::ProgressOptions::Mode::Always, .width = 60});
+    bar.advance();
+    bar.clear();
+  }
+  const std::string out = read_all(f);
+  CHECK(out.find("\r\x1b[K") != std::string::npos);
+  std::fclose(f);
+
+  std::FILE* quiet = std::tmpfile();
+  REQUIRE(quiet != nullptr);
+  {
+    conc::Progress bar(4, {.stream = quiet});
+    bar.advance();
+    bar.clear();
+  }
+  CHECK(read_all(quiet).empty());
+  std::fclose(quiet);
+}

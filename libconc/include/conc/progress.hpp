@@ -48,6 +48,8 @@ class Progress {
   void advance(std::uint64_t n = 1, bool failed = false);
   void add_bytes(std::uint64_t n);
   void set_total(std::uint64_t total);
+  // Clears the bar's line, so that a message can be printed on it; the next update redraws.
+  void clear();
   // Draws the final state and ends the line. Idempotent.
   void finish();
   bool enabled() const noexcept { return enabled_; }
