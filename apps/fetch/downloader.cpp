@@ -176,11 +176,6 @@ AttemptResult Downloader::attempt(const std::string& url, const fs::path& target
   EVP_DigestInit_ex(t.sha, EVP_sha256(), nullptr);
 
   std::error_code ec;
-  fs::create_directories(target.parent_path(), ec);
-  if (ec) {
-    r.error = "cannot create " + target.parent_path().string() + ": " + ec.message();
-    return r;
-  }
   if (!hash_existing(t.part, t.sha, t.offset)) t.offset = 0;
   t.file = std::fopen(t.part.c_str(), t.offset > 0 ? "ab" : "wb");
   if (t.file == nullptr) {

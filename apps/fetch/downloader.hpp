@@ -65,7 +65,7 @@ class Downloader {
   Downloader(const Downloader&) = delete;
   Downloader& operator=(const Downloader&) = delete;
 
-  // One attempt at url into `target` (through target + ".part").
+  // One attempt at url into `target` (through target + ".part"); target's folder must exist.
   AttemptResult attempt(const std::string& url, const std::filesystem::path& target, const std::string& expected_sha256);
 
  private:

@@ -13,6 +13,7 @@
 #include <iostream>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "manifest.hpp"
@@ -99,6 +100,7 @@ class Run {
  private:
   void plan(const UrlList& list, const fs::path& manifest_path) {
     NameRegistry names;
+    std::set<fs::path> folders;
     names.reserve(fs::relative(manifest_path, root_).string());
     for (const ListEntry& e : list.entries) {
       if (!e.url) {
@@ -120,6 +122,15 @@ class Run {
       relative = names.claim(relative);
       const fs::path target = root_ / relative;
       std::error_code ec;
+      // Each folder is created once here, not on every transfer.
+      if (const fs::path folder = target.parent_path(); folders.insert(folder).second) {
+        fs::create_directories(folder, ec);
+        if (ec) {
+          fail_record(Record{e.raw, relative, "failed", 0, 0, "", 0, "cannot create " + folder.string() + ": " + ec.message()},
+                      e.raw);
+          continue;
+        }
+      }
       const bool exists = fs::is_regular_file(target, ec);
       if (!o_.force && exists) {
         const auto before = manifest_->done_before(e.raw);
@@ -134,8 +145,13 @@ class Run {
     }
   }
 
-  void fail_record(Record r, const std::string& where) {
-    err_ << "error: " << where << ": " << r.error << "\n";
+  // One line on stderr and one in the manifest; callable from any worker.
+  void fail_record(const Record& r, const std::string& where) {
+    {
+      std::lock_guard lock(print_mutex_);
+      if (progress_) progress_->clear();
+      err_ << "error: " << where << ": " << r.error << "\n" << std::flush;
+    }
     manifest_->append(r);
     ++failed_;
   }
@@ -201,14 +217,11 @@ class Run {
           std::lock_guard lock(print_mutex_);
           out_ << "ok " << job.url << " -> " << job.path << " (" << r.bytes << " bytes)\n";
         }
+        manifest_->append(rec);
       } else {
         rec.error = job.attempts > 1 ? r.error + " after " + std::to_string(job.attempts) + " attempts" : r.error;
-        std::lock_guard lock(print_mutex_);
-        if (progress_->enabled()) err_ << "\r\x1b[K";  // clear the bar's line first
-        err_ << "error: " << job.url << ": " << rec.error << "\n" << std::flush;
-        ++failed_;
+        fail_record(rec, job.url);
       }
-      manifest_->append(rec);
       progress_->advance(1, r.verdict != Verdict::Ok);
       scheduler_.release(grant->host);
     }
