@@ -39,6 +39,7 @@ struct Head {
   std::string bytes;
   std::string error;
   std::uint64_t size = 0;
+  timespec mtime{};
   bool empty = false;
 };
 
@@ -50,7 +51,10 @@ Head read_head(const fs::path& path) {
     return head;
   }
   struct stat st {};
-  if (::fstat(fd, &st) == 0) head.size = static_cast<std::uint64_t>(st.st_size);
+  if (::fstat(fd, &st) == 0) {
+    head.size = static_cast<std::uint64_t>(st.st_size);
+    head.mtime = st.st_mtim;
+  }
   char buf[32];
   ssize_t n;
   do {
@@ -171,21 +175,20 @@ class Planner {
         return;
       }
     }
-    if (state_matches_ && up_to_date(e)) {
+    if (state_matches_ && up_to_date(e, head.mtime)) {
       e.status = Status::Skipped;
       e.note = "up to date";
     }
     plan_.entries.push_back(std::move(e));
   }
 
-  static bool up_to_date(const Entry& e) {
-    struct stat src {};
-    if (::stat(e.source.c_str(), &src) != 0) return false;
+  // Every thumbnail exists and is at least as new as the source (modified at source_mtime).
+  static bool up_to_date(const Entry& e, const timespec& source_mtime) {
     for (const std::string& out : e.outputs) {
       struct stat dst {};
       if (::stat(out.c_str(), &dst) != 0) return false;
-      if (dst.st_mtim.tv_sec < src.st_mtim.tv_sec ||
-          (dst.st_mtim.tv_sec == src.st_mtim.tv_sec && dst.st_mtim.tv_nsec < src.st_mtim.tv_nsec)) {
+      if (dst.st_mtim.tv_sec < source_mtime.tv_sec ||
+          (dst.st_mtim.tv_sec == source_mtime.tv_sec && dst.st_mtim.tv_nsec < source_mtime.tv_nsec)) {
         return false;
       }
     }
