@@ -38,9 +38,9 @@ class FrameWriter {
     const auto size = static_cast<std::uint32_t>(out_.size() - start_ - sizeof(std::uint32_t));
     std::memcpy(out_.data() + start_, &size, sizeof size);
   }
-  // Where the u32 written next will be, to patch a count later.
+  // Where the value written next will be, to patch it once known.
   std::size_t mark() const { return out_.size(); }
-  void patch_u32(std::size_t at, std::uint32_t v) { std::memcpy(out_.data() + at, &v, sizeof v); }
+  void patch_u64(std::size_t at, std::uint64_t v) { std::memcpy(out_.data() + at, &v, sizeof v); }
 
  private:
   std::string& out_;

@@ -87,7 +87,7 @@ void run_batch(detail::FrameReader& in, std::string& out) {
   }
   const auto elapsed = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count());
-  std::memcpy(out.data() + elapsed_at, &elapsed, sizeof elapsed);
+  result.patch_u64(elapsed_at, elapsed);
   result.finish();
 }
 
