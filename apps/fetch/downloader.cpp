@@ -32,66 +32,14 @@ std::string to_hex(const unsigned char* d, unsigned n) {
   return s;
 }
 
-// The state of one attempt, seen by libcurl's callbacks.
-struct Transfer {
-  CURL* curl = nullptr;
-  std::FILE* file = nullptr;
-  fs::path part;
-  std::uint64_t offset = 0;   // bytes already in the part file when the attempt began
-  std::uint64_t written = 0;  // bytes written in this attempt
-  std::uint64_t max_size = 0;
-  bool too_large = false;
-  bool restarted = false;     // the server ignored Range: the part was started again
-  bool write_failed = false;
-  long status = 0;
-  std::string retry_after;
-  EVP_MD_CTX* sha = nullptr;
-  conc::RateLimiter* rate = nullptr;
-};
-
-size_t on_header(char* data, size_t size, size_t n, void* user) {
-  auto* t = static_cast<Transfer*>(user);
-  const std::string line(data, size * n);
-  if (line.rfind("HTTP/", 0) == 0) {
-    t->retry_after.clear();  // a new response (after a redirect or 100 Continue)
-    t->status = 0;
-  } else if (line.size() > 12 && strncasecmp(line.c_str(), "retry-after:", 12) == 0) {
-    t->retry_after = line.substr(12);
+// The size of a part file left by an earlier attempt, its bytes fed to the hash (if any).
+bool measure_existing(const fs::path& part, EVP_MD_CTX* sha, std::uint64_t& size) {
+  if (sha == nullptr) {
+    struct stat st {};
+    if (::stat(part.c_str(), &st) != 0) return false;
+    size = static_cast<std::uint64_t>(st.st_size);
+    return true;
   }
-  return size * n;
-}
-
-size_t on_body(char* data, size_t size, size_t n, void* user) {
-  auto* t = static_cast<Transfer*>(user);
-  const size_t bytes = size * n;
-  if (t->status == 0) curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &t->status);
-  if (t->status < 200 || t->status >= 300) return bytes;  // an error page is not the file
-  if (t->written == 0 && t->offset > 0 && t->status == 200) {
-    // The server ignored our Range and sends the whole body: start the part again.
-    if (std::fflush(t->file) != 0 || ::ftruncate(fileno(t->file), 0) != 0 || std::fseek(t->file, 0, SEEK_SET) != 0) {
-      t->write_failed = true;
-      return 0;
-    }
-    EVP_DigestInit_ex(t->sha, EVP_sha256(), nullptr);
-    t->offset = 0;
-    t->restarted = true;
-  }
-  if (t->max_size != 0 && t->offset + t->written + bytes > t->max_size) {
-    t->too_large = true;
-    return 0;
-  }
-  if (t->rate != nullptr) t->rate->acquire(static_cast<double>(bytes));
-  if (std::fwrite(data, 1, bytes, t->file) != bytes) {
-    t->write_failed = true;
-    return 0;
-  }
-  EVP_DigestUpdate(t->sha, data, bytes);
-  t->written += bytes;
-  return bytes;
-}
-
-// Feeds the bytes already in the part file to the hash, for a resumed transfer.
-bool hash_existing(const fs::path& part, EVP_MD_CTX* sha, std::uint64_t& size) {
   std::FILE* f = std::fopen(part.c_str(), "rb");
   if (f == nullptr) return false;
   std::vector<char> buf(1 << 16);
@@ -126,10 +74,22 @@ SharedCache::SharedCache() : share_(curl_share_init()), locks_(std::make_unique<
 
 SharedCache::~SharedCache() { curl_share_cleanup(share_); }
 
-Downloader::Downloader(const TransferOptions& options, const SharedCache& cache)
-    : options_(options), curl_(curl_easy_init()) {
+struct Attempt::Digest {
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx{EVP_MD_CTX_new(), EVP_MD_CTX_free};
+  Digest() { reset(); }
+  void reset() { EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr); }
+  void update(const void* data, size_t n) { EVP_DigestUpdate(ctx.get(), data, n); }
+  std::string hex() {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned len = 0;
+    EVP_DigestFinal_ex(ctx.get(), digest, &len);
+    return to_hex(digest, len);
+  }
+};
+
+EasyHandle::EasyHandle(const TransferOptions& options, const SharedCache* cache) : curl_(curl_easy_init()) {
   if (curl_ == nullptr) throw std::runtime_error("cannot create a libcurl handle");
-  curl_easy_setopt(curl_, CURLOPT_SHARE, cache.get());
+  if (cache != nullptr) curl_easy_setopt(curl_, CURLOPT_SHARE, cache->get());
   curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl_, CURLOPT_FOLLOWLOCATION, 1L);
   curl_easy_setopt(curl_, CURLOPT_MAXREDIRS, 10L);
@@ -155,64 +115,117 @@ Downloader::Downloader(const TransferOptions& options, const SharedCache& cache)
   }
   for (const std::string& h : options.headers) headers_ = curl_slist_append(headers_, h.c_str());
   if (headers_ != nullptr) curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers_);
-  curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, &Attempt::on_header);
+  curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, &Attempt::on_body);
 }
 
-Downloader::~Downloader() {
-  curl_slist_free_all(headers_);
+EasyHandle::~EasyHandle() {
   curl_easy_cleanup(curl_);
+  curl_slist_free_all(headers_);
+}
+
+Attempt::Attempt(const TransferOptions& options, CURL* curl, const std::string& url, fs::path target,
+                 std::string expected_sha256)
+    : options_(options),
+      curl_(curl),
+      url_(url),
+      target_(std::move(target)),
+      part_(target_.string() + ".part"),
+      expected_sha256_(std::move(expected_sha256)) {
+  if (options.hash || !expected_sha256_.empty()) sha_ = std::make_unique<Digest>();
+}
+
+Attempt::~Attempt() {
+  if (file_ != nullptr) std::fclose(file_);
+}
+
+size_t Attempt::on_header(char* data, size_t size, size_t n, void* user) {
+  auto* t = static_cast<Attempt*>(user);
+  const std::string_view line(data, size * n);
+  if (line.substr(0, 5) == "HTTP/") {
+    t->retry_after_.clear();  // a new response (after a redirect or 100 Continue)
+    t->status_ = 0;
+  } else if (line.size() > 12 && strncasecmp(line.data(), "retry-after:", 12) == 0) {
+    t->retry_after_ = line.substr(12);
+  }
+  return size * n;
+}
+
+size_t Attempt::on_body(char* data, size_t size, size_t n, void* user) {
+  auto* t = static_cast<Attempt*>(user);
+  const size_t bytes = size * n;
+  if (t->status_ == 0) curl_easy_getinfo(t->curl_, CURLINFO_RESPONSE_CODE, &t->status_);
+  if (t->status_ < 200 || t->status_ >= 300) return bytes;  // an error page is not the file
+  if (t->written_ == 0 && t->offset_ > 0 && t->status_ == 200) {
+    // The server ignored our Range and sends the whole body: start the part again.
+    if (std::fflush(t->file_) != 0 || ::ftruncate(fileno(t->file_), 0) != 0 || std::fseek(t->file_, 0, SEEK_SET) != 0) {
+      t->write_failed_ = true;
+      return 0;
+    }
+    if (t->sha_) t->sha_->reset();
+    t->offset_ = 0;
+  }
+  if (t->options_.max_size != 0 && t->offset_ + t->written_ + bytes > t->options_.max_size) {
+    t->too_large_ = true;
+    return 0;
+  }
+  if (t->options_.rate != nullptr) t->options_.rate->acquire(static_cast<double>(bytes));
+  if (std::fwrite(data, 1, bytes, t->file_) != bytes) {
+    t->write_failed_ = true;
+    return 0;
+  }
+  if (t->sha_) t->sha_->update(data, bytes);
+  t->written_ += bytes;
+  return bytes;
+}
+
+std::optional<AttemptResult> Attempt::start() {
+  if (!measure_existing(part_, sha_ ? sha_->ctx.get() : nullptr, offset_)) offset_ = 0;
+  file_ = std::fopen(part_.c_str(), offset_ > 0 ? "ab" : "wb");
+  if (file_ == nullptr) {
+    AttemptResult r;
+    r.error = "cannot write " + part_.string() + ": " + std::strerror(errno);
+    return r;
+  }
+  curl_easy_setopt(curl_, CURLOPT_URL, url_.c_str());
+  curl_easy_setopt(curl_, CURLOPT_RESUME_FROM_LARGE, static_cast<curl_off_t>(offset_));
+  curl_easy_setopt(curl_, CURLOPT_HEADERDATA, this);
+  curl_easy_setopt(curl_, CURLOPT_WRITEDATA, this);
+  return std::nullopt;
 }
 
 AttemptResult Downloader::attempt(const std::string& url, const fs::path& target, const std::string& expected_sha256) {
+  Attempt a(options_, handle_.get(), url, target, expected_sha256);
+  if (auto early = a.start()) return *early;
+  return a.finish(curl_easy_perform(handle_.get()));
+}
+
+AttemptResult Attempt::finish(CURLcode code) {
   AttemptResult r;
-  Transfer t;
-  t.curl = curl_;
-  t.part = target.string() + ".part";
-  t.max_size = options_.max_size;
-  t.rate = options_.rate;
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> sha(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  t.sha = sha.get();
-  EVP_DigestInit_ex(t.sha, EVP_sha256(), nullptr);
-
-  std::error_code ec;
-  if (!hash_existing(t.part, t.sha, t.offset)) t.offset = 0;
-  t.file = std::fopen(t.part.c_str(), t.offset > 0 ? "ab" : "wb");
-  if (t.file == nullptr) {
-    r.error = "cannot write " + t.part.string() + ": " + std::strerror(errno);
-    return r;
-  }
-  curl_easy_setopt(curl_, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl_, CURLOPT_RESUME_FROM_LARGE, static_cast<curl_off_t>(t.offset));
-  curl_easy_setopt(curl_, CURLOPT_HEADERDATA, &t);
-  curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &t);
-  const CURLcode code = curl_easy_perform(curl_);
   curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &r.http_status);
-  const bool closed = std::fclose(t.file) == 0;
-  const std::uint64_t size = t.offset + t.written;
-
-  if (!t.retry_after.empty()) r.retry_after = parse_retry_after(t.retry_after, static_cast<std::int64_t>(std::time(nullptr)));
+  const bool closed = std::fclose(file_) == 0;
+  file_ = nullptr;
+  const std::uint64_t size = offset_ + written_;
+  std::error_code ec;
+  if (!retry_after_.empty()) r.retry_after = parse_retry_after(retry_after_, static_cast<std::int64_t>(std::time(nullptr)));
   const long s = r.http_status;
   if (code == CURLE_OK && s >= 200 && s < 300) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned len = 0;
-    EVP_DigestFinal_ex(t.sha, digest, &len);
-    r.sha256 = to_hex(digest, len);
+    if (sha_) r.sha256 = sha_->hex();
     r.bytes = size;
     if (!closed) {
       r.verdict = Verdict::Retry;
-      r.error = "cannot write " + t.part.string();
+      r.error = "cannot write " + part_.string();
       return r;
     }
-    if (!expected_sha256.empty() && expected_sha256 != r.sha256) {
-      fs::remove(t.part, ec);
+    if (!expected_sha256_.empty() && expected_sha256_ != r.sha256) {
+      fs::remove(part_, ec);
       r.verdict = Verdict::Fail;
-      r.error = "SHA-256 mismatch (expected " + expected_sha256 + ", got " + r.sha256 + ")";
+      r.error = "SHA-256 mismatch (expected " + expected_sha256_ + ", got " + r.sha256 + ")";
       return r;
     }
-    if (::rename(t.part.c_str(), target.c_str()) != 0) {
+    if (::rename(part_.c_str(), target_.c_str()) != 0) {
       r.verdict = Verdict::Fail;
-      r.error = "cannot rename to " + target.string() + ": " + std::strerror(errno);
+      r.error = "cannot rename to " + target_.string() + ": " + std::strerror(errno);
       return r;
     }
     r.verdict = Verdict::Ok;
@@ -223,16 +236,16 @@ AttemptResult Downloader::attempt(const std::string& url, const fs::path& target
   if (code == CURLE_OK || code == CURLE_HTTP_RETURNED_ERROR) {
     r.error = "HTTP " + std::to_string(s);
     if (s == 416) {
-      fs::remove(t.part, ec);  // our part does not fit the file any more: start again
+      fs::remove(part_, ec);  // our part does not fit the file any more: start again
       r.verdict = Verdict::Retry;
     } else {
       r.verdict = (s == 408 || s == 429 || s >= 500) ? Verdict::Retry : Verdict::Fail;
     }
-    if (t.offset == 0 && t.written == 0) fs::remove(t.part, ec);
+    if (offset_ == 0 && written_ == 0) fs::remove(part_, ec);
     return r;
   }
-  if (t.too_large || code == CURLE_FILESIZE_EXCEEDED) {
-    fs::remove(t.part, ec);
+  if (too_large_ || code == CURLE_FILESIZE_EXCEEDED) {
+    fs::remove(part_, ec);
     r.verdict = Verdict::Fail;
     r.error = "larger than --max-size " + std::to_string(options_.max_size) + " bytes";
     return r;
@@ -253,7 +266,7 @@ AttemptResult Downloader::attempt(const std::string& url, const fs::path& target
       break;
     case CURLE_WRITE_ERROR:
       r.verdict = Verdict::Fail;
-      r.error = "cannot write " + t.part.string();
+      r.error = "cannot write " + part_.string();
       break;
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CONNECT_ERROR:
@@ -265,7 +278,7 @@ AttemptResult Downloader::attempt(const std::string& url, const fs::path& target
       r.error = curl_easy_strerror(code);
       break;
   }
-  if (size == 0) fs::remove(t.part, ec);
+  if (size == 0) fs::remove(part_, ec);
   return r;
 }
 

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -29,6 +30,7 @@ struct TransferOptions {
   std::string proxy;
   bool http2 = false;
   bool insecure = false;
+  bool hash = true;                         // SHA-256 of every file (always when one is expected)
   conc::RateLimiter* rate = nullptr;        // global bandwidth cap, or none
 };
 
@@ -38,12 +40,12 @@ struct AttemptResult {
   Verdict verdict = Verdict::Fail;
   long http_status = 0;
   std::uint64_t bytes = 0;   // size of the finished file
-  std::string sha256;        // of the finished file
+  std::string sha256;        // of the finished file; empty when not computed
   std::string error;         // for Retry and Fail
   std::optional<std::chrono::seconds> retry_after;
 };
 
-// The cache shared by every handle; thread-safe.
+// The cache shared by the thread engine's handles; thread-safe.
 class SharedCache {
  public:
   SharedCache();
@@ -58,20 +60,70 @@ class SharedCache {
   std::unique_ptr<Locks> locks_;
 };
 
+// A libcurl easy handle set up from the transfer options; it keeps its connections alive
+// between transfers.
+class EasyHandle {
+ public:
+  explicit EasyHandle(const TransferOptions& options, const SharedCache* cache = nullptr);
+  ~EasyHandle();
+  EasyHandle(const EasyHandle&) = delete;
+  EasyHandle& operator=(const EasyHandle&) = delete;
+  CURL* get() const { return curl_; }
+
+ private:
+  CURL* curl_;
+  curl_slist* headers_ = nullptr;
+};
+
+// One attempt at one URL, for either engine: start() points the handle at the URL and opens
+// the part file, the engine runs the transfer, finish() checks and renames. The handle's
+// callbacks refer to this object, so it stays where it is until finish().
+class Attempt {
+ public:
+  Attempt(const TransferOptions& options, CURL* curl, const std::string& url, std::filesystem::path target,
+          std::string expected_sha256);
+  ~Attempt();
+  Attempt(const Attempt&) = delete;
+  Attempt& operator=(const Attempt&) = delete;
+
+  // A result when the transfer cannot even begin (the part file cannot be written).
+  std::optional<AttemptResult> start();
+  // The verdict once libcurl has finished the transfer with `code`.
+  AttemptResult finish(CURLcode code);
+
+ private:
+  friend class EasyHandle;  // installs the callbacks
+  static size_t on_header(char* data, size_t size, size_t n, void* user);
+  static size_t on_body(char* data, size_t size, size_t n, void* user);
+
+  const TransferOptions& options_;
+  CURL* curl_;
+  std::string url_;
+  std::filesystem::path target_;
+  std::filesystem::path part_;
+  std::string expected_sha256_;
+  std::FILE* file_ = nullptr;
+  std::uint64_t offset_ = 0;   // bytes already in the part file when the attempt began
+  std::uint64_t written_ = 0;  // bytes written in this attempt
+  bool too_large_ = false;
+  bool write_failed_ = false;
+  long status_ = 0;
+  std::string retry_after_;
+  struct Digest;
+  std::unique_ptr<Digest> sha_;  // null when no hash is wanted
+};
+
+// The thread engine's worker: one handle, one blocking attempt at a time.
 class Downloader {
  public:
-  Downloader(const TransferOptions& options, const SharedCache& cache);
-  ~Downloader();
-  Downloader(const Downloader&) = delete;
-  Downloader& operator=(const Downloader&) = delete;
+  Downloader(const TransferOptions& options, const SharedCache& cache) : options_(options), handle_(options, &cache) {}
 
   // One attempt at url into `target` (through target + ".part"); target's folder must exist.
   AttemptResult attempt(const std::string& url, const std::filesystem::path& target, const std::string& expected_sha256);
 
  private:
   const TransferOptions& options_;
-  CURL* curl_;
-  curl_slist* headers_ = nullptr;
+  EasyHandle handle_;
 };
 
 }  // namespace fetch

@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   fetch::Options o;
   std::string jobs = "auto";
   std::string layout = "flat";
+  std::string engine = "threads";
   std::string max_size;
   std::string rate;
   std::string low_speed;
@@ -57,6 +58,9 @@ int main(int argc, char** argv) {
   app.add_option("--max-size", max_size, "refuse or abort bodies larger than this (k = 1024, M = 1024^2)");
   app.add_option("--rate", rate, "global bandwidth cap in bytes/s (k = 1024, M = 1024^2)");
   app.add_option("--layout", layout, "flat (default): OUT/NAME; host: OUT/HOST/PATH")->check(CLI::IsMember({"flat", "host"}));
+  app.add_option("--engine", engine, "threads (default): a pool of blocking transfers; multi: one curl_multi "
+                                     "event loop (with -j auto: up to 512 transfers)")
+      ->check(CLI::IsMember({"threads", "multi"}));
   auto* skip = app.add_flag("--skip-existing", o.skip_existing, "skip URLs whose file already exists");
   app.add_flag("--force", o.force, "download everything again")->excludes(skip);
   app.add_option("--manifest", o.manifest, "JSONL record, one line per URL, also the resume journal "
@@ -66,6 +70,8 @@ int main(int argc, char** argv) {
   app.add_option("--proxy", o.transfer.proxy, "proxy URL");
   app.add_flag("--http2", o.transfer.http2, "use HTTP/2 where the server offers it");
   app.add_flag("--insecure", o.transfer.insecure, "do not verify TLS certificates");
+  bool no_hash = false;
+  app.add_flag("--no-hash", no_hash, "skip the SHA-256 of files that have no expected checksum (manifest sha256 empty)");
   app.add_flag("--no-progress", no_progress, "no progress bar (it is shown only on a terminal anyway)");
   app.add_flag("-v,--verbose", o.verbose, "print every download and retry");
   app.set_version_flag("--version", "conc-fetch 0.1.0");
@@ -76,6 +82,7 @@ int main(int argc, char** argv) {
       "  conc-fetch --layout host --retries 8 --timeout 60 list.txt\n"
       "  conc-fetch --rate 2M --max-size 100M aria2-input.txt\n"
       "  cat urls.txt | conc-fetch -o out -\n"
+      "  conc-fetch --engine multi -j 256 --per-host 256 big-list.txt\n"
       "Exit codes: 0 all downloaded or skipped, 1 some failed (the rest were downloaded), 2 usage error.");
   try {
     app.parse(argc, argv);
@@ -100,6 +107,8 @@ int main(int argc, char** argv) {
   o.transfer.connect_timeout = std::chrono::seconds(static_cast<long long>(std::ceil(connect_timeout)));
   o.transfer.low_speed_time = std::chrono::seconds(static_cast<long long>(std::ceil(low_speed_time)));
   o.layout = layout == "host" ? fetch::Layout::Host : fetch::Layout::Flat;
+  o.engine = engine == "multi" ? fetch::Engine::Multi : fetch::Engine::Threads;
   o.progress = !no_progress;
+  o.transfer.hash = !no_hash;
   return fetch::run(o, std::cin, std::cout, std::cerr);
 }

@@ -9,6 +9,8 @@
 namespace fetch {
 
 enum class Layout { Flat, Host };
+// threads: a pool of blocking easy handles; multi: one curl_multi event loop.
+enum class Engine { Threads, Multi };
 
 struct Options {
   std::string list;  // URL list file; "-" or empty: stdin
@@ -19,6 +21,7 @@ struct Options {
   TransferOptions transfer;
   double rate = 0;             // bytes/s, 0: no cap
   Layout layout = Layout::Flat;
+  Engine engine = Engine::Threads;
   bool skip_existing = false;
   bool force = false;
   std::string manifest;        // empty: OUT/.conc-fetch.jsonl

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "manifest.hpp"
+#include "multi_loop.hpp"
 #include "names.hpp"
 #include "scheduler.hpp"
 #include "url_list.hpp"
@@ -84,7 +85,7 @@ class Run {
                                         .mode = o_.progress ? conc::ProgressOptions::Mode::Auto
                                                             : conc::ProgressOptions::Mode::Never});
     scheduler_.close_input();
-    if (pending_ > 0) download();
+    if (pending_ > 0) o_.engine == Engine::Multi ? download_multi() : download();
     progress_->finish();
 
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
@@ -159,7 +160,8 @@ class Run {
   void download() {
     const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
     const bool automatic = o_.jobs == 0;
-    const std::size_t first = automatic ? conc::threads_for(cores, 0.9) : o_.jobs;
+    // Downloads wait far more than they compute: start as if 97% blocking, then follow the measurement.
+    const std::size_t first = automatic ? conc::threads_for(cores, 0.97) : o_.jobs;
     const std::size_t most = automatic ? kMaxAutoThreads : o_.jobs;
     conc::ThreadPool pool(most);
     auto start_workers = [&](std::size_t n) {
@@ -173,7 +175,7 @@ class Run {
       // Grow the pool towards cores / (1 - blocking) as the blocking coefficient is measured.
       while (!finished_.load()) {
         std::unique_lock lock(finish_mutex_);
-        finish_cv_.wait_for(lock, std::chrono::milliseconds(50), [&] { return finished_.load(); });
+        finish_cv_.wait_for(lock, std::chrono::milliseconds(10), [&] { return finished_.load(); });
         lock.unlock();
         const auto window = meter_.window();
         if (window.samples < 4) continue;
@@ -195,40 +197,116 @@ class Run {
         auto measure = meter_.measure();
         r = downloader.attempt(job.url, root_ / job.path, job.sha256);
       }
-      if (r.verdict == Verdict::Retry && job.attempts <= o_.retries) {
-        auto delay = backoff(job.attempts - 1, rng);
-        if (r.retry_after) delay = std::max<std::chrono::milliseconds>(delay, *r.retry_after);
-        if (o_.verbose) {
-          std::lock_guard lock(print_mutex_);
-          err_ << "retry: " << job.url << ": " << r.error << " (attempt " << job.attempts << ", again in "
-               << delay.count() << " ms)\n";
-        }
-        scheduler_.retry(grant->index, grant->host, Clock::now() + delay);
-        scheduler_.release(grant->host);
-        continue;
-      }
-      Record rec{job.url, job.path, r.verdict == Verdict::Ok ? "ok" : "failed", r.http_status, r.bytes, r.sha256,
-                 job.attempts, ""};
-      if (r.verdict == Verdict::Ok) {
-        ++ok_;
-        bytes_ += r.bytes;
-        progress_->add_bytes(r.bytes);
-        if (o_.verbose) {
-          std::lock_guard lock(print_mutex_);
-          out_ << "ok " << job.url << " -> " << job.path << " (" << r.bytes << " bytes)\n";
-        }
-        manifest_->append(rec);
-      } else {
-        rec.error = job.attempts > 1 ? r.error + " after " + std::to_string(job.attempts) + " attempts" : r.error;
-        fail_record(rec, job.url);
-      }
-      progress_->advance(1, r.verdict != Verdict::Ok);
-      scheduler_.release(grant->host);
+      settle(*grant, r, rng);
     }
     if (scheduler_.in_flight() == 0) {
       finished_ = true;
       finish_cv_.notify_all();
     }
+  }
+
+  // The multi engine: one thread, one event loop, up to -j transfers at once.
+  void download_multi() {
+    const std::size_t most = o_.jobs == 0 ? kMaxAutoThreads : o_.jobs;
+    threads_started_ = 1;
+    struct Slot {
+      explicit Slot(const TransferOptions& t) : handle(t) {}
+      EasyHandle handle;
+      std::optional<Attempt> attempt;
+      Scheduler::Grant grant{};
+    };
+    std::vector<std::unique_ptr<Slot>> slots;
+    std::vector<Slot*> idle;
+    auto slot_of = [](CURL* easy) {
+      Slot* slot = nullptr;
+      curl_easy_getinfo(easy, CURLINFO_PRIVATE, &slot);
+      return slot;
+    };
+    MultiLoop loop;
+    std::mt19937_64 rng(std::random_device{}());
+    // Start whatever the scheduler allows, up to -j at once.
+    auto start_ready = [&] {
+      while (loop.size() < most) {
+        auto grant = scheduler_.try_next();
+        if (!grant) return;
+        if (idle.empty()) {
+          slots.push_back(std::make_unique<Slot>(transfer_));
+          curl_easy_setopt(slots.back()->handle.get(), CURLOPT_PRIVATE, slots.back().get());
+          idle.push_back(slots.back().get());
+        }
+        Slot* slot = idle.back();
+        Job& job = jobs_[grant->index];
+        ++job.attempts;
+        slot->grant = std::move(*grant);
+        slot->attempt.emplace(transfer_, slot->handle.get(), job.url, root_ / job.path, job.sha256);
+        if (auto early = slot->attempt->start()) {
+          slot->attempt.reset();
+          settle(slot->grant, *early, rng);
+          continue;
+        }
+        loop.add(slot->handle.get());
+        idle.pop_back();
+      }
+    };
+    std::vector<MultiLoop::Finished> finished;
+    for (;;) {
+      start_ready();
+      if (loop.size() == 0 && scheduler_.done()) break;
+      // Wait for network activity, or at most until the next retry falls due.
+      auto wait = std::chrono::milliseconds(1000);
+      if (const auto due = scheduler_.next_due()) {
+        wait = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(*due - Clock::now()),
+                          std::chrono::milliseconds(0), wait);
+      }
+      finished = loop.poll(wait);
+      if (finished.empty()) continue;
+      // The next requests leave before the finished files are checked, renamed and recorded, so
+      // that a burst of completions does not hold up the connections it freed.
+      for (const MultiLoop::Finished& f : finished) scheduler_.release(slot_of(f.easy)->grant.host);
+      start_ready();
+      loop.kick();
+      for (const MultiLoop::Finished& f : finished) {
+        Slot* slot = slot_of(f.easy);
+        const AttemptResult r = slot->attempt->finish(f.code);
+        slot->attempt.reset();
+        idle.push_back(slot);
+        settle(slot->grant, r, rng, /*host_released=*/true);
+      }
+    }
+  }
+
+  // What follows an attempt: a retry scheduled, or the URL recorded as done or failed.
+  void settle(const Scheduler::Grant& grant, const AttemptResult& r, std::mt19937_64& rng, bool host_released = false) {
+    Job& job = jobs_[grant.index];
+    if (r.verdict == Verdict::Retry && job.attempts <= o_.retries) {
+      auto delay = backoff(job.attempts - 1, rng);
+      if (r.retry_after) delay = std::max<std::chrono::milliseconds>(delay, *r.retry_after);
+      if (o_.verbose) {
+        std::lock_guard lock(print_mutex_);
+        err_ << "retry: " << job.url << ": " << r.error << " (attempt " << job.attempts << ", again in "
+             << delay.count() << " ms)\n";
+      }
+      scheduler_.retry(grant.index, grant.host, Clock::now() + delay);
+      if (!host_released) scheduler_.release(grant.host);
+      return;
+    }
+    Record rec{job.url, job.path, r.verdict == Verdict::Ok ? "ok" : "failed", r.http_status, r.bytes, r.sha256,
+               job.attempts, ""};
+    if (r.verdict == Verdict::Ok) {
+      ++ok_;
+      bytes_ += r.bytes;
+      progress_->add_bytes(r.bytes);
+      if (o_.verbose) {
+        std::lock_guard lock(print_mutex_);
+        out_ << "ok " << job.url << " -> " << job.path << " (" << r.bytes << " bytes)\n";
+      }
+      manifest_->append(rec);
+    } else {
+      rec.error = job.attempts > 1 ? r.error + " after " + std::to_string(job.attempts) + " attempts" : r.error;
+      fail_record(rec, job.url);
+    }
+    progress_->advance(1, r.verdict != Verdict::Ok);
+    if (!host_released) scheduler_.release(grant.host);
   }
 
   const Options& o_;

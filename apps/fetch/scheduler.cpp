@@ -100,6 +100,23 @@ std::optional<Scheduler::Grant> Scheduler::next() {
   }
 }
 
+std::optional<Scheduler::Grant> Scheduler::try_next() {
+  std::lock_guard lock(mutex_);
+  if (cancelled_) return std::nullopt;
+  return take_ready_locked();
+}
+
+std::optional<Scheduler::Clock::time_point> Scheduler::next_due() const {
+  std::lock_guard lock(mutex_);
+  if (delayed_.empty()) return std::nullopt;
+  return delayed_.top().due;
+}
+
+bool Scheduler::done() const {
+  std::lock_guard lock(mutex_);
+  return cancelled_ || (input_closed_ && ready_count_ == 0 && delayed_.empty() && running_ == 0);
+}
+
 std::chrono::milliseconds backoff(unsigned attempt, std::mt19937_64& rng, std::chrono::milliseconds base,
                                   std::chrono::milliseconds cap) {
   const auto ceiling = std::min<std::int64_t>(cap.count(), base.count() << std::min(attempt, 20u));

@@ -42,6 +42,12 @@ class Scheduler {
 
   // Blocks until a download may start (and returns it, its host slot taken) or everything is done.
   std::optional<Grant> next();
+  // For an event loop: a download that may start now, if any; never blocks.
+  std::optional<Grant> try_next();
+  // When the earliest pending retry falls due, if one is waiting.
+  std::optional<Clock::time_point> next_due() const;
+  // Input closed and nothing left: nothing ready, waiting or running.
+  bool done() const;
   // The grant's download finished (or failed and was passed to retry()): frees its host slot.
   void release(const std::string& host);
 

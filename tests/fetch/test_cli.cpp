@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 #include <sstream>
@@ -117,6 +118,8 @@ std::vector<nlohmann::json> manifest(const fs::path& out) {
 }  // namespace
 
 TEST_CASE("a mixed list: good files arrive intact, each bad one is reported", "[fetch][cli]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
   Server s;
   TempDir dir;
   const std::string out = (dir / "out").string();
@@ -133,7 +136,7 @@ TEST_CASE("a mixed list: good files arrive intact, each bad one is reported", "[
       s.url("/file/x?size=10&seed=5") + "\n  out=../../escape.bin\n" +
       s.url("/file/y?size=10&seed=6") + "\n  checksum=sha-256=" + wrong_sum + "\n" +
       s.url("/file/%2e%2e%2fz.bin?size=10&seed=7") + "\n";
-  const Result r = run_fetch(dir, list, {"-o", out, "-j", "4", "--retries", "2", "--no-progress"});
+  const Result r = run_fetch(dir, list, {"-o", out, "-j", "4", "--retries", "2", "--no-progress", "--engine", engine});
   INFO(r.err);
   CHECK(r.exit_code == 1);
   CHECK(sha256_of(dir / "out/a.bin") == s.digest(300000, 1));
@@ -168,11 +171,13 @@ TEST_CASE("a mixed list: good files arrive intact, each bad one is reported", "[
 }
 
 TEST_CASE("Retry-After is honoured", "[fetch][cli]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
   Server s;
   TempDir dir;
   const auto start = std::chrono::steady_clock::now();
   const Result r = run_fetch(dir, s.url("/flaky/ra/1/r.bin?size=100&seed=1&code=429&retry_after=1") + "\n",
-                             {"-o", (dir / "out").string(), "--no-progress"});
+                             {"-o", (dir / "out").string(), "--no-progress", "--engine", engine});
   CHECK(r.exit_code == 0);
   CHECK(std::chrono::steady_clock::now() - start >= 1s);
   CHECK(sha256_of(dir / "out/r.bin") == s.digest(100, 1));
@@ -192,11 +197,14 @@ TEST_CASE("a re-run skips what the manifest records as done", "[fetch][cli]") {
 }
 
 TEST_CASE("a killed run leaves only .part files and resumes with Range", "[fetch][cli]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
   Server s;
   TempDir dir;
   const std::string url = s.url("/trickle/slow.bin?size=60000&seed=8&bps=40000");
   std::ofstream(dir / "list.txt") << url << "\n";
-  const pid_t pid = spawn({CONC_FETCH_EXE, "-o", (dir / "out").string(), "--no-progress", (dir / "list.txt").string()},
+  const pid_t pid = spawn({CONC_FETCH_EXE, "-o", (dir / "out").string(), "--no-progress", "--engine", engine,
+                           (dir / "list.txt").string()},
                           dir / "o.txt", dir / "e.txt");
   const auto deadline = std::chrono::steady_clock::now() + 10s;
   auto part_size = [&] {
@@ -211,18 +219,40 @@ TEST_CASE("a killed run leaves only .part files and resumes with Range", "[fetch
   REQUIRE(partial >= 10000);
   REQUIRE(partial < 60000);
   CHECK_FALSE(fs::exists(dir / "out/slow.bin"));
-  const Result r = run_fetch(dir, url + "\n", {"-o", (dir / "out").string(), "--no-progress"});
+  const Result r = run_fetch(dir, url + "\n", {"-o", (dir / "out").string(), "--no-progress", "--engine", engine});
   CHECK(r.exit_code == 0);
   CHECK(sha256_of(dir / "out/slow.bin") == s.digest(60000, 8));
   CHECK_FALSE(fs::exists(dir / "out/slow.bin.part"));
 }
 
 TEST_CASE("a body larger than --max-size is refused", "[fetch][cli]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
   Server s;
   TempDir dir;
-  const Result r = run_fetch(dir, s.url("/huge") + "\n", {"-o", (dir / "out").string(), "--max-size", "1M", "--no-progress"});
+  const Result r = run_fetch(dir, s.url("/huge") + "\n",
+                             {"-o", (dir / "out").string(), "--max-size", "1M", "--no-progress", "--engine", engine});
   CHECK(r.exit_code == 1);
   CHECK(r.err.find(": larger than --max-size 1048576 bytes") != std::string::npos);
   CHECK_FALSE(fs::exists(dir / "out/huge"));
   CHECK_FALSE(fs::exists(dir / "out/huge.part"));
+}
+
+TEST_CASE("with --no-hash the manifest sha256 is empty but given checksums are still checked", "[fetch][cli]") {
+  Server s;
+  TempDir dir;
+  const std::string list = s.url("/file/plain.bin?size=70000&seed=1") + "\n" +
+                           s.url("/file/good.bin?size=5000&seed=2") + "\n  checksum=sha-256=" + s.digest(5000, 2) + "\n" +
+                           s.url("/file/bad.bin?size=5000&seed=3") + "\n  checksum=sha-256=" + std::string(64, 'f') + "\n";
+  const Result r = run_fetch(dir, list, {"-o", (dir / "out").string(), "--no-progress", "--no-hash", "--engine", "multi"});
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(sha256_of(dir / "out/plain.bin") == s.digest(70000, 1));
+  CHECK(sha256_of(dir / "out/good.bin") == s.digest(5000, 2));
+  CHECK_FALSE(fs::exists(dir / "out/bad.bin"));
+  CHECK(r.err.find("bad.bin?size=5000&seed=3: SHA-256 mismatch") != std::string::npos);
+  std::map<std::string, std::string> sums;
+  for (const auto& l : manifest(dir / "out")) sums[l["path"].get<std::string>()] = l["sha256"].get<std::string>();
+  CHECK(sums.at("plain.bin").empty());
+  CHECK(sums.at("good.bin") == s.digest(5000, 2));
 }

@@ -132,3 +132,28 @@ TEST_CASE("Retry-After as seconds or as an HTTP date", "[fetch][scheduler]") {
   CHECK_FALSE(fetch::parse_retry_after("soon", 0).has_value());
   CHECK_FALSE(fetch::parse_retry_after("", 0).has_value());
 }
+
+TEST_CASE("an event loop polls without blocking: try_next, next_due and done", "[fetch][scheduler]") {
+  Scheduler s(1);
+  const auto due = Scheduler::Clock::now() + 1h;
+  s.add(1, "a");
+  s.add(2, "a");
+  s.retry(3, "b", due);
+  s.close_input();
+  auto g = s.try_next();
+  REQUIRE(g);
+  CHECK(g->index == 1);
+  CHECK_FALSE(s.try_next());  // host a is full and b's retry is not due: no grant, no wait
+  REQUIRE(s.next_due());
+  CHECK(*s.next_due() == due);
+  CHECK_FALSE(s.done());
+  s.release("a");
+  g = s.try_next();
+  REQUIRE(g);
+  CHECK(g->index == 2);
+  s.release("a");
+  CHECK_FALSE(s.done());  // the retry still waits
+  s.cancel();
+  CHECK(s.done());
+  CHECK_FALSE(s.try_next());
+}

@@ -1,0 +1,50 @@
+#pragma once
+// The multi engine's event loop: libcurl's socket interface (curl_multi_socket_action) on epoll,
+// so each wake-up costs work only for the connections that have something to do, however many
+// transfers are open.
+
+#include <curl/curl.h>
+
+#include <chrono>
+#include <cstddef>
+#include <utility>
+#include <vector>
+
+namespace fetch {
+
+class MultiLoop {
+ public:
+  using Clock = std::chrono::steady_clock;
+  struct Finished {
+    CURL* easy;
+    CURLcode code;
+  };
+
+  MultiLoop();
+  ~MultiLoop();
+  MultiLoop(const MultiLoop&) = delete;
+  MultiLoop& operator=(const MultiLoop&) = delete;
+
+  void add(CURL* easy);
+  std::size_t size() const { return transfers_; }
+
+  // Waits up to `most` for network activity or libcurl's own timers, lets libcurl act on it
+  // and returns the transfers that finished (already taken out of the loop).
+  const std::vector<Finished>& poll(std::chrono::milliseconds most);
+  // Lets libcurl send the requests of transfers just added, without waiting.
+  void kick() { act(CURL_SOCKET_TIMEOUT, 0); }
+
+ private:
+  static int on_socket(CURL* easy, curl_socket_t fd, int what, void* user, void* registered);
+  static int on_timer(CURLM* multi, long timeout_ms, void* user);
+  void act(curl_socket_t fd, int flags);
+
+  CURLM* multi_;
+  int epoll_;
+  std::size_t transfers_ = 0;
+  bool timer_set_ = false;
+  Clock::time_point timer_due_{};
+  std::vector<Finished> finished_;
+};
+
+}  // namespace fetch
