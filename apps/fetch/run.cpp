@@ -34,7 +34,6 @@ constexpr std::size_t kMaxAutoThreads = 512;
 
 struct Job {
   std::string url;
-  std::string host;
   std::string path;  // relative to the output folder
   std::string sha256;
   unsigned attempts = 0;
@@ -61,9 +60,6 @@ class Run {
       }
       in = file.get();
     }
-    UrlList list = parse_url_list(*in);
-    for (const std::string& w : list.warnings) err_ << "warning: " << w << "\n";
-
     std::error_code ec;
     fs::create_directories(root_, ec);
     if (ec) {
@@ -77,8 +73,13 @@ class Run {
       err_ << "conc-fetch: " << e.what() << "\n";
       return 2;
     }
-    plan(list, manifest_path);
-    list = UrlList{};  // the jobs hold what is needed; a list of millions of URLs is large
+    // The list is planned entry by entry as it is read: a list of millions of URLs is never held.
+    {
+      Planner planner;
+      planner.names.reserve(fs::relative(manifest_path, root_).string());
+      read_url_list(
+          *in, [&](ListEntry&& e) { plan(e, planner); }, [&](std::string&& w) { err_ << "warning: " << w << "\n"; });
+    }
 
     progress_ = std::make_unique<conc::Progress>(
         pending_, conc::ProgressOptions{.label = "fetch", .unit = "files",
@@ -99,51 +100,51 @@ class Run {
   }
 
  private:
-  void plan(const UrlList& list, const fs::path& manifest_path) {
+  struct Planner {
     NameRegistry names;
-    std::set<fs::path> folders;
-    names.reserve(fs::relative(manifest_path, root_).string());
-    for (const ListEntry& e : list.entries) {
-      if (!e.url) {
-        fail_record(Record{e.raw, "", "failed", 0, 0, "", 0, e.error}, "line " + std::to_string(e.line) + ": " + e.raw);
-        continue;
-      }
-      std::string relative;
-      if (!e.out.empty()) {
-        const auto confined = confine(e.out);
-        if (!confined) {
-          fail_record(Record{e.raw, "", "failed", 0, 0, "", 0, "out=" + e.out + " names no file inside the output folder"},
-                      e.raw);
-          continue;
-        }
-        relative = *confined;
-      } else {
-        relative = o_.layout == Layout::Host ? host_path(*e.url) : flat_name(*e.url);
-      }
-      relative = names.claim(relative);
-      const fs::path target = root_ / relative;
-      std::error_code ec;
-      // Each folder is created once here, not on every transfer.
-      if (const fs::path folder = target.parent_path(); folders.insert(folder).second) {
-        fs::create_directories(folder, ec);
-        if (ec) {
-          fail_record(Record{e.raw, relative, "failed", 0, 0, "", 0, "cannot create " + folder.string() + ": " + ec.message()},
-                      e.raw);
-          continue;
-        }
-      }
-      const bool exists = fs::is_regular_file(target, ec);
-      if (!o_.force && exists) {
-        const auto before = manifest_->done_before(e.raw);
-        if (o_.skip_existing || (before && before->path == relative)) {
-          ++skipped_;
-          continue;
-        }
-      }
-      jobs_.push_back(Job{e.raw, e.url->host, relative, e.sha256, 0});
-      scheduler_.add(jobs_.size() - 1, e.url->host);
-      ++pending_;
+    std::set<fs::path> folders;  // created already
+  };
+
+  void plan(const ListEntry& e, Planner& planner) {
+    if (!e.url) {
+      fail_record(Record{e.raw, "", "failed", 0, 0, "", 0, e.error}, "line " + std::to_string(e.line) + ": " + e.raw);
+      return;
     }
+    std::string relative;
+    if (!e.out.empty()) {
+      const auto confined = confine(e.out);
+      if (!confined) {
+        fail_record(Record{e.raw, "", "failed", 0, 0, "", 0, "out=" + e.out + " names no file inside the output folder"},
+                    e.raw);
+        return;
+      }
+      relative = *confined;
+    } else {
+      relative = o_.layout == Layout::Host ? host_path(*e.url) : flat_name(*e.url);
+    }
+    relative = planner.names.claim(relative);
+    const fs::path target = root_ / relative;
+    std::error_code ec;
+    // Each folder is created once here, not on every transfer.
+    if (const fs::path folder = target.parent_path(); planner.folders.insert(folder).second) {
+      fs::create_directories(folder, ec);
+      if (ec) {
+        fail_record(Record{e.raw, relative, "failed", 0, 0, "", 0, "cannot create " + folder.string() + ": " + ec.message()},
+                    e.raw);
+        return;
+      }
+    }
+    const bool exists = fs::is_regular_file(target, ec);
+    if (!o_.force && exists) {
+      const auto before = manifest_->done_before(e.raw);
+      if (o_.skip_existing || (before && before->path == relative)) {
+        ++skipped_;
+        return;
+      }
+    }
+    jobs_.push_back(Job{e.raw, relative, e.sha256, 0});
+    scheduler_.add(jobs_.size() - 1, e.url->host);
+    ++pending_;
   }
 
   // One line on stderr and one in the manifest; callable from any worker.

@@ -1,5 +1,7 @@
 #include "url_list.hpp"
 
+#include <functional>
+
 #include <algorithm>
 #include <cctype>
 #include <sstream>
@@ -96,11 +98,11 @@ UrlParse parse_url(std::string_view text) {
   return r;
 }
 
-UrlList parse_url_list(std::istream& in) {
-  UrlList list;
+void read_url_list(std::istream& in, const std::function<void(ListEntry&&)>& on_entry,
+                   const std::function<void(std::string&&)>& on_warning) {
   std::string line;
   std::size_t number = 0;
-  std::optional<std::size_t> current;  // the entry option lines belong to
+  std::optional<ListEntry> current;  // the entry option lines belong to, until the next URL
   while (std::getline(in, line)) {
     ++number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -112,9 +114,9 @@ UrlList parse_url_list(std::istream& in) {
       const std::string key = lower(trim(text.substr(0, eq == std::string_view::npos ? 0 : eq)));
       const std::string_view value = eq == std::string_view::npos ? std::string_view() : trim(text.substr(eq + 1));
       if (!current) {
-        list.warnings.push_back("line " + std::to_string(number) + ": option line without a URL above it");
+        on_warning("line " + std::to_string(number) + ": option line without a URL above it");
       } else if (key == "out") {
-        list.entries[*current].out = std::string(value);
+        current->out = std::string(value);
       } else if (key == "checksum") {
         const auto sep = value.find('=');
         const std::string algo = lower(value.substr(0, sep));
@@ -123,13 +125,13 @@ UrlList parse_url_list(std::istream& in) {
           return std::isxdigit(c);
         });
         if ((algo == "sha-256" || algo == "sha256") && is_hex) {
-          list.entries[*current].sha256 = hex;
+          current->sha256 = hex;
         } else {
-          list.warnings.push_back("line " + std::to_string(number) + ": unsupported checksum '" + std::string(value) +
+          on_warning("line " + std::to_string(number) + ": unsupported checksum '" + std::string(value) +
                                   "' (sha-256=HEX)");
         }
       } else {
-        list.warnings.push_back("line " + std::to_string(number) + ": option '" + key + "' ignored");
+        on_warning("line " + std::to_string(number) + ": option '" + key + "' ignored");
       }
       continue;
     }
@@ -141,9 +143,17 @@ UrlList parse_url_list(std::istream& in) {
     UrlParse p = parse_url(first);
     e.url = std::move(p.url);
     e.error = std::move(p.error);
-    list.entries.push_back(std::move(e));
-    current = list.entries.size() - 1;
+    if (current) on_entry(std::move(*current));
+    current = std::move(e);
   }
+  if (current) on_entry(std::move(*current));
+}
+
+UrlList parse_url_list(std::istream& in) {
+  UrlList list;
+  read_url_list(
+      in, [&](ListEntry&& e) { list.entries.push_back(std::move(e)); },
+      [&](std::string&& w) { list.warnings.push_back(std::move(w)); });
   return list;
 }
 

@@ -4,6 +4,7 @@
 // checksum=sha-256=HEX), so existing aria2 lists work.
 
 #include <cstddef>
+#include <functional>
 #include <istream>
 #include <optional>
 #include <string>
@@ -43,6 +44,10 @@ struct UrlList {
   std::vector<std::string> warnings;
 };
 UrlList parse_url_list(std::istream& in);
+// The same, one entry at a time (after its option lines), so that a list of millions of URLs is
+// never held whole.
+void read_url_list(std::istream& in, const std::function<void(ListEntry&&)>& on_entry,
+                   const std::function<void(std::string&&)>& on_warning);
 UrlList parse_url_list(std::string_view text);
 
 }  // namespace fetch
