@@ -5,6 +5,8 @@
 #   W2  200 files of 1 MiB, concurrency 16
 #   W3  one 1 GiB file
 #   W4  100,000 files of 1 KiB, concurrency 128 (memory; conc-fetch, aria2c and curl only)
+# conc-fetch runs with both engines (threads, multi); on W2 and W3 also with --no-hash, and W3
+# has the ceiling of libcurl itself: one easy handle, a 512 KiB receive buffer, fwrite.
 # Downloads go to a tmpfs (/dev/shm) so the downloader is measured, not the disk. All URLs are on
 # one host, so conc-fetch gets --per-host equal to -j where concurrency is compared.
 # Usage: scripts/bench/fetch-vs-anchors.sh [REPS]     (default 3; W4 runs once)
@@ -19,6 +21,8 @@ ensure_packages nginx libnginx-mod-http-echo aria2 wget curl time bc
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build/release --target conc-fetch >/dev/null
 fetch=$root/build/release/apps/fetch/conc-fetch
+mkdir -p "${BENCH_DIR:-$root/bench-results/fetch}"
+cc -O2 -o "${BENCH_DIR:-$root/bench-results/fetch}/libcurl_plain" scripts/bench/libcurl_plain.c -lcurl
 
 work=${BENCH_DIR:-$root/bench-results/fetch}
 mkdir -p "$work"
@@ -65,25 +69,34 @@ python_tpe() { measure "$1" "python ThreadPoolExecutor" "$2" "$3" "$4" "$5" /usr
 W1=$((2000 * 16384)); W2=$((200 * 1048576)); W3=1073741824; W4=$((100000 * 1024))
 for rep in $(seq 1 "$reps"); do
   echo "repetition $rep/$reps" >&2
-  conc W1 "conc-fetch" 128 "$rep" 2000 $W1 w1 -j 128 --per-host 128
+  for e in threads multi; do conc W1 "conc-fetch $e" 128 "$rep" 2000 $W1 w1 --engine $e -j 128 --per-host 128; done
   curl_p W1 128 "$rep" 2000 $W1 w1
   aria W1 128 "$rep" 2000 $W1 w1
   python_tpe W1 128 "$rep" 2000 $W1 w1
-  conc W1 "conc-fetch -j auto" auto "$rep" 2000 $W1 w1 -j auto --per-host 0
+  for e in threads multi; do conc W1 "conc-fetch $e" auto "$rep" 2000 $W1 w1 --engine $e -j auto --per-host 0; done
   curl_p W1 50 "$rep" 2000 $W1 w1
-  for j in 8 32 512; do conc W1 "conc-fetch" "$j" "$rep" 2000 $W1 w1 -j "$j" --per-host "$j"; done
-  conc W2 "conc-fetch" 16 "$rep" 200 $W2 w2 -j 16 --per-host 16
+  for j in 8 32 256 512; do
+    for e in threads multi; do conc W1 "conc-fetch $e" "$j" "$rep" 2000 $W1 w1 --engine $e -j "$j" --per-host "$j"; done
+  done
+  for e in threads multi; do
+    conc W2 "conc-fetch $e" 16 "$rep" 200 $W2 w2 --engine $e -j 16 --per-host 16
+    conc W2 "conc-fetch $e --no-hash" 16 "$rep" 200 $W2 w2 --engine $e -j 16 --per-host 16 --no-hash
+  done
   curl_p W2 16 "$rep" 200 $W2 w2
   aria W2 16 "$rep" 200 $W2 w2
   wget_i W2 "$rep" 200 $W2 w2
   python_tpe W2 16 "$rep" 200 $W2 w2
-  conc W3 "conc-fetch" 1 "$rep" 1 $W3 w3 -j 1
+  for e in threads multi; do
+    conc W3 "conc-fetch $e" 1 "$rep" 1 $W3 w3 --engine $e -j 1
+    conc W3 "conc-fetch $e --no-hash" 1 "$rep" 1 $W3 w3 --engine $e -j 1 --no-hash
+  done
   curl_p W3 1 "$rep" 1 $W3 w3
+  measure W3 "plain libcurl (512 KiB buffer)" 1 "$rep" 1 $W3 "$work/libcurl_plain" "$(cat "$lists/w3.txt")" "$dest/w3.bin"
   aria W3 1 "$rep" 1 $W3 w3
   wget_i W3 "$rep" 1 $W3 w3
   python_tpe W3 1 "$rep" 1 $W3 w3
 done
-conc W4 "conc-fetch" 128 1 100000 $W4 w4 -j 128 --per-host 128
+for e in threads multi; do conc W4 "conc-fetch $e" 128 1 100000 $W4 w4 --engine $e -j 128 --per-host 128; done
 curl_p W4 128 1 100000 $W4 w4
 aria W4 128 1 100000 $W4 w4
 
