@@ -2,15 +2,19 @@
 
 #include <openssl/evp.h>
 #include <strings.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 
 #include "scheduler.hpp"
 
@@ -30,6 +34,17 @@ std::string to_hex(const unsigned char* d, unsigned n) {
     s += digits[d[i] & 15];
   }
   return s;
+}
+
+bool write_all(int fd, const char* data, size_t n) {
+  while (n > 0) {
+    const ssize_t w = ::write(fd, data, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    data += w;
+    n -= static_cast<size_t>(w);
+  }
+  return true;
 }
 
 // The size of a part file left by an earlier attempt, its bytes fed to the hash (if any).
@@ -74,12 +89,75 @@ SharedCache::SharedCache() : share_(curl_share_init()), locks_(std::make_unique<
 
 SharedCache::~SharedCache() { curl_share_cleanup(share_); }
 
+// SHA-256 of the part file as it grows. The first 256 KiB are hashed as they arrive; past that a
+// thread of its own reads the file back behind the writer (from the page cache), so that on a
+// fast link the hash runs on another core instead of slowing the transfer.
 struct Attempt::Digest {
+  static constexpr std::uint64_t kInlineBytes = 256 << 10;
+  static constexpr std::uint64_t kDone = std::uint64_t{1} << 63;  // in `published`: no more bytes will come
+
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx{EVP_MD_CTX_new(), EVP_MD_CTX_free};
+  std::uint64_t hashed = 0;                  // the file is hashed up to here
+  std::atomic<std::uint64_t> published{0};   // the file is written up to here (| kDone)
+  std::thread reader;
+  int read_fd = -1;
+  bool read_failed = false;
+
   Digest() { reset(); }
-  void reset() { EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr); }
-  void update(const void* data, size_t n) { EVP_DigestUpdate(ctx.get(), data, n); }
+  ~Digest() { stop(); }
+
+  void reset() {
+    EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+    hashed = 0;
+  }
+  // `data` was just written to `part`, which now ends at `end`.
+  void update(const char* data, size_t n, std::uint64_t end, const fs::path& part) {
+    if (reader.joinable()) {
+      published.store(end, std::memory_order_release);
+      published.notify_one();
+      return;
+    }
+    if (end > kInlineBytes && (read_fd = ::open(part.c_str(), O_RDONLY | O_CLOEXEC)) >= 0) {
+      published.store(end, std::memory_order_release);
+      reader = std::thread([this] { read_behind(); });
+      return;
+    }
+    EVP_DigestUpdate(ctx.get(), data, n);
+    hashed = end;
+  }
+  void read_behind() {
+    std::vector<unsigned char> buf(1 << 20);
+    for (;;) {
+      const std::uint64_t p = published.load(std::memory_order_acquire);
+      const std::uint64_t end = p & ~kDone;
+      if (hashed < end) {
+        const ssize_t n = ::pread(read_fd, buf.data(), std::min<std::uint64_t>(buf.size(), end - hashed),
+                                  static_cast<off_t>(hashed));
+        if (n <= 0) {
+          read_failed = true;
+          return;
+        }
+        EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<size_t>(n));
+        hashed += static_cast<std::uint64_t>(n);
+        continue;
+      }
+      if ((p & kDone) != 0) return;
+      published.wait(p, std::memory_order_acquire);
+    }
+  }
+  void stop() {
+    if (reader.joinable()) {
+      published.fetch_or(kDone, std::memory_order_release);
+      published.notify_one();
+      reader.join();
+    }
+    if (read_fd >= 0) ::close(read_fd);
+    read_fd = -1;
+  }
+  // The digest of everything written; empty when the file could not be read back.
   std::string hex() {
+    stop();
+    if (read_failed) return "";
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned len = 0;
     EVP_DigestFinal_ex(ctx.get(), digest, &len);
@@ -136,7 +214,7 @@ Attempt::Attempt(const TransferOptions& options, CURL* curl, const std::string& 
 }
 
 Attempt::~Attempt() {
-  if (file_ != nullptr) std::fclose(file_);
+  if (fd_ >= 0) ::close(fd_);
 }
 
 size_t Attempt::on_header(char* data, size_t size, size_t n, void* user) {
@@ -158,7 +236,7 @@ size_t Attempt::on_body(char* data, size_t size, size_t n, void* user) {
   if (t->status_ < 200 || t->status_ >= 300) return bytes;  // an error page is not the file
   if (t->written_ == 0 && t->offset_ > 0 && t->status_ == 200) {
     // The server ignored our Range and sends the whole body: start the part again.
-    if (std::fflush(t->file_) != 0 || ::ftruncate(fileno(t->file_), 0) != 0 || std::fseek(t->file_, 0, SEEK_SET) != 0) {
+    if (::ftruncate(t->fd_, 0) != 0) {
       t->write_failed_ = true;
       return 0;
     }
@@ -170,19 +248,21 @@ size_t Attempt::on_body(char* data, size_t size, size_t n, void* user) {
     return 0;
   }
   if (t->options_.rate != nullptr) t->options_.rate->acquire(static_cast<double>(bytes));
-  if (std::fwrite(data, 1, bytes, t->file_) != bytes) {
+  if (!write_all(t->fd_, data, bytes)) {
     t->write_failed_ = true;
     return 0;
   }
-  if (t->sha_) t->sha_->update(data, bytes);
   t->written_ += bytes;
+  if (t->sha_) t->sha_->update(data, bytes, t->offset_ + t->written_, t->part_);
   return bytes;
 }
 
 std::optional<AttemptResult> Attempt::start() {
   if (!measure_existing(part_, sha_ ? sha_->ctx.get() : nullptr, offset_)) offset_ = 0;
-  file_ = std::fopen(part_.c_str(), offset_ > 0 ? "ab" : "wb");
-  if (file_ == nullptr) {
+  if (sha_) sha_->hashed = offset_;
+  // O_APPEND: after a restart (truncation to 0) writes go to the new end by themselves.
+  fd_ = ::open(part_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (offset_ > 0 ? O_APPEND : O_TRUNC | O_APPEND), 0644);
+  if (fd_ < 0) {
     AttemptResult r;
     r.error = "cannot write " + part_.string() + ": " + std::strerror(errno);
     return r;
@@ -203,8 +283,8 @@ AttemptResult Downloader::attempt(const std::string& url, const fs::path& target
 AttemptResult Attempt::finish(CURLcode code) {
   AttemptResult r;
   curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &r.http_status);
-  const bool closed = std::fclose(file_) == 0;
-  file_ = nullptr;
+  const bool closed = ::close(fd_) == 0;
+  fd_ = -1;
   const std::uint64_t size = offset_ + written_;
   std::error_code ec;
   if (!retry_after_.empty()) r.retry_after = parse_retry_after(retry_after_, static_cast<std::int64_t>(std::time(nullptr)));
@@ -212,9 +292,9 @@ AttemptResult Attempt::finish(CURLcode code) {
   if (code == CURLE_OK && s >= 200 && s < 300) {
     if (sha_) r.sha256 = sha_->hex();
     r.bytes = size;
-    if (!closed) {
+    if (!closed || (sha_ && r.sha256.empty())) {
       r.verdict = Verdict::Retry;
-      r.error = "cannot write " + part_.string();
+      r.error = (closed ? "cannot read back " : "cannot write ") + part_.string();
       return r;
     }
     if (!expected_sha256_.empty() && expected_sha256_ != r.sha256) {

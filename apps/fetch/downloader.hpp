@@ -102,7 +102,7 @@ class Attempt {
   std::filesystem::path target_;
   std::filesystem::path part_;
   std::string expected_sha256_;
-  std::FILE* file_ = nullptr;
+  int fd_ = -1;
   std::uint64_t offset_ = 0;   // bytes already in the part file when the attempt began
   std::uint64_t written_ = 0;  // bytes written in this attempt
   bool too_large_ = false;

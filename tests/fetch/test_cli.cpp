@@ -256,3 +256,22 @@ TEST_CASE("with --no-hash the manifest sha256 is empty but given checksums are s
   CHECK(sums.at("plain.bin").empty());
   CHECK(sums.at("good.bin") == s.digest(5000, 2));
 }
+
+TEST_CASE("large bodies are hashed right, also across a Range resume", "[fetch][cli]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  Server s;
+  TempDir dir;
+  const std::string list = s.url("/file/big.bin?size=5000000&seed=11") + "\n" +
+                           s.url("/cut/c9/resumed.bin?size=3000000&seed=12&cut=1800000") + "\n  checksum=sha-256=" +
+                           s.digest(3000000, 12) + "\n";
+  const Result r = run_fetch(dir, list, {"-o", (dir / "out").string(), "--no-progress", "--engine", engine});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(s.hits("/cut/c9/resumed.bin") == 2);
+  std::map<std::string, std::string> sums;
+  for (const auto& l : manifest(dir / "out")) sums[l["path"].get<std::string>()] = l["sha256"].get<std::string>();
+  CHECK(sums.at("big.bin") == s.digest(5000000, 11));
+  CHECK(sums.at("resumed.bin") == s.digest(3000000, 12));
+  CHECK(sha256_of(dir / "out/big.bin") == s.digest(5000000, 11));
+}
