@@ -29,30 +29,9 @@ convert=$(command -v convert-im6.q16 || command -v convert)
 mogrify=$(command -v mogrify-im6.q16 || command -v mogrify)
 
 # ---- corpus -------------------------------------------------------------------------------
+prepare_photo_corpus "$work/corpus" "$convert"
 mixed=$work/corpus/mixed
 jpegs=$work/corpus/jpeg
-if [ ! -f "$work/corpus/.done" ]; then
-  rm -rf "$work/corpus" "$work/debs"
-  mkdir -p "$work/debs" "$mixed/orig" "$mixed/12mp" "$jpegs"
-  (cd "$work/debs" && apt-get download lomiri-wallpapers mate-backgrounds plasma-workspace-wallpapers lxqt-themes >/dev/null 2>&1)
-  for deb in "$work"/debs/*.deb; do dpkg-deb -x "$deb" "$work/debs/x"; done
-  i=0
-  find "$work/debs/x" -type f \( -iname '*.jpg' -o -iname '*.jpeg' -o -iname '*.png' \) -size +100k | sort |
-    while read -r f; do
-      i=$((i + 1))
-      cp "$f" "$mixed/orig/$(printf %03d $i)_$(basename "$f" | tr ' ' '_')"
-    done
-  # 12-megapixel derivatives (4000x3000) of the first 20 JPEGs: phone-sized photos.
-  find "$mixed/orig" -iname '*.jpg' | sort | head -20 | while read -r f; do
-    "$convert" "$f" -resize '4000x3000!' -quality 90 "$mixed/12mp/$(basename "$f" .jpg)_12mp.jpg" 2>/dev/null
-  done
-  # The JPEG-only subset, by content.
-  find "$mixed" -type f | while read -r f; do
-    if [ "$(head -c 3 "$f" | od -An -tx1 | tr -d ' ')" = "ffd8ff" ]; then ln -s "$f" "$jpegs/$(basename "$f")"; fi
-  done
-  rm -rf "$work/debs"
-  touch "$work/corpus/.done"
-fi
 n_mixed=$(find "$mixed" -type f | wc -l)
 n_jpeg=$(find "$jpegs" -type l | wc -l)
 mp=$(find "$mixed" -type f -print0 | xargs -0 identify -format '%w %h\n' 2>/dev/null | awk '{s += $1 * $2} END {printf "%.0f", s / 1e6}')
