@@ -98,6 +98,7 @@ struct Attempt::Digest {
 
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx{EVP_MD_CTX_new(), EVP_MD_CTX_free};
   std::uint64_t hashed = 0;                  // the file is hashed up to here
+  std::uint64_t notified = 0;                // the reader was last woken for bytes up to here
   std::atomic<std::uint64_t> published{0};   // the file is written up to here (| kDone)
   std::thread reader;
   int read_fd = -1;
@@ -114,11 +115,16 @@ struct Attempt::Digest {
   void update(const char* data, size_t n, std::uint64_t end, const fs::path& part) {
     if (reader.joinable()) {
       published.store(end, std::memory_order_release);
-      published.notify_one();
+      // Wake the reader in steps of 256 KiB, not for every small chunk an event loop hands over.
+      if (end - notified >= kInlineBytes) {
+        published.notify_one();
+        notified = end;
+      }
       return;
     }
     if (end > kInlineBytes && (read_fd = ::open(part.c_str(), O_RDONLY | O_CLOEXEC)) >= 0) {
       published.store(end, std::memory_order_release);
+      notified = end;
       reader = std::thread([this] { read_behind(); });
       return;
     }
