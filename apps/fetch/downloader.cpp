@@ -36,6 +36,12 @@ std::string to_hex(const unsigned char* d, unsigned n) {
   return s;
 }
 
+// OpenSSL 3 looks the algorithm up on every init given EVP_sha256(); fetched once, it does not.
+const EVP_MD* sha256_method() {
+  static const std::unique_ptr<EVP_MD, decltype(&EVP_MD_free)> md(EVP_MD_fetch(nullptr, "SHA256", nullptr), EVP_MD_free);
+  return md ? md.get() : EVP_sha256();
+}
+
 bool write_all(int fd, const char* data, size_t n) {
   while (n > 0) {
     const ssize_t w = ::write(fd, data, n);
@@ -108,7 +114,7 @@ struct Attempt::Digest {
   ~Digest() { stop(); }
 
   void reset() {
-    EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+    EVP_DigestInit_ex(ctx.get(), sha256_method(), nullptr);
     hashed = 0;
   }
   // `data` was just written to `part`, which now ends at `end`.

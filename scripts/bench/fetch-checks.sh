@@ -5,7 +5,9 @@
 #     files (W4) at 128;
 #  2. downloads to ext4 instead of tmpfs: W1 (2,000 x 16 KiB, 50 ms, concurrency 128) and W2
 #     (200 x 1 MiB, concurrency 16) with conc-fetch (both engines) and curl --parallel, into a
-#     folder under bench-results/ (on the disk the repository is on).
+#     folder under bench-results/ (on the disk the repository is on);
+#  3. CPU per file on W1 at 128 into /dev/shm, with and without the SHA-256 the manifest records:
+#     conc-fetch (multi engine) against curl --parallel.
 # Usage: scripts/bench/fetch-checks.sh [REPS]     (default 3)
 set -euo pipefail
 ulimit -n 65536 2>/dev/null || true  # ab at 2,048 connections
@@ -21,7 +23,7 @@ fetch=$root/build/release/apps/fetch/conc-fetch
 work=${BENCH_DIR:-$root/bench-results/fetch-checks}
 mkdir -p "$work/lists"
 port=$(bash scripts/bench/fetch_server.sh "$work/server")
-trap 'kill "$(cat "$work/server/nginx.pid")" 2>/dev/null || true; rm -rf "$work/dest"' EXIT
+trap 'kill "$(cat "$work/server/nginx.pid")" 2>/dev/null || true; rm -rf "$work/dest" /dev/shm/conc-fetch-checks' EXIT
 base="http://127.0.0.1:$port"
 
 echo "### The server alone (ApacheBench, keep-alive)"
@@ -41,21 +43,24 @@ make_list() {  # name prefix count
 make_list w1 d 2000
 make_list w2 m 200
 dest=$work/dest
-declare -A runs
+declare -A runs cpu
 measure() {  # key files command...
   local key=$1 files=$2
   shift 2
   rm -rf "$dest"
   mkdir -p "$dest"
-  /usr/bin/time -f "%e" -o "$work/time.txt" "$@" >/dev/null 2>"$work/stderr.txt" || true
+  /usr/bin/time -f "%e %U %S" -o "$work/time.txt" "$@" >/dev/null 2>"$work/stderr.txt" || true
   local got
   got=$(find "$dest" -type f ! -name '.*' | wc -l)
   if [ "$got" -ne "$files" ]; then
     echo "  $key: only $got of $files files arrived" >&2
     return
   fi
-  runs[$key]="${runs[$key]:-} $(tail -1 "$work/time.txt")"
-  echo "  $key: $(tail -1 "$work/time.txt") s" >&2
+  local wall user sys
+  read -r wall user sys < "$work/time.txt"
+  runs[$key]="${runs[$key]:-} $wall"
+  cpu[$key]="${cpu[$key]:-} $(echo "($user + $sys) * 1000000 / $files" | bc)"
+  echo "  $key: $wall s, $user + $sys s CPU" >&2
 }
 for rep in $(seq 1 "$reps"); do
   for w in w1:128 w2:16; do
@@ -67,6 +72,15 @@ for rep in $(seq 1 "$reps"); do
     measure "$name curl --parallel" "$files" curl -s -Z --parallel-immediate --parallel-max "$c" --output-dir "$dest" -K "$work/lists/$name.curl"
   done
 done
+shm=/dev/shm/conc-fetch-checks
+for rep in $(seq 1 "$reps"); do
+  dest=$shm
+  measure "shm conc-fetch multi" 2000 "$fetch" --engine multi -j 128 --per-host 128 --force --no-progress -o "$dest" "$work/lists/w1.txt"
+  measure "shm conc-fetch multi --no-hash" 2000 "$fetch" --engine multi -j 128 --per-host 128 --no-hash --force --no-progress -o "$dest" "$work/lists/w1.txt"
+  measure "shm curl --parallel" 2000 curl -s -Z --parallel-immediate --parallel-max 128 --output-dir "$dest" -K "$work/lists/w1.curl"
+  rm -rf "$shm"
+done
+dest=$work/dest
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 echo "### Downloads to ext4 ($(df -T "$work" | awk 'NR == 2 {print $2}'), medians of $reps)"
 echo
@@ -77,4 +91,13 @@ for key in "w1 conc-fetch threads" "w1 conc-fetch multi" "w1 curl --parallel" "w
   s=$(echo "${runs[$key]}" | median)
   bytes=$([ "${key%% *}" = w1 ] && echo $((2000 * 16384)) || echo $((200 * 1048576)))
   echo "| ${key%% *} | ${key#* } | $s | $(echo "scale=0; $bytes / $s / 1000000" | bc) |"
+done
+echo
+echo "### CPU per file, W1 at 128 into /dev/shm (medians of $reps)"
+echo
+echo "| tool | seconds | CPU µs / file |"
+echo "|---|---:|---:|"
+for key in "shm conc-fetch multi" "shm conc-fetch multi --no-hash" "shm curl --parallel"; do
+  [ -n "${runs[$key]:-}" ] || continue
+  echo "| ${key#shm } | $(echo "${runs[$key]}" | median) | $(echo "${cpu[$key]}" | median) |"
 done
