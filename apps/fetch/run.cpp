@@ -199,6 +199,7 @@ class Run {
         r = downloader.attempt(job.url, root_ / job.path, job.sha256);
       }
       settle(*grant, r, rng);
+      scheduler_.release(grant->host);
     }
     if (scheduler_.in_flight() == 0) {
       finished_ = true;
@@ -243,13 +244,13 @@ class Run {
         if (auto early = slot->attempt->start()) {
           slot->attempt.reset();
           settle(slot->grant, *early, rng);
+          scheduler_.release(slot->grant.host);
           continue;
         }
         loop.add(slot->handle.get());
         idle.pop_back();
       }
     };
-    std::vector<MultiLoop::Finished> finished;
     for (;;) {
       start_ready();
       if (loop.size() == 0 && scheduler_.done()) break;
@@ -259,7 +260,7 @@ class Run {
         wait = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(*due - Clock::now()),
                           std::chrono::milliseconds(0), wait);
       }
-      finished = loop.poll(wait);
+      const std::vector<MultiLoop::Finished>& finished = loop.poll(wait);  // valid until the next poll
       if (finished.empty()) continue;
       // The next requests leave before the finished files are checked, renamed and recorded, so
       // that a burst of completions does not hold up the connections it freed.
@@ -271,13 +272,15 @@ class Run {
         const AttemptResult r = slot->attempt->finish(f.code);
         slot->attempt.reset();
         idle.push_back(slot);
-        settle(slot->grant, r, rng, /*host_released=*/true);
+        settle(slot->grant, r, rng);
       }
     }
   }
 
-  // What follows an attempt: a retry scheduled, or the URL recorded as done or failed.
-  void settle(const Scheduler::Grant& grant, const AttemptResult& r, std::mt19937_64& rng, bool host_released = false) {
+  // What follows an attempt: a retry scheduled, or the URL recorded as done or failed. The caller
+  // releases the grant's host slot (the threads engine after this, so that a retry is queued before
+  // the scheduler can see nothing left; the single-threaded event loop before).
+  void settle(const Scheduler::Grant& grant, const AttemptResult& r, std::mt19937_64& rng) {
     Job& job = jobs_[grant.index];
     if (r.verdict == Verdict::Retry && job.attempts <= o_.retries) {
       auto delay = backoff(job.attempts - 1, rng);
@@ -288,7 +291,6 @@ class Run {
              << delay.count() << " ms)\n";
       }
       scheduler_.retry(grant.index, grant.host, Clock::now() + delay);
-      if (!host_released) scheduler_.release(grant.host);
       return;
     }
     Record rec{job.url, job.path, r.verdict == Verdict::Ok ? "ok" : "failed", r.http_status, r.bytes, r.sha256,
@@ -307,7 +309,6 @@ class Run {
       fail_record(rec, job.url);
     }
     progress_->advance(1, r.verdict != Verdict::Ok);
-    if (!host_released) scheduler_.release(grant.host);
   }
 
   const Options& o_;

@@ -54,6 +54,10 @@ std::size_t Scheduler::in_flight() const {
   return running_;
 }
 
+bool Scheduler::all_done_locked() const {
+  return input_closed_ && ready_count_ == 0 && delayed_.empty() && running_ == 0;
+}
+
 std::optional<Scheduler::Grant> Scheduler::take_ready_locked() {
   // Due retries join the ready queues first.
   const auto now = Clock::now();
@@ -88,7 +92,7 @@ std::optional<Scheduler::Grant> Scheduler::next() {
   for (;;) {
     if (cancelled_) return std::nullopt;
     if (auto g = take_ready_locked()) return g;
-    if (input_closed_ && ready_count_ == 0 && delayed_.empty() && running_ == 0) {
+    if (all_done_locked()) {
       changed_.notify_all();  // wake the other workers: all done
       return std::nullopt;
     }
@@ -114,7 +118,7 @@ std::optional<Scheduler::Clock::time_point> Scheduler::next_due() const {
 
 bool Scheduler::done() const {
   std::lock_guard lock(mutex_);
-  return cancelled_ || (input_closed_ && ready_count_ == 0 && delayed_.empty() && running_ == 0);
+  return cancelled_ || all_done_locked();
 }
 
 std::chrono::milliseconds backoff(unsigned attempt, std::mt19937_64& rng, std::chrono::milliseconds base,

@@ -62,6 +62,7 @@ class Scheduler {
     bool operator>(const Delayed& o) const { return due != o.due ? due > o.due : seq > o.seq; }
   };
   std::optional<Grant> take_ready_locked();
+  bool all_done_locked() const;  // input closed, nothing ready, waiting or running
 
   const std::size_t per_host_;
   mutable std::mutex mutex_;
