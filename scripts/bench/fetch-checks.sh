@@ -36,12 +36,8 @@ echo "| 16 KiB after 50 ms (W1) | 2048 | $(ab_rate 60000 2048 "$base/d/x.bin") |
 echo "| 1 KiB (W4) | 128 | $(ab_rate 200000 128 "$base/s/x.bin") | 26,000 (curl's W4 rate) |"
 echo
 
-make_list() {  # name prefix count
-  seq 0 $(($3 - 1)) | sed "s|^|$base/$2/$1-|; s|\$|.bin|" > "$work/lists/$1.txt"
-  awk '{n = split($0, a, "/"); printf "url = \"%s\"\noutput = \"%s\"\n", $0, a[n]}' "$work/lists/$1.txt" > "$work/lists/$1.curl"
-}
-make_list w1 d 2000
-make_list w2 m 200
+make_url_lists "$work/lists/w1" "$base/d/w1-" 2000
+make_url_lists "$work/lists/w2" "$base/m/w2-" 200
 dest=$work/dest
 declare -A runs cpu
 measure() {  # key files command...

@@ -31,14 +31,10 @@ trap 'kill "$(cat "$work/server/nginx.pid")" 2>/dev/null || true; rm -rf /dev/sh
 base="http://127.0.0.1:$port"
 lists=$work/lists
 mkdir -p "$lists"
-make_list() {  # name prefix count
-  seq 0 $(($3 - 1)) | sed "s|^|$base/$2/$1-|; s|\$|.bin|" > "$lists/$1.txt"
-  awk '{n = split($0, a, "/"); printf "url = \"%s\"\noutput = \"%s\"\n", $0, a[n]}' "$lists/$1.txt" > "$lists/$1.curl"
-}
-make_list w1 d 2000
-make_list w2 m 200
-make_list w3 g 1
-make_list w4 s 100000
+make_url_lists "$lists/w1" "$base/d/w1-" 2000
+make_url_lists "$lists/w2" "$base/m/w2-" 200
+make_url_lists "$lists/w3" "$base/g/w3-" 1
+make_url_lists "$lists/w4" "$base/s/w4-" 100000
 
 dest=/dev/shm/conc-fetch-bench
 csv=$root/bench-results/fetch-vs-anchors.csv

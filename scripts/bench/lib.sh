@@ -11,6 +11,14 @@ ensure_packages() {
   fi
 }
 
+# A URL list STEM.txt of COUNT URLs PREFIX0.bin .. PREFIX<COUNT-1>.bin, and the same list as a
+# curl config STEM.curl (url/output pairs) for curl --parallel -K.
+# usage: make_url_lists STEM PREFIX COUNT
+make_url_lists() {
+  seq 0 $(($3 - 1)) | sed "s|^|$2|; s|\$|.bin|" > "$1.txt"
+  awk '{n = split($0, a, "/"); printf "url = \"%s\"\noutput = \"%s\"\n", $0, a[n]}' "$1.txt" > "$1.curl"
+}
+
 # The photo corpus of the thumbnail benchmarks, made once in DIR: DIR/mixed holds the real
 # photographs of Debian's wallpaper packages (fetched with apt-get download, never committed)
 # plus 12-megapixel JPEG derivatives of 20 of them; DIR/jpeg links the JPEGs among them.

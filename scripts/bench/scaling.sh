@@ -102,10 +102,7 @@ mkdir -p "$work/lists"
 files_for() { local n=$((20 * $1)); [ $n -lt 100 ] && n=100; [ $n -gt 2000 ] && n=2000; echo $n; }
 list_for() {  # COUNT: a plain list and a curl config of COUNT delayed files
   local n=$1
-  if [ ! -f "$work/lists/$n.txt" ]; then
-    seq 0 $((n - 1)) | sed "s|^|$base/d/f-|; s|\$|.bin|" > "$work/lists/$n.txt"
-    awk '{n = split($0, a, "/"); printf "url = \"%s\"\noutput = \"%s\"\n", $0, a[n]}' "$work/lists/$n.txt" > "$work/lists/$n.curl"
-  fi
+  [ -f "$work/lists/$n.txt" ] || make_url_lists "$work/lists/$n" "$base/d/f-" "$n"
   echo "$work/lists/$n"
 }
 rm -f "$work"/lists/*
