@@ -18,7 +18,7 @@
 #include <stdexcept>
 #include <system_error>
 
-#include "fd.hpp"
+#include "conc/fd.hpp"
 #include "frames.hpp"
 
 extern char** environ;
@@ -99,8 +99,8 @@ struct ProcessPool::Impl {
   };
   struct Worker {
     pid_t pid = -1;
-    detail::Fd sock;
-    detail::Fd err;
+    Fd sock;
+    Fd err;
     std::string rbuf;
     std::string wbuf;
     std::size_t wpos = 0;
@@ -131,7 +131,7 @@ struct ProcessPool::Impl {
   std::string broken;  // why the pool cannot run tasks, once it cannot
 
   // Manager thread only.
-  detail::Fd wake;
+  Fd wake;
   std::deque<Item> pending;
   std::vector<std::unique_ptr<Worker>> workers;
   std::uint64_t next_batch = 1;
@@ -224,10 +224,10 @@ struct ProcessPool::Impl {
       set_broken("cannot start a worker: socketpair: " + std::string(::strerror(errno)));
       return;
     }
-    detail::Fd parent_end(sv[0]);
-    detail::Fd child_end(sv[1]);
-    detail::Fd err_read;
-    detail::Fd err_write;
+    Fd parent_end(sv[0]);
+    Fd child_end(sv[1]);
+    Fd err_read;
+    Fd err_write;
     if (options.worker_stderr == WorkerStderr::Prefix) {
       int p[2];
       if (::pipe2(p, O_CLOEXEC) != 0) {
@@ -322,9 +322,7 @@ struct ProcessPool::Impl {
     return std::clamp<std::size_t>(share, 1, options.max_batch);
   }
 
-  std::size_t window() const {
-    return tiny_ns >= 0 && tiny_ns <= static_cast<double>(kTinyTask.count()) ? 8 : 2;
-  }
+  std::size_t window() const { return tiny_ns >= 0 && tiny_ns <= static_cast<double>(kTinyTask.count()) ? 8 : 2; }
 
   void dispatch() {
     if (pending.empty()) return;
@@ -508,8 +506,7 @@ struct ProcessPool::Impl {
             continue;
           }
           if (++item.attempts > options.retries) {
-            fail(item, options.retries == 0 ? cause
-                                            : cause + " (" + std::to_string(item.attempts) + " attempts)");
+            fail(item, options.retries == 0 ? cause : cause + " (" + std::to_string(item.attempts) + " attempts)");
             continue;
           }
           std::lock_guard lock(mutex);

@@ -39,7 +39,9 @@ template <class T>
 class QueueStore<T, Fifo> {
  public:
   template <class U>
-  void push(U&& v) { items_.push_back(std::forward<U>(v)); }
+  void push(U&& v) {
+    items_.push_back(std::forward<U>(v));
+  }
   T pop() {
     T v = std::move(items_.front());
     items_.pop_front();
@@ -60,7 +62,9 @@ template <class T>
 class QueueStore<T, Lifo> {
  public:
   template <class U>
-  void push(U&& v) { items_.push_back(std::forward<U>(v)); }
+  void push(U&& v) {
+    items_.push_back(std::forward<U>(v));
+  }
   T pop() {
     T v = std::move(items_.back());
     items_.pop_back();

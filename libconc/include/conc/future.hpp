@@ -11,13 +11,13 @@
 // Callbacks run on the thread that completes the future, or at once on the
 // registering thread if the future is already complete.
 
-#include <chrono>
 #include <atomic>
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <iterator>
 #include <memory>
-#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <type_traits>

@@ -29,7 +29,7 @@ class TaskError : public std::runtime_error {
 template <class T>
 class Outcome {
  public:
-  Outcome(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit like std::optional
+  Outcome(T value) : state_(std::in_place_index<0>, std::move(value)) {}      // NOLINT: implicit like std::optional
   Outcome(Error error) : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
 
   bool ok() const noexcept { return state_.index() == 0; }

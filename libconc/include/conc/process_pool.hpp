@@ -35,8 +35,8 @@
 
 #include "conc/blocking_queue.hpp"
 #include "conc/detail/move_only_function.hpp"
-#include "conc/future.hpp"
 #include "conc/event.hpp"
+#include "conc/future.hpp"
 #include "conc/outcome.hpp"
 #include "conc/task.hpp"
 #include "conc/thread_pool.hpp"
@@ -49,15 +49,15 @@ enum class WorkerStderr {
 };
 
 struct ProcessPoolOptions {
-  std::size_t workers = 0;                     // 0: one per core
-  std::chrono::milliseconds task_timeout{0};   // 0: none; a task running longer has its worker killed
-  std::size_t max_tasks_per_child = 0;         // 0: unlimited; else a worker is replaced after this many
-  unsigned retries = 1;                        // a task that crashed its worker is run again this many times
-  std::size_t max_in_flight = 0;               // tasks submitted but unfinished; submit blocks beyond. 0: 1024/worker
-  std::size_t max_batch = 64;                  // tiny queued tasks are coalesced up to this many per frame; 1: never
-  TaskCall initializer{};                      // run once in every worker before its first task
+  std::size_t workers = 0;                    // 0: one per core
+  std::chrono::milliseconds task_timeout{0};  // 0: none; a task running longer has its worker killed
+  std::size_t max_tasks_per_child = 0;        // 0: unlimited; else a worker is replaced after this many
+  unsigned retries = 1;                       // a task that crashed its worker is run again this many times
+  std::size_t max_in_flight = 0;              // tasks submitted but unfinished; submit blocks beyond. 0: 1024/worker
+  std::size_t max_batch = 64;                 // tiny queued tasks are coalesced up to this many per frame; 1: never
+  TaskCall initializer{};                     // run once in every worker before its first task
   WorkerStderr worker_stderr = WorkerStderr::Prefix;
-  std::string executable{};                    // the worker program; default: this program
+  std::string executable{};  // the worker program; default: this program
 };
 
 struct ProcessPoolStats {

@@ -20,7 +20,7 @@ struct ProgressOptions {
   std::string unit = "items";  // "img", "files"
   std::FILE* stream = stderr;
   enum class Mode { Auto, Always, Never } mode = Mode::Auto;  // Auto: only on a terminal
-  int width = 0;                                            // 0: the terminal's width, else 80
+  int width = 0;                                              // 0: the terminal's width, else 80
 };
 
 struct ProgressSnapshot {

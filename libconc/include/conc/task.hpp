@@ -34,9 +34,7 @@ struct Codec<std::string> {
 
 template <class T>
 struct Codec<T, std::enable_if_t<std::is_trivially_copyable_v<T> && !std::is_pointer_v<T>>> {
-  static void encode(const T& value, std::string& out) {
-    out.append(reinterpret_cast<const char*>(&value), sizeof(T));
-  }
+  static void encode(const T& value, std::string& out) { out.append(reinterpret_cast<const char*>(&value), sizeof(T)); }
   static T decode(std::string_view bytes) {
     if (bytes.size() != sizeof(T)) throw std::runtime_error("conc: payload size does not match its type");
     T value;
@@ -144,6 +142,6 @@ void worker_main_if_requested(int argc, char** argv);
 #define CONC_TASK_CONCAT_(a, b) a##b
 #define CONC_TASK_CONCAT(a, b) CONC_TASK_CONCAT_(a, b)
 // Registers fn (a function taking one argument) as a process-pool task named #fn.
-#define CONC_TASK(fn)                                                        \
-  [[maybe_unused]] static const bool CONC_TASK_CONCAT(conc_task_registered_, \
-                                                      __LINE__) = ::conc::detail::register_typed_task<&fn>(#fn)
+#define CONC_TASK(fn)                                                                    \
+  [[maybe_unused]] static const bool CONC_TASK_CONCAT(conc_task_registered_, __LINE__) = \
+      ::conc::detail::register_typed_task<&fn>(#fn)

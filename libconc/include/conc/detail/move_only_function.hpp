@@ -51,8 +51,8 @@ class MoveOnlyFunction<R(Args...)> {
  private:
   static constexpr std::size_t kInline = 48;
   template <class D>
-  static constexpr bool fits_inline = sizeof(D) <= kInline && alignof(D) <= alignof(std::max_align_t) &&
-                                      std::is_nothrow_move_constructible_v<D>;
+  static constexpr bool fits_inline =
+      sizeof(D) <= kInline && alignof(D) <= alignof(std::max_align_t) && std::is_nothrow_move_constructible_v<D>;
 
   struct Ops {
     R (*call)(void*, Args&&...);

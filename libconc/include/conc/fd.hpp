@@ -1,0 +1,41 @@
+#pragma once
+// Fd: an owned file descriptor, closed exactly once (on destruction, reset(), or close(), which
+// reports the error that a write-back may only reveal at close).
+//
+//   conc::Fd file(::open(path, O_RDONLY | O_CLOEXEC));
+//   if (!file) throw std::system_error(errno, std::generic_category(), path);
+
+#include <unistd.h>
+
+#include <utility>
+
+namespace conc {
+
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) noexcept : fd_(fd) {}
+  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  Fd& operator=(Fd&& other) noexcept {
+    if (this != &other) reset(std::exchange(other.fd_, -1));
+    return *this;
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() { reset(); }
+
+  [[nodiscard]] int get() const noexcept { return fd_; }
+  explicit operator bool() const noexcept { return fd_ >= 0; }
+  [[nodiscard]] int release() noexcept { return std::exchange(fd_, -1); }
+  void reset(int fd = -1) noexcept {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+  }
+  // Closes now; false (errno set) when close(2) reported an error. The descriptor is gone either way.
+  [[nodiscard]] bool close() noexcept { return fd_ < 0 || ::close(std::exchange(fd_, -1)) == 0; }
+
+ private:
+  int fd_ = -1;
+};
+
+}  // namespace conc
