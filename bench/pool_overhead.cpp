@@ -9,11 +9,11 @@
 //                                                 chunk=K (map chunksize K)
 // Prints one line: "<name> tasks=<N> seconds=<s> tasks_per_s=<r>".
 
-#include <conc/process_pool.hpp>
-#include <conc/thread_pool.hpp>
 #include <tbb/global_control.h>
 #include <tbb/task_arena.h>
 #include <tbb/task_group.h>
+#include <conc/process_pool.hpp>
+#include <conc/thread_pool.hpp>
 
 #include <chrono>
 #include <cstdio>

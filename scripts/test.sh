@@ -11,6 +11,9 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 
+echo "=== format"
+bash scripts/check-format.sh
+
 jobs=$(nproc)
 variants=("$@")
 [ ${#variants[@]} -eq 0 ] && variants=(release tsan asan fuzz)

@@ -1,8 +1,8 @@
 #include "downloader.hpp"
 
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <strings.h>
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -38,7 +38,8 @@ std::string to_hex(const unsigned char* d, unsigned n) {
 
 // OpenSSL 3 looks the algorithm up on every init given EVP_sha256(); fetched once, it does not.
 const EVP_MD* sha256_method() {
-  static const std::unique_ptr<EVP_MD, decltype(&EVP_MD_free)> md(EVP_MD_fetch(nullptr, "SHA256", nullptr), EVP_MD_free);
+  static const std::unique_ptr<EVP_MD, decltype(&EVP_MD_free)> md(EVP_MD_fetch(nullptr, "SHA256", nullptr),
+                                                                  EVP_MD_free);
   return md ? md.get() : EVP_sha256();
 }
 
@@ -85,12 +86,12 @@ SharedCache::SharedCache() : share_(curl_share_init()), locks_(std::make_unique<
   curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
   curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
   curl_share_setopt(share_, CURLSHOPT_USERDATA, locks_.get());
-  curl_share_setopt(share_, CURLSHOPT_LOCKFUNC, +[](CURL*, curl_lock_data data, curl_lock_access, void* user) {
-    static_cast<Locks*>(user)->m[data].lock();
-  });
-  curl_share_setopt(share_, CURLSHOPT_UNLOCKFUNC, +[](CURL*, curl_lock_data data, void* user) {
-    static_cast<Locks*>(user)->m[data].unlock();
-  });
+  curl_share_setopt(
+      share_, CURLSHOPT_LOCKFUNC,
+      +[](CURL*, curl_lock_data data, curl_lock_access, void* user) { static_cast<Locks*>(user)->m[data].lock(); });
+  curl_share_setopt(
+      share_, CURLSHOPT_UNLOCKFUNC,
+      +[](CURL*, curl_lock_data data, void* user) { static_cast<Locks*>(user)->m[data].unlock(); });
 }
 
 SharedCache::~SharedCache() { curl_share_cleanup(share_); }
@@ -103,9 +104,9 @@ struct Attempt::Digest {
   static constexpr std::uint64_t kDone = std::uint64_t{1} << 63;  // in `published`: no more bytes will come
 
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx{EVP_MD_CTX_new(), EVP_MD_CTX_free};
-  std::uint64_t hashed = 0;                  // the file is hashed up to here
-  std::uint64_t notified = 0;                // the reader was last woken for bytes up to here
-  std::atomic<std::uint64_t> published{0};   // the file is written up to here (| kDone)
+  std::uint64_t hashed = 0;                 // the file is hashed up to here
+  std::uint64_t notified = 0;               // the reader was last woken for bytes up to here
+  std::atomic<std::uint64_t> published{0};  // the file is written up to here (| kDone)
   std::thread reader;
   int read_fd = -1;
   bool read_failed = false;
@@ -143,8 +144,8 @@ struct Attempt::Digest {
       const std::uint64_t p = published.load(std::memory_order_acquire);
       const std::uint64_t end = p & ~kDone;
       if (hashed < end) {
-        const ssize_t n = ::pread(read_fd, buf.data(), std::min<std::uint64_t>(buf.size(), end - hashed),
-                                  static_cast<off_t>(hashed));
+        const ssize_t n =
+            ::pread(read_fd, buf.data(), std::min<std::uint64_t>(buf.size(), end - hashed), static_cast<off_t>(hashed));
         if (n <= 0) {
           read_failed = true;
           return;
@@ -299,7 +300,8 @@ AttemptResult Attempt::finish(CURLcode code) {
   fd_ = -1;
   const std::uint64_t size = offset_ + written_;
   std::error_code ec;
-  if (!retry_after_.empty()) r.retry_after = parse_retry_after(retry_after_, static_cast<std::int64_t>(std::time(nullptr)));
+  if (!retry_after_.empty())
+    r.retry_after = parse_retry_after(retry_after_, static_cast<std::int64_t>(std::time(nullptr)));
   const long s = r.http_status;
   if (code == CURLE_OK && s >= 200 && s < 300) {
     if (sha_) r.sha256 = sha_->hex();

@@ -20,7 +20,7 @@
 namespace fetch {
 
 struct TransferOptions {
-  std::chrono::seconds timeout{0};          // one attempt; 0: none
+  std::chrono::seconds timeout{0};  // one attempt; 0: none
   std::chrono::seconds connect_timeout{30};
   long low_speed_bytes = 0;                 // abort below this many bytes/s ...
   std::chrono::seconds low_speed_time{30};  // ... for this long
@@ -30,8 +30,8 @@ struct TransferOptions {
   std::string proxy;
   bool http2 = false;
   bool insecure = false;
-  bool hash = true;                         // SHA-256 of every file (always when one is expected)
-  conc::RateLimiter* rate = nullptr;        // global bandwidth cap, or none
+  bool hash = true;                   // SHA-256 of every file (always when one is expected)
+  conc::RateLimiter* rate = nullptr;  // global bandwidth cap, or none
 };
 
 enum class Verdict { Ok, Retry, Fail };
@@ -39,9 +39,9 @@ enum class Verdict { Ok, Retry, Fail };
 struct AttemptResult {
   Verdict verdict = Verdict::Fail;
   long http_status = 0;
-  std::uint64_t bytes = 0;   // size of the finished file
-  std::string sha256;        // of the finished file; empty when not computed
-  std::string error;         // for Retry and Fail
+  std::uint64_t bytes = 0;  // size of the finished file
+  std::string sha256;       // of the finished file; empty when not computed
+  std::string error;        // for Retry and Fail
   std::optional<std::chrono::seconds> retry_after;
 };
 
@@ -119,7 +119,8 @@ class Downloader {
   Downloader(const TransferOptions& options, const SharedCache& cache) : options_(options), handle_(options, &cache) {}
 
   // One attempt at url into `target` (through target + ".part"); target's folder must exist.
-  AttemptResult attempt(const std::string& url, const std::filesystem::path& target, const std::string& expected_sha256);
+  AttemptResult attempt(const std::string& url, const std::filesystem::path& target,
+                        const std::string& expected_sha256);
 
  private:
   const TransferOptions& options_;

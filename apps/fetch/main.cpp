@@ -21,11 +21,16 @@ double parse_bytes(const std::string& text) {
   }
   std::string suffix = text.substr(used);
   double scale = 1;
-  if (suffix == "k" || suffix == "K") scale = 1024;
-  else if (suffix == "M" || suffix == "m") scale = 1024.0 * 1024;
-  else if (suffix == "G" || suffix == "g") scale = 1024.0 * 1024 * 1024;
-  else if (!suffix.empty()) used = 0;
-  if (used == 0 || !(v > 0) || !std::isfinite(v)) throw std::invalid_argument("invalid size '" + text + "' (e.g. 512, 64k, 10M)");
+  if (suffix == "k" || suffix == "K")
+    scale = 1024;
+  else if (suffix == "M" || suffix == "m")
+    scale = 1024.0 * 1024;
+  else if (suffix == "G" || suffix == "g")
+    scale = 1024.0 * 1024 * 1024;
+  else if (!suffix.empty())
+    used = 0;
+  if (used == 0 || !(v > 0) || !std::isfinite(v))
+    throw std::invalid_argument("invalid size '" + text + "' (e.g. 512, 64k, 10M)");
   return v * scale;
 }
 }  // namespace
@@ -43,35 +48,41 @@ int main(int argc, char** argv) {
   double low_speed_time = 30;
   bool no_progress = false;
 
-  CLI::App app{"conc-fetch: download a list of URLs, many at a time.\n"
-               "Bodies stream to NAME.part and are renamed when whole and verified; a re-run resumes cut\n"
-               "transfers with Range and skips what the manifest records as done."};
+  CLI::App app{
+      "conc-fetch: download a list of URLs, many at a time.\n"
+      "Bodies stream to NAME.part and are renamed when whole and verified; a re-run resumes cut\n"
+      "transfers with Range and skips what the manifest records as done."};
   app.add_option("LIST", o.list, "URL list, one per line (aria2 input files too); - or absent: stdin");
   app.add_option("-o,--out", o.out, "output folder (default downloads/)");
   app.add_option("-j,--jobs", jobs, "concurrent transfers: N, or auto (default: grows towards cores / (1 - blocking))");
   app.add_option("--per-host", o.per_host, "connections per host, default 8 (0: no limit)");
-  app.add_option("--retries", o.retries, "retries after the first attempt, default 4 (backoff with jitter, Retry-After)");
+  app.add_option("--retries", o.retries,
+                 "retries after the first attempt, default 4 (backoff with jitter, Retry-After)");
   app.add_option("--timeout", timeout, "seconds for one attempt (default: none)")->check(CLI::NonNegativeNumber);
   app.add_option("--connect-timeout", connect_timeout, "seconds to connect, default 30")->check(CLI::PositiveNumber);
   app.add_option("--low-speed", low_speed, "abort an attempt slower than BYTES/S for --low-speed-time seconds");
   app.add_option("--low-speed-time", low_speed_time, "seconds for --low-speed, default 30")->check(CLI::PositiveNumber);
   app.add_option("--max-size", max_size, "refuse or abort bodies larger than this (k = 1024, M = 1024^2)");
   app.add_option("--rate", rate, "global bandwidth cap in bytes/s (k = 1024, M = 1024^2)");
-  app.add_option("--layout", layout, "flat (default): OUT/NAME; host: OUT/HOST/PATH")->check(CLI::IsMember({"flat", "host"}));
-  app.add_option("--engine", engine, "threads (default): a pool of blocking transfers; multi: one curl_multi "
-                                     "event loop (with -j auto: up to 512 transfers)")
+  app.add_option("--layout", layout, "flat (default): OUT/NAME; host: OUT/HOST/PATH")
+      ->check(CLI::IsMember({"flat", "host"}));
+  app.add_option("--engine", engine,
+                 "threads (default): a pool of blocking transfers; multi: one curl_multi "
+                 "event loop (with -j auto: up to 512 transfers)")
       ->check(CLI::IsMember({"threads", "multi"}));
   auto* skip = app.add_flag("--skip-existing", o.skip_existing, "skip URLs whose file already exists");
   app.add_flag("--force", o.force, "download everything again")->excludes(skip);
-  app.add_option("--manifest", o.manifest, "JSONL record, one line per URL, also the resume journal "
-                                           "(default OUT/.conc-fetch.jsonl)");
+  app.add_option("--manifest", o.manifest,
+                 "JSONL record, one line per URL, also the resume journal "
+                 "(default OUT/.conc-fetch.jsonl)");
   app.add_option("-H,--header", o.transfer.headers, "extra request header, repeatable");
   app.add_option("-A,--user-agent", o.transfer.user_agent, "User-Agent (default conc-fetch/0.1)");
   app.add_option("--proxy", o.transfer.proxy, "proxy URL");
   app.add_flag("--http2", o.transfer.http2, "use HTTP/2 where the server offers it");
   app.add_flag("--insecure", o.transfer.insecure, "do not verify TLS certificates");
   bool no_hash = false;
-  app.add_flag("--no-hash", no_hash, "skip the SHA-256 of files that have no expected checksum (manifest sha256 empty)");
+  app.add_flag("--no-hash", no_hash,
+               "skip the SHA-256 of files that have no expected checksum (manifest sha256 empty)");
   app.add_flag("--no-progress", no_progress, "no progress bar (it is shown only on a terminal anyway)");
   app.add_flag("-v,--verbose", o.verbose, "print every download and retry");
   app.set_version_flag("--version", "conc-fetch 0.1.0");

@@ -9,9 +9,8 @@
 namespace fetch {
 
 std::string to_json_line(const Record& r) {
-  nlohmann::json j = {{"url", r.url},   {"path", r.path},         {"status", r.status},
-                      {"http_status", r.http_status}, {"bytes", r.bytes}, {"sha256", r.sha256},
-                      {"attempts", r.attempts}};
+  nlohmann::json j = {{"url", r.url},     {"path", r.path},     {"status", r.status},    {"http_status", r.http_status},
+                      {"bytes", r.bytes}, {"sha256", r.sha256}, {"attempts", r.attempts}};
   if (!r.error.empty()) j["error"] = r.error;
   // Invalid UTF-8 in a URL or name is replaced rather than refused: the line must be written.
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

@@ -36,7 +36,8 @@ std::string sanitize_segments(std::string_view path, bool decode) {
   std::size_t start = 0;
   while (start <= path.size()) {
     const auto slash = path.find('/', start);
-    const std::string_view seg = path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+    const std::string_view seg =
+        path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
     const std::string clean = sanitize_component(decode ? percent_decode(seg) : std::string(seg));
     if (!clean.empty()) out += (out.empty() ? "" : "/") + clean;
     if (slash == std::string_view::npos) break;
@@ -109,7 +110,8 @@ std::optional<std::string> confine(std::string_view relative) {
   std::size_t start = 0;
   while (start <= relative.size()) {
     const auto sep = relative.find_first_of("/\\", start);
-    const std::string_view seg = relative.substr(start, sep == std::string_view::npos ? std::string_view::npos : sep - start);
+    const std::string_view seg =
+        relative.substr(start, sep == std::string_view::npos ? std::string_view::npos : sep - start);
     if (!seg.empty() && seg != "." && seg != "..") {
       const std::string clean = sanitize_component(seg);
       if (!clean.empty()) out += (out.empty() ? "" : "/") + clean;

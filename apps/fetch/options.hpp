@@ -15,16 +15,16 @@ enum class Engine { Threads, Multi };
 struct Options {
   std::string list;  // URL list file; "-" or empty: stdin
   std::string out = "downloads";
-  unsigned jobs = 0;           // 0: auto (sized from the measured blocking coefficient)
-  std::size_t per_host = 8;    // 0: no limit
+  unsigned jobs = 0;         // 0: auto (sized from the measured blocking coefficient)
+  std::size_t per_host = 8;  // 0: no limit
   unsigned retries = 4;
   TransferOptions transfer;
-  double rate = 0;             // bytes/s, 0: no cap
+  double rate = 0;  // bytes/s, 0: no cap
   Layout layout = Layout::Flat;
   Engine engine = Engine::Threads;
   bool skip_existing = false;
   bool force = false;
-  std::string manifest;        // empty: OUT/.conc-fetch.jsonl
+  std::string manifest;  // empty: OUT/.conc-fetch.jsonl
   bool progress = true;
   bool verbose = false;
 };

@@ -2,16 +2,16 @@
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
-#include <optional>
 #include <chrono>
 #include <conc/progress.hpp>
 #include <conc/sizing.hpp>
 #include <conc/thread_pool.hpp>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
@@ -82,9 +82,10 @@ class Run {
     }
 
     progress_ = std::make_unique<conc::Progress>(
-        pending_, conc::ProgressOptions{.label = "fetch", .unit = "files",
-                                        .mode = o_.progress ? conc::ProgressOptions::Mode::Auto
-                                                            : conc::ProgressOptions::Mode::Never});
+        pending_, conc::ProgressOptions{
+                      .label = "fetch",
+                      .unit = "files",
+                      .mode = o_.progress ? conc::ProgressOptions::Mode::Auto : conc::ProgressOptions::Mode::Never});
     scheduler_.close_input();
     if (pending_ > 0) o_.engine == Engine::Multi ? download_multi() : download();
     progress_->finish();
@@ -114,8 +115,9 @@ class Run {
     if (!e.out.empty()) {
       const auto confined = confine(e.out);
       if (!confined) {
-        fail_record(Record{e.raw, "", "failed", 0, 0, "", 0, "out=" + e.out + " names no file inside the output folder"},
-                    e.raw);
+        fail_record(
+            Record{e.raw, "", "failed", 0, 0, "", 0, "out=" + e.out + " names no file inside the output folder"},
+            e.raw);
         return;
       }
       relative = *confined;
@@ -129,8 +131,9 @@ class Run {
     if (const fs::path folder = target.parent_path(); planner.folders.insert(folder).second) {
       fs::create_directories(folder, ec);
       if (ec) {
-        fail_record(Record{e.raw, relative, "failed", 0, 0, "", 0, "cannot create " + folder.string() + ": " + ec.message()},
-                    e.raw);
+        fail_record(
+            Record{e.raw, relative, "failed", 0, 0, "", 0, "cannot create " + folder.string() + ": " + ec.message()},
+            e.raw);
         return;
       }
     }
@@ -293,7 +296,7 @@ class Run {
       scheduler_.retry(grant.index, grant.host, Clock::now() + delay);
       return;
     }
-    Record rec{job.url, job.path, r.verdict == Verdict::Ok ? "ok" : "failed", r.http_status, r.bytes, r.sha256,
+    Record rec{job.url,      job.path, r.verdict == Verdict::Ok ? "ok" : "failed", r.http_status, r.bytes, r.sha256,
                job.attempts, ""};
     if (r.verdict == Verdict::Ok) {
       ++ok_;

@@ -68,8 +68,8 @@ class Scheduler {
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::map<std::string, std::deque<std::size_t>> ready_;  // per host, in order
-  std::map<std::string, std::size_t> active_;              // per host, downloads running
-  std::string last_host_;                                  // round-robin position
+  std::map<std::string, std::size_t> active_;             // per host, downloads running
+  std::string last_host_;                                 // round-robin position
   std::priority_queue<Delayed, std::vector<Delayed>, std::greater<>> delayed_;
   std::uint64_t seq_ = 0;
   std::size_t ready_count_ = 0;

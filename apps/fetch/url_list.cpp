@@ -25,12 +25,12 @@ std::string_view trim(std::string_view s) {
 bool valid_host(std::string_view host) {
   if (host.empty() || host.size() > 253) return false;
   if (host.front() == '[') {  // IPv6 literal
-    return host.back() == ']' && host.size() > 2 &&
-           std::all_of(host.begin() + 1, host.end() - 1, [](unsigned char c) { return std::isxdigit(c) || c == ':' || c == '.'; });
+    return host.back() == ']' && host.size() > 2 && std::all_of(host.begin() + 1, host.end() - 1, [](unsigned char c) {
+             return std::isxdigit(c) || c == ':' || c == '.';
+           });
   }
-  return std::all_of(host.begin(), host.end(), [](unsigned char c) {
-    return std::isalnum(c) || c == '-' || c == '.' || c == '_';
-  });
+  return std::all_of(host.begin(), host.end(),
+                     [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '.' || c == '_'; });
 }
 
 }  // namespace
@@ -121,14 +121,13 @@ void read_url_list(std::istream& in, const std::function<void(ListEntry&&)>& on_
         const auto sep = value.find('=');
         const std::string algo = lower(value.substr(0, sep));
         std::string hex = sep == std::string_view::npos ? "" : lower(value.substr(sep + 1));
-        const bool is_hex = hex.size() == 64 && std::all_of(hex.begin(), hex.end(), [](unsigned char c) {
-          return std::isxdigit(c);
-        });
+        const bool is_hex =
+            hex.size() == 64 && std::all_of(hex.begin(), hex.end(), [](unsigned char c) { return std::isxdigit(c); });
         if ((algo == "sha-256" || algo == "sha256") && is_hex) {
           current->sha256 = hex;
         } else {
           on_warning("line " + std::to_string(number) + ": unsupported checksum '" + std::string(value) +
-                                  "' (sha-256=HEX)");
+                     "' (sha-256=HEX)");
         }
       } else {
         on_warning("line " + std::to_string(number) + ": option '" + key + "' ignored");

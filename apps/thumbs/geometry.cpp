@@ -44,9 +44,12 @@ Fit parse_fit(const std::string& text) {
 
 const char* to_string(Fit fit) {
   switch (fit) {
-    case Fit::Cover: return "cover";
-    case Fit::Fill: return "fill";
-    case Fit::Contain: break;
+    case Fit::Cover:
+      return "cover";
+    case Fit::Fill:
+      return "fill";
+    case Fit::Contain:
+      break;
   }
   return "contain";
 }

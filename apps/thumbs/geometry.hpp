@@ -23,7 +23,7 @@ const char* to_string(Fit fit);
 struct Geometry {
   int resize_width = 0;  // the image is resized to this...
   int resize_height = 0;
-  int crop_x = 0;        // ...then this rectangle is kept (the whole image unless cover crops)
+  int crop_x = 0;  // ...then this rectangle is kept (the whole image unless cover crops)
   int crop_y = 0;
   int crop_width = 0;
   int crop_height = 0;

@@ -12,9 +12,7 @@ namespace {
 std::uint16_t be16(std::string_view d, std::size_t at) {
   return static_cast<std::uint16_t>((static_cast<unsigned char>(d[at]) << 8) | static_cast<unsigned char>(d[at + 1]));
 }
-std::uint32_t be32(std::string_view d, std::size_t at) {
-  return (std::uint32_t{be16(d, at)} << 16) | be16(d, at + 2);
-}
+std::uint32_t be32(std::string_view d, std::size_t at) { return (std::uint32_t{be16(d, at)} << 16) | be16(d, at + 2); }
 std::uint16_t le16(std::string_view d, std::size_t at) {
   return static_cast<std::uint16_t>(static_cast<unsigned char>(d[at]) | (static_cast<unsigned char>(d[at + 1]) << 8));
 }
@@ -114,12 +112,23 @@ void read_png(std::string_view d, ImageHeader& h) {
   h.height = be32(d, 20);
   h.bit_depth = static_cast<unsigned char>(d[24]);
   switch (static_cast<unsigned char>(d[25])) {
-    case 0: h.channels = 1; break;  // grey
-    case 2: h.channels = 3; break;  // RGB
-    case 3: h.channels = 3; break;  // palette
-    case 4: h.channels = 2; break;  // grey + alpha
-    case 6: h.channels = 4; break;  // RGBA
-    default: h.channels = 0;
+    case 0:
+      h.channels = 1;
+      break;  // grey
+    case 2:
+      h.channels = 3;
+      break;  // RGB
+    case 3:
+      h.channels = 3;
+      break;  // palette
+    case 4:
+      h.channels = 2;
+      break;  // grey + alpha
+    case 6:
+      h.channels = 4;
+      break;  // RGBA
+    default:
+      h.channels = 0;
   }
   // Walk the chunks to IEND: a file cut short ends inside or before one.
   std::size_t pos = 8;
@@ -171,28 +180,44 @@ void read_bmp(std::string_view d, ImageHeader& h) {
 
 const char* format_name(Format f) {
   switch (f) {
-    case Format::Jpeg: return "JPEG";
-    case Format::Png: return "PNG";
-    case Format::Webp: return "WebP";
-    case Format::Tiff: return "TIFF";
-    case Format::Bmp: return "BMP";
-    case Format::Gif: return "GIF";
-    case Format::Heic: return "HEIC";
-    case Format::Unknown: break;
+    case Format::Jpeg:
+      return "JPEG";
+    case Format::Png:
+      return "PNG";
+    case Format::Webp:
+      return "WebP";
+    case Format::Tiff:
+      return "TIFF";
+    case Format::Bmp:
+      return "BMP";
+    case Format::Gif:
+      return "GIF";
+    case Format::Heic:
+      return "HEIC";
+    case Format::Unknown:
+      break;
   }
   return "unknown";
 }
 
 const char* format_extension(Format f) {
   switch (f) {
-    case Format::Jpeg: return "jpg";
-    case Format::Png: return "png";
-    case Format::Webp: return "webp";
-    case Format::Tiff: return "tif";
-    case Format::Bmp: return "bmp";
-    case Format::Gif: return "gif";
-    case Format::Heic: return "heic";
-    case Format::Unknown: break;
+    case Format::Jpeg:
+      return "jpg";
+    case Format::Png:
+      return "png";
+    case Format::Webp:
+      return "webp";
+    case Format::Tiff:
+      return "tif";
+    case Format::Bmp:
+      return "bmp";
+    case Format::Gif:
+      return "gif";
+    case Format::Heic:
+      return "heic";
+    case Format::Unknown:
+      break;
   }
   return "";
 }
@@ -222,8 +247,8 @@ bool has_image_extension(const std::string& filename) {
   if (dot == std::string::npos) return false;
   std::string ext = filename.substr(dot + 1);
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  static constexpr std::array<std::string_view, 14> known = {"jpg", "jpeg", "jpe", "jfif", "png", "webp", "tif",
-                                                             "tiff", "bmp", "gif", "heic", "heif", "avif", "dib"};
+  static constexpr std::array<std::string_view, 14> known = {"jpg",  "jpeg", "jpe", "jfif", "png",  "webp", "tif",
+                                                             "tiff", "bmp",  "gif", "heic", "heif", "avif", "dib"};
   return std::find(known.begin(), known.end(), ext) != known.end();
 }
 
@@ -233,10 +258,18 @@ ImageHeader read_header(std::string_view data) {
   ImageHeader h;
   h.format = detect_format(data);
   switch (h.format) {
-    case Format::Jpeg: read_jpeg(data, h); break;
-    case Format::Png: read_png(data, h); break;
-    case Format::Webp: read_webp(data, h); break;
-    case Format::Bmp: read_bmp(data, h); break;
+    case Format::Jpeg:
+      read_jpeg(data, h);
+      break;
+    case Format::Png:
+      read_png(data, h);
+      break;
+    case Format::Webp:
+      read_webp(data, h);
+      break;
+    case Format::Bmp:
+      read_bmp(data, h);
+      break;
     case Format::Tiff: {
       const TiffInfo info = read_tiff(data);
       h.width = info.width;
@@ -244,7 +277,8 @@ ImageHeader read_header(std::string_view data) {
       h.orientation = info.orientation;
       break;
     }
-    default: break;
+    default:
+      break;
   }
   return h;
 }

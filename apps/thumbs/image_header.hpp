@@ -28,12 +28,12 @@ bool has_image_extension(const std::string& filename);
 
 struct ImageHeader {
   Format format = Format::Unknown;
-  std::uint32_t width = 0;   // as stored, before EXIF orientation
+  std::uint32_t width = 0;  // as stored, before EXIF orientation
   std::uint32_t height = 0;
-  int channels = 0;          // JPEG components, PNG colour type channels; 0 when unknown
+  int channels = 0;  // JPEG components, PNG colour type channels; 0 when unknown
   int bit_depth = 8;
-  int orientation = 1;       // EXIF orientation 1..8
-  bool complete = true;      // the data reaches its end marker (JPEG EOI, PNG IEND)
+  int orientation = 1;   // EXIF orientation 1..8
+  bool complete = true;  // the data reaches its end marker (JPEG EOI, PNG IEND)
 };
 
 // Parses what the header of `data` says. Never reads past data's end; a malformed header

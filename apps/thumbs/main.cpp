@@ -19,15 +19,17 @@ int main(int argc, char** argv) {
   std::string engine = "process";
   bool no_progress = false;
 
-  CLI::App app{"conc-thumbs: thumbnail whole photo folders on every core.\n"
-               "Images are recognised by content (JPEG, PNG, WebP, TIFF, BMP); the folder tree is mirrored\n"
-               "under the output root; thumbnails already up to date are skipped, so an interrupted run\n"
-               "resumes where it stopped."};
+  CLI::App app{
+      "conc-thumbs: thumbnail whole photo folders on every core.\n"
+      "Images are recognised by content (JPEG, PNG, WebP, TIFF, BMP); the folder tree is mirrored\n"
+      "under the output root; thumbnails already up to date are skipped, so an interrupted run\n"
+      "resumes where it stopped."};
   app.add_option("INPUT", o.inputs, "folders (recursed), image files, or - to read paths from stdin")->required();
   app.add_option("-o,--out", o.out, "output root (default: INPUT/thumbs when INPUT is a single folder)");
   app.add_option("-s,--size", sizes, "bounding box WxH or N (default 75x75); repeat for several sizes (OUT/WxH/...)");
-  app.add_option("--fit", fit, "contain (default): fit inside, never upscale; cover: fill and crop the centre; "
-                               "fill: exact size")
+  app.add_option("--fit", fit,
+                 "contain (default): fit inside, never upscale; cover: fill and crop the centre; "
+                 "fill: exact size")
       ->check(CLI::IsMember({"contain", "cover", "fill"}));
   app.add_option("-f,--format", format, "auto (keep JPEG/PNG/WebP, JPEG otherwise), jpeg, png or webp")
       ->check(CLI::IsMember({"auto", "jpeg", "jpg", "png", "webp"}));
@@ -75,7 +77,7 @@ int main(int argc, char** argv) {
     std::cerr << "conc-thumbs: " << e.what() << "\n";
     return 2;
   }
-  o.engine = engine == "thread" ? thumbs::Engine::Thread
+  o.engine = engine == "thread"   ? thumbs::Engine::Thread
              : engine == "serial" ? thumbs::Engine::Serial
                                   : thumbs::Engine::Process;
   o.progress = !no_progress;

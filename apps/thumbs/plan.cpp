@@ -27,10 +27,14 @@ std::string lower(std::string s) {
 
 bool extension_names(const std::string& ext, Format f) {
   switch (f) {
-    case Format::Jpeg: return ext == "jpg" || ext == "jpeg" || ext == "jpe" || ext == "jfif";
-    case Format::Png: return ext == "png";
-    case Format::Webp: return ext == "webp";
-    default: return false;
+    case Format::Jpeg:
+      return ext == "jpg" || ext == "jpeg" || ext == "jpe" || ext == "jfif";
+    case Format::Png:
+      return ext == "png";
+    case Format::Webp:
+      return ext == "webp";
+    default:
+      return false;
   }
 }
 
@@ -162,8 +166,8 @@ class Planner {
     const Format out_format = output_format_for(e.format, options_.format);
     const fs::path out_relative = relative.parent_path() / output_name(name, out_format);
     for (const Box& box : options_.sizes) {
-      const fs::path out = options_.sizes.size() > 1 ? plan_.out_root / to_string(box) / out_relative
-                                                     : plan_.out_root / out_relative;
+      const fs::path out =
+          options_.sizes.size() > 1 ? plan_.out_root / to_string(box) / out_relative : plan_.out_root / out_relative;
       e.outputs.push_back(out.lexically_normal().string());
     }
     for (const std::string& out : e.outputs) {
@@ -214,10 +218,14 @@ class Planner {
 
 const char* to_string(Status s) {
   switch (s) {
-    case Status::Ok: return "ok";
-    case Status::Skipped: return "skipped";
-    case Status::Failed: return "failed";
-    case Status::Pending: break;
+    case Status::Ok:
+      return "ok";
+    case Status::Skipped:
+      return "skipped";
+    case Status::Failed:
+      return "failed";
+    case Status::Pending:
+      break;
   }
   return "pending";
 }

@@ -21,9 +21,9 @@ struct Entry {
   std::string display;               // the path as the user named it, for messages
   std::vector<std::string> outputs;  // absolute paths, one per size
   Format format = Format::Unknown;
-  std::uint64_t bytes = 0;           // source file size
-  Status status = Status::Pending;   // Pending: to be made
-  std::string note;                  // why it failed or was skipped
+  std::uint64_t bytes = 0;          // source file size
+  Status status = Status::Pending;  // Pending: to be made
+  std::string note;                 // why it failed or was skipped
   int width = 0;
   int height = 0;
 };

@@ -115,9 +115,15 @@ bool read(Context& c) {
   for (int y = 0; y < h; ++y) {
     png_read_row(c.png, c.row.data(), nullptr);
     switch (channels) {
-      case 1: accumulate<1>(c.row.data(), c.sums.data(), w, c.factor); break;
-      case 3: accumulate<3>(c.row.data(), c.sums.data(), w, c.factor); break;
-      default: accumulate<4>(c.row.data(), c.sums.data(), w, c.factor); break;
+      case 1:
+        accumulate<1>(c.row.data(), c.sums.data(), w, c.factor);
+        break;
+      case 3:
+        accumulate<3>(c.row.data(), c.sums.data(), w, c.factor);
+        break;
+      default:
+        accumulate<4>(c.row.data(), c.sums.data(), w, c.factor);
+        break;
     }
     if (++rows_in_block == c.factor || y == h - 1) {
       emit_row(c, out_y++, rows_in_block, w, channels);

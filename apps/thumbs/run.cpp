@@ -59,9 +59,11 @@ class Collector {
         options_(options),
         out_(out),
         err_(err),
-        progress_(to_make, {.label = "thumbs", .unit = "img",
-                            .mode = options.progress ? conc::ProgressOptions::Mode::Auto
-                                                     : conc::ProgressOptions::Mode::Never}) {}
+        progress_(to_make,
+                  {.label = "thumbs",
+                   .unit = "img",
+                   .mode = options.progress ? conc::ProgressOptions::Mode::Auto : conc::ProgressOptions::Mode::Never}) {
+  }
 
   void done(std::size_t index, const ThumbResult& r) {
     std::lock_guard lock(mutex_);
@@ -129,9 +131,12 @@ void run_serial(const std::vector<std::size_t>& todo, Plan& plan, const Options&
 
 const char* engine_name(Engine e) {
   switch (e) {
-    case Engine::Thread: return "thread";
-    case Engine::Serial: return "serial";
-    case Engine::Process: break;
+    case Engine::Thread:
+      return "thread";
+    case Engine::Serial:
+      return "serial";
+    case Engine::Process:
+      break;
   }
   return "process";
 }
@@ -172,7 +177,8 @@ int run(const Options& options, std::istream& paths_in, std::ostream& out, std::
     const Entry& e = plan.entries[i];
     if (e.status == Status::Pending) todo.push_back(i);
     if (e.status == Status::Failed) err << "error: " << e.display << ": " << e.note << "\n";
-    if (e.status == Status::Skipped && e.note != "up to date") err << "note: " << e.display << ": skipped, " << e.note << "\n";
+    if (e.status == Status::Skipped && e.note != "up to date")
+      err << "note: " << e.display << ": skipped, " << e.note << "\n";
   }
   // Largest files first: the long decodes start early, so no worker is left alone at the end
   // with a big one while the others idle.
@@ -199,9 +205,15 @@ int run(const Options& options, std::istream& paths_in, std::ostream& out, std::
     Collector collector(plan, options, todo.size(), out, err);
     if (!todo.empty()) {
       switch (options.engine) {
-        case Engine::Process: run_process(todo, plan, options, jobs, collector); break;
-        case Engine::Thread: run_thread(todo, plan, options, jobs, collector); break;
-        case Engine::Serial: run_serial(todo, plan, options, collector); break;
+        case Engine::Process:
+          run_process(todo, plan, options, jobs, collector);
+          break;
+        case Engine::Thread:
+          run_thread(todo, plan, options, jobs, collector);
+          break;
+        case Engine::Serial:
+          run_serial(todo, plan, options, collector);
+          break;
       }
     }
     collector.finish();
@@ -217,7 +229,8 @@ int run(const Options& options, std::istream& paths_in, std::ostream& out, std::
   }
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   char line[256];
-  std::snprintf(line, sizeof line, "%s%zu made, %zu skipped, %zu failed in %.2f s (%.1f images/s, %s engine, %u jobs)\n",
+  std::snprintf(line, sizeof line,
+                "%s%zu made, %zu skipped, %zu failed in %.2f s (%.1f images/s, %s engine, %u jobs)\n",
                 options.dry_run ? "dry run: " : "", made, skipped, failed, seconds,
                 seconds > 0 ? static_cast<double>(made) / seconds : 0.0, engine_name(options.engine), jobs);
   err << line;

@@ -9,10 +9,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <random>
-#include <stdexcept>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <random>
+#include <stdexcept>
 
 #include "orientation.hpp"
 #include "png_decode.hpp"
@@ -55,14 +55,22 @@ cv::Mat decode(const std::string& data, const ImageHeader& h, int need_width, in
   const cv::Mat buffer(1, static_cast<int>(data.size()), CV_8U, const_cast<char*>(data.data()));
   int flags = cv::IMREAD_IGNORE_ORIENTATION;
   if (h.format == Format::Jpeg) {
-    const int d = jpeg_scale_denominator(static_cast<int>(h.width), static_cast<int>(h.height), need_width,
-                                         need_height);
+    const int d =
+        jpeg_scale_denominator(static_cast<int>(h.width), static_cast<int>(h.height), need_width, need_height);
     const bool grey = h.channels == 1;
     switch (d) {
-      case 8: flags |= grey ? cv::IMREAD_REDUCED_GRAYSCALE_8 : cv::IMREAD_REDUCED_COLOR_8; break;
-      case 4: flags |= grey ? cv::IMREAD_REDUCED_GRAYSCALE_4 : cv::IMREAD_REDUCED_COLOR_4; break;
-      case 2: flags |= grey ? cv::IMREAD_REDUCED_GRAYSCALE_2 : cv::IMREAD_REDUCED_COLOR_2; break;
-      default: flags |= grey ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR; break;
+      case 8:
+        flags |= grey ? cv::IMREAD_REDUCED_GRAYSCALE_8 : cv::IMREAD_REDUCED_COLOR_8;
+        break;
+      case 4:
+        flags |= grey ? cv::IMREAD_REDUCED_GRAYSCALE_4 : cv::IMREAD_REDUCED_COLOR_4;
+        break;
+      case 2:
+        flags |= grey ? cv::IMREAD_REDUCED_GRAYSCALE_2 : cv::IMREAD_REDUCED_COLOR_2;
+        break;
+      default:
+        flags |= grey ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR;
+        break;
     }
   } else {
     flags |= cv::IMREAD_UNCHANGED;  // keep alpha and grey; depth is normalised below
@@ -139,20 +147,28 @@ OutputFormat parse_output_format(const std::string& text) {
 
 const char* to_string(OutputFormat f) {
   switch (f) {
-    case OutputFormat::Jpeg: return "jpeg";
-    case OutputFormat::Png: return "png";
-    case OutputFormat::Webp: return "webp";
-    case OutputFormat::Auto: break;
+    case OutputFormat::Jpeg:
+      return "jpeg";
+    case OutputFormat::Png:
+      return "png";
+    case OutputFormat::Webp:
+      return "webp";
+    case OutputFormat::Auto:
+      break;
   }
   return "auto";
 }
 
 Format output_format_for(Format source, OutputFormat requested) {
   switch (requested) {
-    case OutputFormat::Jpeg: return Format::Jpeg;
-    case OutputFormat::Png: return Format::Png;
-    case OutputFormat::Webp: return Format::Webp;
-    case OutputFormat::Auto: break;
+    case OutputFormat::Jpeg:
+      return Format::Jpeg;
+    case OutputFormat::Png:
+      return Format::Png;
+    case OutputFormat::Webp:
+      return Format::Webp;
+    case OutputFormat::Auto:
+      break;
   }
   return source == Format::Png || source == Format::Webp ? source : Format::Jpeg;
 }
@@ -263,14 +279,20 @@ ThumbResult make_thumbnail(const ThumbJob& job) {
   return result;
 }
 
-void to_json(nlohmann::json& j, const OutputSpec& o) { j = {{"path", o.path}, {"w", o.box.width}, {"h", o.box.height}}; }
+void to_json(nlohmann::json& j, const OutputSpec& o) {
+  j = {{"path", o.path}, {"w", o.box.width}, {"h", o.box.height}};
+}
 void from_json(const nlohmann::json& j, OutputSpec& o) {
   o.path = j.at("path").get<std::string>();
   o.box = {j.at("w").get<int>(), j.at("h").get<int>()};
 }
 void to_json(nlohmann::json& j, const ThumbJob& job) {
-  j = {{"source", job.source},      {"outputs", job.outputs}, {"fit", static_cast<int>(job.fit)},
-       {"format", static_cast<int>(job.format)}, {"quality", job.quality}, {"max_pixels", job.max_pixels}};
+  j = {{"source", job.source},
+       {"outputs", job.outputs},
+       {"fit", static_cast<int>(job.fit)},
+       {"format", static_cast<int>(job.format)},
+       {"quality", job.quality},
+       {"max_pixels", job.max_pixels}};
 }
 void from_json(const nlohmann::json& j, ThumbJob& job) {
   job.source = j.at("source").get<std::string>();

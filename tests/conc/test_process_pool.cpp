@@ -186,9 +186,11 @@ TEST_CASE("map returns outcomes in input order, with or without chunks", "[proce
 TEST_CASE("imap_unordered delivers every outcome with its index", "[process_pool]") {
   conc::ProcessPool pool({.workers = 2});
   std::vector<std::string> inputs;
-  for (int i = 0; i < 300; ++i) inputs.push_back(std::string(static_cast<std::size_t>(i % 50), 'x') + std::to_string(i));
+  for (int i = 0; i < 300; ++i)
+    inputs.push_back(std::string(static_cast<std::size_t>(i % 50), 'x') + std::to_string(i));
   std::map<std::size_t, std::string> got;
-  pool.imap_unordered<echo>(inputs, [&](std::size_t i, conc::Outcome<std::string> r) { got[i] = r.value(); }, 8);
+  pool.imap_unordered<echo>(
+      inputs, [&](std::size_t i, conc::Outcome<std::string> r) { got[i] = r.value(); }, 8);
   REQUIRE(got.size() == inputs.size());
   for (std::size_t i = 0; i < inputs.size(); ++i) CHECK(got[i] == inputs[i]);
 }
@@ -196,7 +198,8 @@ TEST_CASE("imap_unordered delivers every outcome with its index", "[process_pool
 TEST_CASE("many tiny tasks arrive intact", "[process_pool][stress]") {
   conc::ProcessPool pool({.workers = 2});
   std::vector<std::string> inputs;
-  for (int i = 0; i < kManyTasks; ++i) inputs.push_back(std::to_string(i) + std::string(90, static_cast<char>('a' + i % 26)));
+  for (int i = 0; i < kManyTasks; ++i)
+    inputs.push_back(std::to_string(i) + std::string(90, static_cast<char>('a' + i % 26)));
   auto singles = pool.map<echo>(inputs);
   auto chunked = pool.map<echo>(inputs, 500);
   for (std::size_t i = 0; i < inputs.size(); ++i) {

@@ -56,6 +56,4 @@ TEST_CASE("acquire paces real time", "[rate]") {
   CHECK(std::chrono::steady_clock::now() - start >= 90ms);
 }
 
-TEST_CASE("a non-positive rate is refused", "[rate]") {
-  CHECK_THROWS_AS(conc::RateLimiter(0), std::invalid_argument);
-}
+TEST_CASE("a non-positive rate is refused", "[rate]") { CHECK_THROWS_AS(conc::RateLimiter(0), std::invalid_argument); }

@@ -113,9 +113,24 @@ TEST_CASE("apply_async calls the callback or the error callback", "[thread_pool]
   auto check = [&] {
     if (ok + errors == 2) both.set();
   };
-  pool.apply_async([] { return 1; }, [&](int&) { ++ok; check(); }, [&](std::exception_ptr) { ++errors; check(); });
-  pool.apply_async([]() -> int { throw std::runtime_error("x"); }, [&](int&) { ++ok; check(); },
-                   [&](std::exception_ptr) { ++errors; check(); });
+  pool.apply_async([] { return 1; },
+                   [&](int&) {
+                     ++ok;
+                     check();
+                   },
+                   [&](std::exception_ptr) {
+                     ++errors;
+                     check();
+                   });
+  pool.apply_async([]() -> int { throw std::runtime_error("x"); },
+                   [&](int&) {
+                     ++ok;
+                     check();
+                   },
+                   [&](std::exception_ptr) {
+                     ++errors;
+                     check();
+                   });
   REQUIRE(both.wait_for(5s));
   CHECK(ok == 1);
   CHECK(errors == 1);
@@ -262,7 +277,11 @@ TEST_CASE("many producers submit concurrently", "[thread_pool][stress]") {
   for (int p = 0; p < 8; ++p) {
     producers.emplace_back([&] {
       std::vector<conc::Future<int>> futures;
-      for (int i = 0; i < 5000; ++i) futures.push_back(pool.submit([&ran, i] { ++ran; return i; }));
+      for (int i = 0; i < 5000; ++i)
+        futures.push_back(pool.submit([&ran, i] {
+          ++ran;
+          return i;
+        }));
       for (int i = 0; i < 5000; ++i) {
         if (futures[static_cast<std::size_t>(i)].get() != i) ++wrong;
       }

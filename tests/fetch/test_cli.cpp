@@ -9,13 +9,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 #include <sstream>
 #include <thread>
 
@@ -39,7 +39,8 @@ class Server {
     const auto deadline = std::chrono::steady_clock::now() + 20s;
     while (std::chrono::steady_clock::now() < deadline) {
       const std::string out = slurp(dir_ / "server.out");
-      if (const auto at = out.find("listening on "); at != std::string::npos && out.find('\n', at) != std::string::npos) {
+      if (const auto at = out.find("listening on ");
+          at != std::string::npos && out.find('\n', at) != std::string::npos) {
         port_ = std::stoi(out.substr(at + 13));
         return;
       }
@@ -58,10 +59,11 @@ class Server {
     std::string body;
     CURL* c = curl_easy_init();
     curl_easy_setopt(c, CURLOPT_URL, url(path).c_str());
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, +[](char* d, size_t s, size_t n, void* u) {
-      static_cast<std::string*>(u)->append(d, s * n);
-      return s * n;
-    });
+    curl_easy_setopt(
+        c, CURLOPT_WRITEFUNCTION, +[](char* d, size_t s, size_t n, void* u) {
+          static_cast<std::string*>(u)->append(d, s * n);
+          return s * n;
+        });
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
     curl_easy_perform(c);
     curl_easy_cleanup(c);
@@ -125,16 +127,13 @@ TEST_CASE("a mixed list: good files arrive intact, each bad one is reported", "[
   const std::string out = (dir / "out").string();
   const std::string wrong_sum(64, '0');
   const std::string list =
-      s.url("/file/a.bin?size=300000&seed=1") + "\n" +
-      s.url("/file/sub/a.bin?size=1000&seed=2") + "\n" +            // same name: a.1.bin
-      s.url("/flaky/f1/2/flaky.bin?size=20000&seed=3") + "\n" +     // two 503s, then fine
+      s.url("/file/a.bin?size=300000&seed=1") + "\n" + s.url("/file/sub/a.bin?size=1000&seed=2") +
+      "\n" +                                                           // same name: a.1.bin
+      s.url("/flaky/f1/2/flaky.bin?size=20000&seed=3") + "\n" +        // two 503s, then fine
       s.url("/cut/c1/cut.bin?size=400000&seed=4&cut=100000") + "\n" +  // cut short, resumed with Range
-      s.url("/status/404") + "\n" + s.url("/status/410") + "\n" +
-      s.url("/status/500") + "\n" +                                 // fails every attempt
-      s.url("/loop") + "\n" + s.url("/to-file") + "\n" +
-      "not a url at all\n" +
-      s.url("/file/x?size=10&seed=5") + "\n  out=../../escape.bin\n" +
-      s.url("/file/y?size=10&seed=6") + "\n  checksum=sha-256=" + wrong_sum + "\n" +
+      s.url("/status/404") + "\n" + s.url("/status/410") + "\n" + s.url("/status/500") + "\n" +  // fails every attempt
+      s.url("/loop") + "\n" + s.url("/to-file") + "\n" + "not a url at all\n" + s.url("/file/x?size=10&seed=5") +
+      "\n  out=../../escape.bin\n" + s.url("/file/y?size=10&seed=6") + "\n  checksum=sha-256=" + wrong_sum + "\n" +
       s.url("/file/%2e%2e%2fz.bin?size=10&seed=7") + "\n";
   const Result r = run_fetch(dir, list, {"-o", out, "-j", "4", "--retries", "2", "--no-progress", "--engine", engine});
   INFO(r.err);
@@ -203,9 +202,9 @@ TEST_CASE("a killed run leaves only .part files and resumes with Range", "[fetch
   TempDir dir;
   const std::string url = s.url("/trickle/slow.bin?size=60000&seed=8&bps=40000");
   std::ofstream(dir / "list.txt") << url << "\n";
-  const pid_t pid = spawn({CONC_FETCH_EXE, "-o", (dir / "out").string(), "--no-progress", "--engine", engine,
-                           (dir / "list.txt").string()},
-                          dir / "o.txt", dir / "e.txt");
+  const pid_t pid = spawn(
+      {CONC_FETCH_EXE, "-o", (dir / "out").string(), "--no-progress", "--engine", engine, (dir / "list.txt").string()},
+      dir / "o.txt", dir / "e.txt");
   const auto deadline = std::chrono::steady_clock::now() + 10s;
   auto part_size = [&] {
     std::error_code ec;
@@ -242,9 +241,11 @@ TEST_CASE("with --no-hash the manifest sha256 is empty but given checksums are s
   Server s;
   TempDir dir;
   const std::string list = s.url("/file/plain.bin?size=70000&seed=1") + "\n" +
-                           s.url("/file/good.bin?size=5000&seed=2") + "\n  checksum=sha-256=" + s.digest(5000, 2) + "\n" +
-                           s.url("/file/bad.bin?size=5000&seed=3") + "\n  checksum=sha-256=" + std::string(64, 'f') + "\n";
-  const Result r = run_fetch(dir, list, {"-o", (dir / "out").string(), "--no-progress", "--no-hash", "--engine", "multi"});
+                           s.url("/file/good.bin?size=5000&seed=2") + "\n  checksum=sha-256=" + s.digest(5000, 2) +
+                           "\n" + s.url("/file/bad.bin?size=5000&seed=3") +
+                           "\n  checksum=sha-256=" + std::string(64, 'f') + "\n";
+  const Result r =
+      run_fetch(dir, list, {"-o", (dir / "out").string(), "--no-progress", "--no-hash", "--engine", "multi"});
   INFO(r.err);
   CHECK(r.exit_code == 1);
   CHECK(sha256_of(dir / "out/plain.bin") == s.digest(70000, 1));
@@ -263,8 +264,8 @@ TEST_CASE("large bodies are hashed right, also across a Range resume", "[fetch][
   Server s;
   TempDir dir;
   const std::string list = s.url("/file/big.bin?size=5000000&seed=11") + "\n" +
-                           s.url("/cut/c9/resumed.bin?size=3000000&seed=12&cut=1800000") + "\n  checksum=sha-256=" +
-                           s.digest(3000000, 12) + "\n";
+                           s.url("/cut/c9/resumed.bin?size=3000000&seed=12&cut=1800000") +
+                           "\n  checksum=sha-256=" + s.digest(3000000, 12) + "\n";
   const Result r = run_fetch(dir, list, {"-o", (dir / "out").string(), "--no-progress", "--engine", engine});
   INFO(r.err);
   CHECK(r.exit_code == 0);

@@ -58,7 +58,9 @@ TEST_CASE("aria2 input files: indented options under their URL", "[fetch][list]"
   const auto list = parse_url_list(
       "http://h/1.bin\n"
       "  out=renamed.bin\n"
-      "\tchecksum=sha-256=" + std::string(64, 'A') + "\n"
+      "\tchecksum=sha-256=" +
+      std::string(64, 'A') +
+      "\n"
       "  dir=/tmp\n"
       "http://h/2.bin\thttp://mirror/2.bin\n"
       "  checksum=md5=abc\n");

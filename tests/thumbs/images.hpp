@@ -19,9 +19,9 @@ inline cv::Mat quadrants(int width, int height, int type = CV_8UC3) {
     for (int x = 0; x < width; ++x) {
       const bool right = x >= width / 2;
       const bool bottom = y >= height / 2;
-      cv::Vec3b c = !right && !bottom ? cv::Vec3b(0, 0, 255)      // top-left red
-                    : right && !bottom ? cv::Vec3b(0, 255, 0)     // top-right green
-                    : !right && bottom ? cv::Vec3b(255, 0, 0)     // bottom-left blue
+      cv::Vec3b c = !right && !bottom  ? cv::Vec3b(0, 0, 255)       // top-left red
+                    : right && !bottom ? cv::Vec3b(0, 255, 0)       // top-right green
+                    : !right && bottom ? cv::Vec3b(255, 0, 0)       // bottom-left blue
                                        : cv::Vec3b(255, 255, 255);  // bottom-right white
       m.at<cv::Vec3b>(y, x) = c;
     }

@@ -84,8 +84,10 @@ bool decodes(const fs::path& p) { return !cv::imread(p.string(), cv::IMREAD_UNCH
 
 // A folder of photo-sized JPEGs, slow enough to interrupt.
 void make_corpus(const fs::path& dir, int count) {
-  const std::string jpeg = test_images::encode(test_images::quadrants(2400, 1800), ".jpg", {cv::IMWRITE_JPEG_QUALITY, 92});
-  for (int i = 0; i < count; ++i) test_images::write(dir / ("sub" + std::to_string(i % 3)) / ("IMG_" + std::to_string(i) + ".jpg"), jpeg);
+  const std::string jpeg =
+      test_images::encode(test_images::quadrants(2400, 1800), ".jpg", {cv::IMWRITE_JPEG_QUALITY, 92});
+  for (int i = 0; i < count; ++i)
+    test_images::write(dir / ("sub" + std::to_string(i % 3)) / ("IMG_" + std::to_string(i) + ".jpg"), jpeg);
 }
 
 }  // namespace
@@ -105,7 +107,8 @@ TEST_CASE("bad input is reported one line each, and every good image is made", "
   test_images::write(dir / "in/-dash ü.jpg", jpeg);
   test_images::write(dir / "in/dir.jpg/inner.jpg", jpeg);
   fs::create_symlink("/proc/self/mem", dir / "in/unreadable.jpg");
-  const Result r = run(dir, {"-o", (dir / "out").string(), "--report", (dir / "report.json").string(), (dir / "in").string()});
+  const Result r =
+      run(dir, {"-o", (dir / "out").string(), "--report", (dir / "report.json").string(), (dir / "in").string()});
   INFO(r.err);
   CHECK(r.exit_code == 1);
   const std::string in = (dir / "in").string();
@@ -172,7 +175,8 @@ TEST_CASE("the three engines make the same thumbnails", "[thumbs][cli]") {
   TempDir dir;
   make_corpus(dir / "in", 6);
   for (const char* engine : {"process", "thread", "serial"}) {
-    const Result r = run(dir, {"--engine", engine, "-j", "2", "-s", "128", "-o", (dir / engine).string(), (dir / "in").string()});
+    const Result r =
+        run(dir, {"--engine", engine, "-j", "2", "-s", "128", "-o", (dir / engine).string(), (dir / "in").string()});
     CHECK(r.exit_code == 0);
     CHECK(count_files(dir / engine, ".jpg") == 6);
   }
@@ -183,7 +187,8 @@ TEST_CASE("the three engines make the same thumbnails", "[thumbs][cli]") {
 TEST_CASE("a worker killed mid-run is replaced and its image retried", "[thumbs][cli]") {
   TempDir dir;
   make_corpus(dir / "in", 40);
-  const pid_t pid = start({"-j", "2", "-s", "256", "-o", (dir / "out").string(), (dir / "in").string()}, dir / "o.txt", dir / "e.txt");
+  const pid_t pid = start({"-j", "2", "-s", "256", "-o", (dir / "out").string(), (dir / "in").string()}, dir / "o.txt",
+                          dir / "e.txt");
   // Kill one worker once the run is under way.
   std::vector<pid_t> workers;
   const auto deadline = std::chrono::steady_clock::now() + 30s;
@@ -203,9 +208,11 @@ TEST_CASE("a worker killed mid-run is replaced and its image retried", "[thumbs]
 TEST_CASE("an interrupted run leaves no partial file and resumes where it stopped", "[thumbs][cli]") {
   TempDir dir;
   make_corpus(dir / "in", 40);
-  const pid_t pid = start({"-j", "2", "-s", "256", "-o", (dir / "out").string(), (dir / "in").string()}, dir / "o.txt", dir / "e.txt");
+  const pid_t pid = start({"-j", "2", "-s", "256", "-o", (dir / "out").string(), (dir / "in").string()}, dir / "o.txt",
+                          dir / "e.txt");
   const auto deadline = std::chrono::steady_clock::now() + 30s;
-  while (std::chrono::steady_clock::now() < deadline && count_files(dir / "out", ".jpg") < 8) std::this_thread::sleep_for(2ms);
+  while (std::chrono::steady_clock::now() < deadline && count_files(dir / "out", ".jpg") < 8)
+    std::this_thread::sleep_for(2ms);
   ::kill(pid, SIGKILL);
   wait_exit(pid);
   const std::size_t done = count_files(dir / "out", ".jpg");
@@ -214,7 +221,8 @@ TEST_CASE("an interrupted run leaves no partial file and resumes where it stoppe
   // Every file under a final name is a whole image.
   for (auto& entry : fs::recursive_directory_iterator(dir / "out")) {
     const std::string name = entry.path().filename().string();
-    if (entry.is_regular_file() && name.size() > 4 && name.substr(name.size() - 4) == ".jpg") CHECK(decodes(entry.path()));
+    if (entry.is_regular_file() && name.size() > 4 && name.substr(name.size() - 4) == ".jpg")
+      CHECK(decodes(entry.path()));
   }
   const Result r = run(dir, {"-j", "2", "-s", "256", "-o", (dir / "out").string(), (dir / "in").string()});
   CHECK(r.exit_code == 0);

@@ -2,8 +2,8 @@
 
 #include <catch2/catch.hpp>
 
-#include <cstdio>
 #include <jpeglib.h>
+#include <cstdio>
 #include <opencv2/imgcodecs.hpp>
 
 #include "temp_dir.hpp"

@@ -16,7 +16,9 @@ TEST_CASE("formats are recognised by content, not by name", "[thumbs][header]") 
   CHECK(thumbs::detect_format(test_images::encode(img, ".tiff")) == Format::Tiff);
   CHECK(thumbs::detect_format(test_images::encode(img, ".bmp")) == Format::Bmp);
   CHECK(thumbs::detect_format("GIF89a\x01\x00\x01\x00") == Format::Gif);
-  CHECK(thumbs::detect_format(std::string("\0\0\0\x18" "ftypheic\0\0\0\0", 16)) == Format::Heic);
+  CHECK(thumbs::detect_format(std::string("\0\0\0\x18"
+                                          "ftypheic\0\0\0\0",
+                                          16)) == Format::Heic);
   CHECK(thumbs::detect_format("Hello, world") == Format::Unknown);
   CHECK(thumbs::detect_format("") == Format::Unknown);
 }
@@ -88,7 +90,8 @@ TEST_CASE("WebP and BMP headers give the size", "[thumbs][header]") {
 }
 
 TEST_CASE("header parsing survives garbage and cut files", "[thumbs][header]") {
-  const std::string jpeg = test_images::with_exif_orientation(test_images::encode(test_images::quadrants(40, 30), ".jpg"), 6);
+  const std::string jpeg =
+      test_images::with_exif_orientation(test_images::encode(test_images::quadrants(40, 30), ".jpg"), 6);
   const std::string png = test_images::encode(test_images::quadrants(40, 30), ".png");
   std::mt19937 rng(42);
   for (const std::string& base : {jpeg, png}) {

@@ -36,7 +36,8 @@ TEST_CASE("all eight EXIF orientations turn the image upright", "[thumbs][orient
     INFO("orientation " << o);
     const cv::Mat upright = thumbs::apply_orientation(stored, o);
     CHECK(upright.cols == (thumbs::swaps_axes(o) ? 40 : 60));
-    for (int c = 0; c < 4; ++c) CHECK(near(corner(upright, c), expected[static_cast<std::size_t>(o - 1)][static_cast<std::size_t>(c)]));
+    for (int c = 0; c < 4; ++c)
+      CHECK(near(corner(upright, c), expected[static_cast<std::size_t>(o - 1)][static_cast<std::size_t>(c)]));
   }
 }
 
@@ -47,7 +48,8 @@ TEST_CASE("orientation agrees with OpenCV's own EXIF handling", "[thumbs][orient
     const std::string tagged = test_images::with_exif_orientation(jpeg, o);
     const cv::Mat buf(1, static_cast<int>(tagged.size()), CV_8U, const_cast<char*>(tagged.data()));
     const cv::Mat by_opencv = cv::imdecode(buf, cv::IMREAD_COLOR);
-    const cv::Mat ours = thumbs::apply_orientation(cv::imdecode(buf, cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION), o);
+    const cv::Mat ours =
+        thumbs::apply_orientation(cv::imdecode(buf, cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION), o);
     REQUIRE(by_opencv.size() == ours.size());
     CHECK(cv::norm(by_opencv, ours, cv::NORM_INF) == 0);
   }

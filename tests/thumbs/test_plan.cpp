@@ -95,7 +95,7 @@ TEST_CASE("content decides: a PNG named .jpg is a PNG, text is ignored, GIF is s
 TEST_CASE("the output tree inside the input is never scanned", "[thumbs][plan]") {
   TempDir dir;
   test_images::write(dir / "in/x.jpg", kJpeg);
-  test_images::write(dir / "in/thumbs/x.jpg", kJpeg);        // an earlier run's output
+  test_images::write(dir / "in/thumbs/x.jpg", kJpeg);  // an earlier run's output
   test_images::write(dir / "in/thumbs/deep/y.jpg", kJpeg);
   thumbs::Options o = options_for({(dir / "in").string()});
   CHECK(thumbs::output_root(o) == fs::weakly_canonical(dir / "in/thumbs"));
@@ -158,7 +158,8 @@ TEST_CASE("paths can come from stdin", "[thumbs][plan]") {
   test_images::write(dir / "x.jpg", kJpeg);
   test_images::write(dir / "y.png", kPng);
   thumbs::Options o = options_for({"-"}, (dir / "out").string());
-  std::istringstream in((dir / "x.jpg").string() + "\n\n" + (dir / "y.png").string() + "\r\n" + (dir / "nope.jpg").string() + "\n");
+  std::istringstream in((dir / "x.jpg").string() + "\n\n" + (dir / "y.png").string() + "\r\n" +
+                        (dir / "nope.jpg").string() + "\n");
   auto p = thumbs::make_plan(o, in);
   REQUIRE(p.entries.size() == 3);
   CHECK(p.entries[0].outputs.front() == (dir / "out/x.jpg").string());

@@ -61,7 +61,7 @@ TEST_CASE("a portrait photo tagged by EXIF gives a portrait thumbnail", "[thumbs
 
 TEST_CASE("alpha is kept for PNG and composited on white for JPEG", "[thumbs][thumbnail]") {
   TempDir dir;
-  cv::Mat rgba(100, 100, CV_8UC4, cv::Scalar(0, 0, 255, 0));  // fully transparent red
+  cv::Mat rgba(100, 100, CV_8UC4, cv::Scalar(0, 0, 255, 0));        // fully transparent red
   rgba(cv::Rect(0, 0, 50, 100)).setTo(cv::Scalar(255, 0, 0, 255));  // left half opaque blue
   test_images::write(dir / "a.png", test_images::encode(rgba, ".png"));
   auto png = thumbs::make_thumbnail(job(dir / "a.png", dir / "a_out.png", {50, 50}));
@@ -139,7 +139,8 @@ TEST_CASE("bad input is reported, never written", "[thumbs][thumbnail]") {
   CHECK(thumbs::make_thumbnail(job(dir / "truncated.jpg", dir / "o/t.jpg")).error == "truncated JPEG data");
   CHECK(thumbs::make_thumbnail(job(dir / "empty.jpg", dir / "o/e.jpg")).error == "empty file");
   CHECK(thumbs::make_thumbnail(job(dir / "text.jpg", dir / "o/x.jpg")).error == "not an image (unrecognised content)");
-  CHECK(thumbs::make_thumbnail(job(dir / "missing.jpg", dir / "o/m.jpg")).error == "cannot read: No such file or directory");
+  CHECK(thumbs::make_thumbnail(job(dir / "missing.jpg", dir / "o/m.jpg")).error ==
+        "cannot read: No such file or directory");
   CHECK(thumbs::make_thumbnail(big).error == "too many pixels (400x300 is more than the limit of 100000)");
   const auto c = thumbs::make_thumbnail(job(dir / "corrupt.jpg", dir / "o/c.jpg"));
   CHECK_FALSE(c.ok);

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Fails when a C++ source differs from what .clang-format makes of it; --fix rewrites them instead.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mapfile -t files < <(git ls-files '*.cpp' '*.hpp')
+if [ "${1:-}" = "--fix" ]; then
+  clang-format -i "${files[@]}"
+else
+  clang-format --dry-run -Werror "${files[@]}"
+  echo "format: ${#files[@]} files match .clang-format"
+fi
