@@ -171,7 +171,7 @@ class Run {
     auto start_workers = [&](std::size_t n) {
       for (std::size_t i = 0; i < n && threads_started_ < most; ++i) {
         ++threads_started_;
-        pool.submit([this] { worker(); });
+        pool.detach([this] { worker(); });
       }
     };
     start_workers(std::min(first, pending_));

@@ -1,9 +1,12 @@
 #include "conc/sizing.hpp"
 
+#include <fcntl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 namespace conc {
 
@@ -19,6 +22,21 @@ std::chrono::nanoseconds thread_cpu_time() {
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+
+std::chrono::nanoseconds thread_run_delay() {
+  const int fd = ::open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::chrono::nanoseconds(0);
+  char buf[128];
+  const ssize_t n = ::read(fd, buf, sizeof buf - 1);
+  ::close(fd);
+  if (n <= 0) return std::chrono::nanoseconds(0);
+  buf[n] = '\0';
+  // "cpu_ns run_delay_ns timeslices"
+  unsigned long long cpu = 0;
+  unsigned long long delay = 0;
+  if (std::sscanf(buf, "%llu %llu", &cpu, &delay) != 2) return std::chrono::nanoseconds(0);
+  return std::chrono::nanoseconds(static_cast<std::int64_t>(delay));
 }
 
 double BlockingMeter::Reading::coefficient() const {

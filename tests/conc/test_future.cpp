@@ -1,11 +1,16 @@
 #include <catch2/catch.hpp>
 #include <conc/future.hpp>
 #include <conc/outcome.hpp>
+#include <conc/unhandled.hpp>
+
+#include "../support/unhandled_log.hpp"
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -109,4 +114,36 @@ TEST_CASE("outcome holds a value or an error", "[future]") {
   CHECK(bad.error().what == "truncated JPEG data");
   CHECK_THROWS_WITH(bad.value(), "a/b.jpg: truncated JPEG data");
   CHECK_THROWS_AS(good.error(), std::logic_error);
+}
+
+TEST_CASE("a callback that throws is reported and harms nothing", "[future]") {
+  UnhandledLog log;
+  conc::Promise<int> p;
+  auto f = p.get_future();
+  int later = 0;
+  f.then([](int&) { throw std::runtime_error("bug"); });
+  f.then([&](int& v) { later = v; });
+  p.set_value(3);  // the throwing callback runs here, on the completing thread
+  CHECK(later == 3);
+  CHECK(f.get() == 3);
+  f.on_complete([](conc::Future<int>&) { throw std::logic_error("late bug"); });  // runs at once
+  CHECK(log.lines() == std::vector<std::string>{"a future callback: bug", "a future callback: late bug"});
+}
+
+TEST_CASE("a promise satisfied twice raises logic_error", "[future]") {
+  conc::Promise<int> p;
+  auto f = p.get_future();
+  p.set_value(1);
+  CHECK_THROWS_AS(p.set_value(2), std::logic_error);
+  CHECK_THROWS_AS(p.set_exception(std::make_exception_ptr(std::runtime_error("x"))), std::logic_error);
+  CHECK(f.get() == 1);
+}
+
+TEST_CASE("the default unhandled handler writes one line and returns", "[future]") {
+  conc::Promise<void> p;
+  auto f = p.get_future();
+  f.then([] { throw 42; });
+  p.set_value();
+  CHECK(f.ready());
+  CHECK(conc::describe_exception(std::make_exception_ptr(42)) == "an exception not derived from std::exception");
 }

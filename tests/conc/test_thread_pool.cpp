@@ -1,6 +1,9 @@
 #include <catch2/catch.hpp>
 #include <conc/event.hpp>
+#include <conc/latch.hpp>
 #include <conc/thread_pool.hpp>
+
+#include <pthread.h>
 
 #include <atomic>
 #include <chrono>
@@ -9,8 +12,11 @@
 #include <ranges>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
+
+#include "../support/unhandled_log.hpp"
 
 using namespace std::chrono_literals;
 
@@ -148,7 +154,7 @@ TEST_CASE("a full queue pushes back on producers", "[thread_pool]") {
   CHECK_FALSE(pool.try_submit([] {}).has_value());
   std::atomic<bool> submitted{false};
   std::thread producer([&] {
-    pool.submit([] {});
+    pool.detach([] {});
     submitted = true;
   });
   std::this_thread::sleep_for(30ms);
@@ -187,7 +193,7 @@ TEST_CASE("shutdown(Drain) and the destructor run every queued task", "[thread_p
   {
     conc::ThreadPool pool(2);
     for (int i = 0; i < 100; ++i) {
-      pool.submit([&] {
+      pool.detach([&] {
         std::this_thread::sleep_for(100us);
         ++ran;
       });
@@ -198,7 +204,7 @@ TEST_CASE("shutdown(Drain) and the destructor run every queued task", "[thread_p
 
 TEST_CASE("stats measure the blocking coefficient of the tasks", "[thread_pool]") {
   conc::ThreadPool sleepy(2);
-  for (int i = 0; i < 20; ++i) sleepy.submit([] { std::this_thread::sleep_for(5ms); });
+  for (int i = 0; i < 20; ++i) sleepy.detach([] { std::this_thread::sleep_for(5ms); });
   sleepy.wait_idle();
   const auto s = sleepy.stats();
   CHECK(s.completed == 20);
@@ -208,7 +214,7 @@ TEST_CASE("stats measure the blocking coefficient of the tasks", "[thread_pool]"
 
   conc::ThreadPool busy(1);
   for (int i = 0; i < 5; ++i) {
-    busy.submit([] {
+    busy.detach([] {
       const auto start = conc::thread_cpu_time();
       volatile unsigned sink = 0;
       while (conc::thread_cpu_time() - start < 10ms) sink = sink + 1;
@@ -223,7 +229,7 @@ TEST_CASE("stats measure the blocking coefficient of the tasks", "[thread_pool]"
 
 TEST_CASE("blocking tasks after a burst of tiny ones still run in parallel", "[thread_pool]") {
   conc::ThreadPool pool(8);
-  for (int i = 0; i < 20000; ++i) pool.submit([] {});
+  for (int i = 0; i < 20000; ++i) pool.detach([] {});
   pool.wait_idle();
   const auto start = std::chrono::steady_clock::now();
   std::vector<conc::Future<void>> sleepers;
@@ -261,7 +267,7 @@ TEST_CASE("a million tiny tasks all run", "[thread_pool][stress]") {
   conc::ThreadPool pool(4);
   std::atomic<long long> sum{0};
   for (int i = 0; i < kStressTasks; ++i) {
-    pool.submit([&sum, i] { sum.fetch_add(i, std::memory_order_relaxed); });
+    pool.detach([&sum, i] { sum.fetch_add(i, std::memory_order_relaxed); });
   }
   pool.wait_idle();
   const long long n = kStressTasks;
@@ -309,5 +315,104 @@ TEST_CASE("shutdown while busy from another thread", "[thread_pool][stress]") {
     }
     CHECK(ran + cancelled == 2000);
     if (round % 2 == 1) CHECK(cancelled == 0);
+  }
+}
+
+// ---- faults from callbacks, detached tasks, thread starts ------------------------------------
+
+TEST_CASE("a throwing callback on a pool's future costs nothing", "[thread_pool][faults]") {
+  UnhandledLog log;
+  conc::ThreadPool pool(2);
+  conc::Event release;
+  auto f = pool.submit([&] {
+    release.wait();
+    return 7;
+  });
+  f.then([](int&) { throw std::runtime_error("bug"); });
+  release.set();
+  CHECK(f.get() == 7);
+  CHECK(pool.submit([] { return 8; }).get() == 8);
+  pool.wait_idle();
+  CHECK(pool.stats().failed == 0);
+  CHECK(log.lines() == std::vector<std::string>{"a future callback: bug"});
+}
+
+TEST_CASE("detach runs a task with no future and reports its exception", "[thread_pool][faults]") {
+  UnhandledLog log;
+  conc::ThreadPool pool(2);
+  std::atomic<int> ran{0};
+  for (int i = 0; i < 10; ++i) pool.detach([&ran](int step) { ran += step; }, 1);
+  pool.detach([] { throw std::runtime_error("lost?"); });
+  pool.wait_idle();
+  CHECK(ran == 10);
+  CHECK(pool.stats().failed == 1);
+  CHECK(log.lines() == std::vector<std::string>{"a detached task: lost?"});
+}
+
+TEST_CASE("a pool whose threads cannot start reports it to the submitter", "[thread_pool][faults]") {
+  pthread_attr_t saved;
+  REQUIRE(::pthread_getattr_default_np(&saved) == 0);
+  pthread_attr_t huge;
+  ::pthread_attr_init(&huge);
+  // A stack larger than any address space can map: pthread_create fails with EAGAIN or ENOMEM.
+  ::pthread_attr_setstacksize(&huge, std::size_t{1} << 46);
+  REQUIRE(::pthread_setattr_default_np(&huge) == 0);
+  conc::ThreadPool pool(2);
+  CHECK_THROWS_AS(pool.submit([] { return 1; }), std::system_error);
+  REQUIRE(::pthread_setattr_default_np(&saved) == 0);
+  ::pthread_attr_destroy(&huge);
+  ::pthread_attr_destroy(&saved);
+  CHECK(pool.submit([] { return 2; }).get() == 2);
+}
+
+// ---- sizing ------------------------------------------------------------------------------------
+
+TEST_CASE("threads start as work arrives and idle ones retire after keep_alive", "[thread_pool][sizing]") {
+  conc::ThreadPool pool(4, {.min_threads = 1, .keep_alive = 50ms});
+  CHECK(pool.stats().threads == 0);
+  conc::Latch all_running(4);
+  conc::Event release;
+  std::vector<conc::Future<void>> blocked;
+  for (int i = 0; i < 4; ++i) {
+    blocked.push_back(pool.submit([&] {
+      all_running.count_down();
+      release.wait();
+    }));
+  }
+  // Four tasks that block at once need four threads.
+  REQUIRE(all_running.wait_for(30s));
+  CHECK(pool.stats().threads == 4);
+  release.set();
+  for (auto& f : blocked) f.get();
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (pool.stats().threads > 1 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  CHECK(pool.stats().threads == 1);
+  CHECK(pool.stats().peak_threads == 4);
+  CHECK(pool.submit([] { return 3; }).get() == 3);
+}
+
+TEST_CASE("Auto sizing grows for tasks that wait and stays near the cores for tasks that compute",
+          "[thread_pool][sizing]") {
+  const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  {
+    conc::ThreadPool pool({.sizing = conc::Sizing::Auto, .max_threads = 64, .sample_interval = 20ms});
+    std::vector<conc::Future<void>> sleeps;
+    for (int i = 0; i < 600; ++i) sleeps.push_back(pool.submit([] { std::this_thread::sleep_for(20ms); }));
+    for (auto& f : sleeps) f.get();
+    INFO("blocking coefficient " << pool.stats().blocking_coefficient);
+    CHECK(pool.stats().peak_threads >= 4 * cores);
+  }
+  {
+    conc::ThreadPool pool({.sizing = conc::Sizing::Auto, .max_threads = 64, .sample_interval = 20ms});
+    std::vector<conc::Future<void>> spins;
+    for (int i = 0; i < 200; ++i) {
+      spins.push_back(pool.submit([] {
+        const auto start = conc::thread_cpu_time();
+        volatile unsigned sink = 0;
+        while (conc::thread_cpu_time() - start < 5ms) sink = sink + 1;
+      }));
+    }
+    for (auto& f : spins) f.get();
+    CHECK(pool.stats().peak_threads <= cores + 1);
   }
 }

@@ -9,7 +9,9 @@
 // A Future is a cheap, copyable handle (like std::shared_future). get() returns
 // a reference to the stored value, or rethrows the task's exception.
 // Callbacks run on the thread that completes the future, or at once on the
-// registering thread if the future is already complete.
+// registering thread if the future is already complete. A callback that throws
+// harms nothing: its exception goes to conc::report_unhandled (conc/unhandled.hpp),
+// and the other callbacks still run.
 
 #include <atomic>
 #include <chrono>
@@ -29,6 +31,7 @@
 #include "conc/detail/futex.hpp"
 #include "conc/detail/move_only_function.hpp"
 #include "conc/detail/state_allocator.hpp"
+#include "conc/unhandled.hpp"
 
 namespace conc {
 
@@ -76,7 +79,7 @@ class FutureState : public std::enable_shared_from_this<FutureState<T>> {
     }
     lock_.unlock();
     Future<T> self(this->shared_from_this());
-    cb(self);
+    run(cb, self);
   }
 
   void wait() const {
@@ -130,7 +133,15 @@ class FutureState : public std::enable_shared_from_this<FutureState<T>> {
     if (before & kWaiters) futex_wake_all(state_);
     if (!callbacks.empty()) {
       Future<T> self(this->shared_from_this());
-      for (auto& cb : callbacks) cb(self);
+      for (auto& cb : callbacks) run(cb, self);
+    }
+  }
+
+  static void run(Callback& cb, Future<T>& self) noexcept {
+    try {
+      cb(self);
+    } catch (...) {
+      report_unhandled(std::current_exception(), "a future callback");
     }
   }
 
@@ -144,7 +155,7 @@ class FutureState : public std::enable_shared_from_this<FutureState<T>> {
 }  // namespace detail
 
 template <class T>
-class Future {
+class [[nodiscard]] Future {
  public:
   using value_type = T;
 
@@ -224,13 +235,18 @@ class Promise {
   Future<T> get_future() const { return Future<T>(state_); }
   bool valid() const noexcept { return state_ != nullptr; }
 
+  // Each throws std::logic_error when the promise already has a result.
   template <class... A>
   void set_value(A&&... args) {
-    std::exchange(state_, nullptr)->set_value(std::forward<A>(args)...);
+    take()->set_value(std::forward<A>(args)...);
   }
-  void set_exception(std::exception_ptr e) { std::exchange(state_, nullptr)->set_exception(std::move(e)); }
+  void set_exception(std::exception_ptr e) { take()->set_exception(std::move(e)); }
 
  private:
+  std::shared_ptr<detail::FutureState<T>> take() {
+    if (!state_) throw std::logic_error("conc: promise already satisfied");
+    return std::exchange(state_, nullptr);
+  }
   void abandon() noexcept {
     if (state_) std::exchange(state_, nullptr)->set_exception(std::make_exception_ptr(BrokenPromise()));
   }

@@ -38,8 +38,8 @@
 #include "conc/event.hpp"
 #include "conc/future.hpp"
 #include "conc/outcome.hpp"
+#include "conc/shutdown.hpp"
 #include "conc/task.hpp"
-#include "conc/thread_pool.hpp"
 
 namespace conc {
 

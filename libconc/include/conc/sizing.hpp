@@ -16,6 +16,11 @@ std::size_t threads_for(std::size_t cores, double blocking, std::size_t max_thre
 // CPU time used so far by the calling thread.
 std::chrono::nanoseconds thread_cpu_time();
 
+// Time the calling thread has spent ready to run but waiting for a core (Linux schedstat), or
+// zero where the kernel does not say. Wall time minus this is time the thread really ran or
+// blocked, so other processes' load does not read as blocking.
+std::chrono::nanoseconds thread_run_delay();
+
 // Collects (wall, CPU) time of task runs and reports 1 - cpu/wall. Thread-safe.
 class BlockingMeter {
  public:

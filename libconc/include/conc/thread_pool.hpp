@@ -7,6 +7,13 @@
 //   std::vector<Size> sizes = io.map(file_size, paths);            // input order
 //   io.for_each_unordered(urls, fetch, [](conc::Future<Page>& f) { ... });  // completion order
 //
+// Threads start lazily as work arrives and retire after keep_alive idle. With Sizing::Auto the
+// pool sizes itself between min_threads and max_threads: towards cores / (1 - blocking), the
+// blocking coefficient measured from its own tasks, and only as far as more threads bring more
+// throughput (hill climbing), so CPU-bound work never gets more threads than cores.
+//
+//   conc::ThreadPool io({.sizing = conc::Sizing::Auto, .max_threads = 512});
+//
 // oneTBB is the right tool for non-blocking CPU work; this pool is for work that waits.
 
 #include <atomic>
@@ -17,6 +24,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 #include <tuple>
@@ -27,29 +35,36 @@
 #include "conc/detail/move_only_function.hpp"
 #include "conc/detail/mpmc_ring.hpp"
 #include "conc/future.hpp"
+#include "conc/shutdown.hpp"
 #include "conc/sizing.hpp"
+#include "conc/unhandled.hpp"
 
 namespace conc {
 
-enum class Shutdown {
-  Drain,   // run every queued task, then stop
-  Cancel,  // drop queued tasks (their futures hold conc::Cancelled), finish running ones, stop
-};
-
-// Thrown by submit() after shutdown.
-class PoolClosed : public std::runtime_error {
- public:
-  PoolClosed() : std::runtime_error("conc: pool is shut down") {}
+enum class Sizing {
+  Fixed,  // max_threads threads (started as work arrives)
+  Auto,   // between min_threads and max_threads, following the blocking rule and throughput
 };
 
 struct ThreadPoolOptions {
+  Sizing sizing = Sizing::Fixed;
+  // Threads that never retire. Fixed: default all of them; Auto: default 1.
+  std::size_t min_threads = 0;
+  // Fixed: the pool's size (0: one per core). Auto: the ceiling (0: 1024).
+  std::size_t max_threads = 0;
+  // A thread idle this long retires (down to min_threads).
+  std::chrono::milliseconds keep_alive{10'000};
+  // Auto: how often the pool measures throughput and the blocking coefficient and resizes.
+  std::chrono::milliseconds sample_interval{50};
   // Tasks waiting to run (rounded up to a power of two); submit() blocks and try_submit() fails
-  // while the queue is full. 0: 1024 per thread, at most 65536.
+  // while the queue is full. 0: 1024 per thread, at least 1024, at most 65536.
   std::size_t queue_capacity = 0;
 };
 
 struct PoolStats {
-  std::size_t threads = 0;
+  std::size_t threads = 0;         // running now
+  std::size_t target_threads = 0;  // what the sizing aims at now (Fixed: max_threads)
+  std::size_t peak_threads = 0;    // most running at once so far
   std::uint64_t submitted = 0;
   std::uint64_t completed = 0;  // ran to the end, with a value or an exception
   std::uint64_t failed = 0;     // of completed: ended with an exception
@@ -62,7 +77,9 @@ struct PoolStats {
 
 class ThreadPool {
  public:
+  // A Fixed pool of `threads` (options.max_threads is ignored).
   explicit ThreadPool(std::size_t threads = default_threads(), ThreadPoolOptions options = {});
+  explicit ThreadPool(ThreadPoolOptions options);
   ~ThreadPool();  // shutdown(Drain)
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
@@ -72,9 +89,10 @@ class ThreadPool {
   template <class F, class... A>
   using result_t = std::invoke_result_t<std::decay_t<F>, std::decay_t<A>...>;
 
-  // Queues f(args...) and returns its future; blocks while the queue is full.
+  // Queues f(args...) and returns its future; blocks while the queue is full. Throws PoolClosed
+  // after shutdown, std::system_error when no thread can be started to run it.
   template <class F, class... A>
-  Future<result_t<F, A...>> submit(F&& f, A&&... args) {
+  [[nodiscard]] Future<result_t<F, A...>> submit(F&& f, A&&... args) {
     auto [task, future] = package(std::forward<F>(f), std::forward<A>(args)...);
     enqueue(std::move(task), true);
     return future;
@@ -82,18 +100,34 @@ class ThreadPool {
 
   // As submit(), but returns an empty optional instead of waiting when the queue is full.
   template <class F, class... A>
-  std::optional<Future<result_t<F, A...>>> try_submit(F&& f, A&&... args) {
+  [[nodiscard]] std::optional<Future<result_t<F, A...>>> try_submit(F&& f, A&&... args) {
     auto [task, future] = package(std::forward<F>(f), std::forward<A>(args)...);
     if (!enqueue(std::move(task), false)) return std::nullopt;
     return future;
   }
 
-  // Python's apply_async(func, callback, error_callback): on_value(result&), on_error(exception_ptr).
+  // Fire and forget: queues f(args...) with no future. An exception it throws is not lost: it
+  // goes to conc::report_unhandled (conc/unhandled.hpp) and counts in stats().failed.
+  template <class F, class... A>
+  void detach(F&& f, A&&... args) {
+    enqueue(Task([fn = std::decay_t<F>(std::forward<F>(f)),
+                  args = std::make_tuple(std::decay_t<A>(std::forward<A>(args))...)]() mutable {
+              try {
+                std::apply(fn, std::move(args));
+                return true;
+              } catch (...) {
+                report_unhandled(std::current_exception(), "a detached task");
+                return false;
+              }
+            }),
+            true);
+  }
+
+  // Python's apply_async(func, callback, error_callback): on_value(result&) or on_error(exception_ptr)
+  // runs on the thread that ran f. Both outcomes have a callback, so no future is returned.
   template <class F, class OnValue, class OnError>
-  Future<result_t<F>> apply_async(F&& f, OnValue on_value, OnError on_error) {
-    auto future = submit(std::forward<F>(f));
-    future.then(std::move(on_value), std::move(on_error));
-    return future;
+  void apply_async(F&& f, OnValue on_value, OnError on_error) {
+    submit(std::forward<F>(f)).then(std::move(on_value), std::move(on_error));
   }
 
   // f over every input, results in input order. Waits for all; rethrows the first exception in
@@ -121,6 +155,7 @@ class ThreadPool {
   void for_each_unordered(Range&& inputs, F f, Sink sink, std::size_t max_in_flight = 0) {
     using R = std::invoke_result_t<F&, decltype(*std::begin(inputs))>;
     if (max_in_flight == 0) max_in_flight = 2 * size();
+    // A throwing sink leaves the tasks in flight running; they settle into `done`, which they share.
     auto done = std::make_shared<BlockingQueue<Future<R>>>();
     std::size_t in_flight = 0;
     auto take_one = [&] {
@@ -138,14 +173,15 @@ class ThreadPool {
   }
 
   template <class T>
-  AsCompleted<T> as_completed(std::vector<Future<T>> futures) {
+  [[nodiscard]] AsCompleted<T> as_completed(std::vector<Future<T>> futures) {
     return conc::as_completed(std::move(futures));
   }
 
   // Blocks until no task is queued or running.
   void wait_idle();
   void shutdown(Shutdown mode = Shutdown::Drain);
-  std::size_t size() const noexcept { return workers_.size(); }
+  // The most threads the pool may run (Fixed: its size); stats().threads says how many run now.
+  std::size_t size() const noexcept { return max_threads_; }
   // Counters are updated just after each task's future completes; after wait_idle() they are exact.
   PoolStats stats() const;
 
@@ -167,21 +203,29 @@ class ThreadPool {
       }
       bool operator()() {
         std::exception_ptr error;
+        std::optional<detail::StoredType<R>> result;
         try {
           if constexpr (std::is_void_v<R>) {
             std::apply(fn, std::move(args));
-            promise.set_value();
+            result.emplace();
           } else {
-            promise.set_value(std::apply(fn, std::move(args)));
+            result.emplace(std::apply(fn, std::move(args)));
           }
-          return true;
         } catch (...) {
           error = std::current_exception();
         }
-        // Published after the handler has ended, so this thread holds no reference to the
-        // exception once the waiting thread can see it.
-        promise.set_exception(std::move(error));
-        return false;
+        // Set outside the handler, so this thread holds no reference to the exception once the
+        // waiting thread can see it; callbacks that throw never reach this frame.
+        if (error) {
+          promise.set_exception(std::move(error));
+          return false;
+        }
+        if constexpr (std::is_void_v<R>) {
+          promise.set_value();
+        } else {
+          promise.set_value(std::move(*result));
+        }
+        return true;
       }
     };
     Job job(std::forward<F>(f), std::make_tuple(std::forward<A>(args)...));
@@ -190,9 +234,12 @@ class ThreadPool {
   }
 
   bool enqueue(Task&& task, bool block);
-  void worker_loop(std::size_t index);
+  void worker_loop(std::size_t slot);
   void cancel_queued();
   void wake_worker_if_needed();
+  bool start_thread();
+  bool should_retire(std::size_t live) const;
+  void controller_loop();
 
   struct alignas(64) WorkerCounters {
     std::atomic<std::uint64_t> completed{0};
@@ -206,26 +253,45 @@ class ThreadPool {
     std::atomic<std::uint32_t> sleepers{0};
     bool wake_one();  // false when no one slept
     void wake_all();
+    // Sleeps until woken, unless done(); false when `timeout` (if given) passed first.
     template <class Done>
-    void sleep_unless(Done done);
+    bool sleep_unless(Done done, const std::chrono::nanoseconds* timeout = nullptr);
+  };
+
+  // One thread's place: its std::thread (joined when the slot is reused or at shutdown) and the
+  // counters, which outlive the threads that come and go in the slot.
+  struct Slot {
+    std::thread thread;
+    std::atomic<bool> free{true};
   };
 
   std::size_t unfinished() const;
 
+  const Sizing sizing_;
+  const std::size_t min_threads_;
+  const std::size_t max_threads_;
+  const std::chrono::milliseconds keep_alive_;
+  const std::chrono::milliseconds sample_interval_;
   detail::MpmcRing<Task> queue_;
   alignas(64) std::atomic<bool> stopping_{false};
   std::atomic<bool> workers_gone_{false};
   alignas(64) std::atomic<std::uint32_t> spinning_{0};  // workers polling an empty queue
   std::atomic<std::uint32_t> busy_workers_{0};          // workers in a run of tasks
   std::atomic<bool> waking_{false};                     // a sleeper was woken and is not up yet
+  alignas(64) std::atomic<std::size_t> live_{0};        // threads running (or starting)
+  std::atomic<std::size_t> target_{0};                  // threads the sizing wants
+  std::atomic<std::size_t> peak_{0};
   alignas(64) std::atomic<std::uint64_t> cancelled_{0};
-  WakeUp work_;   // workers waiting for tasks
-  WakeUp space_;  // producers waiting for room in the queue
-  WakeUp idle_;   // wait_idle() callers
-  std::mutex shutdown_mutex_;
+  WakeUp work_;                // workers waiting for tasks
+  WakeUp space_;               // producers waiting for room in the queue
+  WakeUp idle_;                // wait_idle() callers
+  WakeUp control_;             // the Auto controller between samples
+  std::mutex threads_mutex_;   // starting threads
+  std::mutex shutdown_mutex_;  // one shutdown() at a time
   std::unique_ptr<WorkerCounters[]> counters_;
+  std::unique_ptr<Slot[]> slots_;
   BlockingMeter meter_;
-  std::vector<std::thread> workers_;
+  std::thread controller_;
 };
 
 }  // namespace conc

@@ -1,15 +1,9 @@
 #pragma once
 // Sleeping on a 32-bit atomic word with Linux futexes, with a timeout where
-// std::atomic::wait has none.
-
-#include <linux/futex.h>
-#include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
+// std::atomic::wait has none. The system calls live in futex.cpp.
 
 #include <atomic>
 #include <chrono>
-#include <climits>
 #include <cstdint>
 
 namespace conc::detail {
@@ -17,22 +11,23 @@ namespace conc::detail {
 static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t));
 
 // Sleeps while word == expected, at most `timeout` when given (spurious returns are possible).
-inline void futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected,
-                       std::chrono::nanoseconds* timeout = nullptr) {
-  timespec ts{};
-  if (timeout != nullptr) {
-    ts.tv_sec = static_cast<time_t>(timeout->count() / 1'000'000'000);
-    ts.tv_nsec = static_cast<long>(timeout->count() % 1'000'000'000);
-  }
-  ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAIT_PRIVATE, expected,
-            timeout != nullptr ? &ts : nullptr, nullptr, 0);
-}
+void futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected,
+                const std::chrono::nanoseconds* timeout = nullptr) noexcept;
+void futex_wake(std::atomic<std::uint32_t>& word, int count) noexcept;
+void futex_wake_all(std::atomic<std::uint32_t>& word) noexcept;
 
-inline void futex_wake(std::atomic<std::uint32_t>& word, int count) {
-  ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAKE_PRIVATE, count, nullptr, nullptr, 0);
+// Gives the core away (sched_yield).
+void yield_cpu() noexcept;
+// A hint inside a spin loop that this thread waits (pause on x86, yield on Arm).
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __asm__ __volatile__("pause");
+#elif defined(__aarch64__) || defined(__arm__)
+  __asm__ __volatile__("yield");
+#else
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+#endif
 }
-
-inline void futex_wake_all(std::atomic<std::uint32_t>& word) { futex_wake(word, INT_MAX); }
 
 // A sequentially consistent fence. ThreadSanitizer does not model std::atomic_thread_fence, so
 // its builds use a locked read-modify-write, which is a full barrier on x86 as well.
@@ -51,14 +46,13 @@ class SpinLock {
   void lock() noexcept {
     for (int spins = 0; flag_.exchange(true, std::memory_order_acquire); ++spins) {
       while (flag_.load(std::memory_order_relaxed)) {
-        if (++spins > 64) sched_yield_();
+        if (++spins > 64) yield_cpu();
       }
     }
   }
   void unlock() noexcept { flag_.store(false, std::memory_order_release); }
 
  private:
-  static void sched_yield_() noexcept { ::syscall(SYS_sched_yield); }
   std::atomic<bool> flag_{false};
 };
 
