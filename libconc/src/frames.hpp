@@ -12,11 +12,20 @@
 
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace conc::detail {
+
+// A frame that does not parse, or announces more bytes than the receiver accepts.
+class MalformedFrame : public std::runtime_error {
+ public:
+  explicit MalformedFrame(const std::string& why) : std::runtime_error("malformed frame: " + why) {}
+};
 
 enum class FrameKind : std::uint8_t { Task = 1, Init = 2, Hello = 10, Result = 11, InitFailed = 12 };
 
@@ -55,6 +64,7 @@ class FrameReader {
   std::uint32_t get_u32() { return load<std::uint32_t>(); }
   std::uint64_t get_u64() { return load<std::uint64_t>(); }
   std::string_view get_str() { return take(get_u32()); }
+  bool at_end() const { return pos_ == body_.size(); }
 
  private:
   template <class T>
@@ -64,7 +74,7 @@ class FrameReader {
     return v;
   }
   std::string_view take(std::size_t n) {
-    if (body_.size() - pos_ < n) throw std::runtime_error("conc: malformed frame");
+    if (body_.size() - pos_ < n) throw MalformedFrame("truncated");
     auto s = body_.substr(pos_, n);
     pos_ += n;
     return s;
@@ -73,15 +83,64 @@ class FrameReader {
   std::size_t pos_ = 0;
 };
 
-// The next complete frame body in buf at pos (advancing pos), or an empty optional-like false.
-inline bool next_frame(const std::string& buf, std::size_t& pos, std::string_view& body) {
-  if (buf.size() - pos < sizeof(std::uint32_t)) return false;
-  std::uint32_t size;
-  std::memcpy(&size, buf.data() + pos, sizeof size);
-  if (buf.size() - pos - sizeof size < size) return false;
-  body = std::string_view(buf).substr(pos + sizeof size, size);
-  pos += sizeof size + size;
-  return true;
+// Frames out of a byte stream that arrives in pieces. A size prefix over `max_body` (or of zero)
+// throws MalformedFrame before anything is buffered for it.
+class FrameStream {
+ public:
+  explicit FrameStream(std::size_t max_body) : max_body_(max_body) {}
+
+  void append(const char* data, std::size_t n) {
+    if (pos_ != 0) {
+      buf_.erase(0, pos_);  // bodies handed out before are no longer needed
+      pos_ = 0;
+    }
+    buf_.append(data, n);
+  }
+  // The next whole frame's body, valid until the next call of append() or next(); nullopt until
+  // more bytes arrive.
+  std::optional<std::string_view> next() {
+    if (buf_.size() - pos_ < sizeof(std::uint32_t)) return std::nullopt;
+    std::uint32_t size;
+    std::memcpy(&size, buf_.data() + pos_, sizeof size);
+    if (size == 0) throw MalformedFrame("empty frame");
+    if (size > max_body_) {
+      throw MalformedFrame("a frame of " + std::to_string(size) + " bytes, over the cap of " +
+                           std::to_string(max_body_));
+    }
+    if (buf_.size() - pos_ - sizeof size < size) return std::nullopt;
+    const std::string_view body = std::string_view(buf_).substr(pos_ + sizeof size, size);
+    pos_ += sizeof size + size;
+    return body;
+  }
+  // Whether another frame's bytes have begun to arrive.
+  bool more_buffered() const { return buf_.size() - pos_ >= sizeof(std::uint32_t); }
+
+ private:
+  std::string buf_;
+  std::size_t pos_ = 0;
+  std::size_t max_body_;
+};
+
+// A Result frame, parsed whole before anything acts on it.
+struct ResultFrame {
+  std::uint64_t batch = 0;
+  std::uint64_t elapsed_ns = 0;
+  std::vector<std::pair<bool, std::string_view>> items;  // ok, bytes (into the frame's body)
+};
+
+// The rest of a Result frame whose kind was read; throws MalformedFrame.
+inline ResultFrame parse_result(FrameReader& in) {
+  ResultFrame r;
+  r.batch = in.get_u64();
+  r.elapsed_ns = in.get_u64();
+  const std::uint32_t count = in.get_u32();
+  for (std::uint32_t i = 0; i < count; ++i) {
+    const std::uint8_t ok = in.get_u8();
+    if (ok > 1) throw MalformedFrame("bad result flag");
+    r.items.emplace_back(ok == 1, in.get_str());
+  }
+  if (!in.at_end()) throw MalformedFrame("trailing bytes");
+  return r;
 }
 
 }  // namespace conc::detail

@@ -1,27 +1,22 @@
 #include "conc/process_pool.hpp"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstdio>
 #include <stdexcept>
 #include <system_error>
 
 #include "conc/fd.hpp"
+#include "conc/unhandled.hpp"
 #include "frames.hpp"
-
-extern char** environ;
+#include "worker_process.hpp"
 
 namespace conc {
 
@@ -33,6 +28,12 @@ using Clock = std::chrono::steady_clock;
 constexpr std::chrono::nanoseconds kTinyTask = std::chrono::microseconds(200);
 // A worker that dies before saying hello this many times in a row breaks the pool.
 constexpr int kMaxStartupFailures = 5;
+// A worker that crashed is given this long to finish dying (a core dump) before SIGKILL.
+constexpr std::chrono::milliseconds kCrashGrace{2000};
+// Where there is no pidfd to say that a worker exited, the loop looks this often.
+constexpr std::chrono::milliseconds kReapPoll{10};
+// Room for a Task frame's fixed fields and one task's name beside its payload.
+constexpr std::size_t kFrameOverhead = 4096;
 
 std::string self_executable() {
   char buf[PATH_MAX];
@@ -62,23 +63,9 @@ std::string describe_timeout(std::chrono::milliseconds timeout) {
   return buf;
 }
 
-void set_nonblocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
-
-// Reaps pid, waiting up to `grace` for it to exit before killing it.
-int reap(pid_t pid, std::chrono::milliseconds grace) {
-  int status = 0;
-  const auto deadline = Clock::now() + grace;
-  for (;;) {
-    const pid_t r = ::waitpid(pid, &status, WNOHANG);
-    if (r == pid) return status;
-    if (r < 0 && errno != EINTR) return 0;
-    if (Clock::now() >= deadline) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  ::kill(pid, SIGKILL);
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return status;
+int ms_until(Clock::time_point when, Clock::time_point now) {
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(when - now).count();
+  return static_cast<int>(std::clamp<long long>(left, 0, 60'000));
 }
 
 }  // namespace
@@ -97,21 +84,21 @@ struct ProcessPool::Impl {
     std::vector<Item> items;
     bool isolated = false;  // sent alone to a worker with nothing else in flight
   };
+  // Why a worker left: its tasks are settled with `cause`, or with its exit status when empty.
+  enum class Exit { Retired, Lost };
   struct Worker {
-    pid_t pid = -1;
-    Fd sock;
-    Fd err;
-    std::string rbuf;
-    std::string wbuf;
-    std::size_t wpos = 0;
-    std::string err_line;
+    std::unique_ptr<detail::WorkerProcess> process;
     std::deque<Batch> in_flight;
     Clock::time_point head_started;
     std::uint64_t assigned = 0;  // items sent, for max_tasks_per_child
     bool hello = false;
     bool retiring = false;
-    bool dead = false;
+    // Set once it leaves the live set:
+    std::optional<Exit> exit;
+    std::string cause;  // known reason (timeout, malformed frame); empty: from the status
     bool timed_out = false;
+    Clock::time_point kill_at{};  // not reaped by then: SIGKILL
+    bool killed = false;
   };
 
   ProcessPoolOptions options;
@@ -133,12 +120,15 @@ struct ProcessPool::Impl {
   // Manager thread only.
   Fd wake;
   std::deque<Item> pending;
-  std::vector<std::unique_ptr<Worker>> workers;
+  std::vector<std::unique_ptr<Worker>> workers;  // live: may take tasks
+  std::vector<std::unique_ptr<Worker>> dying;    // leaving: reaped when they exit
   std::uint64_t next_batch = 1;
   double tiny_ns = -1;  // average item time, EWMA; < 0 unknown
   int startup_failures = 0;
   std::uint64_t unsettled_completed = 0;
   std::uint64_t unsettled_failed = 0;
+  std::chrono::milliseconds spawn_backoff{0};
+  Clock::time_point next_spawn{};
   std::thread manager;
 
   explicit Impl(ProcessPoolOptions opts) : options(std::move(opts)) {
@@ -146,14 +136,32 @@ struct ProcessPool::Impl {
     target_workers = options.workers != 0 ? options.workers : std::max(1u, std::thread::hardware_concurrency());
     max_in_flight = options.max_in_flight != 0 ? options.max_in_flight : 1024 * target_workers;
     if (options.max_batch == 0) options.max_batch = 1;
+    options.max_message_bytes = std::clamp<std::size_t>(options.max_message_bytes, kFrameOverhead * 2, UINT32_MAX);
     wake.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!wake) throw std::system_error(errno, std::generic_category(), "conc: eventfd");
-    manager = std::thread([this] { run(); });
+    manager = std::thread([this] { run_guarded(); });
   }
 
   void notify() {
     const std::uint64_t one = 1;
     [[maybe_unused]] auto n = ::write(wake.get(), &one, sizeof one);
+  }
+
+  // A completion callback that throws is reported and does not reach the pool.
+  static void call(Completion& done, Outcome<std::string>&& outcome) noexcept {
+    try {
+      done(std::move(outcome));
+    } catch (...) {
+      report_unhandled(std::current_exception(), "a process pool completion");
+    }
+  }
+
+  std::string refusal(const Item& item) const {
+    if (item.payload.size() + item.name.size() + kFrameOverhead > options.max_message_bytes) {
+      return "task payload of " + std::to_string(item.payload.size()) + " bytes is over the pool's message cap of " +
+             std::to_string(options.max_message_bytes) + " bytes";
+    }
+    return {};
   }
 
   // Queues items in order, as many at a time as the bound on tasks in flight allows.
@@ -165,25 +173,39 @@ struct ProcessPool::Impl {
       if (!accepting || !broken.empty()) {
         const std::string why = !broken.empty() ? broken : "cancelled: pool shut down";
         lock.unlock();
-        for (; next < items.size(); ++next) items[next].done(Outcome<std::string>(Error{why, {}}));
+        for (; next < items.size(); ++next) call(items[next].done, Outcome<std::string>(Error{why, {}}));
         return;
       }
       const bool was_empty = intake.empty();
+      std::size_t added = 0;
       const std::size_t room = std::min(max_in_flight - outstanding, items.size() - next);
-      for (std::size_t i = 0; i < room; ++i) intake.push_back(std::move(items[next++]));
-      outstanding += room;
+      std::vector<std::size_t> refused;
+      for (std::size_t i = 0; i < room; ++i, ++next) {
+        if (!refusal(items[next]).empty()) {
+          refused.push_back(next);
+          continue;
+        }
+        intake.push_back(std::move(items[next]));
+        ++added;
+      }
+      outstanding += added;
       lock.unlock();
-      if (was_empty) notify();
+      for (std::size_t i : refused) call(items[i].done, Outcome<std::string>(Error{refusal(items[i]), {}}));
+      if (was_empty && added > 0) notify();
     }
   }
 
   void submit(Item item) {
+    if (std::string why = refusal(item); !why.empty()) {
+      call(item.done, Outcome<std::string>(Error{std::move(why), {}}));
+      return;
+    }
     std::unique_lock lock(mutex);
     space.wait(lock, [&] { return outstanding < max_in_flight || !accepting; });
     if (!accepting || !broken.empty()) {
       const std::string why = !broken.empty() ? broken : "cancelled: pool shut down";
       lock.unlock();
-      item.done(Outcome<std::string>(Error{why, {}}));
+      call(item.done, Outcome<std::string>(Error{why, {}}));
       return;
     }
     ++outstanding;
@@ -197,7 +219,7 @@ struct ProcessPool::Impl {
   void complete(Item& item, Outcome<std::string>&& outcome) {
     ++unsettled_completed;
     if (!outcome.ok()) ++unsettled_failed;
-    item.done(std::move(outcome));
+    call(item.done, std::move(outcome));
     item.done = nullptr;
   }
 
@@ -218,68 +240,21 @@ struct ProcessPool::Impl {
 
   // ---- workers -----------------------------------------------------------------------------
 
-  void spawn() {
-    int sv[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-      set_broken("cannot start a worker: socketpair: " + std::string(::strerror(errno)));
-      return;
-    }
-    Fd parent_end(sv[0]);
-    Fd child_end(sv[1]);
-    Fd err_read;
-    Fd err_write;
-    if (options.worker_stderr == WorkerStderr::Prefix) {
-      int p[2];
-      if (::pipe2(p, O_CLOEXEC) != 0) {
-        set_broken("cannot start a worker: pipe: " + std::string(::strerror(errno)));
-        return;
-      }
-      err_read.reset(p[0]);
-      err_write.reset(p[1]);
-    }
-
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, child_end.get(), 3);
-    if (err_write) posix_spawn_file_actions_adddup2(&actions, err_write.get(), 2);
-    posix_spawn_file_actions_addclosefrom_np(&actions, 4);
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    sigset_t none;
-    sigemptyset(&none);
-    sigset_t all;
-    sigfillset(&all);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    // Own process group: a Ctrl-C meant for the program reaches the pool, which stops its workers.
-    posix_spawnattr_setpgroup(&attr, 0);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
-
-    const std::string parent_pid = std::to_string(::getpid());
-    std::string exe = executable;
-    std::string flag = "--conc-worker";
-    std::string fd = "3";
-    std::string ppid = parent_pid;
-    char* argv[] = {exe.data(), flag.data(), fd.data(), ppid.data(), nullptr};
-    pid_t pid = -1;
-    const int rc = ::posix_spawn(&pid, executable.c_str(), &actions, &attr, argv, environ);
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
-    if (rc != 0) {
-      set_broken("cannot start a worker (" + executable + "): " + std::string(::strerror(rc)));
-      return;
-    }
-
+  // Starts one worker; on failure, backs off, and when no worker is left fails what waits.
+  bool spawn() {
     auto w = std::make_unique<Worker>();
-    w->pid = pid;
-    w->sock = std::move(parent_end);
-    set_nonblocking(w->sock.get());
-    if (err_read) {
-      w->err = std::move(err_read);
-      set_nonblocking(w->err.get());
+    try {
+      w->process = std::make_unique<detail::WorkerProcess>(
+          detail::WorkerSpawn{executable, options.worker_stderr == WorkerStderr::Prefix, options.max_message_bytes});
+    } catch (const std::system_error& e) {
+      spawn_backoff = std::clamp(spawn_backoff * 2, std::chrono::milliseconds(50), std::chrono::milliseconds(5000));
+      next_spawn = Clock::now() + spawn_backoff;
+      if (workers.empty()) fail_waiting("cannot start a worker: " + std::string(e.what()));
+      return false;
     }
+    spawn_backoff = std::chrono::milliseconds(0);
     if (!options.initializer.empty()) {
-      detail::FrameWriter init(w->wbuf, detail::FrameKind::Init);
+      detail::FrameWriter init(w->process->outbox(), detail::FrameKind::Init);
       init.put_str(options.initializer.name);
       init.put_str(options.initializer.payload);
       init.finish();
@@ -288,11 +263,19 @@ struct ProcessPool::Impl {
     std::lock_guard lock(mutex);
     ++stats.spawned;
     refresh_pids_locked();
+    return true;
+  }
+
+  void spawn_missing() {
+    while (workers.size() < target_workers && !is_broken()) {
+      if (!workers.empty() && Clock::now() < next_spawn) return;
+      if (!spawn()) return;
+    }
   }
 
   void refresh_pids_locked() {
     pids.clear();
-    for (auto& w : workers) pids.push_back(w->pid);
+    for (auto& w : workers) pids.push_back(w->process->pid());
   }
 
   void set_broken(const std::string& why) {
@@ -306,12 +289,6 @@ struct ProcessPool::Impl {
   bool is_broken() {
     std::lock_guard lock(mutex);
     return !broken.empty();
-  }
-
-  std::size_t live_workers() const {
-    std::size_t n = 0;
-    for (auto& w : workers) n += (!w->retiring && !w->dead) ? 1 : 0;
-    return n;
   }
 
   // ---- dispatch ----------------------------------------------------------------------------
@@ -340,7 +317,7 @@ struct ProcessPool::Impl {
   }
 
   bool can_take(const Worker& w) const {
-    if (w.dead || w.retiring || w.in_flight.size() >= window()) return false;
+    if (w.retiring || w.in_flight.size() >= window()) return false;
     // A task under suspicion runs alone on its worker, so that its fate is its own.
     return w.in_flight.empty() || (!pending.front().isolate && !w.in_flight.back().isolated);
   }
@@ -354,11 +331,15 @@ struct ProcessPool::Impl {
     }
     Batch batch{next_batch++, {}, isolated};
     batch.items.reserve(limit);
+    std::size_t bytes = kFrameOverhead;
     while (!pending.empty() && batch.items.size() < limit && (batch.items.empty() || !pending.front().isolate)) {
+      const std::size_t size = pending.front().payload.size() + pending.front().name.size() + 8;
+      if (!batch.items.empty() && bytes + size > options.max_message_bytes) break;  // the next frame takes it
+      bytes += size;
       batch.items.push_back(std::move(pending.front()));
       pending.pop_front();
     }
-    detail::FrameWriter frame(w.wbuf, detail::FrameKind::Task);
+    detail::FrameWriter frame(w.process->outbox(), detail::FrameKind::Task);
     frame.put_u64(batch.id);
     frame.put_u32(static_cast<std::uint32_t>(batch.items.size()));
     for (const Item& item : batch.items) {
@@ -372,42 +353,21 @@ struct ProcessPool::Impl {
     if (options.max_tasks_per_child != 0 && w.assigned >= options.max_tasks_per_child) w.retiring = true;
   }
 
-  void flush(Worker& w) {
-    while (w.wpos < w.wbuf.size()) {
-      const ssize_t n = ::send(w.sock.get(), w.wbuf.data() + w.wpos, w.wbuf.size() - w.wpos, MSG_NOSIGNAL);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK) w.dead = true;  // EPIPE: it died; the read side tells how
-        break;
-      }
-      w.wpos += static_cast<std::size_t>(n);
-    }
-    if (w.wpos == w.wbuf.size()) {
-      w.wbuf.clear();
-      w.wpos = 0;
-    }
-  }
-
   // ---- results -----------------------------------------------------------------------------
 
+  // Reads and handles every whole frame; a worker that closed its end or sent a bad frame is lost.
   void read_from(Worker& w) {
-    char chunk[64 * 1024];
-    for (;;) {
-      const ssize_t n = ::read(w.sock.get(), chunk, sizeof chunk);
-      if (n > 0) {
-        w.rbuf.append(chunk, static_cast<std::size_t>(n));
-        continue;
+    const bool open = w.process->receive();
+    try {
+      while (auto body = w.process->inbox().next()) {
+        handle_frame(w, *body);
+        if (w.exit) break;
       }
-      if (n == 0) w.dead = true;
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) w.dead = true;
-      break;
+    } catch (const detail::MalformedFrame& e) {
+      lose(w, "worker sent a " + std::string(e.what()), true);
     }
-    std::size_t pos = 0;
-    std::string_view body;
-    while (detail::next_frame(w.rbuf, pos, body)) handle_frame(w, body);
-    w.rbuf.erase(0, pos);
     settle();
+    if (!open && !w.exit) lose(w, {}, false);
   }
 
   void handle_frame(Worker& w, std::string_view body) {
@@ -423,78 +383,61 @@ struct ProcessPool::Impl {
       case detail::FrameKind::Result:
         break;
       default:
-        w.dead = true;
-        return;
+        throw detail::MalformedFrame("unknown kind");
     }
-    const std::uint64_t id = in.get_u64();
-    const std::uint64_t elapsed_ns = in.get_u64();
-    const std::uint32_t count = in.get_u32();
-    if (w.in_flight.empty() || w.in_flight.front().id != id || w.in_flight.front().items.size() != count) {
-      w.dead = true;  // a worker out of step cannot be trusted with more work
-      return;
+    detail::ResultFrame result = detail::parse_result(in);
+    if (w.in_flight.empty() || w.in_flight.front().id != result.batch ||
+        w.in_flight.front().items.size() != result.items.size()) {
+      throw detail::MalformedFrame("a result for no task in flight");
     }
     Batch batch = std::move(w.in_flight.front());
     w.in_flight.pop_front();
     w.head_started = Clock::now();
-    const double per_item = static_cast<double>(elapsed_ns) / std::max<std::uint32_t>(count, 1);
+    const double per_item =
+        static_cast<double>(result.elapsed_ns) / static_cast<double>(std::max<std::size_t>(batch.items.size(), 1));
     tiny_ns = tiny_ns < 0 ? per_item : 0.8 * tiny_ns + 0.2 * per_item;
-    for (Item& item : batch.items) {
-      const bool ok = in.get_u8() != 0;
-      const std::string_view bytes = in.get_str();
+    for (std::size_t i = 0; i < batch.items.size(); ++i) {
+      const auto [ok, bytes] = result.items[i];
       if (ok) {
-        complete(item, Outcome<std::string>(std::string(bytes)));  // the one copy out of the frame
+        complete(batch.items[i], Outcome<std::string>(std::string(bytes)));  // the one copy out of the frame
       } else {
-        complete(item, Outcome<std::string>(Error{std::string(bytes), {}}));
+        complete(batch.items[i], Outcome<std::string>(Error{std::string(bytes), {}}));
       }
     }
   }
 
-  void forward_stderr(Worker& w, bool eof) {
-    if (!w.err) return;
-    char chunk[16 * 1024];
-    for (;;) {
-      const ssize_t n = ::read(w.err.get(), chunk, sizeof chunk);
-      if (n > 0) {
-        w.err_line.append(chunk, static_cast<std::size_t>(n));
-        continue;
-      }
-      if (n < 0 && errno == EINTR) continue;
-      if (n == 0) eof = true;
-      break;
+  // ---- departures --------------------------------------------------------------------------
+
+  // Marks w lost: with a known cause (timeout, malformed frame) it is killed and its tasks
+  // settled now; otherwise (it died) they wait for its exit status. Never blocks.
+  void lose(Worker& w, std::string cause, bool kill) {
+    if (w.exit) return;
+    w.exit = Exit::Lost;
+    w.cause = std::move(cause);
+    w.process->close_channel();
+    if (kill) {
+      w.process->kill();
+      w.killed = true;
     }
-    std::string out;
-    const std::string prefix = "[worker " + std::to_string(w.pid) + "] ";
-    std::size_t start = 0;
-    for (std::size_t nl; (nl = w.err_line.find('\n', start)) != std::string::npos; start = nl + 1) {
-      out += prefix;
-      out.append(w.err_line, start, nl + 1 - start);
-    }
-    w.err_line.erase(0, start);
-    if (eof && !w.err_line.empty()) {
-      out += prefix + w.err_line + "\n";
-      w.err_line.clear();
-    }
-    if (!out.empty()) {
-      [[maybe_unused]] auto written = ::write(STDERR_FILENO, out.data(), out.size());
-    }
-    if (eof) w.err.reset();
+    w.kill_at = Clock::now() + kCrashGrace;
+    if (!w.cause.empty()) settle_lost(w, w.cause);
   }
 
-  // ---- deaths ------------------------------------------------------------------------------
+  void retire(Worker& w) {
+    w.exit = Exit::Retired;
+    w.process->close_channel();  // EOF tells the worker to exit
+    w.kill_at = Clock::now() + options.exit_grace;
+  }
 
-  void bury(Worker& w) {
-    forward_stderr(w, false);
-    w.sock.reset();
-    const int status = reap(w.pid, std::chrono::milliseconds(w.timed_out ? 0 : 2000));
-    forward_stderr(w, true);
-    const std::string cause = w.timed_out ? describe_timeout(options.task_timeout) : describe_status(status);
+  // Fails or requeues the tasks of a lost worker. Blame a task only when it was the one task in
+  // flight; otherwise rerun each alone.
+  void settle_lost(Worker& w, const std::string& cause) {
     if (!w.hello) ++startup_failures;
     {
       std::lock_guard lock(mutex);
       ++stats.worker_deaths;
       if (w.timed_out) ++stats.timeouts;
     }
-    // Blame a task only when it was the one task in flight; otherwise rerun each alone.
     std::size_t in_flight = 0;
     for (const Batch& batch : w.in_flight) in_flight += batch.items.size();
     std::deque<Item> back;
@@ -522,24 +465,17 @@ struct ProcessPool::Impl {
     if (startup_failures >= kMaxStartupFailures) set_broken("workers die at startup: " + cause);
   }
 
-  void retire(Worker& w) {
-    w.sock.reset();  // EOF tells the worker to exit
-    reap(w.pid, std::chrono::milliseconds(5000));
-    forward_stderr(w, true);
-  }
-
-  void remove_finished_workers() {
+  // Moves workers that left (or should leave) from the live set to the dying one.
+  void remove_departed() {
     bool changed = false;
     for (auto it = workers.begin(); it != workers.end();) {
       Worker& w = **it;
-      if (w.dead) {
-        bury(w);
-      } else if (w.retiring && w.in_flight.empty()) {
-        retire(w);
-      } else {
+      if (!w.exit && w.retiring && w.in_flight.empty()) retire(w);
+      if (!w.exit) {
         ++it;
         continue;
       }
+      dying.push_back(std::move(*it));
       it = workers.erase(it);
       changed = true;
     }
@@ -549,19 +485,36 @@ struct ProcessPool::Impl {
     }
   }
 
+  // Reaps dying workers that have exited and kills those past their grace. Never blocks.
+  void reap_dying(Clock::time_point now) {
+    for (auto it = dying.begin(); it != dying.end();) {
+      Worker& w = **it;
+      w.process->forward_stderr(false);
+      const std::optional<int> status = w.process->try_reap();
+      if (!status) {
+        if (!w.killed && now >= w.kill_at) {
+          w.process->kill();
+          w.killed = true;
+        }
+        ++it;
+        continue;
+      }
+      w.process->forward_stderr(true);
+      if (w.exit == Exit::Lost && w.cause.empty()) settle_lost(w, describe_status(*status));
+      it = dying.erase(it);
+    }
+  }
+
   void check_timeouts(Clock::time_point now) {
     if (options.task_timeout.count() == 0) return;
     for (auto& wp : workers) {
       Worker& w = *wp;
-      if (w.dead || w.in_flight.empty()) continue;
-      if (now >= deadline(w)) {
-        ::kill(w.pid, SIGKILL);
-        // With several tasks in flight the hung one is not known yet: bury() reruns them alone.
-        std::size_t in_flight = 0;
-        for (const Batch& batch : w.in_flight) in_flight += batch.items.size();
-        w.timed_out = in_flight == 1;
-        w.dead = true;
-      }
+      if (w.exit || w.in_flight.empty() || now < deadline(w)) continue;
+      // With several tasks in flight the hung one is not known yet: they are rerun alone.
+      std::size_t in_flight = 0;
+      for (const Batch& batch : w.in_flight) in_flight += batch.items.size();
+      w.timed_out = in_flight == 1;
+      lose(w, describe_timeout(options.task_timeout), true);
     }
   }
 
@@ -571,7 +524,8 @@ struct ProcessPool::Impl {
 
   // ---- the loop ----------------------------------------------------------------------------
 
-  void fail_everything(const std::string& why) {
+  // Fails every task not yet sent to a worker.
+  void fail_waiting(const std::string& why) {
     std::deque<Item> taken;
     {
       std::lock_guard lock(mutex);
@@ -583,10 +537,57 @@ struct ProcessPool::Impl {
     settle();
   }
 
+  // Whatever goes wrong in the loop itself (poll failing, memory running out) breaks the pool
+  // with the reason instead of terminating the program.
+  void run_guarded() noexcept {
+    try {
+      run();
+      return;
+    } catch (const std::exception& e) {
+      set_broken(std::string("process pool failed: ") + e.what());
+    } catch (...) {
+      set_broken("process pool failed");
+    }
+    try {
+      stop_everything("process pool failed");
+    } catch (...) {
+      report_unhandled(std::current_exception(), "the process pool's shutdown");
+    }
+  }
+
+  // Kills every worker, fails every task, reaps.
+  void stop_everything(const std::string& why) {
+    std::string reason;
+    {
+      std::lock_guard lock(mutex);
+      accepting = false;
+      reason = broken.empty() ? why : broken;
+    }
+    space.notify_all();
+    for (auto& w : workers) {
+      for (Batch& b : w->in_flight) {
+        for (Item& item : b.items) fail(item, reason);
+      }
+      w->in_flight.clear();
+      w->process.reset();  // kills and reaps
+    }
+    workers.clear();
+    for (auto& w : dying) {
+      if (w->exit == Exit::Lost && w->cause.empty()) settle_lost(*w, reason);
+      w->process.reset();
+    }
+    dying.clear();
+    fail_waiting(reason);
+    std::lock_guard lock(mutex);
+    pids.clear();
+  }
+
   void run() {
     std::vector<pollfd> fds;
     for (;;) {
-      remove_finished_workers();
+      const auto now = Clock::now();
+      reap_dying(now);
+      remove_departed();
       std::optional<Shutdown> stopping;
       std::string broken_why;
       {
@@ -597,52 +598,52 @@ struct ProcessPool::Impl {
         broken_why = broken;
       }
       if (stopping == Shutdown::Cancel) {
-        for (auto& w : workers) ::kill(w->pid, SIGKILL);
-        for (auto& w : workers) {
-          w->sock.reset();
-          reap(w->pid, std::chrono::milliseconds(0));
-          forward_stderr(*w, true);
-          for (Batch& b : w->in_flight) {
-            for (Item& item : b.items) fail(item, "cancelled: pool shut down");
-          }
-        }
-        settle();
-        workers.clear();
-        fail_everything("cancelled: pool shut down");
-        break;
+        stop_everything("cancelled: pool shut down");
+        return;
       }
-      if (!broken_why.empty()) fail_everything(broken_why);
-      if (broken_why.empty()) {
-        while (live_workers() < target_workers && !is_broken()) spawn();
-      }
+      if (!broken_why.empty()) fail_waiting(broken_why);
+      if (broken_why.empty()) spawn_missing();
       dispatch();
       for (auto& w : workers) {
-        if (!w->wbuf.empty()) flush(*w);
+        if (w->process->has_output() && !w->process->flush()) lose(*w, {}, false);
       }
 
+      // Idle: nothing waits, nothing runs, and no dead worker still holds tasks to settle.
       bool idle = pending.empty();
       for (auto& w : workers) idle = idle && w->in_flight.empty();
-      if (stopping == Shutdown::Drain && idle) break;
-      if (!broken_why.empty() && idle && stopping.has_value()) break;
+      for (auto& w : dying) idle = idle && w->in_flight.empty();
+      if ((stopping == Shutdown::Drain || (!broken_why.empty() && stopping.has_value())) && idle) break;
 
+      // Live workers: socket and stderr. Dying ones: exit (pidfd) and stderr.
       fds.clear();
       fds.push_back({wake.get(), POLLIN, 0});
       for (auto& w : workers) {
-        fds.push_back({w->sock.get(), static_cast<short>(POLLIN | (w->wbuf.empty() ? 0 : POLLOUT)), 0});
-        fds.push_back({w->err ? w->err.get() : -1, POLLIN, 0});
+        fds.push_back(
+            {w->process->socket_fd(), static_cast<short>(POLLIN | (w->process->has_output() ? POLLOUT : 0)), 0});
+        fds.push_back({w->process->stderr_fd(), POLLIN, 0});
+      }
+      for (auto& w : dying) {
+        fds.push_back({w->process->exit_fd(), POLLIN, 0});
+        fds.push_back({w->process->stderr_fd(), POLLIN, 0});
       }
       int timeout_ms = -1;
+      auto wait_until = [&](Clock::time_point when) {
+        const int ms = ms_until(when, now);
+        timeout_ms = timeout_ms < 0 ? ms : std::min(timeout_ms, ms);
+      };
       if (options.task_timeout.count() != 0) {
-        const auto now = Clock::now();
         for (auto& w : workers) {
-          if (w->in_flight.empty()) continue;
-          const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline(*w) - now).count();
-          const int ms = static_cast<int>(std::clamp<long long>(left, 0, 60'000));
-          timeout_ms = timeout_ms < 0 ? ms : std::min(timeout_ms, ms);
+          if (!w->in_flight.empty()) wait_until(deadline(*w));
         }
       }
-      const int ready = ::poll(fds.data(), fds.size(), timeout_ms);
-      if (ready < 0 && errno != EINTR) throw std::system_error(errno, std::generic_category(), "conc: poll");
+      for (auto& w : dying) {
+        if (!w->killed) wait_until(w->kill_at);
+        if (w->process->exit_fd() < 0) wait_until(now + kReapPoll);
+      }
+      if (workers.size() < target_workers && !workers.empty()) wait_until(next_spawn);
+      if (::poll(fds.data(), fds.size(), timeout_ms) < 0 && errno != EINTR) {
+        throw std::system_error(errno, std::generic_category(), "poll");
+      }
       if (fds[0].revents & POLLIN) {
         std::uint64_t count;
         [[maybe_unused]] auto n = ::read(wake.get(), &count, sizeof count);
@@ -651,20 +652,34 @@ struct ProcessPool::Impl {
         Worker& w = *workers[i];
         const short sock_events = fds[1 + 2 * i].revents;
         const short err_events = fds[2 + 2 * i].revents;
-        if (err_events != 0) forward_stderr(w, false);
+        if (err_events != 0) w.process->forward_stderr(false);
+        if (w.exit) continue;
         if (sock_events & (POLLIN | POLLHUP | POLLERR)) read_from(w);
-        if (sock_events & POLLOUT) flush(w);
+        if (!w.exit && (sock_events & POLLOUT) && !w.process->flush()) lose(w, {}, false);
       }
       check_timeouts(Clock::now());
     }
-    for (auto& w : workers) w->sock.reset();
-    for (auto& w : workers) {
-      reap(w->pid, std::chrono::milliseconds(5000));
-      forward_stderr(*w, true);
-    }
+    // Drained: every worker is asked to exit, and reaped (killed after exit_grace).
+    for (auto& w : workers) retire(*w);
+    std::move(workers.begin(), workers.end(), std::back_inserter(dying));
     workers.clear();
-    std::lock_guard lock(mutex);
-    pids.clear();
+    {
+      std::lock_guard lock(mutex);
+      pids.clear();
+    }
+    while (!dying.empty()) {
+      const auto now = Clock::now();
+      reap_dying(now);
+      if (dying.empty()) break;
+      fds.clear();
+      int timeout_ms = static_cast<int>(kReapPoll.count());
+      for (auto& w : dying) {
+        fds.push_back({w->process->exit_fd(), POLLIN, 0});
+        fds.push_back({w->process->stderr_fd(), POLLIN, 0});
+        if (!w->killed) timeout_ms = std::min(timeout_ms, ms_until(w->kill_at, now));
+      }
+      ::poll(fds.data(), fds.size(), timeout_ms);
+    }
   }
 };
 

@@ -1,11 +1,14 @@
 #include <catch2/catch.hpp>
+#include <conc/fd.hpp>
 #include <conc/process_pool.hpp>
+#include <conc/unhandled.hpp>
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,6 +25,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "../support/unhandled_log.hpp"
 
 extern char** environ;
 
@@ -114,9 +119,41 @@ CONC_TASK(init_worker);
 std::string read_init(int) { return g_initialized; }
 CONC_TASK(read_init);
 
+// Writes bytes that are not a valid frame on the worker's channel (fd 3), then waits to be killed.
+int send_garbage(int kind) {
+  std::string bytes;
+  auto put_u32 = [&](std::uint32_t v) { bytes.append(reinterpret_cast<const char*>(&v), sizeof v); };
+  if (kind == 0) {
+    put_u32(0xFFFFFFF0u);  // a size far over any cap
+  } else if (kind == 1) {
+    put_u32(5);  // a Result frame cut short after its kind
+    bytes += std::string("\x0b\x01\x00\x00\x00", 5);
+  } else {
+    put_u32(1);  // a frame of an unknown kind
+    bytes += '\x63';
+  }
+  [[maybe_unused]] auto n = ::write(3, bytes.data(), bytes.size());
+  std::this_thread::sleep_for(60s);
+  return kind;
+}
+CONC_TASK(send_garbage);
+
+// Makes its worker slow to exit: when the pool closes its channel, exit() sleeps first.
+int g_exit_delay_ms = 0;
+int slow_exit(int ms) {
+  g_exit_delay_ms = ms;
+  std::atexit([] { std::this_thread::sleep_for(std::chrono::milliseconds(g_exit_delay_ms)); });
+  return static_cast<int>(::getpid());
+}
+CONC_TASK(slow_exit);
+
+std::string bytes_of(int n) { return std::string(static_cast<std::size_t>(n), 'x'); }
+CONC_TASK(bytes_of);
+
 // ---- helpers ---------------------------------------------------------------------------------
 
-std::string failure_of(const conc::Future<int>& f) {
+template <class T>
+std::string failure_of(const conc::Future<T>& f) {
   try {
     f.get();
   } catch (const std::exception& e) {
@@ -463,4 +500,128 @@ TEST_CASE("worker stderr arrives whole and prefixed", "[process_pool]") {
     got.insert(body.substr(0, body.find(' ', 5)));
   }
   CHECK(got.size() == 50);
+}
+
+// ---- nothing a worker or a callback does stops the pool -----------------------------------------
+
+TEST_CASE("a worker that sends a malformed frame costs its task, not the pool", "[process_pool][faults]") {
+  conc::ProcessPool pool({.workers = 2, .retries = 0});
+  for (int kind = 0; kind < 3; ++kind) {
+    INFO("kind " << kind);
+    const std::string why = failure_of(pool.submit<send_garbage>(kind));
+    CHECK(why.rfind("worker sent a malformed frame", 0) == 0);
+    CHECK(pool.submit<square>(kind + 3).get() == (kind + 3) * (kind + 3));
+  }
+  CHECK(failure_of(pool.submit<send_garbage>(0)).find("over the cap") != std::string::npos);
+  CHECK(pool.stats().worker_deaths == 4);
+  CHECK(pool.map<square>(std::vector<int>{1, 2, 3}).size() == 3);
+}
+
+TEST_CASE("a completion callback that throws is reported and the pool goes on", "[process_pool][faults]") {
+  UnhandledLog log;
+  conc::ProcessPool pool({.workers = 1});
+  conc::Event called;
+  pool.submit_raw(conc::task_name<square>(), conc::encode(2), [&](conc::Outcome<std::string>&&) {
+    called.set();
+    throw std::runtime_error("callback bug");
+  });
+  REQUIRE(called.wait_for(30s));
+  CHECK(pool.submit<square>(5).get() == 25);
+  CHECK(log.lines() == std::vector<std::string>{"a process pool completion: callback bug"});
+}
+
+TEST_CASE("a worker that cannot be started fails the tasks that needed it", "[process_pool][faults]") {
+  conc::ProcessPool pool({.workers = 2, .executable = "/nonexistent/conc-worker"});
+  const std::string why = failure_of(pool.submit<square>(3));
+  CHECK(why.find("cannot start a worker") != std::string::npos);
+  CHECK(why.find("No such file or directory") != std::string::npos);
+  CHECK(why.find("/nonexistent/conc-worker") != std::string::npos);
+  CHECK(failure_of(pool.submit<square>(4)).find("cannot start a worker") != std::string::npos);
+}
+
+namespace {
+// Lowers the soft RLIMIT_NOFILE for the scope.
+class FileLimit {
+ public:
+  explicit FileLimit(rlim_t soft) {
+    ::getrlimit(RLIMIT_NOFILE, &saved_);
+    rlimit lower = saved_;
+    lower.rlim_cur = soft;
+    ok_ = ::setrlimit(RLIMIT_NOFILE, &lower) == 0;
+  }
+  ~FileLimit() { restore(); }
+  void restore() { ::setrlimit(RLIMIT_NOFILE, &saved_); }
+  bool ok() const { return ok_; }
+
+ private:
+  rlimit saved_{};
+  bool ok_ = false;
+};
+
+// The highest descriptor open, leaving out the one used to list them.
+int highest_open_fd() {
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (dir == nullptr) return -1;
+  int highest = 0;
+  while (const dirent* entry = ::readdir(dir)) {
+    if (entry->d_name[0] == '.') continue;
+    const int fd = std::atoi(entry->d_name);
+    if (fd != ::dirfd(dir)) highest = std::max(highest, fd);
+  }
+  ::closedir(dir);
+  return highest;
+}
+}  // namespace
+
+TEST_CASE("running out of descriptors fails the task with EMFILE, and the pool recovers", "[process_pool][faults]") {
+  // Fill every hole below the highest descriptor, so that the limit below leaves exactly one free.
+  std::vector<conc::Fd> fillers;
+  for (;;) {
+    conc::Fd fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    REQUIRE(fd);
+    const bool was_hole = fd.get() < highest_open_fd();
+    fillers.push_back(std::move(fd));
+    if (!was_hole) break;
+  }
+  FileLimit limit(static_cast<rlim_t>(highest_open_fd()) + 2);  // room for the pool's eventfd alone
+  REQUIRE(limit.ok());
+  conc::ProcessPool pool({.workers = 1});
+  const std::string why = failure_of(pool.submit<square>(3));
+  limit.restore();
+  CHECK(why.find("cannot start a worker") != std::string::npos);
+  CHECK(why.find("Too many open files") != std::string::npos);
+  CHECK(pool.submit<square>(6).get() == 36);
+}
+
+TEST_CASE("a failing poll breaks the pool with the reason instead of terminating", "[process_pool][faults]") {
+  conc::ProcessPool pool({.workers = 2});
+  CHECK(pool.submit<square>(2).get() == 4);
+  std::string why;
+  {
+    FileLimit limit(3);  // poll(2) refuses more descriptors than RLIMIT_NOFILE: EINVAL
+    REQUIRE(limit.ok());
+    why = failure_of(pool.submit<square>(3));
+  }
+  CHECK(why.find("process pool failed: poll") != std::string::npos);
+  CHECK(failure_of(pool.submit<square>(4)).find("process pool failed") != std::string::npos);
+}
+
+TEST_CASE("messages over the cap are refused with the reason", "[process_pool][faults]") {
+  conc::ProcessPool pool({.workers = 1, .max_message_bytes = 64 * 1024});
+  CHECK(failure_of(pool.submit_raw(conc::task_name<echo>(), std::string(100 * 1024, 'p')))
+            .find("task payload of 102400 bytes is over the pool's message cap") != std::string::npos);
+  CHECK(failure_of(pool.submit<bytes_of>(100 * 1024)).find("task result of") != std::string::npos);
+  CHECK(pool.submit<bytes_of>(1000).get().size() == 1000);
+}
+
+TEST_CASE("a worker slow to exit delays no other worker's next task", "[process_pool][faults]") {
+  conc::ProcessPool pool({.workers = 2, .max_tasks_per_child = 1, .exit_grace = 120s});
+  // Its worker retires after this task and then takes 60 s to exit.
+  const pid_t slow = pool.submit<slow_exit>(60'000).get();
+  std::vector<int> pids;
+  for (int i = 0; i < 6; ++i) pids.push_back(pool.submit<my_pid>(0).get());
+  // Six tasks on six new workers finished while the slow one was still exiting.
+  CHECK(::kill(slow, 0) == 0);
+  CHECK(std::find(pids.begin(), pids.end(), slow) == pids.end());
+  ::kill(slow, SIGKILL);
 }

@@ -5,6 +5,10 @@
 // length-prefixed frames over a socketpair. A task that crashes, aborts, exits or
 // hangs costs only itself: its worker is replaced and every other task completes.
 //
+// Nothing a worker does can stop the pool: a worker that dies, hangs, sends a malformed or
+// oversized frame, or cannot be started costs the tasks it held or needed, each failed with the
+// reason; the pool replaces it and goes on. Workers are reaped without blocking the pool.
+//
 // Blame is exact: a failure is charged to a task only when it was the one task in flight on
 // the worker that died or hung. Tasks that shared the worker with an unknown culprit are rerun
 // one at a time (not counted as retries), which finds it. A charged crash is retried
@@ -57,7 +61,10 @@ struct ProcessPoolOptions {
   std::size_t max_batch = 64;                 // tiny queued tasks are coalesced up to this many per frame; 1: never
   TaskCall initializer{};                     // run once in every worker before its first task
   WorkerStderr worker_stderr = WorkerStderr::Prefix;
-  std::string executable{};  // the worker program; default: this program
+  std::string executable{};                    // the worker program; default: this program
+  std::chrono::milliseconds exit_grace{5000};  // a retired worker not gone by then is killed
+  // The largest message either way; a task, result or frame over it fails with the reason.
+  std::size_t max_message_bytes = std::size_t{256} << 20;
 };
 
 struct ProcessPoolStats {

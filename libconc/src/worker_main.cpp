@@ -1,4 +1,5 @@
-// The worker side of the process pool: registry of tasks and the worker loop.
+// The worker side of the process pool: registry of tasks and the worker loop (a worker is this
+// program started with --conc-worker FD PARENT_PID MAX_FRAME).
 
 #include <errno.h>
 #include <signal.h>
@@ -12,9 +13,11 @@
 #include <exception>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "conc/task.hpp"
+#include "conc/unhandled.hpp"
 #include "frames.hpp"
 
 namespace conc {
@@ -41,21 +44,15 @@ bool write_all(int fd, const std::string& data) {
   return true;
 }
 
-std::string describe(std::exception_ptr e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& ex) {
-    return ex.what();
-  } catch (...) {
-    return "unknown exception";
-  }
-}
+std::string describe(std::exception_ptr e) { return describe_exception(e); }
 
-// Runs one Task frame and appends its Result frame to out.
-void run_batch(detail::FrameReader& in, std::string& out) {
+// Runs one Task frame and appends its Result frame to out. Results that would take the frame
+// past max_frame are replaced by an error, so the pool never receives a frame it must refuse.
+void run_batch(detail::FrameReader& in, std::string& out, std::size_t max_frame) {
   const auto start = std::chrono::steady_clock::now();
   const std::uint64_t batch = in.get_u64();
   const std::uint32_t count = in.get_u32();
+  const std::size_t frame_start = out.size();
   detail::FrameWriter result(out, detail::FrameKind::Result);
   result.put_u64(batch);
   const std::size_t elapsed_at = result.mark();
@@ -82,6 +79,12 @@ void run_batch(detail::FrameReader& in, std::string& out) {
         bytes = describe(std::current_exception());
       }
     }
+    const std::size_t frame_size = out.size() - frame_start;
+    if (frame_size + 5 + bytes.size() > max_frame) {
+      bytes = "task result of " + std::to_string(bytes.size()) + " bytes is over the pool's message cap of " +
+              std::to_string(max_frame) + " bytes";
+      ok = false;
+    }
     result.put_u8(ok ? 1 : 0);
     result.put_str(bytes);
   }
@@ -91,7 +94,7 @@ void run_batch(detail::FrameReader& in, std::string& out) {
   result.finish();
 }
 
-[[noreturn]] void worker_loop(int fd) {
+[[noreturn]] void worker_loop(int fd, std::size_t max_frame) {
   {
     std::string hello;
     detail::FrameWriter w(hello, detail::FrameKind::Hello);
@@ -99,9 +102,8 @@ void run_batch(detail::FrameReader& in, std::string& out) {
     w.finish();
     if (!write_all(fd, hello)) std::exit(0);
   }
-  std::string in;
+  detail::FrameStream in(max_frame);
   std::string out;
-  std::size_t pos = 0;
   auto last_flush = std::chrono::steady_clock::now();
   char chunk[64 * 1024];
   for (;;) {
@@ -112,12 +114,19 @@ void run_batch(detail::FrameReader& in, std::string& out) {
       std::exit(0);
     }
     in.append(chunk, static_cast<std::size_t>(n));
-    std::string_view body;
-    while (detail::next_frame(in, pos, body)) {
-      detail::FrameReader reader(body);
+    for (;;) {
+      std::optional<std::string_view> body;
+      try {
+        body = in.next();
+      } catch (const detail::MalformedFrame& e) {
+        std::fprintf(stderr, "conc worker: %s from the pool\n", e.what());
+        std::exit(4);
+      }
+      if (!body) break;
+      detail::FrameReader reader(*body);
       switch (reader.kind()) {
         case detail::FrameKind::Task:
-          run_batch(reader, out);
+          run_batch(reader, out, max_frame);
           break;
         case detail::FrameKind::Init: {
           const std::string_view name = reader.get_str();
@@ -148,15 +157,13 @@ void run_batch(detail::FrameReader& in, std::string& out) {
       // Results wait while more tasks are already here (one write for many), but not for long.
       // The pool does not rely on them for blame: when a worker dies with several tasks in
       // flight, it reruns each of them alone.
-      const bool more_here = in.size() - pos >= sizeof(std::uint32_t);
+      const bool more_here = in.more_buffered();
       if (!out.empty() && (!more_here || std::chrono::steady_clock::now() - last_flush > kMaxResultDelay)) {
         if (!write_all(fd, out)) std::exit(0);
         out.clear();
         last_flush = std::chrono::steady_clock::now();
       }
     }
-    in.erase(0, pos);
-    pos = 0;
   }
 }
 
@@ -176,10 +183,11 @@ void worker_main_if_requested(int argc, char** argv) {
   if (argc < 4 || std::strcmp(argv[1], "--conc-worker") != 0) return;
   const int fd = std::atoi(argv[2]);
   const auto parent = static_cast<pid_t>(std::atol(argv[3]));
+  const std::size_t max_frame = argc > 4 ? std::strtoull(argv[4], nullptr, 10) : std::size_t{256} << 20;
   // Die with the pool's process, even if it is killed with SIGKILL.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != parent) std::exit(0);
-  worker_loop(fd);
+  worker_loop(fd, max_frame);
 }
 
 }  // namespace conc

@@ -1,0 +1,71 @@
+#pragma once
+// One worker of the process pool as a resource: the spawned process (this program re-executed
+// in worker mode), its socket, its stderr pipe and a pidfd that says when it has exited. Frame
+// I/O never blocks; ending it never blocks either: ask it to exit or kill it, then reap it once
+// exit_fd() is readable (or try_reap() says so). The destructor kills and reaps what is left,
+// so no worker outlives its object as a zombie.
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "conc/fd.hpp"
+#include "frames.hpp"
+
+namespace conc::detail {
+
+struct WorkerSpawn {
+  std::string executable;
+  bool capture_stderr = true;  // else the worker writes to the pool's stderr
+  std::size_t max_frame = 0;   // the largest frame body either side accepts
+};
+
+class WorkerProcess {
+ public:
+  // Starts a worker; throws std::system_error naming what failed (socketpair, pipe, spawn).
+  explicit WorkerProcess(const WorkerSpawn& spawn);
+  ~WorkerProcess();
+  WorkerProcess(const WorkerProcess&) = delete;
+  WorkerProcess& operator=(const WorkerProcess&) = delete;
+
+  pid_t pid() const noexcept { return pid_; }
+  int socket_fd() const noexcept { return socket_.get(); }
+  int stderr_fd() const noexcept { return stderr_.get(); }
+  int exit_fd() const noexcept { return pidfd_.get(); }  // -1 where pidfds are not available
+
+  // Frames to send: append with FrameWriter, then flush() when the socket is writable.
+  std::string& outbox() noexcept { return outbox_; }
+  bool has_output() const noexcept { return !outbox_.empty(); }
+  // Writes what the socket takes now; false when the worker is gone.
+  bool flush();
+  // Reads what has arrived into inbox(); false on EOF or error (the worker is gone).
+  bool receive();
+  FrameStream& inbox() noexcept { return inbox_; }
+
+  // Copies what the worker wrote to stderr onto the pool's, each line as "[worker PID] line".
+  // At eof, a last unterminated line is written too and the pipe is closed.
+  void forward_stderr(bool eof);
+
+  // Closes the socket: a worker that reads EOF exits.
+  void close_channel() noexcept { socket_.reset(); }
+  void kill() noexcept;
+  // The wait status once the process has exited (and is reaped), else nullopt. Never blocks.
+  std::optional<int> try_reap() noexcept;
+  bool reaped() const noexcept { return status_.has_value(); }
+
+ private:
+  pid_t pid_ = -1;
+  Fd socket_;
+  Fd stderr_;
+  Fd pidfd_;
+  std::string outbox_;
+  std::size_t sent_ = 0;
+  FrameStream inbox_;
+  std::string stderr_line_;
+  std::optional<int> status_;
+};
+
+}  // namespace conc::detail
