@@ -5,18 +5,36 @@
 #              (not conc-thumbs: OpenCV is not built with ThreadSanitizer)
 #   asan     - AddressSanitizer + UndefinedBehaviorSanitizer build of everything
 #   fuzz     - the libFuzzer targets (Clang), each run for a bounded count and time
-# Usage: scripts/test.sh [release|tsan|asan|fuzz ...]   (default: all four)
+# Usage: scripts/test.sh [--stress] [release|tsan|asan|fuzz ...]   (default: all four)
+#   --stress runs two busy CPU hogs beside the tests for the whole run, as a loaded CI machine would.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 
-echo "=== format"
+echo "=== format and portability"
 bash scripts/check-format.sh
+bash scripts/check-portability.sh
+
+stress=0
+if [ "${1:-}" = "--stress" ]; then
+  stress=1
+  shift
+fi
 
 jobs=$(nproc)
 variants=("$@")
 [ ${#variants[@]} -eq 0 ] && variants=(release tsan asan fuzz)
+
+if [ "$stress" = 1 ]; then
+  hogs=()
+  for _ in 1 2; do
+    timeout 7200 bash -c 'while :; do :; done' &
+    hogs+=($!)
+  done
+  trap 'kill "${hogs[@]}" 2>/dev/null || true' EXIT
+  echo "=== stress: two CPU hogs running (${hogs[*]})"
+fi
 
 for variant in "${variants[@]}"; do
   case "$variant" in
