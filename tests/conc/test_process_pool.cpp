@@ -573,7 +573,8 @@ int highest_open_fd() {
 }
 }  // namespace
 
-TEST_CASE("running out of descriptors fails the task with EMFILE, and the pool recovers", "[process_pool][faults]") {
+TEST_CASE("running out of descriptors fails the task with EMFILE, and the pool recovers",
+          "[process_pool][faults][fd-limit]") {
   // Fill every hole below the highest descriptor, so that the limit below leaves exactly one free.
   std::vector<conc::Fd> fillers;
   for (;;) {
@@ -593,7 +594,7 @@ TEST_CASE("running out of descriptors fails the task with EMFILE, and the pool r
   CHECK(pool.submit<square>(6).get() == 36);
 }
 
-TEST_CASE("a failing poll breaks the pool with the reason instead of terminating", "[process_pool][faults]") {
+TEST_CASE("a failing poll breaks the pool with the reason instead of terminating", "[process_pool][faults][fd-limit]") {
   conc::ProcessPool pool({.workers = 2});
   CHECK(pool.submit<square>(2).get() == 4);
   std::string why;
