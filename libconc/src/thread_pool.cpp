@@ -15,8 +15,12 @@ constexpr std::uint64_t kMeterEvery = 256;
 constexpr auto kAutoMeterEvery = std::chrono::milliseconds(10);
 // Polls of an empty queue before a worker sleeps, and of a full one before a producer sleeps.
 constexpr int kSpinRounds = 256;
-// Auto: a larger pool must bring this much more throughput to be kept.
+// Auto: a larger pool must bring this much more throughput to be kept, and a smaller one must
+// keep at least this much of it.
 constexpr double kGrowthGain = 1.05;
+constexpr double kShrinkLoss = 0.97;
+// Auto: samples at the ceiling between tries of a smaller pool.
+constexpr int kShrinkEvery = 40;
 // Auto: samples to wait after a growth that did not pay before trying again.
 constexpr int kCooldownSamples = 20;
 constexpr std::size_t kAutoMaxThreads = 1024;
@@ -288,8 +292,10 @@ void ThreadPool::worker_loop(std::size_t slot) {
 }
 
 // Sizing::Auto. Each sample: the blocking coefficient of the tasks sets a ceiling (the rule
-// cores / (1 - b)); while tasks wait in the queue the pool tries a larger size, and keeps it
-// only if throughput rose by kGrowthGain (hill climbing), else it goes back and waits a while.
+// cores / (1 - b)). While tasks wait in the queue the pool tries a new size and judges it by
+// throughput (hill climbing): a larger size is kept only if throughput rose by kGrowthGain, a
+// smaller one only if throughput held within kShrinkLoss; a size that does not pay is undone and
+// the next try moves half as far.
 void ThreadPool::controller_loop() {
   using Clock = std::chrono::steady_clock;
   const std::chrono::nanoseconds interval = sample_interval_;
@@ -307,8 +313,9 @@ void ThreadPool::controller_loop() {
   double previous_rate = 0;  // the sample before this one: rates are judged over two samples
   int judged = 0;
   std::size_t probe_from = 0;
-  std::size_t step = 1;
+  std::size_t up_step = 0;  // 0: all the way to the ceiling
   int cooldown = 0;
+  int since_shrink = 0;
   while (!stopping_.load(std::memory_order_acquire)) {
     control_.sleep_unless([&] { return stopping_.load(std::memory_order_relaxed); }, &interval);
     if (stopping_.load(std::memory_order_acquire)) break;
@@ -323,36 +330,50 @@ void ThreadPool::controller_loop() {
       blocking = measured ? 0.5 * blocking + 0.5 * window.coefficient() : window.coefficient();
       measured = true;
     }
-    const std::size_t ceiling =
-        std::clamp(threads_for(cores(), blocking, max_threads_), std::max<std::size_t>(min_threads_, 1), max_threads_);
+    const std::size_t floor = std::max<std::size_t>(min_threads_, 1);
+    const std::size_t ceiling = std::clamp(threads_for(cores(), blocking, max_threads_), floor, max_threads_);
     std::size_t target = target_.load(std::memory_order_relaxed);
     const bool backlog = !queue_.empty();
     if (cooldown > 0) --cooldown;
+    ++since_shrink;
     switch (phase) {
       case Phase::Settling:
-        phase = Phase::Judging;  // the sample that saw threads start is not yet representative
+        phase = Phase::Judging;  // the sample that saw the change is not yet representative
+        judged = 0;
         break;
-      case Phase::Judging:
+      case Phase::Judging: {
         if (++judged < 2) break;
         phase = Phase::Steady;
-        if ((rate + previous_rate) / 2 >= base_rate * kGrowthGain) {
-          step *= 2;
+        const double judged_rate = (rate + previous_rate) / 2;
+        const bool grew = target > probe_from;
+        const bool pays = grew ? judged_rate >= base_rate * kGrowthGain : judged_rate >= base_rate * kShrinkLoss;
+        if (pays) {
+          up_step = 0;
         } else {
+          const std::size_t distance = grew ? target - probe_from : probe_from - target;
+          if (grew) up_step = std::max<std::size_t>(1, distance / 2);
           target = probe_from;
-          step = 1;
           cooldown = kCooldownSamples;
         }
         break;
+      }
       case Phase::Steady:
         if (target > ceiling) {
           target = ceiling;  // the tasks block less than the pool assumed
-        } else if (backlog && measured && cooldown == 0 && target < ceiling &&
-                   live_.load(std::memory_order_relaxed) >= target) {
-          probe_from = target;
-          base_rate = (rate + previous_rate) / 2;
-          judged = 0;
-          target = std::min(ceiling, target + step);
-          phase = Phase::Settling;
+        } else if (backlog && measured && cooldown == 0 && live_.load(std::memory_order_relaxed) >= target) {
+          if (target < ceiling) {
+            probe_from = target;
+            target = up_step == 0 ? ceiling : std::min(ceiling, target + up_step);
+          } else if (since_shrink >= kShrinkEvery && target > std::max(floor, cores())) {
+            // At the ceiling: see whether fewer threads do as well.
+            probe_from = target;
+            target = std::max({floor, cores(), target - std::max<std::size_t>(1, target / 4)});
+            since_shrink = 0;
+          }
+          if (target != probe_from) {
+            base_rate = (rate + previous_rate) / 2;
+            phase = Phase::Settling;
+          }
         }
         break;
     }
