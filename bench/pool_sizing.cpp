@@ -97,8 +97,9 @@ int main(int argc, char** argv) {
   pool.shutdown(conc::Shutdown::Cancel);
   const auto stats = pool.stats();
   const double rate = static_cast<double>(completed.load()) / seconds;
-  std::printf("b=%.2f sizing=%s threads=%zu completed=%llu seconds=%.3f tasks_per_s=%.0f peak_threads=%zu mean_threads=%.1f\n",
-              blocking, sizing == "auto" ? "auto" : "fixed", fixed, static_cast<unsigned long long>(completed.load()),
-              seconds, rate, stats.peak_threads, samples > 0 ? thread_seconds / static_cast<double>(samples) : 0.0);
+  std::printf(
+      "b=%.2f sizing=%s threads=%zu completed=%llu seconds=%.3f tasks_per_s=%.0f peak_threads=%zu mean_threads=%.1f\n",
+      blocking, sizing == "auto" ? "auto" : "fixed", fixed, static_cast<unsigned long long>(completed.load()), seconds,
+      rate, stats.peak_threads, samples > 0 ? thread_seconds / static_cast<double>(samples) : 0.0);
   return 0;
 }

@@ -38,11 +38,13 @@ std::vector<std::string> read_stream(const std::uint8_t* data, std::size_t size,
         if (kind == conc::detail::FrameKind::Result) {
           const auto result = conc::detail::parse_result(in);
           line += ":" + std::to_string(result.batch) + ":" + std::to_string(result.items.size());
-          for (const auto& [ok, bytes] : result.items) {
-            require(bytes.data() >= body->data() && bytes.data() + bytes.size() <= body->data() + body->size());
-            line += ok ? "+" : "-";
-            line += std::to_string(bytes.size());
+          for (const auto& item : result.items) {
+            require(item.bytes.data() >= body->data() &&
+                    item.bytes.data() + item.bytes.size() <= body->data() + body->size());
+            line += item.ok ? "+" : "-";
+            line += std::to_string(item.bytes.size()) + "/" + std::to_string(item.fds);
           }
+          require(result.fds <= conc::detail::kMaxFrameFds);
         }
         seen.push_back(line);
       }

@@ -3,10 +3,12 @@
 //
 //   frame  = u32 body_size, body
 //   body   = u8 kind, fields...
-//   Task:       u64 batch, u32 count, count x (str name, str payload)
+//   Task:       u64 batch, u32 count, count x (str name, str payload, u32 fds)
 //   Init:       str name, str payload
 //   Hello:      u32 pid
-//   Result:     u64 batch, u64 elapsed_ns, u32 count, count x (u8 ok, str bytes)
+//   Result:     u64 batch, u64 elapsed_ns, u32 count, count x (u8 ok, str bytes, u32 fds)
+// A frame's descriptors (SharedBuffers) ride with its first byte (SCM_RIGHTS), `fds` of them per
+// task or result, in order.
 //   InitFailed: str message
 //   str    = u32 size, bytes
 
@@ -26,6 +28,9 @@ class MalformedFrame : public std::runtime_error {
  public:
   explicit MalformedFrame(const std::string& why) : std::runtime_error("malformed frame: " + why) {}
 };
+
+// The most descriptors one frame may carry (the kernel's SCM_MAX_FD).
+constexpr std::size_t kMaxFrameFds = 253;
 
 enum class FrameKind : std::uint8_t { Task = 1, Init = 2, Hello = 10, Result = 11, InitFailed = 12 };
 
@@ -112,8 +117,10 @@ class FrameStream {
     pos_ += sizeof size + size;
     return body;
   }
-  // Whether another frame's bytes have begun to arrive.
+  // Whether another frame's size prefix has arrived.
   bool more_buffered() const { return buf_.size() - pos_ >= sizeof(std::uint32_t); }
+  // Whether any byte of another frame has arrived.
+  bool partial() const { return buf_.size() != pos_; }
 
  private:
   std::string buf_;
@@ -123,9 +130,15 @@ class FrameStream {
 
 // A Result frame, parsed whole before anything acts on it.
 struct ResultFrame {
+  struct Item {
+    bool ok;
+    std::string_view bytes;  // into the frame's body
+    std::uint32_t fds;
+  };
   std::uint64_t batch = 0;
   std::uint64_t elapsed_ns = 0;
-  std::vector<std::pair<bool, std::string_view>> items;  // ok, bytes (into the frame's body)
+  std::vector<Item> items;
+  std::size_t fds = 0;  // in all
 };
 
 // The rest of a Result frame whose kind was read; throws MalformedFrame.
@@ -137,7 +150,11 @@ inline ResultFrame parse_result(FrameReader& in) {
   for (std::uint32_t i = 0; i < count; ++i) {
     const std::uint8_t ok = in.get_u8();
     if (ok > 1) throw MalformedFrame("bad result flag");
-    r.items.emplace_back(ok == 1, in.get_str());
+    const std::string_view bytes = in.get_str();
+    const std::uint32_t fds = in.get_u32();
+    if (fds > kMaxFrameFds - r.fds) throw MalformedFrame("too many descriptors");
+    r.fds += fds;
+    r.items.push_back({ok == 1, bytes, fds});
   }
   if (!in.at_end()) throw MalformedFrame("trailing bytes");
   return r;

@@ -1,6 +1,7 @@
 #include "conc/process_pool.hpp"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <string.h>
@@ -73,7 +74,7 @@ int ms_until(Clock::time_point when, Clock::time_point now) {
 struct ProcessPool::Impl {
   struct Item {
     std::string name;
-    std::string payload;
+    Message payload;  // its descriptors are duplicated for each attempt, kept for a retry
     Completion done;
     unsigned attempts = 0;
     bool isolate = false;  // run alone: it was in a batch whose worker died
@@ -148,7 +149,7 @@ struct ProcessPool::Impl {
   }
 
   // A completion callback that throws is reported and does not reach the pool.
-  static void call(Completion& done, Outcome<std::string>&& outcome) noexcept {
+  static void call(Completion& done, Outcome<Message>&& outcome) noexcept {
     try {
       done(std::move(outcome));
     } catch (...) {
@@ -157,9 +158,13 @@ struct ProcessPool::Impl {
   }
 
   std::string refusal(const Item& item) const {
-    if (item.payload.size() + item.name.size() + kFrameOverhead > options.max_message_bytes) {
-      return "task payload of " + std::to_string(item.payload.size()) + " bytes is over the pool's message cap of " +
-             std::to_string(options.max_message_bytes) + " bytes";
+    if (item.payload.bytes.size() + item.name.size() + kFrameOverhead > options.max_message_bytes) {
+      return "task payload of " + std::to_string(item.payload.bytes.size()) +
+             " bytes is over the pool's message cap of " + std::to_string(options.max_message_bytes) + " bytes";
+    }
+    if (item.payload.fds.size() > detail::kMaxFrameFds) {
+      return "task carries " + std::to_string(item.payload.fds.size()) + " descriptors, more than the " +
+             std::to_string(detail::kMaxFrameFds) + " one message can";
     }
     return {};
   }
@@ -173,7 +178,7 @@ struct ProcessPool::Impl {
       if (!accepting || !broken.empty()) {
         const std::string why = !broken.empty() ? broken : "cancelled: pool shut down";
         lock.unlock();
-        for (; next < items.size(); ++next) call(items[next].done, Outcome<std::string>(Error{why, {}}));
+        for (; next < items.size(); ++next) call(items[next].done, Outcome<Message>(Error{why, {}}));
         return;
       }
       const bool was_empty = intake.empty();
@@ -190,14 +195,14 @@ struct ProcessPool::Impl {
       }
       outstanding += added;
       lock.unlock();
-      for (std::size_t i : refused) call(items[i].done, Outcome<std::string>(Error{refusal(items[i]), {}}));
+      for (std::size_t i : refused) call(items[i].done, Outcome<Message>(Error{refusal(items[i]), {}}));
       if (was_empty && added > 0) notify();
     }
   }
 
   void submit(Item item) {
     if (std::string why = refusal(item); !why.empty()) {
-      call(item.done, Outcome<std::string>(Error{std::move(why), {}}));
+      call(item.done, Outcome<Message>(Error{std::move(why), {}}));
       return;
     }
     std::unique_lock lock(mutex);
@@ -205,7 +210,7 @@ struct ProcessPool::Impl {
     if (!accepting || !broken.empty()) {
       const std::string why = !broken.empty() ? broken : "cancelled: pool shut down";
       lock.unlock();
-      call(item.done, Outcome<std::string>(Error{why, {}}));
+      call(item.done, Outcome<Message>(Error{why, {}}));
       return;
     }
     ++outstanding;
@@ -216,7 +221,7 @@ struct ProcessPool::Impl {
   }
 
   // Runs the item's callback; the counts are settled by settle(), once per frame.
-  void complete(Item& item, Outcome<std::string>&& outcome) {
+  void complete(Item& item, Outcome<Message>&& outcome) {
     ++unsettled_completed;
     if (!outcome.ok()) ++unsettled_failed;
     call(item.done, std::move(outcome));
@@ -236,7 +241,7 @@ struct ProcessPool::Impl {
     space.notify_all();
   }
 
-  void fail(Item& item, const std::string& why) { complete(item, Outcome<std::string>(Error{why, {}})); }
+  void fail(Item& item, const std::string& why) { complete(item, Outcome<Message>(Error{why, {}})); }
 
   // ---- workers -----------------------------------------------------------------------------
 
@@ -332,19 +337,35 @@ struct ProcessPool::Impl {
     Batch batch{next_batch++, {}, isolated};
     batch.items.reserve(limit);
     std::size_t bytes = kFrameOverhead;
+    std::size_t fds = 0;
     while (!pending.empty() && batch.items.size() < limit && (batch.items.empty() || !pending.front().isolate)) {
-      const std::size_t size = pending.front().payload.size() + pending.front().name.size() + 8;
-      if (!batch.items.empty() && bytes + size > options.max_message_bytes) break;  // the next frame takes it
+      const Item& next = pending.front();
+      const std::size_t size = next.payload.bytes.size() + next.name.size() + 12;
+      if (!batch.items.empty() &&
+          (bytes + size > options.max_message_bytes || fds + next.payload.fds.size() > detail::kMaxFrameFds)) {
+        break;  // the next frame takes it
+      }
       bytes += size;
+      fds += next.payload.fds.size();
       batch.items.push_back(std::move(pending.front()));
       pending.pop_front();
     }
+    std::vector<Fd> copies;
+    for (const Item& item : batch.items) {
+      for (const Fd& fd : item.payload.fds) {
+        Fd copy(::fcntl(fd.get(), F_DUPFD_CLOEXEC, 0));
+        if (!copy) throw std::system_error(errno, std::generic_category(), "dup of a task's descriptor");
+        copies.push_back(std::move(copy));
+      }
+    }
+    w.process->attach(std::move(copies));
     detail::FrameWriter frame(w.process->outbox(), detail::FrameKind::Task);
     frame.put_u64(batch.id);
     frame.put_u32(static_cast<std::uint32_t>(batch.items.size()));
     for (const Item& item : batch.items) {
       frame.put_str(item.name);
-      frame.put_str(item.payload);
+      frame.put_str(item.payload.bytes);
+      frame.put_u32(static_cast<std::uint32_t>(item.payload.fds.size()));
     }
     frame.finish();
     w.assigned += batch.items.size();
@@ -362,6 +383,10 @@ struct ProcessPool::Impl {
       while (auto body = w.process->inbox().next()) {
         handle_frame(w, *body);
         if (w.exit) break;
+      }
+      // Descriptors with no frame to claim them, once no frame is half-read.
+      if (!w.exit && !w.process->inbox().partial() && !w.process->received_fds().empty()) {
+        throw detail::MalformedFrame("descriptors that no result names");
       }
     } catch (const detail::MalformedFrame& e) {
       lose(w, "worker sent a " + std::string(e.what()), true);
@@ -390,6 +415,8 @@ struct ProcessPool::Impl {
         w.in_flight.front().items.size() != result.items.size()) {
       throw detail::MalformedFrame("a result for no task in flight");
     }
+    auto& received = w.process->received_fds();
+    if (received.size() < result.fds) throw detail::MalformedFrame("descriptors missing");
     Batch batch = std::move(w.in_flight.front());
     w.in_flight.pop_front();
     w.head_started = Clock::now();
@@ -397,11 +424,16 @@ struct ProcessPool::Impl {
         static_cast<double>(result.elapsed_ns) / static_cast<double>(std::max<std::size_t>(batch.items.size(), 1));
     tiny_ns = tiny_ns < 0 ? per_item : 0.8 * tiny_ns + 0.2 * per_item;
     for (std::size_t i = 0; i < batch.items.size(); ++i) {
-      const auto [ok, bytes] = result.items[i];
-      if (ok) {
-        complete(batch.items[i], Outcome<std::string>(std::string(bytes)));  // the one copy out of the frame
+      const auto& r = result.items[i];
+      Message message{std::string(r.bytes), {}};  // the one copy out of the frame
+      for (std::uint32_t k = 0; k < r.fds; ++k) {
+        message.fds.push_back(std::move(received.front()));
+        received.pop_front();
+      }
+      if (r.ok) {
+        complete(batch.items[i], Outcome<Message>(std::move(message)));
       } else {
-        complete(batch.items[i], Outcome<std::string>(Error{std::string(bytes), {}}));
+        complete(batch.items[i], Outcome<Message>(Error{std::move(message.bytes), {}}));
       }
     }
   }
@@ -687,11 +719,11 @@ ProcessPool::ProcessPool(ProcessPoolOptions options) : impl_(std::make_unique<Im
 
 ProcessPool::~ProcessPool() { shutdown(Shutdown::Drain); }
 
-void ProcessPool::submit_raw(std::string name, std::string payload, Completion done, std::uint32_t chunk) {
+void ProcessPool::submit_raw(std::string name, Message payload, Completion done, std::uint32_t chunk) {
   impl_->submit(Impl::Item{std::move(name), std::move(payload), std::move(done), 0, false, chunk == 0 ? 1 : chunk});
 }
 
-void ProcessPool::submit_raw_many(const std::string& name, std::vector<std::string>&& payloads,
+void ProcessPool::submit_raw_many(const std::string& name, std::vector<Message>&& payloads,
                                   std::vector<Completion>&& done, std::uint32_t chunk) {
   std::vector<Impl::Item> items;
   items.reserve(payloads.size());
@@ -704,9 +736,9 @@ void ProcessPool::submit_raw_many(const std::string& name, std::vector<std::stri
 Future<std::string> ProcessPool::submit_raw(std::string name, std::string payload) {
   auto promise = std::make_shared<Promise<std::string>>();
   Future<std::string> future = promise->get_future();
-  submit_raw(std::move(name), std::move(payload), [promise](Outcome<std::string>&& outcome) {
+  submit_raw(std::move(name), std::move(payload), [promise](Outcome<Message>&& outcome) {
     if (outcome) {
-      promise->set_value(std::move(*outcome));
+      promise->set_value(std::move(outcome->bytes));
     } else {
       promise->set_exception(std::make_exception_ptr(TaskError(outcome.error())));
     }

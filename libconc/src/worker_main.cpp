@@ -10,15 +10,20 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <exception>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "conc/fd.hpp"
+#include "conc/message.hpp"
 #include "conc/task.hpp"
 #include "conc/unhandled.hpp"
 #include "frames.hpp"
+#include "unix_socket.hpp"
 
 namespace conc {
 
@@ -31,83 +36,94 @@ std::map<std::string, TaskInvoker, std::less<>>& registry() {
   return tasks;
 }
 
-bool write_all(int fd, const std::string& data) {
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  return true;
+// A malformed frame from the pool: the worker cannot go on.
+[[noreturn]] void protocol_error(const char* what) {
+  std::fprintf(stderr, "conc worker: %s from the pool\n", what);
+  std::exit(4);
 }
 
 std::string describe(std::exception_ptr e) { return describe_exception(e); }
 
-// Runs one Task frame and appends its Result frame to out. Results that would take the frame
-// past max_frame are replaced by an error, so the pool never receives a frame it must refuse.
-void run_batch(detail::FrameReader& in, std::string& out, std::size_t max_frame) {
+// Runs one Task frame and appends its Result frame to out, with the descriptors the results
+// carry. Results that would take the frame past max_frame are replaced by an error, so the pool
+// never receives a frame it must refuse.
+void run_batch(detail::FrameReader& in, std::deque<Fd>& received, detail::SocketOutbox& out, std::size_t max_frame) {
   const auto start = std::chrono::steady_clock::now();
   const std::uint64_t batch = in.get_u64();
   const std::uint32_t count = in.get_u32();
-  const std::size_t frame_start = out.size();
-  detail::FrameWriter result(out, detail::FrameKind::Result);
+  std::string& bytes_out = out.bytes();
+  const std::size_t frame_start = bytes_out.size();
+  detail::FrameWriter result(bytes_out, detail::FrameKind::Result);
   result.put_u64(batch);
   const std::size_t elapsed_at = result.mark();
   result.put_u64(0);
   result.put_u32(count);
+  std::vector<Fd> result_fds;
   std::string_view cached_name;
   TaskInvoker cached = nullptr;
   for (std::uint32_t i = 0; i < count; ++i) {
     const std::string_view name = in.get_str();
     const std::string_view payload = in.get_str();
+    const std::uint32_t fd_count = in.get_u32();
+    if (received.size() < fd_count) protocol_error("a task whose descriptors did not arrive");
+    std::vector<Fd> task_fds;
+    for (std::uint32_t k = 0; k < fd_count; ++k) {
+      task_fds.push_back(std::move(received.front()));
+      received.pop_front();
+    }
     if (name != cached_name) {
       cached_name = name;
       cached = find_task(name);
     }
     std::string bytes;
+    std::vector<Fd> fds;
     bool ok = false;
     if (cached == nullptr) {
       bytes = "unknown task '" + std::string(name) + "' (not registered in the worker program)";
     } else {
       try {
+        detail::ReceiveFds take(task_fds);
+        detail::AttachFds attach(fds);
         bytes = cached(payload);
         ok = true;
       } catch (...) {
         bytes = describe(std::current_exception());
+        fds.clear();
       }
     }
-    const std::size_t frame_size = out.size() - frame_start;
-    if (frame_size + 5 + bytes.size() > max_frame) {
-      bytes = "task result of " + std::to_string(bytes.size()) + " bytes is over the pool's message cap of " +
-              std::to_string(max_frame) + " bytes";
+    const std::size_t frame_size = bytes_out.size() - frame_start;
+    if (frame_size + 9 + bytes.size() > max_frame || result_fds.size() + fds.size() > detail::kMaxFrameFds) {
+      bytes = "task result of " + std::to_string(bytes.size()) + " bytes and " + std::to_string(fds.size()) +
+              " descriptors does not fit in the pool's message cap of " + std::to_string(max_frame) + " bytes";
+      fds.clear();
       ok = false;
     }
     result.put_u8(ok ? 1 : 0);
     result.put_str(bytes);
+    result.put_u32(static_cast<std::uint32_t>(fds.size()));
+    for (Fd& fd : fds) result_fds.push_back(std::move(fd));
   }
   const auto elapsed = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count());
   result.patch_u64(elapsed_at, elapsed);
   result.finish();
+  out.attach_at(frame_start, std::move(result_fds));
 }
 
 [[noreturn]] void worker_loop(int fd, std::size_t max_frame) {
+  detail::SocketOutbox out;
   {
-    std::string hello;
-    detail::FrameWriter w(hello, detail::FrameKind::Hello);
+    detail::FrameWriter w(out.bytes(), detail::FrameKind::Hello);
     w.put_u32(static_cast<std::uint32_t>(::getpid()));
     w.finish();
-    if (!write_all(fd, hello)) std::exit(0);
+    if (!out.flush(fd)) std::exit(0);
   }
   detail::FrameStream in(max_frame);
-  std::string out;
+  std::deque<Fd> received;
   auto last_flush = std::chrono::steady_clock::now();
   char chunk[64 * 1024];
   for (;;) {
-    const ssize_t n = ::read(fd, chunk, sizeof chunk);
+    const ssize_t n = detail::receive_with_fds(fd, chunk, sizeof chunk, received);
     if (n == 0) std::exit(0);  // the pool closed our socket: a clean stop
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -119,14 +135,17 @@ void run_batch(detail::FrameReader& in, std::string& out, std::size_t max_frame)
       try {
         body = in.next();
       } catch (const detail::MalformedFrame& e) {
-        std::fprintf(stderr, "conc worker: %s from the pool\n", e.what());
-        std::exit(4);
+        protocol_error(e.what());
       }
       if (!body) break;
       detail::FrameReader reader(*body);
       switch (reader.kind()) {
         case detail::FrameKind::Task:
-          run_batch(reader, out, max_frame);
+          try {
+            run_batch(reader, received, out, max_frame);
+          } catch (const detail::MalformedFrame& e) {
+            protocol_error(e.what());
+          }
           break;
         case detail::FrameKind::Init: {
           const std::string_view name = reader.get_str();
@@ -142,25 +161,23 @@ void run_batch(detail::FrameReader& in, std::string& out, std::size_t max_frame)
             }
           }
           if (!error.empty()) {
-            detail::FrameWriter w(out, detail::FrameKind::InitFailed);
+            detail::FrameWriter w(out.bytes(), detail::FrameKind::InitFailed);
             w.put_str(error);
             w.finish();
-            write_all(fd, out);
+            out.flush(fd);
             std::exit(3);
           }
           break;
         }
         default:
-          std::fprintf(stderr, "conc worker: unexpected frame from the pool\n");
-          std::exit(4);
+          protocol_error("a frame of an unknown kind");
       }
       // Results wait while more tasks are already here (one write for many), but not for long.
       // The pool does not rely on them for blame: when a worker dies with several tasks in
       // flight, it reruns each of them alone.
       const bool more_here = in.more_buffered();
       if (!out.empty() && (!more_here || std::chrono::steady_clock::now() - last_flush > kMaxResultDelay)) {
-        if (!write_all(fd, out)) std::exit(0);
-        out.clear();
+        if (!out.flush(fd)) std::exit(0);
         last_flush = std::chrono::steady_clock::now();
       }
     }

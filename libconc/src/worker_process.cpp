@@ -98,27 +98,13 @@ WorkerProcess::~WorkerProcess() {
   forward_stderr(true);
 }
 
-bool WorkerProcess::flush() {
-  while (sent_ < outbox_.size()) {
-    if (!socket_) return false;
-    const ssize_t n = ::send(socket_.get(), outbox_.data() + sent_, outbox_.size() - sent_, MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return true;
-      return false;  // EPIPE: it died; how is for the reaper to tell
-    }
-    sent_ += static_cast<std::size_t>(n);
-  }
-  outbox_.clear();
-  sent_ = 0;
-  return true;
-}
+bool WorkerProcess::flush() { return socket_ && outbox_.flush(socket_.get()); }
 
 bool WorkerProcess::receive() {
   char chunk[64 * 1024];
   for (;;) {
     if (!socket_) return false;
-    const ssize_t n = ::read(socket_.get(), chunk, sizeof chunk);
+    const ssize_t n = receive_with_fds(socket_.get(), chunk, sizeof chunk, received_fds_);
     if (n > 0) {
       inbox_.append(chunk, static_cast<std::size_t>(n));
       continue;

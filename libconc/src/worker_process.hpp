@@ -8,12 +8,16 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "conc/fd.hpp"
 #include "frames.hpp"
+#include "unix_socket.hpp"
 
 namespace conc::detail {
 
@@ -36,14 +40,18 @@ class WorkerProcess {
   int stderr_fd() const noexcept { return stderr_.get(); }
   int exit_fd() const noexcept { return pidfd_.get(); }  // -1 where pidfds are not available
 
-  // Frames to send: append with FrameWriter, then flush() when the socket is writable.
-  std::string& outbox() noexcept { return outbox_; }
+  // Frames to send: attach() the next frame's descriptors, append the frame with FrameWriter,
+  // then flush() when the socket is writable.
+  std::string& outbox() noexcept { return outbox_.bytes(); }
+  void attach(std::vector<Fd> fds) { outbox_.attach(std::move(fds)); }
   bool has_output() const noexcept { return !outbox_.empty(); }
   // Writes what the socket takes now; false when the worker is gone.
   bool flush();
   // Reads what has arrived into inbox(); false on EOF or error (the worker is gone).
   bool receive();
   FrameStream& inbox() noexcept { return inbox_; }
+  // Descriptors received so far and not yet claimed by a frame, in order.
+  std::deque<Fd>& received_fds() noexcept { return received_fds_; }
 
   // Copies what the worker wrote to stderr onto the pool's, each line as "[worker PID] line".
   // At eof, a last unterminated line is written too and the pipe is closed.
@@ -61,9 +69,9 @@ class WorkerProcess {
   Fd socket_;
   Fd stderr_;
   Fd pidfd_;
-  std::string outbox_;
-  std::size_t sent_ = 0;
+  SocketOutbox outbox_;
   FrameStream inbox_;
+  std::deque<Fd> received_fds_;
   std::string stderr_line_;
   std::optional<int> status_;
 };

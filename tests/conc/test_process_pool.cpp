@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 #include <conc/fd.hpp>
 #include <conc/process_pool.hpp>
+#include <conc/shared_buffer.hpp>
 #include <conc/unhandled.hpp>
 
 #include <dirent.h>
@@ -149,6 +150,30 @@ CONC_TASK(slow_exit);
 
 std::string bytes_of(int n) { return std::string(static_cast<std::size_t>(n), 'x'); }
 CONC_TASK(bytes_of);
+
+// FNV-1a of a buffer's bytes: the worker reads the caller's memory, nothing was copied.
+std::uint64_t fnv1a(std::string_view bytes) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+std::uint64_t checksum(conc::SharedBuffer buffer) { return fnv1a(buffer.view()); }
+CONC_TASK(checksum);
+
+// A buffer made in the worker and handed back: n bytes of a pattern, sealed.
+conc::SharedBuffer make_buffer(int n) {
+  auto buffer = conc::SharedBuffer::create(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) buffer.data()[i] = static_cast<std::byte>(i % 251);
+  buffer.seal();
+  return buffer;
+}
+CONC_TASK(make_buffer);
+
+std::uint64_t crash_holding(conc::SharedBuffer buffer) {
+  if (!buffer.view().empty() && buffer.view()[0] == 'X') crash_segv(1);
+  return fnv1a(buffer.view());
+}
+CONC_TASK(crash_holding);
 
 // ---- helpers ---------------------------------------------------------------------------------
 
@@ -521,7 +546,7 @@ TEST_CASE("a completion callback that throws is reported and the pool goes on", 
   UnhandledLog log;
   conc::ProcessPool pool({.workers = 1});
   conc::Event called;
-  pool.submit_raw(conc::task_name<square>(), conc::encode(2), [&](conc::Outcome<std::string>&&) {
+  pool.submit_raw(conc::task_name<square>(), conc::encode(2), [&](conc::Outcome<conc::Message>&&) {
     called.set();
     throw std::runtime_error("callback bug");
   });
@@ -625,4 +650,56 @@ TEST_CASE("a worker slow to exit delays no other worker's next task", "[process_
   CHECK(::kill(slow, 0) == 0);
   CHECK(std::find(pids.begin(), pids.end(), slow) == pids.end());
   ::kill(slow, SIGKILL);
+}
+
+// ---- shared buffers in tasks and results -----------------------------------------------------
+
+namespace {
+conc::SharedBuffer filled(std::size_t size, char first) {
+  auto buffer = conc::SharedBuffer::create(size);
+  for (std::size_t i = 0; i < size; ++i) buffer.data()[i] = static_cast<std::byte>((i * 7 + 3) % 256);
+  buffer.data()[0] = static_cast<std::byte>(first);
+  buffer.seal();
+  return buffer;
+}
+}  // namespace
+
+TEST_CASE("a task reads a shared buffer and returns one", "[process_pool][shared_buffer]") {
+  const std::size_t fds_before = open_fds();
+  {
+    conc::ProcessPool pool({.workers = 2});
+    auto input = filled(1 << 20, 'a');
+    CHECK(pool.submit<checksum>(input).get() == fnv1a(input.view()));
+
+    conc::SharedBuffer made = std::move(pool.submit<make_buffer>(1000).get());
+    REQUIRE(made.size() == 1000);
+    CHECK(made.sealed());
+    CHECK(static_cast<unsigned char>(made.view()[999]) == 999 % 251);
+
+    std::vector<conc::SharedBuffer> inputs;
+    for (int i = 0; i < 40; ++i) inputs.push_back(filled(4096 + static_cast<std::size_t>(i), 'b'));
+    std::vector<std::uint64_t> got(inputs.size());
+    pool.imap_unordered<checksum>(inputs, [&](std::size_t i, conc::Outcome<std::uint64_t> r) { got[i] = r.value(); });
+    for (std::size_t i = 0; i < inputs.size(); ++i) CHECK(got[i] == fnv1a(inputs[i].view()));
+  }
+  CHECK(open_fds() == fds_before);
+}
+
+TEST_CASE("a worker that dies holding buffers leaks no descriptor", "[process_pool][shared_buffer][faults]") {
+  const std::size_t fds_before = open_fds();
+  {
+    conc::ProcessPool pool({.workers = 2, .retries = 1});
+    std::vector<conc::SharedBuffer> inputs;
+    for (int i = 0; i < 30; ++i) inputs.push_back(filled(64 * 1024, i % 10 == 0 ? 'X' : 'o'));
+    auto outcomes = pool.map<crash_holding>(inputs, 4);
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      if (i % 10 == 0) {
+        REQUIRE_FALSE(outcomes[i].ok());
+        CHECK(outcomes[i].error().what.find("SIGSEGV") != std::string::npos);
+      } else {
+        CHECK(outcomes[i].value() == fnv1a(inputs[i].view()));
+      }
+    }
+  }
+  CHECK(open_fds() == fds_before);
 }

@@ -41,6 +41,7 @@
 #include "conc/detail/move_only_function.hpp"
 #include "conc/event.hpp"
 #include "conc/future.hpp"
+#include "conc/message.hpp"
 #include "conc/outcome.hpp"
 #include "conc/shutdown.hpp"
 #include "conc/task.hpp"
@@ -79,7 +80,8 @@ struct ProcessPoolStats {
 
 class ProcessPool {
  public:
-  using Completion = detail::MoveOnlyFunction<void(Outcome<std::string>&&)>;
+  // A raw outcome: the result's bytes and the descriptors (SharedBuffers) that came with them.
+  using Completion = detail::MoveOnlyFunction<void(Outcome<Message>&&)>;
 
   explicit ProcessPool(ProcessPoolOptions options = {});
   ~ProcessPool();  // shutdown(Drain)
@@ -89,10 +91,14 @@ class ProcessPool {
   // Queues the registered task `name`; done(outcome) runs on the pool's own thread, so keep it short.
   // Blocks while max_in_flight tasks are unfinished. chunk > 1 sends this and the following tasks
   // together, chunk at a time (map's chunksize).
-  void submit_raw(std::string name, std::string payload, Completion done, std::uint32_t chunk = 1);
+  // The payload's descriptors travel with it (SCM_RIGHTS) and are closed here once sent.
+  void submit_raw(std::string name, Message payload, Completion done, std::uint32_t chunk = 1);
+  void submit_raw(std::string name, std::string payload, Completion done, std::uint32_t chunk = 1) {
+    submit_raw(std::move(name), Message{std::move(payload), {}}, std::move(done), chunk);
+  }
   Future<std::string> submit_raw(std::string name, std::string payload);
   // Queues many tasks of one name at once: done[i] receives the outcome of payloads[i].
-  void submit_raw_many(const std::string& name, std::vector<std::string>&& payloads, std::vector<Completion>&& done,
+  void submit_raw_many(const std::string& name, std::vector<Message>&& payloads, std::vector<Completion>&& done,
                        std::uint32_t chunk = 1);
 
   template <auto F>
@@ -106,7 +112,7 @@ class ProcessPool {
     using R = result_t<F>;
     auto promise = std::make_shared<Promise<R>>();
     Future<R> future = promise->get_future();
-    submit_raw(task_name<F>(), encode(argument), [promise](Outcome<std::string>&& outcome) {
+    submit_raw(task_name<F>(), encode_message(argument), [promise](Outcome<Message>&& outcome) {
       if (!outcome) {
         promise->set_exception(std::make_exception_ptr(TaskError(outcome.error())));
         return;
@@ -115,7 +121,8 @@ class ProcessPool {
         if constexpr (std::is_void_v<R>) {
           promise->set_value();
         } else {
-          promise->set_value(decode<R>(*outcome));
+          detail::ReceiveFds fds(outcome->fds);
+          promise->set_value(decode<R>(outcome->bytes));
         }
       } catch (...) {
         promise->set_exception(std::current_exception());
@@ -132,7 +139,7 @@ class ProcessPool {
     using R = result_t<F>;
     const std::string name = task_name<F>();
     if (max_in_flight == 0) max_in_flight = in_flight_limit();
-    auto done = std::make_shared<BlockingQueue<std::pair<std::size_t, Outcome<std::string>>>>();
+    auto done = std::make_shared<BlockingQueue<std::pair<std::size_t, Outcome<Message>>>>();
     std::size_t in_flight = 0;
     std::size_t index = 0;
     auto take_one = [&] {
@@ -148,8 +155,8 @@ class ProcessPool {
     // The next input is read only once there is room for it.
     for (auto it = std::begin(inputs); it != std::end(inputs); ++it) {
       if (in_flight >= max_in_flight) take_one();
-      submit_raw(name, encode(*it),
-                 [done, i = index](Outcome<std::string>&& o) { done->put(std::pair(i, std::move(o))); });
+      submit_raw(name, encode_message(*it),
+                 [done, i = index](Outcome<Message>&& o) { done->put(std::pair(i, std::move(o))); });
       ++in_flight;
       ++index;
     }
@@ -161,16 +168,16 @@ class ProcessPool {
   template <auto F, class Range>
   std::vector<Outcome<result_t<F>>> map(const Range& inputs, std::size_t chunksize = 1) {
     using R = result_t<F>;
-    std::vector<std::string> payloads;
-    for (const auto& input : inputs) payloads.push_back(encode(input));
-    std::vector<std::optional<Outcome<std::string>>> raw(payloads.size());
+    std::vector<Message> payloads;
+    for (const auto& input : inputs) payloads.push_back(encode_message(input));
+    std::vector<std::optional<Outcome<Message>>> raw(payloads.size());
     std::atomic<std::size_t> remaining{payloads.size()};
     Event all_done;
     if (payloads.empty()) all_done.set();
     std::vector<Completion> done;
     done.reserve(payloads.size());
     for (std::size_t i = 0; i < payloads.size(); ++i) {
-      done.emplace_back([&raw, &remaining, &all_done, i](Outcome<std::string>&& o) {
+      done.emplace_back([&raw, &remaining, &all_done, i](Outcome<Message>&& o) {
         raw[i].emplace(std::move(o));
         if (remaining.fetch_sub(1, std::memory_order_acq_rel) == 1) all_done.set();
       });
@@ -193,16 +200,25 @@ class ProcessPool {
   ProcessPoolStats stats() const;
 
  private:
+  template <class T>
+  static Message encode_message(const T& value) {
+    Message m;
+    detail::AttachFds attach(m.fds);
+    m.bytes = encode(value);
+    return m;
+  }
   template <class R>
-  static Outcome<R> decode_outcome(Outcome<std::string>&& raw) {
+  static Outcome<R> decode_outcome(Outcome<Message>&& raw) {
     if (!raw) return raw.error();
     if constexpr (std::is_same_v<R, std::string>) {
-      return std::move(raw);
-    }
-    try {
-      return decode<R>(*raw);
-    } catch (const std::exception& e) {
-      return Error{std::string("cannot decode the task's result: ") + e.what(), {}};
+      return std::move(raw->bytes);
+    } else {
+      try {
+        detail::ReceiveFds fds(raw->fds);
+        return decode<R>(raw->bytes);
+      } catch (const std::exception& e) {
+        return Error{std::string("cannot decode the task's result: ") + e.what(), {}};
+      }
     }
   }
   std::size_t in_flight_limit() const noexcept;
