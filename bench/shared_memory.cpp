@@ -4,9 +4,9 @@
 //   conc-bench-shm bytes|shared SIZE N [WORKERS]
 // Prints one line: "<name> tasks=<N> seconds=<s> tasks_per_s=<r> size=<SIZE>".
 
+#include <zlib.h>
 #include <conc/process_pool.hpp>
 #include <conc/shared_buffer.hpp>
-#include <zlib.h>
 
 #include <chrono>
 #include <cstdio>

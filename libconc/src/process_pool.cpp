@@ -36,13 +36,6 @@ constexpr std::chrono::milliseconds kReapPoll{10};
 // Room for a Task frame's fixed fields and one task's name beside its payload.
 constexpr std::size_t kFrameOverhead = 4096;
 
-std::string self_executable() {
-  char buf[PATH_MAX];
-  const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) throw std::system_error(errno, std::generic_category(), "conc: readlink /proc/self/exe");
-  return std::string(buf, static_cast<std::size_t>(n));
-}
-
 std::string describe_status(int status) {
   if (WIFSIGNALED(status)) {
     const int sig = WTERMSIG(status);
@@ -133,7 +126,7 @@ struct ProcessPool::Impl {
   std::thread manager;
 
   explicit Impl(ProcessPoolOptions opts) : options(std::move(opts)) {
-    executable = options.executable.empty() ? self_executable() : options.executable;
+    executable = options.executable.empty() ? detail::self_executable() : options.executable;
     target_workers = options.workers != 0 ? options.workers : std::max(1u, std::thread::hardware_concurrency());
     max_in_flight = options.max_in_flight != 0 ? options.max_in_flight : 1024 * target_workers;
     if (options.max_batch == 0) options.max_batch = 1;

@@ -184,6 +184,58 @@ void run_batch(detail::FrameReader& in, std::deque<Fd>& received, detail::Socket
   }
 }
 
+// A conc::Process child: reads its one task (an Init frame with its descriptors), runs it, exits
+// 0 when it returned, 1 when it threw, 2 when no task of that name is registered.
+[[noreturn]] void process_main(int fd) {
+  detail::FrameStream in(std::size_t{1} << 31);
+  std::deque<Fd> received;
+  char chunk[64 * 1024];
+  for (;;) {
+    const ssize_t n = detail::receive_with_fds(fd, chunk, sizeof chunk, received);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) protocol_error("no task");
+    in.append(chunk, static_cast<std::size_t>(n));
+    std::optional<std::string_view> body;
+    try {
+      body = in.next();
+    } catch (const detail::MalformedFrame& e) {
+      protocol_error(e.what());
+    }
+    if (!body) continue;
+    std::string name;
+    std::string payload;
+    std::vector<Fd> fds;
+    try {
+      detail::FrameReader reader(*body);
+      if (reader.kind() != detail::FrameKind::Init) protocol_error("a frame that is not a task");
+      name = reader.get_str();
+      payload = reader.get_str();
+      const std::uint32_t count = reader.get_u32();
+      if (received.size() < count) protocol_error("a task whose descriptors did not arrive");
+      for (std::uint32_t k = 0; k < count; ++k) {
+        fds.push_back(std::move(received.front()));
+        received.pop_front();
+      }
+    } catch (const detail::MalformedFrame& e) {
+      protocol_error(e.what());
+    }
+    ::close(fd);  // the task is here; the rest of the child's life is its own
+    const TaskInvoker task = find_task(name);
+    if (task == nullptr) {
+      std::fprintf(stderr, "conc process: unknown task '%s' (not registered in this program)\n", name.c_str());
+      std::exit(2);
+    }
+    try {
+      detail::ReceiveFds take(fds);
+      task(payload);
+    } catch (...) {
+      std::fprintf(stderr, "conc process: %s: %s\n", name.c_str(), describe(std::current_exception()).c_str());
+      std::exit(1);
+    }
+    std::exit(0);
+  }
+}
+
 }  // namespace
 
 namespace detail {
@@ -197,6 +249,12 @@ TaskInvoker find_task(std::string_view name) {
 }
 
 void worker_main_if_requested(int argc, char** argv) {
+  if (argc == 4 && std::strcmp(argv[1], "--conc-process") == 0) {
+    const auto parent = static_cast<pid_t>(std::atol(argv[3]));
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) std::exit(0);
+    process_main(std::atoi(argv[2]));
+  }
   if (argc < 4 || std::strcmp(argv[1], "--conc-worker") != 0) return;
   const int fd = std::atoi(argv[2]);
   const auto parent = static_cast<pid_t>(std::atol(argv[3]));

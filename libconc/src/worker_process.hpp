@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "child_process.hpp"
 #include "conc/fd.hpp"
 #include "frames.hpp"
 #include "unix_socket.hpp"
@@ -38,7 +39,7 @@ class WorkerProcess {
   pid_t pid() const noexcept { return pid_; }
   int socket_fd() const noexcept { return socket_.get(); }
   int stderr_fd() const noexcept { return stderr_.get(); }
-  int exit_fd() const noexcept { return pidfd_.get(); }  // -1 where pidfds are not available
+  int exit_fd() const noexcept { return child_->exit_fd(); }  // -1 where pidfds are not available
 
   // Frames to send: attach() the next frame's descriptors, append the frame with FrameWriter,
   // then flush() when the socket is writable.
@@ -59,21 +60,20 @@ class WorkerProcess {
 
   // Closes the socket: a worker that reads EOF exits.
   void close_channel() noexcept { socket_.reset(); }
-  void kill() noexcept;
+  void kill() noexcept { child_->kill(); }
   // The wait status once the process has exited (and is reaped), else nullopt. Never blocks.
-  std::optional<int> try_reap() noexcept;
-  bool reaped() const noexcept { return status_.has_value(); }
+  std::optional<int> try_reap() noexcept { return child_->try_reap(); }
+  bool reaped() const noexcept { return child_->reaped(); }
 
  private:
+  std::unique_ptr<ChildProcess> child_;
   pid_t pid_ = -1;
   Fd socket_;
   Fd stderr_;
-  Fd pidfd_;
   SocketOutbox outbox_;
   FrameStream inbox_;
   std::deque<Fd> received_fds_;
   std::string stderr_line_;
-  std::optional<int> status_;
 };
 
 }  // namespace conc::detail

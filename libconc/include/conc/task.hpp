@@ -133,8 +133,8 @@ TaskCall task_call(const typename detail::TaskSignature<decltype(F)>::Argument& 
 // The invoker registered under name, or nullptr.
 TaskInvoker find_task(std::string_view name);
 
-// In a worker process (argv[1] == "--conc-worker") runs the worker loop and exits;
-// otherwise returns at once.
+// In a child started by ProcessPool (argv[1] == "--conc-worker") or by Process
+// ("--conc-process") runs the child's part and exits; otherwise returns at once.
 void worker_main_if_requested(int argc, char** argv);
 
 }  // namespace conc
