@@ -42,8 +42,8 @@ std::string self_executable() {
   return std::string(buf, static_cast<std::size_t>(n));
 }
 
-ChildProcess::ChildProcess(const std::string& executable, const std::vector<std::string>& arguments,
-                           const Fd& socket, const Fd& error_pipe) {
+ChildProcess::ChildProcess(const std::string& executable, const std::vector<std::string>& arguments, const Fd& socket,
+                           const Fd& error_pipe) {
   SpawnAttributes sa;
   posix_spawn_file_actions_adddup2(&sa.actions, socket.get(), 3);
   if (error_pipe) posix_spawn_file_actions_adddup2(&sa.actions, error_pipe.get(), 2);

@@ -36,8 +36,8 @@ Pipe::~Pipe() = default;
 void Pipe::send(std::string_view bytes, const std::vector<Fd>& fds) {
   if (!socket_) throw PipeClosed("conc: Pipe: send on a closed end");
   if (bytes.size() > max_message_) {
-    throw std::length_error("conc: Pipe: a message of " + std::to_string(bytes.size()) +
-                            " bytes is over the cap of " + std::to_string(max_message_));
+    throw std::length_error("conc: Pipe: a message of " + std::to_string(bytes.size()) + " bytes is over the cap of " +
+                            std::to_string(max_message_));
   }
   if (fds.size() > detail::kMaxFrameFds) throw std::length_error("conc: Pipe: too many descriptors in one message");
   std::vector<Fd> copies;
@@ -72,8 +72,8 @@ std::optional<Message> Pipe::recv(std::optional<std::chrono::milliseconds> timeo
       std::memcpy(&count, buffer_.data() + sizeof size, sizeof count);
       if (size < sizeof(std::uint32_t) || size - sizeof(std::uint32_t) > max_message_) {
         close();  // the stream cannot be trusted past this point
-        throw std::runtime_error("conc: Pipe: the peer sent a message over the cap of " +
-                                 std::to_string(max_message_) + " bytes");
+        throw std::runtime_error("conc: Pipe: the peer sent a message over the cap of " + std::to_string(max_message_) +
+                                 " bytes");
       }
       if (buffer_.size() >= sizeof(std::uint32_t) + size) {
         if (received_.size() < count) {

@@ -44,6 +44,26 @@ std::map<std::string, TaskInvoker, std::less<>>& registry() {
 
 std::string describe(std::exception_ptr e) { return describe_exception(e); }
 
+// The next whole frame from the pool, if one is in; a malformed one ends the child.
+std::optional<std::string_view> next_frame(detail::FrameStream& in) {
+  try {
+    return in.next();
+  } catch (const detail::MalformedFrame& e) {
+    protocol_error(e.what());
+  }
+}
+
+// The next `count` descriptors that arrived, in order; too few ends the child.
+std::vector<Fd> take_fds(std::deque<Fd>& received, std::uint32_t count) {
+  if (received.size() < count) protocol_error("a task whose descriptors did not arrive");
+  std::vector<Fd> fds;
+  for (std::uint32_t k = 0; k < count; ++k) {
+    fds.push_back(std::move(received.front()));
+    received.pop_front();
+  }
+  return fds;
+}
+
 // Runs one Task frame and appends its Result frame to out, with the descriptors the results
 // carry. Results that would take the frame past max_frame are replaced by an error, so the pool
 // never receives a frame it must refuse.
@@ -64,13 +84,7 @@ void run_batch(detail::FrameReader& in, std::deque<Fd>& received, detail::Socket
   for (std::uint32_t i = 0; i < count; ++i) {
     const std::string_view name = in.get_str();
     const std::string_view payload = in.get_str();
-    const std::uint32_t fd_count = in.get_u32();
-    if (received.size() < fd_count) protocol_error("a task whose descriptors did not arrive");
-    std::vector<Fd> task_fds;
-    for (std::uint32_t k = 0; k < fd_count; ++k) {
-      task_fds.push_back(std::move(received.front()));
-      received.pop_front();
-    }
+    std::vector<Fd> task_fds = take_fds(received, in.get_u32());
     if (name != cached_name) {
       cached_name = name;
       cached = find_task(name);
@@ -131,12 +145,7 @@ void run_batch(detail::FrameReader& in, std::deque<Fd>& received, detail::Socket
     }
     in.append(chunk, static_cast<std::size_t>(n));
     for (;;) {
-      std::optional<std::string_view> body;
-      try {
-        body = in.next();
-      } catch (const detail::MalformedFrame& e) {
-        protocol_error(e.what());
-      }
+      const std::optional<std::string_view> body = next_frame(in);
       if (!body) break;
       detail::FrameReader reader(*body);
       switch (reader.kind()) {
@@ -195,12 +204,7 @@ void run_batch(detail::FrameReader& in, std::deque<Fd>& received, detail::Socket
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) protocol_error("no task");
     in.append(chunk, static_cast<std::size_t>(n));
-    std::optional<std::string_view> body;
-    try {
-      body = in.next();
-    } catch (const detail::MalformedFrame& e) {
-      protocol_error(e.what());
-    }
+    const std::optional<std::string_view> body = next_frame(in);
     if (!body) continue;
     std::string name;
     std::string payload;
@@ -210,12 +214,7 @@ void run_batch(detail::FrameReader& in, std::deque<Fd>& received, detail::Socket
       if (reader.kind() != detail::FrameKind::Init) protocol_error("a frame that is not a task");
       name = reader.get_str();
       payload = reader.get_str();
-      const std::uint32_t count = reader.get_u32();
-      if (received.size() < count) protocol_error("a task whose descriptors did not arrive");
-      for (std::uint32_t k = 0; k < count; ++k) {
-        fds.push_back(std::move(received.front()));
-        received.pop_front();
-      }
+      fds = take_fds(received, reader.get_u32());
     } catch (const detail::MalformedFrame& e) {
       protocol_error(e.what());
     }

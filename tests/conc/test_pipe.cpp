@@ -12,15 +12,9 @@
 #include <thread>
 #include <vector>
 
-using namespace std::chrono_literals;
+#include "../support/processes.hpp"
 
-namespace {
-std::size_t open_fds() {
-  std::size_t n = 0;
-  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
-  return n;
-}
-}  // namespace
+using namespace std::chrono_literals;
 
 TEST_CASE("a pipe keeps message boundaries both ways", "[pipe]") {
   auto [a, b] = conc::Pipe::create();

@@ -17,6 +17,8 @@
 #include <system_error>
 #include <thread>
 
+#include "../support/processes.hpp"
+
 using namespace std::chrono_literals;
 
 namespace {
@@ -58,15 +60,6 @@ int die_mid_conversation(conc::Pipe pipe) {
   return 0;
 }
 CONC_TASK(die_mid_conversation);
-
-bool process_gone(pid_t pid) {
-  if (::kill(pid, 0) != 0) return true;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  std::getline(stat, line);
-  const auto close = line.rfind(')');
-  return close == std::string::npos || line.substr(close + 2, 1) == "Z";
-}
 
 }  // namespace
 

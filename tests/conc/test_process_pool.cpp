@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "../support/processes.hpp"
 #include "../support/unhandled_log.hpp"
 
 extern char** environ;
@@ -185,21 +186,6 @@ std::string failure_of(const conc::Future<T>& f) {
     return e.what();
   }
   return "(no failure)";
-}
-
-std::size_t open_fds() {
-  std::size_t n = 0;
-  for ([[maybe_unused]] const auto& entry : fs::directory_iterator("/proc/self/fd")) ++n;
-  return n;
-}
-
-bool process_gone(pid_t pid) {
-  if (::kill(pid, 0) != 0) return true;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  std::getline(stat, line);
-  const auto close = line.rfind(')');
-  return close == std::string::npos || line.substr(close + 2, 1) == "Z";
 }
 
 bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds limit) {

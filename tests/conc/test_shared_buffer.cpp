@@ -12,13 +12,7 @@
 #include <string>
 #include <system_error>
 
-namespace {
-std::size_t open_fds() {
-  std::size_t n = 0;
-  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
-  return n;
-}
-}  // namespace
+#include "../support/processes.hpp"
 
 TEST_CASE("a shared buffer starts zeroed and holds what is written", "[shared_buffer]") {
   auto buffer = conc::SharedBuffer::create(10000);

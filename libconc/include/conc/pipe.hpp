@@ -82,8 +82,8 @@ class Pipe {
  private:
   Fd socket_;
   std::size_t max_message_ = kDefaultMaxMessage;
-  std::string buffer_;                // bytes read and not yet returned
-  std::vector<Fd> received_;          // descriptors read and not yet returned, in order
+  std::string buffer_;        // bytes read and not yet returned
+  std::vector<Fd> received_;  // descriptors read and not yet returned, in order
 };
 
 // A Pipe end travels by descriptor: the receiving process gets its own copy of the end.
@@ -98,7 +98,8 @@ struct Codec<Pipe> {
   static Pipe decode(std::string_view bytes) {
     std::uint32_t index;
     std::uint64_t cap;
-    if (bytes.size() != sizeof index + sizeof cap) throw std::runtime_error("conc: payload size does not match its type");
+    if (bytes.size() != sizeof index + sizeof cap)
+      throw std::runtime_error("conc: payload size does not match its type");
     std::memcpy(&index, bytes.data(), sizeof index);
     std::memcpy(&cap, bytes.data() + sizeof index, sizeof cap);
     return Pipe(detail::take_fd(index), static_cast<std::size_t>(cap));
