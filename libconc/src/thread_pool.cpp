@@ -361,16 +361,17 @@ void ThreadPool::controller_loop() {
         if (target > ceiling) {
           target = ceiling;  // the tasks block less than the pool assumed
         } else if (backlog && measured && cooldown == 0 && live_.load(std::memory_order_relaxed) >= target) {
+          std::size_t next = target;
           if (target < ceiling) {
-            probe_from = target;
-            target = up_step == 0 ? ceiling : std::min(ceiling, target + up_step);
+            next = up_step == 0 ? ceiling : std::min(ceiling, target + up_step);
           } else if (since_shrink >= kShrinkEvery && target > std::max(floor, cores())) {
             // At the ceiling: see whether fewer threads do as well.
-            probe_from = target;
-            target = std::max({floor, cores(), target - std::max<std::size_t>(1, target / 4)});
+            next = std::max({floor, cores(), target - std::max<std::size_t>(1, target / 4)});
             since_shrink = 0;
           }
-          if (target != probe_from) {
+          if (next != target) {
+            probe_from = target;
+            target = next;
             base_rate = (rate + previous_rate) / 2;
             phase = Phase::Settling;
           }

@@ -414,5 +414,8 @@ TEST_CASE("Auto sizing grows for tasks that wait and stays near the cores for ta
     }
     for (auto& f : spins) f.get();
     CHECK(pool.stats().peak_threads <= cores + 1);
+    // It never sizes below the cores for work that computes.
+    CHECK(pool.stats().target_threads >= cores);
+    CHECK(pool.stats().target_threads <= cores + 1);
   }
 }
