@@ -1,8 +1,10 @@
 // Test runner for libconc. The same program is the process pool's worker
-// (--conc-worker) and the parent killed in the orphan test (--orphan-helper).
+// (--conc-worker) and the parent killed in the orphan tests (--orphan-helper,
+// --orphan-process-helper).
 
 #define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
+#include <conc/process.hpp>
 #include <conc/process_pool.hpp>
 #include <conc/task.hpp>
 
@@ -30,6 +32,21 @@ int orphan_helper() {
   return 0;
 }
 
+int sleep_for_minute(int) {
+  std::this_thread::sleep_for(std::chrono::seconds(60));
+  return 0;
+}
+CONC_TASK(sleep_for_minute);
+
+// Starts a conc::Process, prints its pid on stdout, then waits to be killed.
+int orphan_process_helper() {
+  conc::Process child = conc::Process::start<sleep_for_minute>(0);
+  std::printf("%d\n", static_cast<int>(child.pid()));
+  std::fflush(stdout);
+  std::this_thread::sleep_for(std::chrono::seconds(60));
+  return 0;
+}
+
 }  // namespace
 
 // Workers inherit this environment: a task that segfaults or aborts must die by its signal,
@@ -47,5 +64,6 @@ int main(int argc, char** argv) {
   conc::worker_main_if_requested(argc, argv);
   let_workers_die_by_signal();
   if (argc > 1 && std::strcmp(argv[1], "--orphan-helper") == 0) return orphan_helper();
+  if (argc > 1 && std::strcmp(argv[1], "--orphan-process-helper") == 0) return orphan_process_helper();
   return Catch::Session().run(argc, argv);
 }

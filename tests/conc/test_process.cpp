@@ -129,3 +129,11 @@ TEST_CASE("a dropped running process is killed and reaped, and a bad program is 
   CHECK(::waitpid(pid, &status, WNOHANG) == -1);
   CHECK_THROWS_AS(conc::Process::start<exit_with>(0, {.executable = "/nonexistent/program"}), std::system_error);
 }
+
+TEST_CASE("a process dies with a parent killed by SIGKILL", "[process]") {
+  const std::vector<pid_t> children = children_of_killed_helper("--orphan-process-helper", 1);
+  REQUIRE(children.size() == 1);
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!process_gone(children[0]) && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  CHECK(process_gone(children[0]));
+}

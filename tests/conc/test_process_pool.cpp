@@ -7,7 +7,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -21,7 +20,6 @@
 #include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -29,8 +27,6 @@
 
 #include "../support/processes.hpp"
 #include "../support/unhandled_log.hpp"
-
-extern char** environ;
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
@@ -450,36 +446,7 @@ TEST_CASE("no zombie and no leaked descriptor after the pool, crashes included",
 }
 
 TEST_CASE("workers die with a parent killed by SIGKILL", "[process_pool][hygiene]") {
-  int out[2];
-  REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-  std::string exe = fs::read_symlink("/proc/self/exe").string();
-  std::string flag = "--orphan-helper";
-  char* argv[] = {exe.data(), flag.data(), nullptr};
-  pid_t helper = -1;
-  REQUIRE(::posix_spawn(&helper, exe.c_str(), &actions, nullptr, argv, environ) == 0);
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(out[1]);
-
-  std::string text;
-  char buf[256];
-  std::vector<pid_t> workers;
-  const auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (workers.size() < 2 && std::chrono::steady_clock::now() < deadline) {
-    const ssize_t n = ::read(out[0], buf, sizeof buf);
-    if (n <= 0) break;
-    text.append(buf, static_cast<std::size_t>(n));
-    workers.clear();
-    std::istringstream lines(text);
-    for (int pid; lines >> pid;) workers.push_back(pid);
-    if (!text.empty() && text.back() != '\n' && !workers.empty()) workers.pop_back();
-  }
-  ::close(out[0]);
-  ::kill(helper, SIGKILL);
-  int status = 0;
-  ::waitpid(helper, &status, 0);
+  const std::vector<pid_t> workers = children_of_killed_helper("--orphan-helper", 2);
   REQUIRE(workers.size() == 2);
   for (pid_t pid : workers) CHECK(wait_until([&] { return process_gone(pid); }, 10s));
 }
