@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <conc/fd.hpp>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -49,20 +50,20 @@ struct Head {
 
 Head read_head(const fs::path& path) {
   Head head;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+  const conc::Fd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!file) {
     head.error = std::string("cannot read: ") + std::strerror(errno);
     return head;
   }
   struct stat st {};
-  if (::fstat(fd, &st) == 0) {
+  if (::fstat(file.get(), &st) == 0) {
     head.size = static_cast<std::uint64_t>(st.st_size);
     head.mtime = st.st_mtim;
   }
   char buf[32];
   ssize_t n;
   do {
-    n = ::read(fd, buf, sizeof buf);
+    n = ::read(file.get(), buf, sizeof buf);
   } while (n < 0 && errno == EINTR);
   if (n < 0) {
     head.error = std::string("cannot read: ") + std::strerror(errno);
@@ -70,7 +71,6 @@ Head read_head(const fs::path& path) {
     head.bytes.assign(buf, static_cast<std::size_t>(n));
     head.empty = n == 0;
   }
-  ::close(fd);
   return head;
 }
 

@@ -1,10 +1,14 @@
 #include "run.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <oneapi/tbb/parallel_for_each.h>
 #include <oneapi/tbb/task_arena.h>
 
 #include <algorithm>
 #include <chrono>
+#include <conc/fd.hpp>
 #include <conc/json_codec.hpp>
 #include <conc/process_pool.hpp>
 #include <conc/progress.hpp>
@@ -13,6 +17,8 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
+#include <opencv2/core/utils/logger.hpp>
+#include <optional>
 #include <ostream>
 #include <thread>
 
@@ -28,11 +34,20 @@ namespace thumbs {
 
 namespace {
 
-// The process engine's task and worker setup: one OpenCV thread per worker process.
+// OpenCV logs through its logger and also writes decoder exceptions straight to std::cerr.
+void quiet_opencv() {
+  cv::setNumThreads(1);
+  cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
+}
+
+// The process engine's task and worker setup: one OpenCV thread per worker process, and a
+// worker's stderr goes nowhere (the parent prints the one line a failure deserves).
 ThumbResult thumbnail_task(const ThumbJob& job) { return make_thumbnail(job); }
 CONC_TASK(thumbnail_task);
 int init_thumbnail_worker(int) {
-  cv::setNumThreads(1);
+  quiet_opencv();
+  const conc::Fd null(::open("/dev/null", O_WRONLY | O_CLOEXEC));
+  if (null) ::dup2(null.get(), STDERR_FILENO);
   return 0;
 }
 CONC_TASK(init_thumbnail_worker);
@@ -116,7 +131,7 @@ void run_process(const std::vector<std::size_t>& todo, Plan& plan, const Options
 }
 
 void run_thread(const std::vector<std::size_t>& todo, Plan& plan, const Options& o, unsigned jobs, Collector& c) {
-  cv::setNumThreads(1);
+  quiet_opencv();
   tbb::task_arena arena(static_cast<int>(jobs));
   arena.execute([&] {
     tbb::parallel_for_each(todo.begin(), todo.end(),
@@ -125,7 +140,7 @@ void run_thread(const std::vector<std::size_t>& todo, Plan& plan, const Options&
 }
 
 void run_serial(const std::vector<std::size_t>& todo, Plan& plan, const Options& o, Collector& c) {
-  cv::setNumThreads(1);
+  quiet_opencv();
   for (std::size_t i : todo) c.done(i, make_thumbnail(job_for(plan.entries[i], o)));
 }
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <conc/fd.hpp>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -29,24 +30,21 @@ struct Failure : std::runtime_error {
 };
 
 std::string read_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Failure(std::string("cannot read: ") + std::strerror(errno));
+  const conc::Fd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!file) throw Failure(std::string("cannot read: ") + std::strerror(errno));
   std::string data;
   struct stat st {};
-  if (::fstat(fd, &st) == 0 && st.st_size > 0) data.reserve(static_cast<std::size_t>(st.st_size));
+  if (::fstat(file.get(), &st) == 0 && st.st_size > 0) data.reserve(static_cast<std::size_t>(st.st_size));
   char buf[1 << 16];
   for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
+    const ssize_t n = ::read(file.get(), buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR) continue;
-      const int err = errno;
-      ::close(fd);
-      throw Failure(std::string("cannot read: ") + std::strerror(err));
+      throw Failure(std::string("cannot read: ") + std::strerror(errno));
     }
     if (n == 0) break;
     data.append(buf, static_cast<std::size_t>(n));
   }
-  ::close(fd);
   return data;
 }
 
@@ -187,21 +185,21 @@ void write_atomically(const std::string& path, const std::vector<unsigned char>&
   static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
   std::string temp = path + ".tmp-";
   for (int i = 0; i < 6; ++i) temp += alphabet[rng() % (sizeof alphabet - 1)];
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) throw Failure("cannot write " + temp + ": " + std::strerror(errno));
+  conc::Fd file(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  if (!file) throw Failure("cannot write " + temp + ": " + std::strerror(errno));
   std::size_t done = 0;
   while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    const ssize_t n = ::write(file.get(), bytes.data() + done, bytes.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
       const int err = errno;
-      ::close(fd);
+      file.reset();
       ::unlink(temp.c_str());
       throw Failure("cannot write " + temp + ": " + std::strerror(err));
     }
     done += static_cast<std::size_t>(n);
   }
-  if (::close(fd) != 0 || ::rename(temp.c_str(), path.c_str()) != 0) {
+  if (!file.close() || ::rename(temp.c_str(), path.c_str()) != 0) {
     const int err = errno;
     ::unlink(temp.c_str());
     throw Failure("cannot write " + path + ": " + std::strerror(err));
