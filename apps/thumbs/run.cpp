@@ -69,8 +69,10 @@ ThumbJob job_for(const Entry& e, const Options& o) {
 // Records one finished image: its entry, the progress bar and the error line.
 class Collector {
  public:
-  Collector(Plan& plan, const Options& options, std::size_t to_make, std::ostream& out, std::ostream& err)
+  Collector(Plan& plan, const Options& options, std::size_t to_make, std::ostream& out, std::ostream& err,
+            StateJournal& journal)
       : plan_(plan),
+        journal_(journal),
         options_(options),
         out_(out),
         err_(err),
@@ -87,6 +89,13 @@ class Collector {
     e.note = r.error;
     e.width = r.width;
     e.height = r.height;
+    if (r.ok) {
+      try {
+        for (const std::string& output : e.outputs) journal_.made(output);
+      } catch (const std::exception&) {
+        // The state is rewritten whole after the run; a lost line only costs a rebuild.
+      }
+    }
     if (!r.ok) {
       progress_.clear();
       err_ << "error: " << e.display << ": " << r.error << "\n" << std::flush;
@@ -100,6 +109,7 @@ class Collector {
 
  private:
   Plan& plan_;
+  StateJournal& journal_;
   const Options& options_;
   std::ostream& out_;
   std::ostream& err_;
@@ -216,8 +226,19 @@ int run(const Options& options, std::istream& paths_in, std::ostream& out, std::
       return 1;
     }
     remove_stale_temporaries(plan.out_root);
-    write_state_signature(plan.out_root, plan.signature);
-    Collector collector(plan, options, todo.size(), out, err);
+    State state = plan.state;
+    std::optional<StateJournal> journal;
+    try {
+      if (state.signature != plan.signature) {
+        state = State{plan.signature, {}};
+        write_state(plan.out_root, state);
+      }
+      journal.emplace(plan.out_root);
+    } catch (const std::exception& e) {
+      err << "error: " << e.what() << "\n";
+      return 1;
+    }
+    Collector collector(plan, options, todo.size(), out, err, *journal);
     if (!todo.empty()) {
       switch (options.engine) {
         case Engine::Process:
@@ -232,6 +253,26 @@ int run(const Options& options, std::istream& paths_in, std::ostream& out, std::
       }
     }
     collector.finish();
+    // Compact the journal; a failed source keeps no thumbnail made with other options.
+    for (std::size_t i : todo) {
+      const Entry& e = plan.entries[i];
+      for (const std::string& output : e.outputs) {
+        const std::string relative = fs::path(output).lexically_relative(plan.out_root).string();
+        if (e.status == Status::Ok) {
+          state.made.insert(relative);
+        } else {
+          state.made.erase(relative);
+          std::error_code ignored;
+          fs::remove(output, ignored);
+        }
+      }
+    }
+    try {
+      write_state(plan.out_root, state);
+    } catch (const std::exception& e) {
+      err << "error: " << e.what() << "\n";
+      return 1;
+    }
   }
 
   std::size_t made = 0;
