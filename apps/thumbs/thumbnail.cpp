@@ -15,8 +15,14 @@
 #include <random>
 #include <stdexcept>
 
+#include "colour.hpp"
+#include "gif_decode.hpp"
+#include "heif_decode.hpp"
+#include "jpeg_decode.hpp"
 #include "orientation.hpp"
 #include "png_decode.hpp"
+#include "tiff_decode.hpp"
+#include "webp_decode.hpp"
 
 namespace fs = std::filesystem;
 
@@ -48,39 +54,42 @@ std::string read_file(const std::string& path) {
   return data;
 }
 
-// Decodes at the smallest scale that still gives at least need_width x need_height (stored axes).
-cv::Mat decode(const std::string& data, const ImageHeader& h, int need_width, int need_height) {
+// BMP, the one format left to OpenCV.
+cv::Mat decode_with_opencv(const std::string& data, const ImageHeader& h) {
   const cv::Mat buffer(1, static_cast<int>(data.size()), CV_8U, const_cast<char*>(data.data()));
-  int flags = cv::IMREAD_IGNORE_ORIENTATION;
-  if (h.format == Format::Jpeg) {
-    const int d =
-        jpeg_scale_denominator(static_cast<int>(h.width), static_cast<int>(h.height), need_width, need_height);
-    const bool grey = h.channels == 1;
-    switch (d) {
-      case 8:
-        flags |= grey ? cv::IMREAD_REDUCED_GRAYSCALE_8 : cv::IMREAD_REDUCED_COLOR_8;
-        break;
-      case 4:
-        flags |= grey ? cv::IMREAD_REDUCED_GRAYSCALE_4 : cv::IMREAD_REDUCED_COLOR_4;
-        break;
-      case 2:
-        flags |= grey ? cv::IMREAD_REDUCED_GRAYSCALE_2 : cv::IMREAD_REDUCED_COLOR_2;
-        break;
-      default:
-        flags |= grey ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR;
-        break;
-    }
-  } else {
-    flags |= cv::IMREAD_UNCHANGED;  // keep alpha and grey; depth is normalised below
-  }
   cv::Mat image;
   try {
-    image = cv::imdecode(buffer, flags);
-  } catch (const cv::Exception& e) {
+    image = cv::imdecode(buffer, cv::IMREAD_IGNORE_ORIENTATION | cv::IMREAD_UNCHANGED);
+  } catch (const cv::Exception&) {
     throw Failure(std::string("cannot decode ") + format_name(h.format) + " data");
   }
   if (image.empty()) throw Failure(std::string("cannot decode ") + format_name(h.format) + " data");
   return image;
+}
+
+// Resizes BGRA with premultiplied alpha: transparent pixels lend no colour to their neighbours.
+cv::Mat resize_premultiplied(const cv::Mat& bgra, cv::Size size, int interpolation) {
+  cv::Mat premultiplied;
+  bgra.convertTo(premultiplied, CV_32FC4, 1.0 / 255.0);
+  for (int y = 0; y < premultiplied.rows; ++y) {
+    auto* p = premultiplied.ptr<cv::Vec4f>(y);
+    for (int x = 0; x < premultiplied.cols; ++x) {
+      for (int c = 0; c < 3; ++c) p[x][c] *= p[x][3];
+    }
+  }
+  cv::Mat small;
+  cv::resize(premultiplied, small, size, 0, 0, interpolation);
+  cv::Mat out(small.size(), CV_8UC4);
+  for (int y = 0; y < small.rows; ++y) {
+    const auto* p = small.ptr<cv::Vec4f>(y);
+    auto* d = out.ptr<cv::Vec4b>(y);
+    for (int x = 0; x < small.cols; ++x) {
+      const float a = std::clamp(p[x][3], 0.0f, 1.0f);
+      for (int c = 0; c < 3; ++c) d[x][c] = cv::saturate_cast<uchar>(a > 0 ? p[x][c] / a * 255.0f : 0.0f);
+      d[x][3] = cv::saturate_cast<uchar>(a * 255.0f);
+    }
+  }
+  return out;
 }
 
 // 8-bit, and 1, 3 or 4 channels (grey, BGR, BGRA).
@@ -234,32 +243,73 @@ ThumbResult make_thumbnail(const ThumbJob& job) {
         need_h = std::max(need_h, 2 * (swap ? g.resize_width : g.resize_height));
       }
     }
-    cv::Mat stored;
-    if (h.format == Format::Png && h.width > 0 && h.height > 0) {
-      // Shrink while decoding, by the largest whole factor that keeps twice the thumbnail.
-      const int factor = std::max(1, std::min(static_cast<int>(h.width) / need_w, static_cast<int>(h.height) / need_h));
-      try {
-        stored = decode_png_shrunk(data, factor);
-      } catch (const std::exception& e) {
-        throw Failure(std::string("cannot decode PNG data: ") + e.what());
+    // WebP keeps its orientation in an EXIF chunk read while decoding: allow for either axis.
+    if (h.format == Format::Webp) need_w = need_h = std::max(need_w, need_h);
+    const int factor =
+        h.width > 0 && h.height > 0
+            ? std::max(1, std::min(static_cast<int>(h.width) / need_w, static_cast<int>(h.height) / need_h))
+            : 1;
+    Decoded decoded;
+    try {
+      switch (h.format) {
+        case Format::Jpeg:
+          decoded = decode_jpeg(
+              data, jpeg_scale_denominator(static_cast<int>(h.width), static_cast<int>(h.height), need_w, need_h));
+          break;
+        case Format::Png:
+          decoded = decode_png_shrunk(data, factor);
+          break;
+        case Format::Webp:
+          decoded = decode_webp(data, factor);
+          break;
+        case Format::Tiff:
+          decoded = decode_tiff(data, job.max_pixels);
+          break;
+        case Format::Gif:
+          decoded = decode_gif(data, job.max_pixels);
+          break;
+        case Format::Heic:
+          decoded = decode_heif(data, job.max_pixels, [&](int w, int h2) {
+            for (const OutputSpec& out : job.outputs) {
+              const Geometry g = fit_geometry(w, h2, out.box, job.fit);
+              if (w < 2 * g.resize_width || h2 < 2 * g.resize_height) return false;
+            }
+            return true;
+          });
+          break;
+        default:
+          decoded.pixels = normalise(decode_with_opencv(data, h));
+          break;
       }
+    } catch (const Failure&) {
+      throw;
+    } catch (const std::exception& e) {
+      const std::string why = e.what();
+      throw Failure(why.rfind("too many pixels", 0) == 0 || why.rfind("cannot decode", 0) == 0
+                        ? why
+                        : std::string("cannot decode ") + format_name(h.format) + " data: " + why);
     }
-    if (stored.empty()) stored = normalise(decode(data, h, need_w, need_h));
-    const int width = swap ? stored.rows : stored.cols;
-    const int height = swap ? stored.cols : stored.rows;
+    const int orientation = decoded.orientation != 0 ? decoded.orientation : h.orientation;
+    const bool turned = swaps_axes(orientation);
+    const cv::Mat stored = to_srgb(std::move(decoded.pixels), decoded.colour);
+    const int width = turned ? stored.rows : stored.cols;
+    const int height = turned ? stored.cols : stored.rows;
 
     const Format out_format = output_format_for(h.format, job.format);
     for (std::size_t i = 0; i < job.outputs.size(); ++i) {
       const Geometry g = fit_geometry(width, height, job.outputs[i].box, job.fit);
       // Resize in stored axes, then turn the small image upright.
-      const cv::Size size(swap ? g.resize_height : g.resize_width, swap ? g.resize_width : g.resize_height);
+      const cv::Size size(turned ? g.resize_height : g.resize_width, turned ? g.resize_width : g.resize_height);
       cv::Mat small;
+      const int interpolation = size.area() < stored.size().area() ? cv::INTER_AREA : cv::INTER_CUBIC;
       if (size == stored.size()) {
         small = stored;
+      } else if (stored.channels() == 4) {
+        small = resize_premultiplied(stored, size, interpolation);
       } else {
-        cv::resize(stored, small, size, 0, 0, size.area() < stored.size().area() ? cv::INTER_AREA : cv::INTER_CUBIC);
+        cv::resize(stored, small, size, 0, 0, interpolation);
       }
-      cv::Mat upright = apply_orientation(small, h.orientation);
+      cv::Mat upright = apply_orientation(small, orientation);
       if (g.crop_width != upright.cols || g.crop_height != upright.rows) {
         upright = upright(cv::Rect(g.crop_x, g.crop_y, g.crop_width, g.crop_height));
       }

@@ -117,9 +117,9 @@ TEST_CASE("bad input is reported one line each, and every good image is made", "
   CHECK(r.err.find("error: " + in + "/notes.jpg: not an image (unrecognised content)\n") != std::string::npos);
   CHECK(r.err.find("error: " + in + "/corrupt.png: ") != std::string::npos);
   CHECK(r.err.find("error: " + in + "/unreadable.jpg: cannot read") != std::string::npos);
-  CHECK(r.err.find("note: " + in + "/anim.gif: skipped, unsupported format (GIF)") != std::string::npos);
+  CHECK(r.err.find("error: " + in + "/anim.gif: cannot decode GIF data") != std::string::npos);
   CHECK(r.err.find("README") == std::string::npos);
-  CHECK(r.err.find("4 made, 1 skipped, 5 failed") != std::string::npos);
+  CHECK(r.err.find("4 made, 0 skipped, 6 failed") != std::string::npos);
   CHECK(decodes(dir / "out/good.jpg"));
   CHECK(decodes(dir / "out/png-named.jpg.png"));
   CHECK(decodes(dir / "out/-dash ü.jpg"));
@@ -128,7 +128,7 @@ TEST_CASE("bad input is reported one line each, and every good image is made", "
 
   const auto report = nlohmann::json::parse(slurp(dir / "report.json"));
   CHECK(report["summary"]["made"] == 4);
-  CHECK(report["summary"]["failed"] == 5);
+  CHECK(report["summary"]["failed"] == 6);
   CHECK(report["files"].size() == 10);
   for (const auto& f : report["files"]) {
     CHECK(fs::path(f["source"].get<std::string>()).is_absolute());
@@ -226,7 +226,19 @@ TEST_CASE("an interrupted run leaves no partial file and resumes where it stoppe
   }
   const Result r = run(dir, {"-j", "2", "-s", "256", "-o", (dir / "out").string(), (dir / "in").string()});
   CHECK(r.exit_code == 0);
-  CHECK(r.err.find(std::to_string(40 - done) + " made, " + std::to_string(done) + " skipped") != std::string::npos);
+  // Thumbnails the killed run had written but not yet listed in its state file are made again:
+  // at most the tasks in flight (4 per worker).
+  std::size_t made = 0;
+  std::size_t skipped = 0;
+  const auto summary = r.err.find(" made, ");
+  REQUIRE(summary != std::string::npos);
+  std::istringstream counts(r.err.substr(r.err.rfind('\n', summary) + 1));
+  std::string word;
+  counts >> made >> word >> skipped;
+  INFO(r.err);
+  CHECK(made + skipped == 40);
+  CHECK(skipped <= done);
+  CHECK(skipped + 8 >= done);
   CHECK(count_files(dir / "out", ".jpg") == 40);
   CHECK(count_files(dir / "out", "") == 41);  // no temporary files left behind
 }

@@ -1,0 +1,144 @@
+#include "tiff_decode.hpp"
+
+#include <tiffio.h>
+
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace thumbs {
+
+namespace {
+
+struct Source {
+  std::string_view data;
+  toff_t pos = 0;
+  std::string error;
+};
+
+tmsize_t read_proc(thandle_t h, void* buf, tmsize_t size) {
+  auto* s = static_cast<Source*>(h);
+  if (s->pos >= s->data.size()) return 0;
+  const auto n = static_cast<tmsize_t>(std::min<toff_t>(static_cast<toff_t>(size), s->data.size() - s->pos));
+  std::memcpy(buf, s->data.data() + s->pos, static_cast<std::size_t>(n));
+  s->pos += static_cast<toff_t>(n);
+  return n;
+}
+tmsize_t write_proc(thandle_t, void*, tmsize_t) { return -1; }
+toff_t seek_proc(thandle_t h, toff_t offset, int whence) {
+  auto* s = static_cast<Source*>(h);
+  const toff_t base = whence == SEEK_CUR ? s->pos : whence == SEEK_END ? s->data.size() : 0;
+  s->pos = base + offset;
+  return s->pos;
+}
+int close_proc(thandle_t) { return 0; }
+toff_t size_proc(thandle_t h) { return static_cast<Source*>(h)->data.size(); }
+
+// libtiff's messages go to the failure reason, never to stderr.
+int on_error(TIFF*, void* user, const char*, const char* format, va_list args) {
+  auto* s = static_cast<Source*>(user);
+  if (s->error.empty()) {
+    char line[256];
+    std::vsnprintf(line, sizeof line, format, args);
+    s->error = line;
+  }
+  return 1;
+}
+int on_warning(TIFF*, void*, const char*, const char*, va_list) { return 1; }
+
+struct OptionsDeleter {
+  void operator()(TIFFOpenOptions* o) const { TIFFOpenOptionsFree(o); }
+};
+struct TiffCloser {
+  void operator()(TIFF* t) const { TIFFClose(t); }
+};
+
+}  // namespace
+
+Decoded decode_tiff(std::string_view data, std::uint64_t max_pixels) {
+  Source source{data, 0, {}};
+  const std::unique_ptr<TIFFOpenOptions, OptionsDeleter> options(TIFFOpenOptionsAlloc());
+  TIFFOpenOptionsSetErrorHandlerExtR(options.get(), on_error, &source);
+  TIFFOpenOptionsSetWarningHandlerExtR(options.get(), on_warning, &source);
+  auto fail = [&](const char* fallback) {
+    return std::runtime_error(source.error.empty() ? std::string(fallback) : source.error);
+  };
+  const std::unique_ptr<TIFF, TiffCloser> tiff(TIFFClientOpenExt("image", "rm", &source, read_proc, write_proc,
+                                                                 seek_proc, close_proc, size_proc, nullptr, nullptr,
+                                                                 options.get()));
+  if (!tiff) throw fail("cannot read the TIFF header");
+  std::uint32_t width = 0;
+  std::uint32_t height = 0;
+  TIFFGetField(tiff.get(), TIFFTAG_IMAGEWIDTH, &width);
+  TIFFGetField(tiff.get(), TIFFTAG_IMAGELENGTH, &height);
+  if (width == 0 || height == 0) throw fail("TIFF image without dimensions");
+  if (std::uint64_t{width} * height > max_pixels) {
+    throw std::runtime_error("too many pixels (" + std::to_string(width) + "x" + std::to_string(height) +
+                             " is more than the limit of " + std::to_string(max_pixels) + ")");
+  }
+  Decoded out;
+  std::uint16_t orientation = ORIENTATION_TOPLEFT;
+  TIFFGetFieldDefaulted(tiff.get(), TIFFTAG_ORIENTATION, &orientation);
+  out.orientation = orientation >= 1 && orientation <= 8 ? orientation : 1;
+  std::uint32_t icc_size = 0;
+  void* icc = nullptr;
+  if (TIFFGetField(tiff.get(), TIFFTAG_ICCPROFILE, &icc_size, &icc) && icc != nullptr) {
+    out.colour.icc.assign(static_cast<const char*>(icc), icc_size);
+  }
+  std::uint16_t photometric = PHOTOMETRIC_RGB;
+  std::uint16_t samples = 1;
+  TIFFGetFieldDefaulted(tiff.get(), TIFFTAG_PHOTOMETRIC, &photometric);
+  TIFFGetFieldDefaulted(tiff.get(), TIFFTAG_SAMPLESPERPIXEL, &samples);
+
+  char message[1024] = {};
+  TIFFRGBAImage image{};
+  if (!TIFFRGBAImageOK(tiff.get(), message) || !TIFFRGBAImageBegin(&image, tiff.get(), 0, message)) {
+    throw std::runtime_error(message[0] != 0 ? message : "unsupported TIFF layout");
+  }
+  // Rows in the order they are stored; the orientation tag is applied later with EXIF's.
+  image.req_orientation = image.orientation;
+  std::vector<std::uint32_t> raster(std::size_t{width} * height);
+  const int ok = TIFFRGBAImageGet(&image, raster.data(), width, height);
+  const bool alpha = image.alpha != 0;
+  TIFFRGBAImageEnd(&image);
+  if (!ok) throw fail("cannot decode TIFF data");
+
+  const bool grey = !alpha && samples == 1 &&
+                    (photometric == PHOTOMETRIC_MINISBLACK || photometric == PHOTOMETRIC_MINISWHITE);
+  const int rows = static_cast<int>(height);
+  const int cols = static_cast<int>(width);
+  out.pixels.create(rows, cols, grey ? CV_8UC1 : alpha ? CV_8UC4 : CV_8UC3);
+  for (int y = 0; y < rows; ++y) {
+    const std::uint32_t* src = raster.data() + std::size_t{width} * static_cast<std::size_t>(y);
+    unsigned char* dst = out.pixels.ptr<unsigned char>(y);
+    for (int x = 0; x < cols; ++x) {
+      const std::uint32_t p = src[x];
+      const unsigned r = TIFFGetR(p), g = TIFFGetG(p), b = TIFFGetB(p), a = TIFFGetA(p);
+      if (grey) {
+        dst[x] = static_cast<unsigned char>(g);
+      } else if (alpha) {
+        // The RGBA interface always gives premultiplied colour; the pipeline wants it straight.
+        auto straight = [a](unsigned c) { return static_cast<unsigned char>(a == 0 ? 0 : std::min(255u, (c * 255 + a / 2) / a)); };
+        dst[4 * x] = straight(b);
+        dst[4 * x + 1] = straight(g);
+        dst[4 * x + 2] = straight(r);
+        dst[4 * x + 3] = static_cast<unsigned char>(a);
+      } else {
+        dst[3 * x] = static_cast<unsigned char>(b);
+        dst[3 * x + 1] = static_cast<unsigned char>(g);
+        dst[3 * x + 2] = static_cast<unsigned char>(r);
+      }
+    }
+  }
+  // CMYK and Lab are already RGB here: their profile no longer describes the pixels.
+  if (!grey && photometric != PHOTOMETRIC_RGB && photometric != PHOTOMETRIC_YCBCR && photometric != PHOTOMETRIC_PALETTE) {
+    out.colour.icc.clear();
+  }
+  return out;
+}
+
+}  // namespace thumbs
