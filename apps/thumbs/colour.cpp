@@ -135,8 +135,8 @@ cv::Mat naive_cmyk_to_bgr(const cv::Mat& cmyk, bool inverted) {
 const std::string& default_cmyk_profile_path() {
   static const std::string path = [] {
     // Ghostscript's default CMYK (a SWOP-like press), as Debian's libgs-common installs it.
-    for (const char* candidate : {"/usr/share/color/icc/ghostscript/default_cmyk.icc",
-                                  "/usr/share/ghostscript/iccprofiles/default_cmyk.icc"}) {
+    for (const char* candidate :
+         {"/usr/share/color/icc/ghostscript/default_cmyk.icc", "/usr/share/ghostscript/iccprofiles/default_cmyk.icc"}) {
       std::error_code ec;
       if (std::filesystem::is_regular_file(candidate, ec)) return std::string(candidate);
     }

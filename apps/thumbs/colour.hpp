@@ -9,9 +9,9 @@ namespace thumbs {
 
 // Where the decoded pixels' colours are defined.
 struct ColourSource {
-  std::string icc;              // the embedded ICC profile, empty when there is none
-  bool cmyk = false;            // 4-channel CMYK pixels (CMYK JPEG)
-  bool inverted_cmyk = false;   // Adobe's CMYK JPEGs store 255 for no ink
+  std::string icc;             // the embedded ICC profile, empty when there is none
+  bool cmyk = false;           // 4-channel CMYK pixels (CMYK JPEG)
+  bool inverted_cmyk = false;  // Adobe's CMYK JPEGs store 255 for no ink
 };
 
 // The CMYK profile used for CMYK images without one of their own (empty when none is installed).

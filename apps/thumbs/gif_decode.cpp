@@ -78,7 +78,9 @@ Decoded decode_gif(std::string_view data, std::uint64_t max_pixels) {
     if (map == nullptr) throw std::runtime_error("GIF without a colour table");
     if (frame.Width <= 0 || frame.Height <= 0) throw std::runtime_error("GIF frame without pixels");
     std::vector<GifPixelType> indices(static_cast<std::size_t>(frame.Width) * static_cast<std::size_t>(frame.Height));
-    auto row_at = [&](int y) { return indices.data() + static_cast<std::size_t>(y) * static_cast<std::size_t>(frame.Width); };
+    auto row_at = [&](int y) {
+      return indices.data() + static_cast<std::size_t>(y) * static_cast<std::size_t>(frame.Width);
+    };
     if (frame.Interlace) {
       for (const auto& [start, step] : {std::pair{0, 8}, std::pair{4, 8}, std::pair{2, 4}, std::pair{1, 2}}) {
         for (int y = start; y < frame.Height; y += step) {

@@ -107,8 +107,8 @@ Decoded decode_tiff(std::string_view data, std::uint64_t max_pixels) {
   TIFFRGBAImageEnd(&image);
   if (!ok) throw fail("cannot decode TIFF data");
 
-  const bool grey = !alpha && samples == 1 &&
-                    (photometric == PHOTOMETRIC_MINISBLACK || photometric == PHOTOMETRIC_MINISWHITE);
+  const bool grey =
+      !alpha && samples == 1 && (photometric == PHOTOMETRIC_MINISBLACK || photometric == PHOTOMETRIC_MINISWHITE);
   const int rows = static_cast<int>(height);
   const int cols = static_cast<int>(width);
   out.pixels.create(rows, cols, grey ? CV_8UC1 : alpha ? CV_8UC4 : CV_8UC3);
@@ -122,7 +122,9 @@ Decoded decode_tiff(std::string_view data, std::uint64_t max_pixels) {
         dst[x] = static_cast<unsigned char>(g);
       } else if (alpha) {
         // The RGBA interface always gives premultiplied colour; the pipeline wants it straight.
-        auto straight = [a](unsigned c) { return static_cast<unsigned char>(a == 0 ? 0 : std::min(255u, (c * 255 + a / 2) / a)); };
+        auto straight = [a](unsigned c) {
+          return static_cast<unsigned char>(a == 0 ? 0 : std::min(255u, (c * 255 + a / 2) / a));
+        };
         dst[4 * x] = straight(b);
         dst[4 * x + 1] = straight(g);
         dst[4 * x + 2] = straight(r);
@@ -135,7 +137,8 @@ Decoded decode_tiff(std::string_view data, std::uint64_t max_pixels) {
     }
   }
   // CMYK and Lab are already RGB here: their profile no longer describes the pixels.
-  if (!grey && photometric != PHOTOMETRIC_RGB && photometric != PHOTOMETRIC_YCBCR && photometric != PHOTOMETRIC_PALETTE) {
+  if (!grey && photometric != PHOTOMETRIC_RGB && photometric != PHOTOMETRIC_YCBCR &&
+      photometric != PHOTOMETRIC_PALETTE) {
     out.colour.icc.clear();
   }
   return out;

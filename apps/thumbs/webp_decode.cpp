@@ -38,7 +38,8 @@ cv::Mat first_frame(const WebPData& webp) {
   options.use_threads = 0;
   const std::unique_ptr<WebPAnimDecoder, AnimDecoderDeleter> decoder(WebPAnimDecoderNew(&webp, &options));
   WebPAnimInfo info;
-  if (!decoder || !WebPAnimDecoderGetInfo(decoder.get(), &info)) throw std::runtime_error("cannot decode WebP animation");
+  if (!decoder || !WebPAnimDecoderGetInfo(decoder.get(), &info))
+    throw std::runtime_error("cannot decode WebP animation");
   std::uint8_t* canvas = nullptr;
   int timestamp = 0;
   if (!WebPAnimDecoderGetNext(decoder.get(), &canvas, &timestamp)) {
