@@ -176,8 +176,9 @@ void read_bmp(std::string_view d, ImageHeader& h) {
     h.height = le16(d, 20);
     return;
   }
-  h.width = le32(d, 18);
-  const auto height = static_cast<std::int32_t>(le32(d, 22));  // negative: top-down rows
+  const auto width = static_cast<std::int32_t>(le32(d, 18));
+  h.width = width > 0 ? static_cast<std::uint32_t>(width) : 0;  // negative: invalid, the decoder says so
+  const auto height = static_cast<std::int32_t>(le32(d, 22));   // negative: top-down rows
   h.height = static_cast<std::uint32_t>(height < 0 ? -static_cast<std::int64_t>(height) : height);
 }
 

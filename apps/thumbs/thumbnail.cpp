@@ -15,6 +15,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "bmp_decode.hpp"
 #include "colour.hpp"
 #include "gif_decode.hpp"
 #include "heif_decode.hpp"
@@ -54,7 +55,7 @@ std::string read_file(const std::string& path) {
   return data;
 }
 
-// BMP, the one format left to OpenCV.
+// RLE-compressed BMP, the one kind of image left to OpenCV.
 cv::Mat decode_with_opencv(const std::string& data, const ImageHeader& h) {
   const cv::Mat buffer(1, static_cast<int>(data.size()), CV_8U, const_cast<char*>(data.data()));
   cv::Mat image;
@@ -278,7 +279,11 @@ ThumbResult make_thumbnail(const ThumbJob& job) {
           });
           break;
         default:
-          decoded.pixels = normalise(decode_with_opencv(data, h));
+          if (auto bmp = decode_bmp(data, job.max_pixels)) {
+            decoded = std::move(*bmp);
+          } else {
+            decoded.pixels = normalise(decode_with_opencv(data, h));
+          }
           break;
       }
     } catch (const Failure&) {
