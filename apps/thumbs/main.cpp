@@ -21,7 +21,8 @@ int main(int argc, char** argv) {
 
   CLI::App app{
       "conc-thumbs: thumbnail whole photo folders on every core.\n"
-      "Images are recognised by content (JPEG, PNG, WebP, TIFF, BMP); the folder tree is mirrored\n"
+      "Images are recognised by content (JPEG, PNG, WebP, TIFF, GIF, HEIC, AVIF, BMP) and made sRGB;\n"
+      "the folder tree is mirrored "
       "under the output root; thumbnails already up to date are skipped, so an interrupted run\n"
       "resumes where it stopped."};
   app.add_option("INPUT", o.inputs, "folders (recursed), image files, or - to read paths from stdin")->required();
