@@ -61,8 +61,8 @@ std::optional<Decoded> decode_bmp(std::string_view d, std::uint64_t max_pixels) 
     throw std::runtime_error("unknown BMP header size " + std::to_string(header_size));
   }
   // OS/2 2.x headers (16..64 bytes, none of Windows' sizes) number their compressions differently.
-  const bool windows = header_size == 40 || header_size == 52 || header_size == 56 || header_size == 108 ||
-                       header_size == 124;
+  const bool windows =
+      header_size == 40 || header_size == 52 || header_size == 56 || header_size == 108 || header_size == 124;
   if (!os2_v1 && !windows && compression >= 3) {
     throw std::runtime_error("unsupported BMP compression (OS/2 " + std::to_string(compression) + ")");
   }
@@ -115,7 +115,8 @@ std::optional<Decoded> decode_bmp(std::string_view d, std::uint64_t max_pixels) 
 
   const std::size_t stride = ((static_cast<std::size_t>(width) * bits + 31) / 32) * 4;
   const std::size_t rows = static_cast<std::size_t>(height);
-  if (pixel_offset > d.size() || (d.size() - pixel_offset) / stride < rows) throw std::runtime_error("truncated BMP data");
+  if (pixel_offset > d.size() || (d.size() - pixel_offset) / stride < rows)
+    throw std::runtime_error("truncated BMP data");
 
   const Field r(red), g(green), b(blue), a(alpha);
   Decoded out;
@@ -135,10 +136,10 @@ std::optional<Decoded> decode_bmp(std::string_view d, std::uint64_t max_pixels) 
       } else if (bits == 24) {
         dst[0] = src[3 * x], dst[1] = src[3 * x + 1], dst[2] = src[3 * x + 2];
       } else {
-        const std::uint32_t px = bits == 16 ? le(std::string_view(reinterpret_cast<const char*>(src), stride),
-                                                 static_cast<std::size_t>(x) * 2, 2)
-                                            : le(std::string_view(reinterpret_cast<const char*>(src), stride),
-                                                 static_cast<std::size_t>(x) * 4, 4);
+        const std::uint32_t px =
+            bits == 16
+                ? le(std::string_view(reinterpret_cast<const char*>(src), stride), static_cast<std::size_t>(x) * 2, 2)
+                : le(std::string_view(reinterpret_cast<const char*>(src), stride), static_cast<std::size_t>(x) * 4, 4);
         dst[0] = b(px), dst[1] = g(px), dst[2] = r(px);
         if (channels == 4) dst[3] = a(px);
       }

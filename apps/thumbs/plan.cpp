@@ -256,10 +256,10 @@ std::string output_name(const std::string& source_name, Format output) {
 }
 
 std::string options_signature(const Options& options) {
-  std::string s = "conc-thumbs/1 sizes=";
+  std::string s = "conc-thumbs/2 sizes=";
   for (std::size_t i = 0; i < options.sizes.size(); ++i) s += (i ? "," : "") + to_string(options.sizes[i]);
   s += std::string(" fit=") + to_string(options.fit) + " format=" + to_string(options.format) +
-       " quality=" + std::to_string(options.quality);
+       " quality=" + std::to_string(options.quality) + " colour=" + to_string(options.colour);
   return s;
 }
 

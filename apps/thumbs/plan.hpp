@@ -57,7 +57,8 @@ std::filesystem::path output_root(const Options& options);
 // format, else the name with the output extension appended ("scan.tiff" -> "scan.tiff.jpg").
 std::string output_name(const std::string& source_name, Format output);
 
-// What shapes a thumbnail: sizes, fit, format and quality.
+// What shapes a thumbnail: sizes, fit, format, quality and colour, and the version of the pixels
+// (2: colour managed), so thumbnails an older conc-thumbs made are made again.
 std::string options_signature(const Options& options);
 
 std::filesystem::path state_file(const std::filesystem::path& out_root);

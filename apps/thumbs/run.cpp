@@ -62,6 +62,7 @@ ThumbJob job_for(const Entry& e, const Options& o) {
   job.fit = o.fit;
   job.format = o.format;
   job.quality = o.quality;
+  job.colour = o.colour;
   job.max_pixels = o.max_pixels;
   return job;
 }

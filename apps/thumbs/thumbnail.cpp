@@ -22,6 +22,7 @@
 #include "jpeg_decode.hpp"
 #include "orientation.hpp"
 #include "png_decode.hpp"
+#include "profile_encode.hpp"
 #include "tiff_decode.hpp"
 #include "webp_decode.hpp"
 
@@ -120,7 +121,8 @@ cv::Mat flatten_on_white(const cv::Mat& bgra) {
   return out;
 }
 
-std::vector<unsigned char> encode(const cv::Mat& image, Format format, int quality) {
+// `icc`: the profile to embed (--colour keep); empty: none, the pixels are sRGB.
+std::vector<unsigned char> encode(const cv::Mat& image, Format format, int quality, const std::string& icc) {
   std::vector<unsigned char> bytes;
   std::vector<int> params;
   const char* ext = ".jpg";
@@ -139,11 +141,22 @@ std::vector<unsigned char> encode(const cv::Mat& image, Format format, int quali
       params = {cv::IMWRITE_JPEG_QUALITY, quality, cv::IMWRITE_JPEG_OPTIMIZE, 0};
       break;
   }
+  if (!icc.empty() && format == Format::Jpeg) return encode_jpeg_with_profile(pixels, quality, icc);
+  if (!icc.empty() && format == Format::Png) return encode_png_with_profile(pixels, icc);
   if (!cv::imencode(ext, pixels, bytes, params)) throw Failure(std::string("cannot encode ") + format_name(format));
+  if (!icc.empty() && format == Format::Webp) return add_webp_profile(bytes, icc);
   return bytes;
 }
 
 }  // namespace
+
+Colour parse_colour(const std::string& text) {
+  if (text == "srgb") return Colour::Srgb;
+  if (text == "keep") return Colour::Keep;
+  throw std::invalid_argument("invalid colour '" + text + "' (srgb or keep)");
+}
+
+const char* to_string(Colour c) { return c == Colour::Keep ? "keep" : "srgb"; }
 
 OutputFormat parse_output_format(const std::string& text) {
   if (text == "auto") return OutputFormat::Auto;
@@ -296,7 +309,10 @@ ThumbResult make_thumbnail(const ThumbJob& job) {
     }
     const int orientation = decoded.orientation != 0 ? decoded.orientation : h.orientation;
     const bool turned = swaps_axes(orientation);
-    const cv::Mat stored = to_srgb(std::move(decoded.pixels), decoded.colour);
+    // --colour keep: the source's pixels and profile, but CMYK still becomes sRGB (no CMYK thumbnails).
+    const bool keep = job.colour == Colour::Keep && !decoded.colour.cmyk;
+    const std::string embedded = keep ? decoded.colour.icc : std::string();
+    const cv::Mat stored = keep ? std::move(decoded.pixels) : to_srgb(std::move(decoded.pixels), decoded.colour);
     const int width = turned ? stored.rows : stored.cols;
     const int height = turned ? stored.cols : stored.rows;
 
@@ -318,7 +334,7 @@ ThumbResult make_thumbnail(const ThumbJob& job) {
       if (g.crop_width != upright.cols || g.crop_height != upright.rows) {
         upright = upright(cv::Rect(g.crop_x, g.crop_y, g.crop_width, g.crop_height));
       }
-      write_atomically(job.outputs[i].path, encode(upright, out_format, job.quality));
+      write_atomically(job.outputs[i].path, encode(upright, out_format, job.quality, embedded));
       if (i == 0) {
         result.width = upright.cols;
         result.height = upright.rows;
@@ -345,6 +361,7 @@ void to_json(nlohmann::json& j, const ThumbJob& job) {
        {"fit", static_cast<int>(job.fit)},
        {"format", static_cast<int>(job.format)},
        {"quality", job.quality},
+       {"colour", static_cast<int>(job.colour)},
        {"max_pixels", job.max_pixels}};
 }
 void from_json(const nlohmann::json& j, ThumbJob& job) {
@@ -353,6 +370,7 @@ void from_json(const nlohmann::json& j, ThumbJob& job) {
   job.fit = static_cast<Fit>(j.at("fit").get<int>());
   job.format = static_cast<OutputFormat>(j.at("format").get<int>());
   job.quality = j.at("quality").get<int>();
+  job.colour = static_cast<Colour>(j.at("colour").get<int>());
   job.max_pixels = j.at("max_pixels").get<std::uint64_t>();
 }
 void to_json(nlohmann::json& j, const ThumbResult& r) {

@@ -13,13 +13,18 @@
 #include <webp/mux.h>
 
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <opencv2/imgcodecs.hpp>
 #include <string>
 #include <vector>
 
 #include "images.hpp"
+#include "jpeg_decode.hpp"
+#include "png_decode.hpp"
 #include "temp_dir.hpp"
 #include "thumbnail.hpp"
+#include "webp_decode.hpp"
 
 namespace fs = std::filesystem;
 
@@ -324,5 +329,29 @@ TEST_CASE("transparent pixels lend no colour to their neighbours when shrinking"
       CHECK(p[1] <= 5);
     }
     CHECK(partial >= 1);
+  }
+}
+
+TEST_CASE("--colour keep keeps the source's pixels and embeds its profile", "[thumbs][colour]") {
+  TempDir dir;
+  const std::string adobe = adobe_rgb_profile();
+  write_jpeg(dir / "adobe.jpg", {200, 120, 60}, adobe);
+  for (const auto format : {thumbs::OutputFormat::Jpeg, thumbs::OutputFormat::Png, thumbs::OutputFormat::Webp}) {
+    INFO(thumbs::to_string(format));
+    const fs::path out = dir / (std::string("out.") + thumbs::to_string(format));
+    thumbs::ThumbJob job;
+    job.source = (dir / "adobe.jpg").string();
+    job.outputs = {{out.string(), {64, 64}}};
+    job.format = format;
+    job.quality = 95;
+    job.colour = thumbs::Colour::Keep;
+    REQUIRE(thumbs::make_thumbnail(job).ok);
+    std::ifstream in(out, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const thumbs::Decoded decoded = format == thumbs::OutputFormat::Jpeg  ? thumbs::decode_jpeg(bytes, 1)
+                                    : format == thumbs::OutputFormat::Png ? thumbs::decode_png_shrunk(bytes, 1)
+                                                                          : thumbs::decode_webp(bytes, 1);
+    CHECK(decoded.colour.icc == adobe);
+    CHECK(near(decoded.pixels.at<cv::Vec3b>(10, 10), cv::Vec3b(60, 120, 200), 3));
   }
 }

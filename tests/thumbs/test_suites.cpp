@@ -26,7 +26,8 @@ cv::Mat on_white(const cv::Mat& image) {
   for (int y = 0; y < image.rows; ++y) {
     for (int x = 0; x < image.cols; ++x) {
       const cv::Vec4b p = image.at<cv::Vec4b>(y, x);
-      for (int c = 0; c < 3; ++c) bgr.at<cv::Vec3b>(y, x)[c] = static_cast<uchar>((p[c] * p[3] + 255 * (255 - p[3]) + 127) / 255);
+      for (int c = 0; c < 3; ++c)
+        bgr.at<cv::Vec3b>(y, x)[c] = static_cast<uchar>((p[c] * p[3] + 255 * (255 - p[3]) + 127) / 255);
     }
   }
   return bgr;
