@@ -1,5 +1,6 @@
 #include "tiff_decode.hpp"
 
+#include <lcms2.h>
 #include <tiffio.h>
 
 #include <cstdarg>
@@ -49,6 +50,47 @@ int on_error(TIFF*, void* user, const char*, const char* format, va_list args) {
   return 1;
 }
 int on_warning(TIFF*, void*, const char*, const char*, va_list) { return 1; }
+
+// Copies 8-bit CMYK or CIELab samples into the raster as they are (four bytes a pixel), for
+// LittleCMS to convert: libtiff's own conversions are naive (CMYK) or approximate (Lab).
+void put_raw_contig(TIFFRGBAImage* img, std::uint32_t* cp, std::uint32_t, std::uint32_t, std::uint32_t w,
+                    std::uint32_t h, std::int32_t fromskew, std::int32_t toskew, unsigned char* pp) {
+  const int samples = img->samplesperpixel;
+  for (; h > 0; --h) {
+    for (std::uint32_t i = 0; i < w; ++i, pp += samples) {
+      const unsigned char bytes[4] = {pp[0], pp[1], pp[2], samples > 3 ? pp[3] : static_cast<unsigned char>(255)};
+      std::memcpy(cp++, bytes, 4);
+    }
+    cp += toskew;
+    pp += static_cast<std::ptrdiff_t>(fromskew) * samples;
+  }
+}
+
+// CIELab (signed a and b) to sRGB through LittleCMS's D50 Lab profile.
+cv::Mat lab_to_srgb(const std::vector<std::uint32_t>& raster, int rows, int cols) {
+  cv::Mat lab(rows, cols, CV_8UC3);
+  for (int y = 0; y < rows; ++y) {
+    auto* d = lab.ptr<cv::Vec3b>(y);
+    for (int x = 0; x < cols; ++x) {
+      unsigned char bytes[4];
+      std::memcpy(bytes,
+                  &raster[static_cast<std::size_t>(y) * static_cast<std::size_t>(cols) + static_cast<std::size_t>(x)],
+                  4);
+      d[x] =
+          cv::Vec3b(bytes[0], static_cast<unsigned char>(bytes[1] ^ 0x80), static_cast<unsigned char>(bytes[2] ^ 0x80));
+    }
+  }
+  cmsHPROFILE lab_profile = cmsCreateLab4Profile(nullptr);
+  cmsHPROFILE srgb = cmsCreate_sRGBProfile();
+  cmsHTRANSFORM t = cmsCreateTransform(lab_profile, TYPE_Lab_8, srgb, TYPE_BGR_8, INTENT_RELATIVE_COLORIMETRIC, 0);
+  cmsCloseProfile(lab_profile);
+  cmsCloseProfile(srgb);
+  if (t == nullptr) throw std::runtime_error("cannot convert CIELab");
+  cv::Mat bgr(rows, cols, CV_8UC3);
+  cmsDoTransform(t, lab.data, bgr.data, static_cast<cmsUInt32Number>(lab.total()));
+  cmsDeleteTransform(t);
+  return bgr;
+}
 
 struct OptionsDeleter {
   void operator()(TIFFOpenOptions* o) const { TIFFOpenOptionsFree(o); }
@@ -101,16 +143,31 @@ Decoded decode_tiff(std::string_view data, std::uint64_t max_pixels) {
   }
   // Rows in the order they are stored; the orientation tag is applied later with EXIF's.
   image.req_orientation = image.orientation;
+  const bool raw =
+      image.isContig && image.bitspersample == 8 && image.alpha == 0 &&
+      ((photometric == PHOTOMETRIC_SEPARATED && samples == 4) || (photometric == PHOTOMETRIC_CIELAB && samples == 3));
+  if (raw) image.put.contig = put_raw_contig;
   std::vector<std::uint32_t> raster(std::size_t{width} * height);
   const int ok = TIFFRGBAImageGet(&image, raster.data(), width, height);
   const bool alpha = image.alpha != 0;
   TIFFRGBAImageEnd(&image);
   if (!ok) throw fail("cannot decode TIFF data");
 
-  const bool grey =
-      !alpha && samples == 1 && (photometric == PHOTOMETRIC_MINISBLACK || photometric == PHOTOMETRIC_MINISWHITE);
   const int rows = static_cast<int>(height);
   const int cols = static_cast<int>(width);
+  if (raw && photometric == PHOTOMETRIC_CIELAB) {
+    out.pixels = lab_to_srgb(raster, rows, cols);
+    out.colour.icc.clear();
+    return out;
+  }
+  if (raw) {
+    out.pixels.create(rows, cols, CV_8UC4);
+    std::memcpy(out.pixels.data, raster.data(), raster.size() * 4);
+    out.colour.cmyk = true;  // through its own CMYK profile, or the default one
+    return out;
+  }
+  const bool grey =
+      !alpha && samples == 1 && (photometric == PHOTOMETRIC_MINISBLACK || photometric == PHOTOMETRIC_MINISWHITE);
   out.pixels.create(rows, cols, grey ? CV_8UC1 : alpha ? CV_8UC4 : CV_8UC3);
   for (int y = 0; y < rows; ++y) {
     const std::uint32_t* src = raster.data() + std::size_t{width} * static_cast<std::size_t>(y);

@@ -53,6 +53,8 @@ TEST_CASE("public test-suite files match Pillow's or vips' thumbnails", "[thumbs
       {"xmp_tags_orientation.png", "xmp_tags_orientation.png", "PNG with a ColorMatch RGB iCCP (Pillow)"},
       {"tiff_16bit_RGBa.tiff", "tiff_16bit_RGBa.png", "TIFF 16-bit associated alpha (Pillow)"},
       {"tiff_strip_planar_16bit_RGBa.tiff", "tiff_16bit_RGBa.png", "TIFF 16-bit planar, associated alpha (Pillow)"},
+      {"hopper.Lab.tif", "hopper.Lab.png", "TIFF CIELab (Pillow)"},
+      {"tiff_strip_cmyk_jpeg.tif", "tiff_strip_cmyk_jpeg.png", "TIFF CMYK, JPEG-compressed strips (Pillow)"},
   };
   TempDir dir;
   for (const Case& c : cases) {
