@@ -227,7 +227,7 @@ void write_grey_tiff(const fs::path& path, int bits, const char* mode) {
 
 }  // namespace
 
-TEST_CASE("an Adobe RGB photo becomes sRGB; an sRGB-tagged one is left as it is", "[thumbs][colour]") {
+TEST_CASE("an Adobe RGB photo becomes sRGB, an sRGB-tagged one is left as it is", "[thumbs][colour]") {
   TempDir dir;
   write_jpeg(dir / "adobe.jpg", {200, 120, 60}, adobe_rgb_profile());
   write_jpeg(dir / "srgb.jpg", {200, 120, 60}, srgb_profile());
@@ -332,7 +332,7 @@ TEST_CASE("transparent pixels lend no colour to their neighbours when shrinking"
   }
 }
 
-TEST_CASE("--colour keep keeps the source's pixels and embeds its profile", "[thumbs][colour]") {
+TEST_CASE("colour mode keep keeps the source's pixels and embeds its profile", "[thumbs][colour]") {
   TempDir dir;
   const std::string adobe = adobe_rgb_profile();
   write_jpeg(dir / "adobe.jpg", {200, 120, 60}, adobe);
