@@ -7,6 +7,7 @@
 #include <gif_lib.h>
 #include <jpeglib.h>
 #include <lcms2.h>
+#include <libheif/heif.h>
 #include <png.h>
 #include <tiffio.h>
 #include <webp/encode.h>
@@ -378,4 +379,65 @@ TEST_CASE("a progressive JPEG at 1/8 from its first scans is close to the full 1
   const cv::Mat baseline_buffer(1, static_cast<int>(baseline.size()), CV_8U, const_cast<char*>(baseline.data()));
   CHECK(cv::norm(thumbs::decode_jpeg(baseline, 8).pixels, cv::imdecode(baseline_buffer, cv::IMREAD_REDUCED_COLOR_8),
                  cv::NORM_INF) == 0);
+}
+
+namespace {
+
+// A HEIC (or AVIF, whichever encoder libheif has) whose primary image is all `primary` and whose
+// thumbnail item, thumbnail_side on its long side, is all `thumbnail`: the decoder's choice shows.
+bool write_heif_with_thumbnail(const fs::path& path, cv::Vec3b primary, int width, int height, cv::Vec3b thumbnail,
+                               int thumbnail_side) {
+  heif_context* context = heif_context_alloc();
+  heif_encoder* encoder = nullptr;
+  if (heif_context_get_encoder_for_format(context, heif_compression_HEVC, &encoder).code != heif_error_Ok &&
+      heif_context_get_encoder_for_format(context, heif_compression_AV1, &encoder).code != heif_error_Ok) {
+    heif_context_free(context);
+    return false;
+  }
+  heif_encoder_set_lossy_quality(encoder, 90);
+  auto make = [](cv::Vec3b rgb, int w, int h) {
+    heif_image* image = nullptr;
+    heif_image_create(w, h, heif_colorspace_RGB, heif_chroma_interleaved_RGB, &image);
+    heif_image_add_plane(image, heif_channel_interleaved, w, h, 8);
+    int stride = 0;
+    uint8_t* plane = heif_image_get_plane(image, heif_channel_interleaved, &stride);
+    for (int y = 0; y < h; ++y) {
+      for (int x = 0; x < w; ++x) {
+        for (int c = 0; c < 3; ++c) plane[y * stride + x * 3 + c] = rgb[c];
+      }
+    }
+    return image;
+  };
+  heif_image* main_image = make(primary, width, height);
+  heif_image* small_image = make(thumbnail, width, height);  // scaled down to the thumbnail's size
+  heif_image_handle* main_handle = nullptr;
+  heif_image_handle* small_handle = nullptr;
+  // encode_thumbnail scales whatever image it is given: here another picture than the primary.
+  const bool ok =
+      heif_context_encode_image(context, main_image, encoder, nullptr, &main_handle).code == heif_error_Ok &&
+      heif_context_encode_thumbnail(context, small_image, main_handle, encoder, nullptr, thumbnail_side, &small_handle)
+              .code == heif_error_Ok &&
+      heif_context_write_to_file(context, path.c_str()).code == heif_error_Ok;
+  heif_image_handle_release(main_handle);
+  heif_image_handle_release(small_handle);
+  heif_image_release(main_image);
+  heif_image_release(small_image);
+  heif_encoder_release(encoder);
+  heif_context_free(context);
+  return ok;
+}
+
+}  // namespace
+
+TEST_CASE("a HEIF's own thumbnail is used when it is at least twice the box", "[thumbs][heif]") {
+  TempDir dir;
+  // Primary 640x480 red, thumbnail item 320x240 blue.
+  REQUIRE(write_heif_with_thumbnail(dir / "photo.heic", {255, 0, 0}, 640, 480, {0, 0, 255}, 320));
+  REQUIRE(thumbnail(dir / "photo.heic", dir / "small.png", 160).ok);  // 320 >= 2 x 160: the thumbnail
+  REQUIRE(thumbnail(dir / "photo.heic", dir / "large.png", 200).ok);  // 320 < 2 x 200: the primary
+  CHECK(near(read_back(dir / "small.png").at<cv::Vec3b>(20, 20), cv::Vec3b(255, 0, 0), 12));
+  CHECK(near(read_back(dir / "large.png").at<cv::Vec3b>(20, 20), cv::Vec3b(0, 0, 255), 12));
+  const auto r = thumbnail(dir / "photo.heic", dir / "size.png", 160);
+  CHECK(r.width == 160);
+  CHECK(r.height == 120);
 }
