@@ -136,6 +136,13 @@ Decoded decode_tiff(std::string_view data, std::uint64_t max_pixels) {
   TIFFGetFieldDefaulted(tiff.get(), TIFFTAG_PHOTOMETRIC, &photometric);
   TIFFGetFieldDefaulted(tiff.get(), TIFFTAG_SAMPLESPERPIXEL, &samples);
 
+  // The RGBA interface reads every sample as unsigned: signed or floating-point samples would
+  // come out as wrong pixels, so they are refused.
+  std::uint16_t sample_format = SAMPLEFORMAT_UINT;
+  TIFFGetFieldDefaulted(tiff.get(), TIFFTAG_SAMPLEFORMAT, &sample_format);
+  if (sample_format == SAMPLEFORMAT_INT) throw std::runtime_error("unsupported TIFF samples (signed integers)");
+  if (sample_format == SAMPLEFORMAT_IEEEFP) throw std::runtime_error("unsupported TIFF samples (floating point)");
+
   char message[1024] = {};
   TIFFRGBAImage image{};
   if (!TIFFRGBAImageOK(tiff.get(), message) || !TIFFRGBAImageBegin(&image, tiff.get(), 0, message)) {

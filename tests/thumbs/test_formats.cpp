@@ -309,6 +309,26 @@ TEST_CASE("2- and 4-bit grey TIFFs and BigTIFF decode", "[thumbs][tiff]") {
   }
 }
 
+TEST_CASE("a TIFF with signed samples is refused, not shown with wrong pixels", "[thumbs][tiff]") {
+  TempDir dir;
+  TIFF* tiff = TIFFOpen((dir / "signed.tif").c_str(), "w");
+  REQUIRE(tiff != nullptr);
+  TIFFSetField(tiff, TIFFTAG_IMAGEWIDTH, 16);
+  TIFFSetField(tiff, TIFFTAG_IMAGELENGTH, 16);
+  TIFFSetField(tiff, TIFFTAG_BITSPERSAMPLE, 8);
+  TIFFSetField(tiff, TIFFTAG_SAMPLESPERPIXEL, 1);
+  TIFFSetField(tiff, TIFFTAG_SAMPLEFORMAT, SAMPLEFORMAT_INT);
+  TIFFSetField(tiff, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
+  TIFFSetField(tiff, TIFFTAG_ROWSPERSTRIP, 16);
+  std::vector<signed char> row(16, -100);
+  for (std::uint32_t y = 0; y < 16; ++y) REQUIRE(TIFFWriteScanline(tiff, row.data(), y, 0) == 1);
+  TIFFClose(tiff);
+  const auto r = thumbnail(dir / "signed.tif", dir / "out.png", 8);
+  CHECK_FALSE(r.ok);
+  CHECK(r.error.find("signed") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "out.png"));
+}
+
 TEST_CASE("transparent pixels lend no colour to their neighbours when shrinking", "[thumbs][alpha]") {
   TempDir dir;
   // Opaque red up to x = 205, then transparent black: the boundary falls inside an output pixel.
