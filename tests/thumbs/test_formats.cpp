@@ -309,6 +309,31 @@ TEST_CASE("2- and 4-bit grey TIFFs and BigTIFF decode", "[thumbs][tiff]") {
   }
 }
 
+TEST_CASE("a 1-bit palette TIFF keeps its colours", "[thumbs][tiff]") {
+  TempDir dir;
+  TIFF* tiff = TIFFOpen((dir / "palette.tif").c_str(), "w");
+  REQUIRE(tiff != nullptr);
+  TIFFSetField(tiff, TIFFTAG_IMAGEWIDTH, 64);
+  TIFFSetField(tiff, TIFFTAG_IMAGELENGTH, 32);
+  TIFFSetField(tiff, TIFFTAG_BITSPERSAMPLE, 1);
+  TIFFSetField(tiff, TIFFTAG_SAMPLESPERPIXEL, 1);
+  TIFFSetField(tiff, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_PALETTE);
+  TIFFSetField(tiff, TIFFTAG_ROWSPERSTRIP, 32);
+  std::uint16_t red[2] = {65535, 0};  // entry 0 orange, entry 1 teal
+  std::uint16_t green[2] = {32768, 32768};
+  std::uint16_t blue[2] = {0, 32768};
+  TIFFSetField(tiff, TIFFTAG_COLORMAP, red, green, blue);
+  std::vector<unsigned char> row(8, 0);
+  for (int x = 32; x < 64; ++x) row[static_cast<std::size_t>(x / 8)] |= static_cast<unsigned char>(0x80 >> (x % 8));
+  for (std::uint32_t y = 0; y < 32; ++y) REQUIRE(TIFFWriteScanline(tiff, row.data(), y, 0) == 1);
+  TIFFClose(tiff);
+  REQUIRE(thumbnail(dir / "palette.tif", dir / "out.png", 32).ok);
+  const cv::Mat t = read_back(dir / "out.png");
+  REQUIRE(t.channels() == 3);
+  CHECK(near(t.at<cv::Vec3b>(8, 4), cv::Vec3b(0, 128, 255), 2));
+  CHECK(near(t.at<cv::Vec3b>(8, 28), cv::Vec3b(128, 128, 0), 2));
+}
+
 TEST_CASE("a TIFF with signed samples is refused, not shown with wrong pixels", "[thumbs][tiff]") {
   TempDir dir;
   TIFF* tiff = TIFFOpen((dir / "signed.tif").c_str(), "w");
