@@ -34,6 +34,7 @@ struct GifCloser {
 };
 
 [[noreturn]] void fail(int error) {
+  if (error == D_GIF_ERR_READ_FAILED) throw std::runtime_error("truncated GIF data");
   const char* message = GifErrorString(error);
   throw std::runtime_error(message != nullptr ? std::string("cannot decode GIF data: ") + message
                                               : std::string("cannot decode GIF data"));
@@ -75,7 +76,6 @@ Decoded decode_gif(std::string_view data, std::uint64_t max_pixels) {
     if (DGifGetImageDesc(gif.get()) == GIF_ERROR) fail(gif->Error);
     const GifImageDesc& frame = gif->Image;
     const ColorMapObject* map = frame.ColorMap != nullptr ? frame.ColorMap : gif->SColorMap;
-    if (map == nullptr) throw std::runtime_error("GIF without a colour table");
     if (frame.Width <= 0 || frame.Height <= 0) throw std::runtime_error("GIF frame without pixels");
     std::vector<GifPixelType> indices(static_cast<std::size_t>(frame.Width) * static_cast<std::size_t>(frame.Height));
     auto row_at = [&](int y) {
@@ -102,7 +102,12 @@ Decoded decode_gif(std::string_view data, std::uint64_t max_pixels) {
       auto* dst = out.pixels.ptr<cv::Vec4b>(sy);
       for (int x = 0; x < frame.Width; ++x) {
         const int sx = frame.Left + x;
-        if (sx < 0 || sx >= screen_w || src[x] == transparent || src[x] >= map->ColorCount) continue;
+        if (sx < 0 || sx >= screen_w || src[x] == transparent) continue;
+        if (map == nullptr) {  // no colour table at all: indices are grey levels, as Pillow reads them
+          dst[sx] = cv::Vec4b(src[x], src[x], src[x], 255);
+          continue;
+        }
+        if (src[x] >= map->ColorCount) continue;
         const GifColorType& c = map->Colors[src[x]];
         dst[sx] = cv::Vec4b(c.Blue, c.Green, c.Red, 255);
       }

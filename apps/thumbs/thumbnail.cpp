@@ -303,7 +303,8 @@ ThumbResult make_thumbnail(const ThumbJob& job) {
       throw;
     } catch (const std::exception& e) {
       const std::string why = e.what();
-      throw Failure(why.rfind("too many pixels", 0) == 0 || why.rfind("cannot decode", 0) == 0
+      throw Failure(why.rfind("too many pixels", 0) == 0 || why.rfind("cannot decode", 0) == 0 ||
+                            why.rfind("truncated", 0) == 0
                         ? why
                         : std::string("cannot decode ") + format_name(h.format) + " data: " + why);
     }

@@ -54,6 +54,7 @@ TEST_CASE("public test-suite files match Pillow's or vips' thumbnails", "[thumbs
       {"tiff_16bit_RGBa.tiff", "tiff_16bit_RGBa.png", "TIFF 16-bit associated alpha (Pillow)"},
       {"tiff_strip_planar_16bit_RGBa.tiff", "tiff_16bit_RGBa.png", "TIFF 16-bit planar, associated alpha (Pillow)"},
       {"hopper.Lab.tif", "hopper.Lab.png", "TIFF CIELab (Pillow)"},
+      {"no_palette.gif", "no_palette.png", "GIF without any colour table (Pillow)"},
       {"tiff_strip_cmyk_jpeg.tif", "tiff_strip_cmyk_jpeg.png", "TIFF CMYK, JPEG-compressed strips (Pillow)"},
   };
   TempDir dir;
