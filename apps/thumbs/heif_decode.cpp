@@ -1,5 +1,6 @@
 #include "heif_decode.hpp"
 
+#include <lcms2.h>
 #include <libheif/heif.h>
 
 #include <opencv2/imgproc.hpp>
@@ -28,8 +29,53 @@ void check(const heif_error& e) {
   if (e.code != heif_error_Ok) throw std::runtime_error(std::string("cannot decode HEIF data: ") + e.message);
 }
 
+// An ICC profile for nclx primaries other than sRGB's (Display P3, BT.2020) with the sRGB curve
+// (which BT.709-coded images are shown with too). HDR curves (PQ, HLG) are left as they are.
+std::string profile_from_nclx(const heif_color_profile_nclx& nclx) {
+  if (nclx.color_primaries == heif_color_primaries_ITU_R_BT_709_5 ||
+      nclx.color_primaries == heif_color_primaries_unspecified) {
+    return {};
+  }
+  switch (nclx.transfer_characteristics) {
+    case heif_transfer_characteristic_ITU_R_BT_709_5:
+    case heif_transfer_characteristic_unspecified:
+    case heif_transfer_characteristic_ITU_R_BT_601_6:
+    case heif_transfer_characteristic_IEC_61966_2_1:
+    case heif_transfer_characteristic_ITU_R_BT_2020_2_10bit:
+    case heif_transfer_characteristic_ITU_R_BT_2020_2_12bit:
+      break;
+    default:
+      return {};
+  }
+  const cmsCIExyY white{nclx.color_primary_white_x, nclx.color_primary_white_y, 1.0};
+  const cmsCIExyYTRIPLE primaries{{nclx.color_primary_red_x, nclx.color_primary_red_y, 1.0},
+                                  {nclx.color_primary_green_x, nclx.color_primary_green_y, 1.0},
+                                  {nclx.color_primary_blue_x, nclx.color_primary_blue_y, 1.0}};
+  const cmsFloat64Number srgb_curve[5] = {2.4, 1.0 / 1.055, 0.055 / 1.055, 1.0 / 12.92, 0.04045};
+  cmsToneCurve* curve = cmsBuildParametricToneCurve(nullptr, 4, srgb_curve);
+  cmsToneCurve* curves[3] = {curve, curve, curve};
+  cmsHPROFILE profile = cmsCreateRGBProfile(&white, &primaries, curves);
+  cmsFreeToneCurve(curve);
+  if (profile == nullptr) return {};
+  cmsUInt32Number size = 0;
+  std::string icc;
+  if (cmsSaveProfileToMem(profile, nullptr, &size) && size > 0) {
+    icc.resize(size);
+    if (!cmsSaveProfileToMem(profile, icc.data(), &size)) icc.clear();
+  }
+  cmsCloseProfile(profile);
+  return icc;
+}
+
 std::string profile_of(const heif_image_handle* handle) {
   const heif_color_profile_type type = heif_image_handle_get_color_profile_type(handle);
+  if (type == heif_color_profile_type_nclx) {
+    heif_color_profile_nclx* nclx = nullptr;
+    if (heif_image_handle_get_nclx_color_profile(handle, &nclx).code != heif_error_Ok || nclx == nullptr) return {};
+    std::string icc = profile_from_nclx(*nclx);
+    heif_nclx_color_profile_free(nclx);
+    return icc;
+  }
   if (type != heif_color_profile_type_prof && type != heif_color_profile_type_rICC) return {};
   std::string icc(heif_image_handle_get_raw_color_profile_size(handle), '\0');
   if (icc.empty() || heif_image_handle_get_raw_color_profile(handle, icc.data()).code != heif_error_Ok) return {};

@@ -1,6 +1,7 @@
 #pragma once
 // HEIC and AVIF with libheif: the primary image with its transforms (rotation, mirror) applied,
-// or the file's own thumbnail when that is already large enough, and the ICC profile.
+// or the file's own thumbnail when that is already large enough, and the colour profile (ICC, or
+// one built from nclx primaries).
 
 #include <cstdint>
 #include <functional>

@@ -487,3 +487,45 @@ TEST_CASE("a HEIF's own thumbnail is used when it is at least twice the box", "[
   CHECK(r.width == 160);
   CHECK(r.height == 120);
 }
+
+TEST_CASE("a HEIF in Display P3 given by nclx primaries becomes sRGB", "[thumbs][heif][colour]") {
+  TempDir dir;
+  heif_context* context = heif_context_alloc();
+  heif_encoder* encoder = nullptr;
+  REQUIRE((heif_context_get_encoder_for_format(context, heif_compression_AV1, &encoder).code == heif_error_Ok ||
+           heif_context_get_encoder_for_format(context, heif_compression_HEVC, &encoder).code == heif_error_Ok));
+  heif_encoder_set_lossy_quality(encoder, 95);
+  heif_image* image = nullptr;
+  heif_image_create(256, 192, heif_colorspace_RGB, heif_chroma_interleaved_RGB, &image);
+  heif_image_add_plane(image, heif_channel_interleaved, 256, 192, 8);
+  int stride = 0;
+  uint8_t* plane = heif_image_get_plane(image, heif_channel_interleaved, &stride);
+  for (int y = 0; y < 192; ++y) {
+    for (int x = 0; x < 256; ++x) {
+      plane[y * stride + x * 3] = 200;
+      plane[y * stride + x * 3 + 1] = 120;
+      plane[y * stride + x * 3 + 2] = 60;
+    }
+  }
+  heif_color_profile_nclx* nclx = heif_nclx_color_profile_alloc();
+  heif_nclx_color_profile_set_color_primaries(nclx, 12);  // SMPTE EG 432-1: Display P3
+  heif_nclx_color_profile_set_transfer_characteristics(nclx, heif_transfer_characteristic_IEC_61966_2_1);
+  heif_nclx_color_profile_set_matrix_coefficients(nclx, heif_matrix_coefficients_ITU_R_BT_601_6);
+  nclx->full_range_flag = 1;
+  heif_image_set_nclx_color_profile(image, nclx);
+  heif_encoding_options* options = heif_encoding_options_alloc();
+  options->output_nclx_profile = nclx;
+  heif_image_handle* handle = nullptr;
+  REQUIRE(heif_context_encode_image(context, image, encoder, options, &handle).code == heif_error_Ok);
+  REQUIRE(heif_context_write_to_file(context, (dir / "p3.avif").c_str()).code == heif_error_Ok);
+  heif_encoding_options_free(options);
+  heif_nclx_color_profile_free(nclx);
+  heif_image_handle_release(handle);
+  heif_image_release(image);
+  heif_encoder_release(encoder);
+  heif_context_free(context);
+
+  REQUIRE(thumbnail(dir / "p3.avif", dir / "out.png", 64).ok);
+  // Display P3 (200, 120, 60) is sRGB (213, 115, 42) by the published primaries and curve.
+  CHECK(near(read_back(dir / "out.png").at<cv::Vec3b>(20, 20), cv::Vec3b(42, 115, 213), 5));
+}
