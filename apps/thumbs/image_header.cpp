@@ -170,10 +170,16 @@ void read_webp(std::string_view d, ImageHeader& h) {
 
 void read_bmp(std::string_view d, ImageHeader& h) {
   if (d.size() < 26) return;
-  h.width = le32(d, 18);
-  const auto height = static_cast<std::int32_t>(le32(d, 22));  // negative: top-down rows
-  h.height = static_cast<std::uint32_t>(height < 0 ? -static_cast<std::int64_t>(height) : height);
   h.complete = le32(d, 2) <= d.size();
+  if (le32(d, 14) == 12) {  // OS/2 1.x BITMAPCOREHEADER: 16-bit dimensions
+    h.width = le16(d, 18);
+    h.height = le16(d, 20);
+    return;
+  }
+  const auto width = static_cast<std::int32_t>(le32(d, 18));
+  h.width = width > 0 ? static_cast<std::uint32_t>(width) : 0;  // negative: invalid, the decoder says so
+  const auto height = static_cast<std::int32_t>(le32(d, 22));   // negative: top-down rows
+  h.height = static_cast<std::uint32_t>(height < 0 ? -static_cast<std::int64_t>(height) : height);
 }
 
 }  // namespace
@@ -222,15 +228,14 @@ const char* format_extension(Format f) {
   return "";
 }
 
-bool format_supported(Format f) {
-  return f == Format::Jpeg || f == Format::Png || f == Format::Webp || f == Format::Tiff || f == Format::Bmp;
-}
+bool format_supported(Format f) { return f != Format::Unknown; }
 
 Format detect_format(std::string_view d) {
   if (starts_with(d, "\xFF\xD8\xFF")) return Format::Jpeg;
   if (starts_with(d, "\x89PNG\r\n\x1A\n")) return Format::Png;
   if (d.size() >= 12 && starts_with(d, "RIFF") && d.substr(8, 4) == "WEBP") return Format::Webp;
   if (starts_with(d, std::string_view("II*\0", 4)) || starts_with(d, std::string_view("MM\0*", 4))) return Format::Tiff;
+  if (starts_with(d, std::string_view("II+\0", 4)) || starts_with(d, std::string_view("MM\0+", 4))) return Format::Tiff;
   if (starts_with(d, "BM") && d.size() >= 26) return Format::Bmp;
   if (starts_with(d, "GIF87a") || starts_with(d, "GIF89a")) return Format::Gif;
   if (d.size() >= 12 && d.substr(4, 4) == "ftyp") {

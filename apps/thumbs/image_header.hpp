@@ -16,7 +16,7 @@ enum class Format { Unknown, Jpeg, Png, Webp, Tiff, Bmp, Gif, Heic };
 const char* format_name(Format f);
 // The usual file extension, without the dot: "jpg", "png", "webp", "tif", "bmp".
 const char* format_extension(Format f);
-// Formats this tool can decode (GIF and HEIC are recognised but not supported).
+// Formats this tool can decode: every one it recognises.
 bool format_supported(Format f);
 
 // The format from the first bytes of a file (16 are enough).

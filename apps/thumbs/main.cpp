@@ -15,13 +15,15 @@ int main(int argc, char** argv) {
   std::vector<std::string> sizes;
   std::string fit = "contain";
   std::string format = "auto";
+  std::string colour = "srgb";
   std::string jobs = "auto";
   std::string engine = "process";
   bool no_progress = false;
 
   CLI::App app{
       "conc-thumbs: thumbnail whole photo folders on every core.\n"
-      "Images are recognised by content (JPEG, PNG, WebP, TIFF, BMP); the folder tree is mirrored\n"
+      "Images are recognised by content (JPEG, PNG, WebP, TIFF, GIF, HEIC, AVIF, BMP) and made sRGB;\n"
+      "the folder tree is mirrored "
       "under the output root; thumbnails already up to date are skipped, so an interrupted run\n"
       "resumes where it stopped."};
   app.add_option("INPUT", o.inputs, "folders (recursed), image files, or - to read paths from stdin")->required();
@@ -33,6 +35,10 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"contain", "cover", "fill"}));
   app.add_option("-f,--format", format, "auto (keep JPEG/PNG/WebP, JPEG otherwise), jpeg, png or webp")
       ->check(CLI::IsMember({"auto", "jpeg", "jpg", "png", "webp"}));
+  app.add_option("--colour", colour,
+                 "srgb (default): convert embedded profiles to sRGB; keep: keep the source's colour "
+                 "space and embed its profile")
+      ->check(CLI::IsMember({"srgb", "keep"}));
   app.add_option("-q,--quality", o.quality, "JPEG/WebP quality, 1-100 (default 85)")->check(CLI::Range(1, 100));
   app.add_option("-j,--jobs", jobs, "worker processes: N or auto (= cores, the default)");
   app.add_option("--engine", engine, "process (default; a crashing decoder costs one file), thread (oneTBB) or serial")
@@ -67,6 +73,7 @@ int main(int argc, char** argv) {
     }
     o.fit = thumbs::parse_fit(fit);
     o.format = thumbs::parse_output_format(format);
+    o.colour = thumbs::parse_colour(colour);
     if (jobs != "auto") {
       std::size_t used = 0;
       const int n = std::stoi(jobs, &used);

@@ -19,6 +19,7 @@ struct Options {
   Fit fit = Fit::Contain;
   OutputFormat format = OutputFormat::Auto;
   int quality = 85;
+  Colour colour = Colour::Srgb;
   unsigned jobs = 0;  // 0: one per core
   Engine engine = Engine::Process;
   double timeout_seconds = 0;  // 0: none

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <conc/fd.hpp>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -49,20 +50,20 @@ struct Head {
 
 Head read_head(const fs::path& path) {
   Head head;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+  const conc::Fd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!file) {
     head.error = std::string("cannot read: ") + std::strerror(errno);
     return head;
   }
   struct stat st {};
-  if (::fstat(fd, &st) == 0) {
+  if (::fstat(file.get(), &st) == 0) {
     head.size = static_cast<std::uint64_t>(st.st_size);
     head.mtime = st.st_mtim;
   }
   char buf[32];
   ssize_t n;
   do {
-    n = ::read(fd, buf, sizeof buf);
+    n = ::read(file.get(), buf, sizeof buf);
   } while (n < 0 && errno == EINTR);
   if (n < 0) {
     head.error = std::string("cannot read: ") + std::strerror(errno);
@@ -70,7 +71,6 @@ Head read_head(const fs::path& path) {
     head.bytes.assign(buf, static_cast<std::size_t>(n));
     head.empty = n == 0;
   }
-  ::close(fd);
   return head;
 }
 
@@ -91,7 +91,8 @@ fs::path absolute_clean(const fs::path& p) {
 class Planner {
  public:
   Planner(const Options& options, Plan& plan) : options_(options), plan_(plan) {
-    state_matches_ = !options.force && read_state_signature(plan.out_root) == plan.signature;
+    plan.state = read_state(plan.out_root);
+    state_matches_ = !options.force && plan.state.signature == plan.signature;
   }
 
   void input(const std::string& given) {
@@ -179,11 +180,18 @@ class Planner {
         return;
       }
     }
-    if (state_matches_ && up_to_date(e, head.mtime)) {
+    if (state_matches_ && recorded(e) && up_to_date(e, head.mtime)) {
       e.status = Status::Skipped;
       e.note = "up to date";
     }
     plan_.entries.push_back(std::move(e));
+  }
+
+  // The state file lists every thumbnail of the entry.
+  bool recorded(const Entry& e) const {
+    return std::all_of(e.outputs.begin(), e.outputs.end(), [&](const std::string& out) {
+      return plan_.state.made.count(fs::path(out).lexically_relative(plan_.out_root).string()) != 0;
+    });
   }
 
   // Every thumbnail exists and is at least as new as the source (modified at source_mtime).
@@ -248,28 +256,48 @@ std::string output_name(const std::string& source_name, Format output) {
 }
 
 std::string options_signature(const Options& options) {
-  std::string s = "conc-thumbs/1 sizes=";
+  std::string s = "conc-thumbs/2 sizes=";
   for (std::size_t i = 0; i < options.sizes.size(); ++i) s += (i ? "," : "") + to_string(options.sizes[i]);
   s += std::string(" fit=") + to_string(options.fit) + " format=" + to_string(options.format) +
-       " quality=" + std::to_string(options.quality);
+       " quality=" + std::to_string(options.quality) + " colour=" + to_string(options.colour);
   return s;
 }
 
 fs::path state_file(const fs::path& out_root) { return out_root / kStateName; }
 
-std::string read_state_signature(const fs::path& out_root) {
+State read_state(const fs::path& out_root) {
+  State state;
   std::ifstream in(state_file(out_root));
-  if (!in) return {};
+  std::string line;
+  if (!in || !std::getline(in, line)) return state;
   try {
-    return nlohmann::json::parse(in).at("signature").get<std::string>();
+    state.signature = nlohmann::json::parse(line).at("signature").get<std::string>();
+    while (std::getline(in, line)) state.made.insert(nlohmann::json::parse(line).at("made").get<std::string>());
   } catch (const std::exception&) {
-    return {};
+    // A line cut short by a killed run ends the list; what it named is simply made again.
   }
+  return state;
 }
 
-void write_state_signature(const fs::path& out_root, const std::string& signature) {
-  const std::string text = nlohmann::json{{"signature", signature}}.dump() + "\n";
+void write_state(const fs::path& out_root, const State& state) {
+  std::string text = nlohmann::json{{"signature", state.signature}}.dump() + "\n";
+  for (const std::string& made : state.made) text += nlohmann::json{{"made", made}}.dump() + "\n";
   write_atomically(state_file(out_root).string(), std::vector<unsigned char>(text.begin(), text.end()));
+}
+
+StateJournal::StateJournal(const fs::path& out_root)
+    : out_root_(out_root), file_(::open(state_file(out_root).c_str(), O_WRONLY | O_APPEND | O_CLOEXEC)) {
+  if (!file_)
+    throw std::runtime_error("cannot append to " + state_file(out_root).string() + ": " + std::strerror(errno));
+}
+
+void StateJournal::made(const std::string& output) {
+  const std::string line =
+      nlohmann::json{{"made", fs::path(output).lexically_relative(out_root_).string()}}.dump() + "\n";
+  // One write per line with O_APPEND: a killed run leaves at worst one partial last line.
+  if (::write(file_.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+    throw std::runtime_error("cannot append to " + state_file(out_root_).string() + ": " + std::strerror(errno));
+  }
 }
 
 Plan make_plan(const Options& options, std::istream& paths_in) {

@@ -2,9 +2,11 @@
 // Planning a run: walk the inputs, recognise images by content, decide every output path,
 // refuse collisions, leave the output tree out, and skip thumbnails that are up to date.
 
+#include <conc/fd.hpp>
 #include <cstdint>
 #include <filesystem>
 #include <istream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -28,9 +30,18 @@ struct Entry {
   int height = 0;
 };
 
+// The state file at the output root: its first line holds the options signature, every further
+// line one thumbnail made with those options ({"made": "path relative to the root"}). A thumbnail
+// is trusted only when it is listed, so a run interrupted after other options never vouches for
+// thumbnails it did not make.
+struct State {
+  std::string signature;
+  std::set<std::string> made;  // relative to the output root
+};
 struct Plan {
   std::filesystem::path out_root;  // absolute
   std::string signature;           // the options that shape a thumbnail
+  State state;                     // as read before the run
   std::vector<Entry> entries;      // one per source image, in a stable order
 };
 
@@ -46,13 +57,25 @@ std::filesystem::path output_root(const Options& options);
 // format, else the name with the output extension appended ("scan.tiff" -> "scan.tiff.jpg").
 std::string output_name(const std::string& source_name, Format output);
 
-// What shapes a thumbnail: sizes, fit, format and quality.
+// What shapes a thumbnail: sizes, fit, format, quality and colour, and the version of the pixels
+// (2: colour managed), so thumbnails an older conc-thumbs made are made again.
 std::string options_signature(const Options& options);
 
-// The state file at the output root that records the signature of the last run.
 std::filesystem::path state_file(const std::filesystem::path& out_root);
-std::string read_state_signature(const std::filesystem::path& out_root);
-void write_state_signature(const std::filesystem::path& out_root, const std::string& signature);
+State read_state(const std::filesystem::path& out_root);
+// Replaces the state file atomically.
+void write_state(const std::filesystem::path& out_root, const State& state);
+
+// Appends one line per thumbnail to the state file as the run makes them.
+class StateJournal {
+ public:
+  explicit StateJournal(const std::filesystem::path& out_root);
+  void made(const std::string& output);
+
+ private:
+  std::filesystem::path out_root_;
+  conc::Fd file_;
+};
 
 // Plans the run; paths for "-" are read from `paths_in`.
 Plan make_plan(const Options& options, std::istream& paths_in);

@@ -6,13 +6,14 @@
 #include <string>
 #include <string_view>
 
-#include <opencv2/core.hpp>
+#include "decoded.hpp"
 
 namespace thumbs {
 
-// 8-bit grey, BGR or BGRA, about (width / factor) x (height / factor). Returns an empty Mat
-// for interlaced images, which cannot be read row by row; throws std::runtime_error with
-// libpng's message for corrupt data.
-cv::Mat decode_png_shrunk(std::string_view data, int factor);
+// 8-bit grey, BGR or BGRA, about (width / factor) x (height / factor), with the iCCP profile.
+// Blocks are averaged with alpha weights, so transparent pixels lend no colour to their
+// neighbours. Interlaced images are read whole first. Throws std::runtime_error with libpng's
+// message for corrupt data.
+Decoded decode_png_shrunk(std::string_view data, int factor);
 
 }  // namespace thumbs

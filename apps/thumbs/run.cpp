@@ -1,10 +1,14 @@
 #include "run.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <oneapi/tbb/parallel_for_each.h>
 #include <oneapi/tbb/task_arena.h>
 
 #include <algorithm>
 #include <chrono>
+#include <conc/fd.hpp>
 #include <conc/json_codec.hpp>
 #include <conc/process_pool.hpp>
 #include <conc/progress.hpp>
@@ -13,6 +17,8 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
+#include <opencv2/core/utils/logger.hpp>
+#include <optional>
 #include <ostream>
 #include <thread>
 
@@ -28,11 +34,20 @@ namespace thumbs {
 
 namespace {
 
-// The process engine's task and worker setup: one OpenCV thread per worker process.
+// OpenCV logs through its logger and also writes decoder exceptions straight to std::cerr.
+void quiet_opencv() {
+  cv::setNumThreads(1);
+  cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
+}
+
+// The process engine's task and worker setup: one OpenCV thread per worker process, and a
+// worker's stderr goes nowhere (the parent prints the one line a failure deserves).
 ThumbResult thumbnail_task(const ThumbJob& job) { return make_thumbnail(job); }
 CONC_TASK(thumbnail_task);
 int init_thumbnail_worker(int) {
-  cv::setNumThreads(1);
+  quiet_opencv();
+  const conc::Fd null(::open("/dev/null", O_WRONLY | O_CLOEXEC));
+  if (null) ::dup2(null.get(), STDERR_FILENO);
   return 0;
 }
 CONC_TASK(init_thumbnail_worker);
@@ -47,6 +62,7 @@ ThumbJob job_for(const Entry& e, const Options& o) {
   job.fit = o.fit;
   job.format = o.format;
   job.quality = o.quality;
+  job.colour = o.colour;
   job.max_pixels = o.max_pixels;
   return job;
 }
@@ -54,8 +70,10 @@ ThumbJob job_for(const Entry& e, const Options& o) {
 // Records one finished image: its entry, the progress bar and the error line.
 class Collector {
  public:
-  Collector(Plan& plan, const Options& options, std::size_t to_make, std::ostream& out, std::ostream& err)
+  Collector(Plan& plan, const Options& options, std::size_t to_make, std::ostream& out, std::ostream& err,
+            StateJournal& journal)
       : plan_(plan),
+        journal_(journal),
         options_(options),
         out_(out),
         err_(err),
@@ -72,6 +90,13 @@ class Collector {
     e.note = r.error;
     e.width = r.width;
     e.height = r.height;
+    if (r.ok) {
+      try {
+        for (const std::string& output : e.outputs) journal_.made(output);
+      } catch (const std::exception&) {
+        // The state is rewritten whole after the run; a lost line only costs a rebuild.
+      }
+    }
     if (!r.ok) {
       progress_.clear();
       err_ << "error: " << e.display << ": " << r.error << "\n" << std::flush;
@@ -85,6 +110,7 @@ class Collector {
 
  private:
   Plan& plan_;
+  StateJournal& journal_;
   const Options& options_;
   std::ostream& out_;
   std::ostream& err_;
@@ -116,7 +142,7 @@ void run_process(const std::vector<std::size_t>& todo, Plan& plan, const Options
 }
 
 void run_thread(const std::vector<std::size_t>& todo, Plan& plan, const Options& o, unsigned jobs, Collector& c) {
-  cv::setNumThreads(1);
+  quiet_opencv();
   tbb::task_arena arena(static_cast<int>(jobs));
   arena.execute([&] {
     tbb::parallel_for_each(todo.begin(), todo.end(),
@@ -125,7 +151,7 @@ void run_thread(const std::vector<std::size_t>& todo, Plan& plan, const Options&
 }
 
 void run_serial(const std::vector<std::size_t>& todo, Plan& plan, const Options& o, Collector& c) {
-  cv::setNumThreads(1);
+  quiet_opencv();
   for (std::size_t i : todo) c.done(i, make_thumbnail(job_for(plan.entries[i], o)));
 }
 
@@ -201,8 +227,19 @@ int run(const Options& options, std::istream& paths_in, std::ostream& out, std::
       return 1;
     }
     remove_stale_temporaries(plan.out_root);
-    write_state_signature(plan.out_root, plan.signature);
-    Collector collector(plan, options, todo.size(), out, err);
+    State state = plan.state;
+    std::optional<StateJournal> journal;
+    try {
+      if (state.signature != plan.signature) {
+        state = State{plan.signature, {}};
+        write_state(plan.out_root, state);
+      }
+      journal.emplace(plan.out_root);
+    } catch (const std::exception& e) {
+      err << "error: " << e.what() << "\n";
+      return 1;
+    }
+    Collector collector(plan, options, todo.size(), out, err, *journal);
     if (!todo.empty()) {
       switch (options.engine) {
         case Engine::Process:
@@ -217,6 +254,26 @@ int run(const Options& options, std::istream& paths_in, std::ostream& out, std::
       }
     }
     collector.finish();
+    // Compact the journal; a failed source keeps no thumbnail made with other options.
+    for (std::size_t i : todo) {
+      const Entry& e = plan.entries[i];
+      for (const std::string& output : e.outputs) {
+        const std::string relative = fs::path(output).lexically_relative(plan.out_root).string();
+        if (e.status == Status::Ok) {
+          state.made.insert(relative);
+        } else {
+          state.made.erase(relative);
+          std::error_code ignored;
+          fs::remove(output, ignored);
+        }
+      }
+    }
+    try {
+      write_state(plan.out_root, state);
+    } catch (const std::exception& e) {
+      err << "error: " << e.what() << "\n";
+      return 1;
+    }
   }
 
   std::size_t made = 0;

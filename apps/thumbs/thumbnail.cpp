@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <conc/fd.hpp>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -14,8 +15,16 @@
 #include <random>
 #include <stdexcept>
 
+#include "bmp_decode.hpp"
+#include "colour.hpp"
+#include "gif_decode.hpp"
+#include "heif_decode.hpp"
+#include "jpeg_decode.hpp"
 #include "orientation.hpp"
 #include "png_decode.hpp"
+#include "profile_encode.hpp"
+#include "tiff_decode.hpp"
+#include "webp_decode.hpp"
 
 namespace fs = std::filesystem;
 
@@ -29,60 +38,60 @@ struct Failure : std::runtime_error {
 };
 
 std::string read_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Failure(std::string("cannot read: ") + std::strerror(errno));
+  const conc::Fd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!file) throw Failure(std::string("cannot read: ") + std::strerror(errno));
   std::string data;
   struct stat st {};
-  if (::fstat(fd, &st) == 0 && st.st_size > 0) data.reserve(static_cast<std::size_t>(st.st_size));
+  if (::fstat(file.get(), &st) == 0 && st.st_size > 0) data.reserve(static_cast<std::size_t>(st.st_size));
   char buf[1 << 16];
   for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
+    const ssize_t n = ::read(file.get(), buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR) continue;
-      const int err = errno;
-      ::close(fd);
-      throw Failure(std::string("cannot read: ") + std::strerror(err));
+      throw Failure(std::string("cannot read: ") + std::strerror(errno));
     }
     if (n == 0) break;
     data.append(buf, static_cast<std::size_t>(n));
   }
-  ::close(fd);
   return data;
 }
 
-// Decodes at the smallest scale that still gives at least need_width x need_height (stored axes).
-cv::Mat decode(const std::string& data, const ImageHeader& h, int need_width, int need_height) {
+// RLE-compressed BMP, the one kind of image left to OpenCV.
+cv::Mat decode_with_opencv(const std::string& data, const ImageHeader& h) {
   const cv::Mat buffer(1, static_cast<int>(data.size()), CV_8U, const_cast<char*>(data.data()));
-  int flags = cv::IMREAD_IGNORE_ORIENTATION;
-  if (h.format == Format::Jpeg) {
-    const int d =
-        jpeg_scale_denominator(static_cast<int>(h.width), static_cast<int>(h.height), need_width, need_height);
-    const bool grey = h.channels == 1;
-    switch (d) {
-      case 8:
-        flags |= grey ? cv::IMREAD_REDUCED_GRAYSCALE_8 : cv::IMREAD_REDUCED_COLOR_8;
-        break;
-      case 4:
-        flags |= grey ? cv::IMREAD_REDUCED_GRAYSCALE_4 : cv::IMREAD_REDUCED_COLOR_4;
-        break;
-      case 2:
-        flags |= grey ? cv::IMREAD_REDUCED_GRAYSCALE_2 : cv::IMREAD_REDUCED_COLOR_2;
-        break;
-      default:
-        flags |= grey ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR;
-        break;
-    }
-  } else {
-    flags |= cv::IMREAD_UNCHANGED;  // keep alpha and grey; depth is normalised below
-  }
   cv::Mat image;
   try {
-    image = cv::imdecode(buffer, flags);
-  } catch (const cv::Exception& e) {
+    image = cv::imdecode(buffer, cv::IMREAD_IGNORE_ORIENTATION | cv::IMREAD_UNCHANGED);
+  } catch (const cv::Exception&) {
     throw Failure(std::string("cannot decode ") + format_name(h.format) + " data");
   }
   if (image.empty()) throw Failure(std::string("cannot decode ") + format_name(h.format) + " data");
   return image;
+}
+
+// Resizes BGRA with premultiplied alpha: transparent pixels lend no colour to their neighbours.
+cv::Mat resize_premultiplied(const cv::Mat& bgra, cv::Size size, int interpolation) {
+  cv::Mat premultiplied;
+  bgra.convertTo(premultiplied, CV_32FC4, 1.0 / 255.0);
+  for (int y = 0; y < premultiplied.rows; ++y) {
+    auto* p = premultiplied.ptr<cv::Vec4f>(y);
+    for (int x = 0; x < premultiplied.cols; ++x) {
+      for (int c = 0; c < 3; ++c) p[x][c] *= p[x][3];
+    }
+  }
+  cv::Mat small;
+  cv::resize(premultiplied, small, size, 0, 0, interpolation);
+  cv::Mat out(small.size(), CV_8UC4);
+  for (int y = 0; y < small.rows; ++y) {
+    const auto* p = small.ptr<cv::Vec4f>(y);
+    auto* d = out.ptr<cv::Vec4b>(y);
+    for (int x = 0; x < small.cols; ++x) {
+      const float a = std::clamp(p[x][3], 0.0f, 1.0f);
+      for (int c = 0; c < 3; ++c) d[x][c] = cv::saturate_cast<uchar>(a > 0 ? p[x][c] / a * 255.0f : 0.0f);
+      d[x][3] = cv::saturate_cast<uchar>(a * 255.0f);
+    }
+  }
+  return out;
 }
 
 // 8-bit, and 1, 3 or 4 channels (grey, BGR, BGRA).
@@ -112,7 +121,8 @@ cv::Mat flatten_on_white(const cv::Mat& bgra) {
   return out;
 }
 
-std::vector<unsigned char> encode(const cv::Mat& image, Format format, int quality) {
+// `icc`: the profile to embed (--colour keep); empty: none, the pixels are sRGB.
+std::vector<unsigned char> encode(const cv::Mat& image, Format format, int quality, const std::string& icc) {
   std::vector<unsigned char> bytes;
   std::vector<int> params;
   const char* ext = ".jpg";
@@ -131,11 +141,22 @@ std::vector<unsigned char> encode(const cv::Mat& image, Format format, int quali
       params = {cv::IMWRITE_JPEG_QUALITY, quality, cv::IMWRITE_JPEG_OPTIMIZE, 0};
       break;
   }
+  if (!icc.empty() && format == Format::Jpeg) return encode_jpeg_with_profile(pixels, quality, icc);
+  if (!icc.empty() && format == Format::Png) return encode_png_with_profile(pixels, icc);
   if (!cv::imencode(ext, pixels, bytes, params)) throw Failure(std::string("cannot encode ") + format_name(format));
+  if (!icc.empty() && format == Format::Webp) return add_webp_profile(bytes, icc);
   return bytes;
 }
 
 }  // namespace
+
+Colour parse_colour(const std::string& text) {
+  if (text == "srgb") return Colour::Srgb;
+  if (text == "keep") return Colour::Keep;
+  throw std::invalid_argument("invalid colour '" + text + "' (srgb or keep)");
+}
+
+const char* to_string(Colour c) { return c == Colour::Keep ? "keep" : "srgb"; }
 
 OutputFormat parse_output_format(const std::string& text) {
   if (text == "auto") return OutputFormat::Auto;
@@ -187,21 +208,21 @@ void write_atomically(const std::string& path, const std::vector<unsigned char>&
   static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
   std::string temp = path + ".tmp-";
   for (int i = 0; i < 6; ++i) temp += alphabet[rng() % (sizeof alphabet - 1)];
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) throw Failure("cannot write " + temp + ": " + std::strerror(errno));
+  conc::Fd file(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  if (!file) throw Failure("cannot write " + temp + ": " + std::strerror(errno));
   std::size_t done = 0;
   while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    const ssize_t n = ::write(file.get(), bytes.data() + done, bytes.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
       const int err = errno;
-      ::close(fd);
+      file.reset();
       ::unlink(temp.c_str());
       throw Failure("cannot write " + temp + ": " + std::strerror(err));
     }
     done += static_cast<std::size_t>(n);
   }
-  if (::close(fd) != 0 || ::rename(temp.c_str(), path.c_str()) != 0) {
+  if (!file.close() || ::rename(temp.c_str(), path.c_str()) != 0) {
     const int err = errno;
     ::unlink(temp.c_str());
     throw Failure("cannot write " + path + ": " + std::strerror(err));
@@ -236,36 +257,85 @@ ThumbResult make_thumbnail(const ThumbJob& job) {
         need_h = std::max(need_h, 2 * (swap ? g.resize_width : g.resize_height));
       }
     }
-    cv::Mat stored;
-    if (h.format == Format::Png && h.width > 0 && h.height > 0) {
-      // Shrink while decoding, by the largest whole factor that keeps twice the thumbnail.
-      const int factor = std::max(1, std::min(static_cast<int>(h.width) / need_w, static_cast<int>(h.height) / need_h));
-      try {
-        stored = decode_png_shrunk(data, factor);
-      } catch (const std::exception& e) {
-        throw Failure(std::string("cannot decode PNG data: ") + e.what());
+    // WebP keeps its orientation in an EXIF chunk read while decoding: allow for either axis.
+    if (h.format == Format::Webp) need_w = need_h = std::max(need_w, need_h);
+    const int factor =
+        h.width > 0 && h.height > 0
+            ? std::max(1, std::min(static_cast<int>(h.width) / need_w, static_cast<int>(h.height) / need_h))
+            : 1;
+    Decoded decoded;
+    try {
+      switch (h.format) {
+        case Format::Jpeg:
+          decoded = decode_jpeg(
+              data, jpeg_scale_denominator(static_cast<int>(h.width), static_cast<int>(h.height), need_w, need_h));
+          break;
+        case Format::Png:
+          decoded = decode_png_shrunk(data, factor);
+          break;
+        case Format::Webp:
+          decoded = decode_webp(data, factor);
+          break;
+        case Format::Tiff:
+          decoded = decode_tiff(data, job.max_pixels);
+          break;
+        case Format::Gif:
+          decoded = decode_gif(data, job.max_pixels);
+          break;
+        case Format::Heic:
+          decoded = decode_heif(data, job.max_pixels, [&](int w, int h2) {
+            for (const OutputSpec& out : job.outputs) {
+              const Geometry g = fit_geometry(w, h2, out.box, job.fit);
+              if (w < 2 * g.resize_width || h2 < 2 * g.resize_height) return false;
+            }
+            return true;
+          });
+          break;
+        default:
+          if (auto bmp = decode_bmp(data, job.max_pixels)) {
+            decoded = std::move(*bmp);
+          } else {
+            decoded.pixels = normalise(decode_with_opencv(data, h));
+          }
+          break;
       }
+    } catch (const Failure&) {
+      throw;
+    } catch (const std::exception& e) {
+      const std::string why = e.what();
+      throw Failure(why.rfind("too many pixels", 0) == 0 || why.rfind("cannot decode", 0) == 0 ||
+                            why.rfind("truncated", 0) == 0
+                        ? why
+                        : std::string("cannot decode ") + format_name(h.format) + " data: " + why);
     }
-    if (stored.empty()) stored = normalise(decode(data, h, need_w, need_h));
-    const int width = swap ? stored.rows : stored.cols;
-    const int height = swap ? stored.cols : stored.rows;
+    const int orientation = decoded.orientation != 0 ? decoded.orientation : h.orientation;
+    const bool turned = swaps_axes(orientation);
+    // --colour keep: the source's pixels and profile, but CMYK still becomes sRGB (no CMYK thumbnails).
+    const bool keep = job.colour == Colour::Keep && !decoded.colour.cmyk;
+    const std::string embedded = keep ? decoded.colour.icc : std::string();
+    const cv::Mat stored = keep ? std::move(decoded.pixels) : to_srgb(std::move(decoded.pixels), decoded.colour);
+    const int width = turned ? stored.rows : stored.cols;
+    const int height = turned ? stored.cols : stored.rows;
 
     const Format out_format = output_format_for(h.format, job.format);
     for (std::size_t i = 0; i < job.outputs.size(); ++i) {
       const Geometry g = fit_geometry(width, height, job.outputs[i].box, job.fit);
       // Resize in stored axes, then turn the small image upright.
-      const cv::Size size(swap ? g.resize_height : g.resize_width, swap ? g.resize_width : g.resize_height);
+      const cv::Size size(turned ? g.resize_height : g.resize_width, turned ? g.resize_width : g.resize_height);
       cv::Mat small;
+      const int interpolation = size.area() < stored.size().area() ? cv::INTER_AREA : cv::INTER_CUBIC;
       if (size == stored.size()) {
         small = stored;
+      } else if (stored.channels() == 4) {
+        small = resize_premultiplied(stored, size, interpolation);
       } else {
-        cv::resize(stored, small, size, 0, 0, size.area() < stored.size().area() ? cv::INTER_AREA : cv::INTER_CUBIC);
+        cv::resize(stored, small, size, 0, 0, interpolation);
       }
-      cv::Mat upright = apply_orientation(small, h.orientation);
+      cv::Mat upright = apply_orientation(small, orientation);
       if (g.crop_width != upright.cols || g.crop_height != upright.rows) {
         upright = upright(cv::Rect(g.crop_x, g.crop_y, g.crop_width, g.crop_height));
       }
-      write_atomically(job.outputs[i].path, encode(upright, out_format, job.quality));
+      write_atomically(job.outputs[i].path, encode(upright, out_format, job.quality, embedded));
       if (i == 0) {
         result.width = upright.cols;
         result.height = upright.rows;
@@ -292,6 +362,7 @@ void to_json(nlohmann::json& j, const ThumbJob& job) {
        {"fit", static_cast<int>(job.fit)},
        {"format", static_cast<int>(job.format)},
        {"quality", job.quality},
+       {"colour", static_cast<int>(job.colour)},
        {"max_pixels", job.max_pixels}};
 }
 void from_json(const nlohmann::json& j, ThumbJob& job) {
@@ -300,6 +371,7 @@ void from_json(const nlohmann::json& j, ThumbJob& job) {
   job.fit = static_cast<Fit>(j.at("fit").get<int>());
   job.format = static_cast<OutputFormat>(j.at("format").get<int>());
   job.quality = j.at("quality").get<int>();
+  job.colour = static_cast<Colour>(j.at("colour").get<int>());
   job.max_pixels = j.at("max_pixels").get<std::uint64_t>();
 }
 void to_json(nlohmann::json& j, const ThumbResult& r) {

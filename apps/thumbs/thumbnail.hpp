@@ -15,6 +15,10 @@
 namespace thumbs {
 
 enum class OutputFormat { Auto, Jpeg, Png, Webp };
+// srgb: convert to sRGB (the default); keep: keep the source's colour space and embed its profile.
+enum class Colour { Srgb, Keep };
+Colour parse_colour(const std::string& text);
+const char* to_string(Colour c);
 OutputFormat parse_output_format(const std::string& text);
 const char* to_string(OutputFormat f);
 // The format a thumbnail of a `source` image is written in.
@@ -31,6 +35,7 @@ struct ThumbJob {
   Fit fit = Fit::Contain;
   OutputFormat format = OutputFormat::Auto;
   int quality = 85;
+  Colour colour = Colour::Srgb;
   std::uint64_t max_pixels = 200'000'000;
 };
 
