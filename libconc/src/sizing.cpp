@@ -66,10 +66,14 @@ BlockingMeter::Reading BlockingMeter::window() {
 }
 
 BlockingMeter::Scope::Scope(BlockingMeter& meter)
-    : meter_(meter), wall_start_(std::chrono::steady_clock::now()), cpu_start_(thread_cpu_time()) {}
+    : meter_(meter),
+      wall_start_(std::chrono::steady_clock::now()),
+      cpu_start_(thread_cpu_time()),
+      run_delay_start_(thread_run_delay()) {}
 
 BlockingMeter::Scope::~Scope() {
-  meter_.add(std::chrono::steady_clock::now() - wall_start_, thread_cpu_time() - cpu_start_);
+  const auto waited_for_core = thread_run_delay() - run_delay_start_;
+  meter_.add(std::chrono::steady_clock::now() - wall_start_ - waited_for_core, thread_cpu_time() - cpu_start_);
 }
 
 }  // namespace conc

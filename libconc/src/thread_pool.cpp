@@ -201,11 +201,11 @@ void ThreadPool::worker_loop(std::size_t slot) {
   auto run_cpu_start = std::chrono::nanoseconds(0);
   auto run_delay_start = std::chrono::nanoseconds(0);
   const bool automatic = sizing_ == Sizing::Auto;
-  // Auto leaves out the time spent waiting for a core, so that load from other processes does
-  // not pass for blocking and CPU-bound work is never given more threads than cores.
+  // The meter leaves out the time spent waiting for a core, so that load from other processes
+  // does not pass for blocking and CPU-bound work is never given more threads than cores.
   auto report = [&](std::chrono::steady_clock::time_point now) {
     const auto cpu = thread_cpu_time();
-    const auto delay = automatic ? thread_run_delay() : std::chrono::nanoseconds(0);
+    const auto delay = thread_run_delay();
     meter_.add((now - run_wall_start) - (delay - run_delay_start), cpu - run_cpu_start);
     run_wall_start = now;
     run_cpu_start = cpu;
@@ -268,7 +268,7 @@ void ThreadPool::worker_loop(std::size_t slot) {
       busy_workers_.fetch_add(1, std::memory_order_acq_rel);
       run_wall_start = std::chrono::steady_clock::now();
       run_cpu_start = thread_cpu_time();
-      if (automatic) run_delay_start = thread_run_delay();
+      run_delay_start = thread_run_delay();
     }
     const bool ok = (*task)();
     task.reset();  // release captured state before the task counts as finished

@@ -39,8 +39,8 @@ TEST_CASE("BlockingMeter sees sleeping as blocking and spinning as not", "[sizin
     volatile unsigned sink = 0;
     while (conc::thread_cpu_time() - cpu_start < 30ms) sink = sink + 1;
   }
-  // CPU-bound work on a loaded machine can be preempted, which counts as waiting: compare.
-  CHECK(spinning.coefficient() < sleeping.coefficient() - 0.25);
+  // Time spent preempted by other processes does not count as waiting.
+  CHECK(spinning.coefficient() < 0.3);
   CHECK(spinning.total().cpu >= 25ms);
   CHECK(spinning.total().samples == 1);
 }

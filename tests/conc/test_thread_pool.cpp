@@ -221,9 +221,8 @@ TEST_CASE("stats measure the blocking coefficient of the tasks", "[thread_pool]"
     });
   }
   busy.wait_idle();
-  // Preemption by other processes counts as waiting, so compare with the sleeping tasks rather
-  // than expect zero on a loaded machine.
-  CHECK(busy.stats().blocking_coefficient < s.blocking_coefficient - 0.25);
+  // Time preempted by other processes is not counted as waiting, even on a loaded machine.
+  CHECK(busy.stats().blocking_coefficient < 0.3);
   CHECK(busy.stats().cpu_time >= 45ms);
 }
 

@@ -21,7 +21,8 @@ std::chrono::nanoseconds thread_cpu_time();
 // blocked, so other processes' load does not read as blocking.
 std::chrono::nanoseconds thread_run_delay();
 
-// Collects (wall, CPU) time of task runs and reports 1 - cpu/wall. Thread-safe.
+// Collects (wall, CPU) time of task runs and reports 1 - cpu/wall. Thread-safe. Scope and
+// ThreadPool leave out of the wall time what the thread spent waiting for a core.
 class BlockingMeter {
  public:
   struct Reading {
@@ -50,6 +51,7 @@ class BlockingMeter {
     BlockingMeter& meter_;
     std::chrono::steady_clock::time_point wall_start_;
     std::chrono::nanoseconds cpu_start_;
+    std::chrono::nanoseconds run_delay_start_;
   };
   Scope measure() { return Scope(*this); }
 
