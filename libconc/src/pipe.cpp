@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <deque>
 #include <system_error>
@@ -29,7 +31,9 @@ std::pair<Pipe, Pipe> Pipe::create(std::size_t max_message) {
   return {Pipe(Fd(sv[0]), max_message), Pipe(Fd(sv[1]), max_message)};
 }
 
-Pipe::Pipe(Fd socket, std::size_t max_message) : socket_(std::move(socket)), max_message_(max_message) {}
+Pipe::Pipe(Fd socket, std::size_t max_message)
+    : socket_(std::move(socket)),
+      max_message_(std::min<std::size_t>(max_message, UINT32_MAX - 2 * sizeof(std::uint32_t))) {}
 
 Pipe::~Pipe() = default;
 
@@ -77,8 +81,15 @@ std::optional<Message> Pipe::recv(std::optional<std::chrono::milliseconds> timeo
       }
       if (buffer_.size() >= sizeof(std::uint32_t) + size) {
         if (received_.size() < count) {
-          close();
-          throw std::runtime_error("conc: Pipe: a message whose descriptors did not arrive");
+          if (!lost_fds_) {
+            close();  // the peer does not speak this protocol
+            throw std::runtime_error("conc: Pipe: a message whose descriptors did not arrive");
+          }
+          // The kernel dropped them (out of descriptors): this message is lost, the stream is not.
+          buffer_.erase(0, sizeof(std::uint32_t) + size);
+          received_.clear();
+          lost_fds_ = false;
+          throw std::runtime_error("conc: Pipe: a message's descriptors were lost: out of descriptors (EMFILE)");
         }
         Message m;
         m.bytes.assign(buffer_, kHeader, size - sizeof(std::uint32_t));
@@ -100,7 +111,7 @@ std::optional<Message> Pipe::recv(std::optional<std::chrono::milliseconds> timeo
     if (ready < 0 && errno != EINTR) throw std::system_error(errno, std::generic_category(), "conc: Pipe: poll");
     if (ready <= 0) continue;
     char chunk[64 * 1024];
-    const ssize_t n = detail::receive_with_fds(socket_.get(), chunk, sizeof chunk, arrived);
+    const ssize_t n = detail::receive_with_fds(socket_.get(), chunk, sizeof chunk, arrived, lost_fds_);
     for (Fd& fd : arrived) received_.push_back(std::move(fd));
     arrived.clear();
     if (n > 0) {

@@ -162,12 +162,19 @@ struct ProcessPool::Impl {
     return {};
   }
 
+  // Waits until the bound on tasks in flight allows one more. A completion that submits runs on
+  // the manager thread, which alone makes room: it never waits (the bound gives way instead).
+  void wait_for_room(std::unique_lock<std::mutex>& lock) {
+    if (std::this_thread::get_id() == manager.get_id()) return;
+    space.wait(lock, [&] { return outstanding < max_in_flight || !accepting; });
+  }
+
   // Queues items in order, as many at a time as the bound on tasks in flight allows.
   void submit_many(std::vector<Item>& items) {
     std::size_t next = 0;
     while (next < items.size()) {
       std::unique_lock lock(mutex);
-      space.wait(lock, [&] { return outstanding < max_in_flight || !accepting; });
+      wait_for_room(lock);
       if (!accepting || !broken.empty()) {
         const std::string why = !broken.empty() ? broken : "cancelled: pool shut down";
         lock.unlock();
@@ -176,7 +183,7 @@ struct ProcessPool::Impl {
       }
       const bool was_empty = intake.empty();
       std::size_t added = 0;
-      const std::size_t room = std::min(max_in_flight - outstanding, items.size() - next);
+      const std::size_t room = std::min(std::max(max_in_flight, outstanding + 1) - outstanding, items.size() - next);
       std::vector<std::size_t> refused;
       for (std::size_t i = 0; i < room; ++i, ++next) {
         if (!refusal(items[next]).empty()) {
@@ -199,7 +206,7 @@ struct ProcessPool::Impl {
       return;
     }
     std::unique_lock lock(mutex);
-    space.wait(lock, [&] { return outstanding < max_in_flight || !accepting; });
+    wait_for_room(lock);
     if (!accepting || !broken.empty()) {
       const std::string why = !broken.empty() ? broken : "cancelled: pool shut down";
       lock.unlock();
@@ -347,7 +354,13 @@ struct ProcessPool::Impl {
     for (const Item& item : batch.items) {
       for (const Fd& fd : item.payload.fds) {
         Fd copy(::fcntl(fd.get(), F_DUPFD_CLOEXEC, 0));
-        if (!copy) throw std::system_error(errno, std::generic_category(), "dup of a task's descriptor");
+        if (!copy) {
+          // Out of descriptors for now: these tasks fail with the reason, the pool goes on.
+          const std::string why = "cannot pass the task's descriptors: " + std::string(::strerror(errno));
+          for (Item& failed : batch.items) fail(failed, why);
+          settle();
+          return;
+        }
         copies.push_back(std::move(copy));
       }
     }
@@ -372,6 +385,11 @@ struct ProcessPool::Impl {
   // Reads and handles every whole frame; a worker that closed its end or sent a bad frame is lost.
   void read_from(Worker& w) {
     const bool open = w.process->receive();
+    if (w.process->lost_fds()) {
+      // A result's descriptors were dropped: it cannot be delivered whole.
+      lose(w, "the descriptors a result carried were lost: this process is out of descriptors (EMFILE)", true);
+      return;
+    }
     try {
       while (auto body = w.process->inbox().next()) {
         handle_frame(w, *body);

@@ -34,7 +34,8 @@ SharedBuffer SharedBuffer::create(std::size_t size, std::size_t max_size) {
   if (!fd) throw system_error("conc: SharedBuffer: memfd_create");
   if (::ftruncate(fd.get(), static_cast<off_t>(size)) != 0) throw system_error("conc: SharedBuffer: ftruncate");
   // Its size is fixed from now on: a receiver maps exactly what it was sent.
-  ::fcntl(fd.get(), F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK);
+  if (::fcntl(fd.get(), F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK) != 0)
+    throw system_error("conc: SharedBuffer: seal size");
   void* map = map_fd(fd.get(), size, true);
   return SharedBuffer(std::move(fd), map, size, false);
 }
@@ -45,7 +46,11 @@ SharedBuffer SharedBuffer::map(Fd fd) {
   if (::fstat(fd.get(), &st) != 0) throw system_error("conc: SharedBuffer: fstat");
   if (st.st_size <= 0) throw std::invalid_argument("conc: SharedBuffer::map of an empty descriptor");
   const int seals = ::fcntl(fd.get(), F_GET_SEALS);
-  const bool sealed = seals >= 0 && (seals & F_SEAL_WRITE) != 0;
+  // Another process could shrink a buffer that is not size-sealed under our mapping (SIGBUS here).
+  if (seals < 0 || (seals & F_SEAL_SHRINK) == 0) {
+    throw std::invalid_argument("conc: SharedBuffer::map of a descriptor whose size is not sealed");
+  }
+  const bool sealed = (seals & F_SEAL_WRITE) != 0;
   const auto size = static_cast<std::size_t>(st.st_size);
   void* map = map_fd(fd.get(), size, !sealed);
   return SharedBuffer(std::move(fd), map, size, sealed);

@@ -258,6 +258,9 @@ void ThreadPool::worker_loop(std::size_t slot) {
       const bool woken =
           work_.sleep_unless([&] { return !queue_.empty() || stopping_.load(std::memory_order_relaxed); }, &keep_alive);
       waking_.store(false, std::memory_order_release);
+      // Pairs with the fence in enqueue(): a producer that saw waking_ set and left the wake-up to
+      // this worker pushed its task before, so the queue check after here sees it.
+      detail::full_fence();
       if (!woken && queue_.empty() && !stopping_.load(std::memory_order_acquire) && retire(min_threads_)) break;
       continue;
     }
@@ -308,6 +311,7 @@ void ThreadPool::controller_loop() {
   bool measured = false;
   std::uint64_t last_completed = completed_now();
   auto last_time = Clock::now();
+  auto last_cpu = process_cpu_time();
   enum class Phase { Steady, Settling, Judging } phase = Phase::Steady;
   double base_rate = 0;
   double previous_rate = 0;  // the sample before this one: rates are judged over two samples
@@ -326,8 +330,18 @@ void ThreadPool::controller_loop() {
     last_completed = completed;
     last_time = now;
     const BlockingMeter::Reading window = meter_.window();
+    const auto cpu_now = process_cpu_time();
+    const double cpu_seconds = std::chrono::duration<double>(cpu_now - last_cpu).count();
+    last_cpu = cpu_now;
+    const std::size_t busy = busy_workers_.load(std::memory_order_relaxed);
     if (window.samples > 0 && window.wall.count() > 0) {
       blocking = measured ? 0.5 * blocking + 0.5 * window.coefficient() : window.coefficient();
+      measured = true;
+    } else if (busy > 0 && seconds > 0) {
+      // No run reported in this sample: every task is still running. What the process used of
+      // the CPU says how much they wait (the producers' CPU counts against it: conservative).
+      const double running = std::clamp(1.0 - cpu_seconds / (static_cast<double>(busy) * seconds), 0.0, 0.999);
+      blocking = measured ? 0.5 * blocking + 0.5 * running : running;
       measured = true;
     }
     const std::size_t floor = std::max<std::size_t>(min_threads_, 1);

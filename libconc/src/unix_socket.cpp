@@ -30,7 +30,7 @@ ssize_t send_with_fds(int socket, const char* data, std::size_t n, const std::ve
   return ::sendmsg(socket, &msg, MSG_NOSIGNAL);
 }
 
-ssize_t receive_with_fds(int socket, char* data, std::size_t n, std::deque<Fd>& fds) noexcept {
+ssize_t receive_with_fds(int socket, char* data, std::size_t n, std::deque<Fd>& fds, bool& lost_fds) noexcept {
   iovec iov{data, n};
   alignas(cmsghdr) char control[kControlSpace];
   msghdr msg{};
@@ -46,10 +46,7 @@ ssize_t receive_with_fds(int socket, char* data, std::size_t n, std::deque<Fd>& 
     const int* in = reinterpret_cast<const int*>(CMSG_DATA(cmsg));
     for (std::size_t i = 0; i < count; ++i) fds.emplace_back(in[i]);
   }
-  if (msg.msg_flags & MSG_CTRUNC) {
-    errno = EMSGSIZE;
-    return -1;
-  }
+  if (msg.msg_flags & MSG_CTRUNC) lost_fds = true;
   return got;
 }
 

@@ -19,8 +19,9 @@ namespace conc::detail {
 ssize_t send_with_fds(int socket, const char* data, std::size_t n, const std::vector<Fd>& fds) noexcept;
 
 // read(2) into [data, data + n); descriptors that arrive are appended to fds (close-on-exec).
-// Returns what recvmsg(2) returns; -1 with EMSGSIZE when descriptors were dropped for lack of room.
-ssize_t receive_with_fds(int socket, char* data, std::size_t n, std::deque<Fd>& fds) noexcept;
+// Returns what recvmsg(2) returns. When the kernel had to drop descriptors (this process is out
+// of them), the bytes still count and `lost_fds` is set: the stream stays aligned.
+ssize_t receive_with_fds(int socket, char* data, std::size_t n, std::deque<Fd>& fds, bool& lost_fds) noexcept;
 
 // Bytes waiting to be sent, with the descriptors that go with given offsets in them.
 class SocketOutbox {

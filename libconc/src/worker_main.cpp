@@ -2,8 +2,10 @@
 // program started with --conc-worker FD PARENT_PID MAX_FRAME).
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -16,6 +18,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "conc/fd.hpp"
@@ -134,10 +137,12 @@ void run_batch(detail::FrameReader& in, std::deque<Fd>& received, detail::Socket
   }
   detail::FrameStream in(max_frame);
   std::deque<Fd> received;
+  bool lost_fds = false;
   auto last_flush = std::chrono::steady_clock::now();
   char chunk[64 * 1024];
   for (;;) {
-    const ssize_t n = detail::receive_with_fds(fd, chunk, sizeof chunk, received);
+    const ssize_t n = detail::receive_with_fds(fd, chunk, sizeof chunk, received, lost_fds);
+    if (lost_fds) protocol_error("descriptors lost: this worker is out of descriptors (EMFILE)");
     if (n == 0) std::exit(0);  // the pool closed our socket: a clean stop
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -193,14 +198,34 @@ void run_batch(detail::FrameReader& in, std::deque<Fd>& received, detail::Socket
   }
 }
 
+// Ends this process when `parent` ends. PR_SET_PDEATHSIG fires when the parent's *thread* that
+// started us exits, and a conc::Process may be started from a pool thread that retires: watch
+// the parent process itself through a pidfd instead (PR_SET_PDEATHSIG where there is none).
+void die_with_process(pid_t parent) {
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, parent, 0));
+  if (pidfd < 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  } else {
+    std::thread([pidfd] {
+      pollfd p{pidfd, POLLIN, 0};
+      while (::poll(&p, 1, -1) < 0 && errno == EINTR) {
+      }
+      ::kill(::getpid(), SIGKILL);
+    }).detach();
+  }
+  if (::getppid() != parent) std::exit(0);
+}
+
 // A conc::Process child: reads its one task (an Init frame with its descriptors), runs it, exits
 // 0 when it returned, 1 when it threw, 2 when no task of that name is registered.
 [[noreturn]] void process_main(int fd) {
   detail::FrameStream in(std::size_t{1} << 31);
   std::deque<Fd> received;
+  bool lost_fds = false;
   char chunk[64 * 1024];
   for (;;) {
-    const ssize_t n = detail::receive_with_fds(fd, chunk, sizeof chunk, received);
+    const ssize_t n = detail::receive_with_fds(fd, chunk, sizeof chunk, received, lost_fds);
+    if (lost_fds) protocol_error("descriptors lost: this process is out of descriptors (EMFILE)");
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) protocol_error("no task");
     in.append(chunk, static_cast<std::size_t>(n));
@@ -250,8 +275,7 @@ TaskInvoker find_task(std::string_view name) {
 void worker_main_if_requested(int argc, char** argv) {
   if (argc == 4 && std::strcmp(argv[1], "--conc-process") == 0) {
     const auto parent = static_cast<pid_t>(std::atol(argv[3]));
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) std::exit(0);
+    die_with_process(parent);
     process_main(std::atoi(argv[2]));
   }
   if (argc < 4 || std::strcmp(argv[1], "--conc-worker") != 0) return;

@@ -53,9 +53,12 @@ class WorkerProcess {
   FrameStream& inbox() noexcept { return inbox_; }
   // Descriptors received so far and not yet claimed by a frame, in order.
   std::deque<Fd>& received_fds() noexcept { return received_fds_; }
+  // Whether the kernel dropped descriptors the worker sent (the pool's process was out of them).
+  bool lost_fds() const noexcept { return lost_fds_; }
 
-  // Copies what the worker wrote to stderr onto the pool's, each line as "[worker PID] line".
-  // At eof, a last unterminated line is written too and the pipe is closed.
+  // Copies what the worker wrote to stderr onto the pool's, each line as "[worker PID] line",
+  // without ever blocking (what stderr does not take now waits, up to a bound, then is dropped
+  // and counted). At eof, a last unterminated line is written too and the pipe is closed.
   void forward_stderr(bool eof);
 
   // Closes the socket: a worker that reads EOF exits.
@@ -73,7 +76,13 @@ class WorkerProcess {
   SocketOutbox outbox_;
   FrameStream inbox_;
   std::deque<Fd> received_fds_;
+  bool lost_fds_ = false;
+  static constexpr std::size_t kMaxStderrLine = 16 * 1024;
+  static constexpr std::size_t kMaxStderrPending = 1 << 20;
+  void write_stderr();
   std::string stderr_line_;
+  std::string stderr_pending_;
+  std::size_t stderr_dropped_ = 0;
 };
 
 }  // namespace conc::detail

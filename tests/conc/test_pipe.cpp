@@ -87,3 +87,19 @@ TEST_CASE("a shared buffer travels through a pipe as a descriptor", "[pipe][shar
   }
   CHECK(open_fds() == fds_before);
 }
+
+TEST_CASE("descriptors the kernel drops lose their message, not the stream", "[pipe][fd-limit]") {
+  auto [a, b] = conc::Pipe::create();
+  auto buffer = conc::SharedBuffer::create(4096);
+  a.send_value(buffer);
+  a.send("after");
+  {
+    const auto fillers = fill_descriptor_holes();
+    FileLimit limit(static_cast<rlim_t>(highest_open_fd()) + 1);  // no room to receive a descriptor
+    REQUIRE(limit.ok());
+    CHECK_THROWS_WITH(b.recv(30s), Catch::Contains("descriptors were lost"));
+  }
+  auto next = b.recv(30s);
+  REQUIRE(next.has_value());
+  CHECK(next->bytes == "after");
+}

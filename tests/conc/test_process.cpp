@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -136,4 +137,19 @@ TEST_CASE("a process dies with a parent killed by SIGKILL", "[process]") {
   const auto deadline = std::chrono::steady_clock::now() + 10s;
   while (!process_gone(children[0]) && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
   CHECK(process_gone(children[0]));
+}
+
+TEST_CASE("a process outlives the thread that started it", "[process]") {
+  auto [mine, theirs] = conc::Pipe::create();
+  std::optional<conc::Process> child;
+  std::thread starter([&, &theirs = theirs] { child.emplace(conc::Process::start<echo_pipe>(theirs)); });
+  starter.join();  // the starting thread is gone: the child must not go with it
+  theirs.close();
+  mine.send("still there?");
+  auto reply = mine.recv(30s);
+  REQUIRE(reply.has_value());
+  CHECK(reply->bytes == "echo: still there?");
+  mine.close();
+  REQUIRE(child->join(30s));
+  CHECK(child->exitcode() == 0);
 }

@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -517,51 +518,9 @@ TEST_CASE("a worker that cannot be started fails the tasks that needed it", "[pr
   CHECK(failure_of(pool.submit<square>(4)).find("cannot start a worker") != std::string::npos);
 }
 
-namespace {
-// Lowers the soft RLIMIT_NOFILE for the scope.
-class FileLimit {
- public:
-  explicit FileLimit(rlim_t soft) {
-    ::getrlimit(RLIMIT_NOFILE, &saved_);
-    rlimit lower = saved_;
-    lower.rlim_cur = soft;
-    ok_ = ::setrlimit(RLIMIT_NOFILE, &lower) == 0;
-  }
-  ~FileLimit() { restore(); }
-  void restore() { ::setrlimit(RLIMIT_NOFILE, &saved_); }
-  bool ok() const { return ok_; }
-
- private:
-  rlimit saved_{};
-  bool ok_ = false;
-};
-
-// The highest descriptor open, leaving out the one used to list them.
-int highest_open_fd() {
-  DIR* dir = ::opendir("/proc/self/fd");
-  if (dir == nullptr) return -1;
-  int highest = 0;
-  while (const dirent* entry = ::readdir(dir)) {
-    if (entry->d_name[0] == '.') continue;
-    const int fd = std::atoi(entry->d_name);
-    if (fd != ::dirfd(dir)) highest = std::max(highest, fd);
-  }
-  ::closedir(dir);
-  return highest;
-}
-}  // namespace
-
 TEST_CASE("running out of descriptors fails the task with EMFILE, and the pool recovers",
           "[process_pool][faults][fd-limit]") {
-  // Fill every hole below the highest descriptor, so that the limit below leaves exactly one free.
-  std::vector<conc::Fd> fillers;
-  for (;;) {
-    conc::Fd fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-    REQUIRE(fd);
-    const bool was_hole = fd.get() < highest_open_fd();
-    fillers.push_back(std::move(fd));
-    if (!was_hole) break;
-  }
+  const auto fillers = fill_descriptor_holes();
   FileLimit limit(static_cast<rlim_t>(highest_open_fd()) + 2);  // room for the pool's eventfd alone
   REQUIRE(limit.ok());
   conc::ProcessPool pool({.workers = 1});
@@ -655,4 +614,43 @@ TEST_CASE("a worker that dies holding buffers leaks no descriptor", "[process_po
     }
   }
   CHECK(open_fds() == fds_before);
+}
+
+TEST_CASE("a completion that submits never blocks the pool, even at max_in_flight", "[process_pool][faults]") {
+  conc::ProcessPool pool({.workers = 1, .max_in_flight = 1});
+  conc::Event second_done;
+  pool.submit_raw(conc::task_name<square>(), conc::encode(2), [&](conc::Outcome<conc::Message>&&) {
+    pool.submit_raw(conc::task_name<square>(), conc::encode(3), [&](conc::Outcome<conc::Message>&& o) {
+      if (o) second_done.set();
+    });
+  });
+  CHECK(second_done.wait_for(30s));
+}
+
+TEST_CASE("a task whose descriptors cannot be passed fails with the reason, and the pool goes on",
+          "[process_pool][faults][fd-limit]") {
+  conc::ProcessPool pool({.workers = 1});
+  CHECK(pool.submit<square>(2).get() == 4);  // the worker runs, its descriptors are open
+  auto buffer = conc::SharedBuffer::create(4096);
+  conc::Message payload;
+  {
+    conc::detail::AttachFds attach(payload.fds);
+    payload.bytes = conc::encode(buffer);
+  }
+  std::optional<conc::Outcome<conc::Message>> outcome;
+  conc::Event done;
+  {
+    const auto fillers = fill_descriptor_holes();
+    FileLimit limit(static_cast<rlim_t>(highest_open_fd()) + 1);  // no descriptor left to dup
+    REQUIRE(limit.ok());
+    pool.submit_raw(conc::task_name<checksum>(), std::move(payload), [&](conc::Outcome<conc::Message>&& o) {
+      outcome.emplace(std::move(o));
+      done.set();
+    });
+    REQUIRE(done.wait_for(30s));
+  }
+  REQUIRE(outcome.has_value());
+  REQUIRE_FALSE(outcome->ok());
+  CHECK(outcome->error().what.find("cannot pass the task's descriptors") != std::string::npos);
+  CHECK(pool.submit<checksum>(buffer).get() == fnv1a(buffer.view()));
 }

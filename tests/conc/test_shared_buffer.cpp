@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -81,4 +82,11 @@ TEST_CASE("a buffer moves, and travels only inside a message", "[shared_buffer]"
   conc::detail::ReceiveFds receive(message.fds);
   auto copy = conc::decode<conc::SharedBuffer>(message.bytes);
   CHECK(copy.size() == 100);
+}
+
+TEST_CASE("a descriptor whose size is not sealed is refused", "[shared_buffer]") {
+  conc::Fd memfd(::memfd_create("unsealed", MFD_CLOEXEC));
+  REQUIRE(memfd);
+  REQUIRE(::ftruncate(memfd.get(), 4096) == 0);
+  CHECK_THROWS_WITH(conc::SharedBuffer::map(std::move(memfd)), Catch::Contains("size is not sealed"));
 }

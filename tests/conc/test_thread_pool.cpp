@@ -418,3 +418,35 @@ TEST_CASE("Auto sizing grows for tasks that wait and stays near the cores for ta
     CHECK(pool.stats().target_threads <= cores + 1);
   }
 }
+
+TEST_CASE("Auto sizing grows while every task is still blocked, and nested waits do not deadlock",
+          "[thread_pool][sizing]") {
+  const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  {
+    conc::ThreadPool pool({.sizing = conc::Sizing::Auto, .max_threads = 64, .sample_interval = 20ms});
+    conc::Latch all_running(40);
+    conc::Event release;
+    std::vector<conc::Future<void>> blocked;
+    for (int i = 0; i < 40; ++i) {
+      blocked.push_back(pool.submit([&] {
+        all_running.count_down();
+        release.wait();
+      }));
+    }
+    // No task finishes until all forty run at once: the pool must see them wait and grow.
+    CHECK(all_running.wait_for(30s));
+    release.set();
+    for (auto& f : blocked) f.get();
+  }
+  {
+    conc::ThreadPool pool({.sizing = conc::Sizing::Auto, .max_threads = 64, .sample_interval = 20ms});
+    std::vector<conc::Future<int>> outer;
+    for (std::size_t i = 0; i < cores + 1; ++i) {
+      outer.push_back(pool.submit([&pool, i] { return pool.submit([i] { return static_cast<int>(i); }).get(); }));
+    }
+    for (std::size_t i = 0; i < outer.size(); ++i) {
+      REQUIRE(outer[i].wait_for(30s));
+      CHECK(outer[i].get() == static_cast<int>(i));
+    }
+  }
+}

@@ -1,20 +1,26 @@
 #pragma once
 // What tests check after processes and descriptors come and go.
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <conc/fd.hpp>
 
 extern char** environ;
 
@@ -71,4 +77,50 @@ inline std::vector<pid_t> children_of_killed_helper(const char* flag, std::size_
   }
   ::close(out[0]);
   return pids;
+}
+
+// Lowers the soft RLIMIT_NOFILE for the scope.
+class FileLimit {
+ public:
+  explicit FileLimit(rlim_t soft) {
+    ::getrlimit(RLIMIT_NOFILE, &saved_);
+    rlimit lower = saved_;
+    lower.rlim_cur = soft;
+    ok_ = ::setrlimit(RLIMIT_NOFILE, &lower) == 0;
+  }
+  ~FileLimit() { restore(); }
+  void restore() { ::setrlimit(RLIMIT_NOFILE, &saved_); }
+  bool ok() const { return ok_; }
+
+ private:
+  rlimit saved_{};
+  bool ok_ = false;
+};
+
+// The highest descriptor open, leaving out the one used to list them.
+inline int highest_open_fd() {
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (dir == nullptr) return -1;
+  int highest = 0;
+  while (const dirent* entry = ::readdir(dir)) {
+    if (entry->d_name[0] == '.') continue;
+    const int fd = std::atoi(entry->d_name);
+    if (fd != ::dirfd(dir)) highest = std::max(highest, fd);
+  }
+  ::closedir(dir);
+  return highest;
+}
+
+// Opens /dev/null into every hole below the highest open descriptor, so that a limit set just
+// above it leaves exactly the room the test means. Closed when the vector goes.
+inline std::vector<conc::Fd> fill_descriptor_holes() {
+  std::vector<conc::Fd> fillers;
+  for (;;) {
+    conc::Fd fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (!fd) break;
+    const bool was_hole = fd.get() < highest_open_fd();
+    fillers.push_back(std::move(fd));
+    if (!was_hole) break;
+  }
+  return fillers;
 }

@@ -38,7 +38,7 @@ class Pipe {
  public:
   static constexpr std::size_t kDefaultMaxMessage = std::size_t{64} << 20;
 
-  // Two connected ends.
+  // Two connected ends. A cap over 4 GiB is lowered to 4 GiB (the frame's size field).
   static std::pair<Pipe, Pipe> create(std::size_t max_message = kDefaultMaxMessage);
   // Adopts a connected stream socket (an end received from another process).
   explicit Pipe(Fd socket, std::size_t max_message = kDefaultMaxMessage);
@@ -84,6 +84,7 @@ class Pipe {
   std::size_t max_message_ = kDefaultMaxMessage;
   std::string buffer_;        // bytes read and not yet returned
   std::vector<Fd> received_;  // descriptors read and not yet returned, in order
+  bool lost_fds_ = false;     // the kernel dropped descriptors sent to this end
 };
 
 // A Pipe end travels by descriptor: the receiving process gets its own copy of the end.

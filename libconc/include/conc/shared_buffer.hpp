@@ -32,7 +32,8 @@ class SharedBuffer {
   // A new zero-filled, writable buffer. Throws std::invalid_argument for size 0 or over
   // max_size, std::system_error when memfd_create, ftruncate or mmap fails.
   static SharedBuffer create(std::size_t size, std::size_t max_size = kDefaultMaxSize);
-  // Maps a buffer received as a descriptor: read-only when it is sealed, else writable.
+  // Maps a buffer received as a descriptor: read-only when it is sealed, else writable. Refuses a
+  // descriptor that is not a size-sealed memfd (as create() makes), which could shrink under it.
   static SharedBuffer map(Fd fd);
 
   SharedBuffer() = default;

@@ -13,8 +13,9 @@ namespace conc {
 // blocking is clamped to [0, 0.999]: a task that never uses the CPU still needs a bound.
 std::size_t threads_for(std::size_t cores, double blocking, std::size_t max_threads = 1024);
 
-// CPU time used so far by the calling thread.
+// CPU time used so far by the calling thread, and by the whole process.
 std::chrono::nanoseconds thread_cpu_time();
+std::chrono::nanoseconds process_cpu_time();
 
 // Time the calling thread has spent ready to run but waiting for a core (Linux schedstat), or
 // zero where the kernel does not say. Wall time minus this is time the thread really ran or
