@@ -244,29 +244,38 @@ size_t Attempt::on_header(char* data, size_t size, size_t n, void* user) {
 
 size_t Attempt::on_body(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Attempt*>(user);
-  const size_t bytes = size * n;
-  if (t->status_ == 0) curl_easy_getinfo(t->curl_, CURLINFO_RESPONSE_CODE, &t->status_);
-  if (t->status_ < 200 || t->status_ >= 300) return bytes;  // an error page is not the file
-  if (t->written_ == 0 && t->offset_ > 0 && t->status_ == 200) {
+  // An exception must not cross libcurl's C frames: it ends the transfer and becomes its error.
+  try {
+    return t->write_body(data, size * n);
+  } catch (const std::exception& e) {
+    t->callback_error_ = e.what();
+    return 0;
+  }
+}
+
+size_t Attempt::write_body(char* data, size_t bytes) {
+  if (status_ == 0) curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &status_);
+  if (status_ < 200 || status_ >= 300) return bytes;  // an error page is not the file
+  if (written_ == 0 && offset_ > 0 && status_ == 200) {
     // The server ignored our Range and sends the whole body: start the part again.
-    if (::ftruncate(t->fd_, 0) != 0) {
-      t->write_failed_ = true;
+    if (::ftruncate(fd_, 0) != 0) {
+      write_failed_ = true;
       return 0;
     }
-    if (t->sha_) t->sha_->reset();
-    t->offset_ = 0;
+    if (sha_) sha_->reset();
+    offset_ = 0;
   }
-  if (t->options_.max_size != 0 && t->offset_ + t->written_ + bytes > t->options_.max_size) {
-    t->too_large_ = true;
+  if (options_.max_size != 0 && offset_ + written_ + bytes > options_.max_size) {
+    too_large_ = true;
     return 0;
   }
-  if (t->options_.rate != nullptr) t->options_.rate->acquire(static_cast<double>(bytes));
-  if (!write_all(t->fd_, data, bytes)) {
-    t->write_failed_ = true;
+  if (options_.rate != nullptr) options_.rate->acquire(static_cast<double>(bytes));
+  if (!write_all(fd_, data, bytes)) {
+    write_failed_ = true;
     return 0;
   }
-  t->written_ += bytes;
-  if (t->sha_) t->sha_->update(data, bytes, t->offset_ + t->written_, t->part_);
+  written_ += bytes;
+  if (sha_) sha_->update(data, bytes, offset_ + written_, part_);
   return bytes;
 }
 
@@ -303,6 +312,11 @@ AttemptResult Attempt::finish(CURLcode code) {
   if (!retry_after_.empty())
     r.retry_after = parse_retry_after(retry_after_, static_cast<std::int64_t>(std::time(nullptr)));
   const long s = r.http_status;
+  if (!callback_error_.empty()) {
+    r.verdict = Verdict::Fail;
+    r.error = callback_error_;
+    return r;
+  }
   if (code == CURLE_OK && s >= 200 && s < 300) {
     if (sha_) r.sha256 = sha_->hex();
     r.bytes = size;

@@ -95,6 +95,7 @@ class Attempt {
   friend class EasyHandle;  // installs the callbacks
   static size_t on_header(char* data, size_t size, size_t n, void* user);
   static size_t on_body(char* data, size_t size, size_t n, void* user);
+  size_t write_body(char* data, size_t bytes);
 
   const TransferOptions& options_;
   CURL* curl_;
@@ -109,6 +110,7 @@ class Attempt {
   bool write_failed_ = false;
   long status_ = 0;
   std::string retry_after_;
+  std::string callback_error_;  // an exception caught in a callback
   struct Digest;
   std::unique_ptr<Digest> sha_;  // null when no hash is wanted
 };

@@ -168,10 +168,11 @@ class Run {
     const std::size_t first = automatic ? conc::threads_for(cores, 0.97) : o_.jobs;
     const std::size_t most = automatic ? kMaxAutoThreads : o_.jobs;
     conc::ThreadPool pool(most);
+    std::vector<conc::Future<void>> workers;
     auto start_workers = [&](std::size_t n) {
       for (std::size_t i = 0; i < n && threads_started_ < most; ++i) {
         ++threads_started_;
-        pool.submit([this] { worker(); });
+        workers.push_back(pool.submit([this] { worker(); }));
       }
     };
     start_workers(std::min(first, pending_));
@@ -188,26 +189,57 @@ class Run {
       }
     }
     pool.wait_idle();
+    for (const auto& w : workers) {
+      try {
+        w.get();
+      } catch (const std::exception& e) {
+        report_worker_failure(e.what());
+      }
+    }
+  }
+
+  // A worker that stopped on an exception outside any one download: said once, and counted.
+  void report_worker_failure(const std::string& reason) {
+    {
+      std::lock_guard lock(print_mutex_);
+      if (progress_) progress_->clear();
+      err_ << "error: a download worker stopped: " << reason << "\n" << std::flush;
+    }
+    ++failed_;
   }
 
   void worker() {
-    Downloader downloader(transfer_, cache_);
-    std::mt19937_64 rng(std::random_device{}());
-    while (auto grant = scheduler_.next()) {
-      Job& job = jobs_[grant->index];
-      ++job.attempts;
-      AttemptResult r;
-      {
-        auto measure = meter_.measure();
-        r = downloader.attempt(job.url, root_ / job.path, job.sha256);
+    struct Finish {
+      Run& run;
+      // The last worker out wakes the pool's grower, also when this one leaves on an exception.
+      ~Finish() {
+        if (run.scheduler_.in_flight() == 0) {
+          run.finished_ = true;
+          run.finish_cv_.notify_all();
+        }
       }
-      settle(*grant, r, rng);
-      scheduler_.release(grant->host);
-    }
-    if (scheduler_.in_flight() == 0) {
-      finished_ = true;
-      finish_cv_.notify_all();
-    }
+    } finish{*this};
+    std::optional<Downloader> downloader;  // made by the first attempt, so that its failure is that download's
+    std::mt19937_64 rng(std::random_device{}());
+    work_through(
+        scheduler_,
+        [&](const Scheduler::Grant& grant) {
+          Job& job = jobs_[grant.index];
+          ++job.attempts;
+          if (!downloader) downloader.emplace(transfer_, cache_);
+          AttemptResult r;
+          {
+            auto measure = meter_.measure();
+            r = downloader->attempt(job.url, root_ / job.path, job.sha256);
+          }
+          settle(grant, r, rng);
+        },
+        [&](const Scheduler::Grant& grant, const std::string& reason) {
+          AttemptResult r;
+          r.verdict = Verdict::Fail;
+          r.error = reason;
+          settle(grant, r, rng);
+        });
   }
 
   // The multi engine: one thread, one event loop, up to -j transfers at once.
