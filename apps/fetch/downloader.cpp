@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <mutex>
@@ -62,16 +61,18 @@ bool measure_existing(const fs::path& part, EVP_MD_CTX* sha, std::uint64_t& size
     size = static_cast<std::uint64_t>(st.st_size);
     return true;
   }
-  std::FILE* f = std::fopen(part.c_str(), "rb");
-  if (f == nullptr) return false;
+  const conc::Fd file(::open(part.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!file) return false;
   std::vector<char> buf(1 << 16);
   size = 0;
-  for (size_t n; (n = std::fread(buf.data(), 1, buf.size(), f)) > 0;) {
-    EVP_DigestUpdate(sha, buf.data(), n);
-    size += n;
+  for (;;) {
+    const ssize_t n = ::read(file.get(), buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    if (n == 0) return true;
+    EVP_DigestUpdate(sha, buf.data(), static_cast<size_t>(n));
+    size += static_cast<std::uint64_t>(n);
   }
-  std::fclose(f);
-  return true;
 }
 
 }  // namespace
@@ -108,7 +109,7 @@ struct Attempt::Digest {
   std::uint64_t notified = 0;               // the reader was last woken for bytes up to here
   std::atomic<std::uint64_t> published{0};  // the file is written up to here (| kDone)
   std::thread reader;
-  int read_fd = -1;
+  conc::Fd read_fd;
   bool read_failed = false;
 
   Digest() { reset(); }
@@ -129,7 +130,7 @@ struct Attempt::Digest {
       }
       return;
     }
-    if (end > kInlineBytes && (read_fd = ::open(part.c_str(), O_RDONLY | O_CLOEXEC)) >= 0) {
+    if (end > kInlineBytes && (read_fd = conc::Fd(::open(part.c_str(), O_RDONLY | O_CLOEXEC)))) {
       published.store(end, std::memory_order_release);
       notified = end;
       reader = std::thread([this] { read_behind(); });
@@ -144,8 +145,8 @@ struct Attempt::Digest {
       const std::uint64_t p = published.load(std::memory_order_acquire);
       const std::uint64_t end = p & ~kDone;
       if (hashed < end) {
-        const ssize_t n =
-            ::pread(read_fd, buf.data(), std::min<std::uint64_t>(buf.size(), end - hashed), static_cast<off_t>(hashed));
+        const ssize_t n = ::pread(read_fd.get(), buf.data(), std::min<std::uint64_t>(buf.size(), end - hashed),
+                                  static_cast<off_t>(hashed));
         if (n <= 0) {
           read_failed = true;
           return;
@@ -164,8 +165,7 @@ struct Attempt::Digest {
       published.notify_one();
       reader.join();
     }
-    if (read_fd >= 0) ::close(read_fd);
-    read_fd = -1;
+    read_fd.reset();
   }
   // The digest of everything written; empty when the file could not be read back.
   std::string hex() {
@@ -226,9 +226,7 @@ Attempt::Attempt(const TransferOptions& options, CURL* curl, const std::string& 
   if (options.hash || !expected_sha256_.empty()) sha_ = std::make_unique<Digest>();
 }
 
-Attempt::~Attempt() {
-  if (fd_ >= 0) ::close(fd_);
-}
+Attempt::~Attempt() = default;
 
 size_t Attempt::on_header(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Attempt*>(user);
@@ -258,7 +256,7 @@ size_t Attempt::write_body(char* data, size_t bytes) {
   if (status_ < 200 || status_ >= 300) return bytes;  // an error page is not the file
   if (written_ == 0 && offset_ > 0 && status_ == 200) {
     // The server ignored our Range and sends the whole body: start the part again.
-    if (::ftruncate(fd_, 0) != 0) {
+    if (::ftruncate(fd_.get(), 0) != 0) {
       write_failed_ = true;
       return 0;
     }
@@ -270,7 +268,7 @@ size_t Attempt::write_body(char* data, size_t bytes) {
     return 0;
   }
   if (options_.rate != nullptr) options_.rate->acquire(static_cast<double>(bytes));
-  if (!write_all(fd_, data, bytes)) {
+  if (!write_all(fd_.get(), data, bytes)) {
     write_failed_ = true;
     return 0;
   }
@@ -283,8 +281,9 @@ std::optional<AttemptResult> Attempt::start() {
   if (!measure_existing(part_, sha_ ? sha_->ctx.get() : nullptr, offset_)) offset_ = 0;
   if (sha_) sha_->hashed = offset_;
   // O_APPEND: after a restart (truncation to 0) writes go to the new end by themselves.
-  fd_ = ::open(part_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (offset_ > 0 ? O_APPEND : O_TRUNC | O_APPEND), 0644);
-  if (fd_ < 0) {
+  fd_ = conc::Fd(
+      ::open(part_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (offset_ > 0 ? O_APPEND : O_TRUNC | O_APPEND), 0644));
+  if (!fd_) {
     AttemptResult r;
     r.error = "cannot write " + part_.string() + ": " + std::strerror(errno);
     return r;
@@ -305,8 +304,7 @@ AttemptResult Downloader::attempt(const std::string& url, const fs::path& target
 AttemptResult Attempt::finish(CURLcode code) {
   AttemptResult r;
   curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &r.http_status);
-  const bool closed = ::close(fd_) == 0;
-  fd_ = -1;
+  const bool closed = fd_.close();
   const std::uint64_t size = offset_ + written_;
   std::error_code ec;
   if (!retry_after_.empty())

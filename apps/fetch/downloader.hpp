@@ -8,13 +8,13 @@
 
 #include <chrono>
 #include <cstdint>
-#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include <conc/fd.hpp>
 #include <conc/rate_limiter.hpp>
 
 namespace fetch {
@@ -103,7 +103,7 @@ class Attempt {
   std::filesystem::path target_;
   std::filesystem::path part_;
   std::string expected_sha256_;
-  int fd_ = -1;
+  conc::Fd fd_;
   std::uint64_t offset_ = 0;   // bytes already in the part file when the attempt began
   std::uint64_t written_ = 0;  // bytes written in this attempt
   bool too_large_ = false;

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <conc/progress.hpp>
 #include <conc/sizing.hpp>
 #include <conc/thread_pool.hpp>
 #include <condition_variable>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -97,7 +99,7 @@ class Run {
                   seconds, conc::format_bytes(static_cast<double>(bytes_.load()) / std::max(seconds, 1e-9)).c_str(),
                   threads_started_.load());
     err_ << line;
-    return failed_ > 0 ? 1 : 0;
+    return failed_ > 0 || manifest_failed_ ? 1 : 0;
   }
 
  private:
@@ -157,8 +159,20 @@ class Run {
       if (progress_) progress_->clear();
       err_ << "error: " << where << ": " << r.error << "\n" << std::flush;
     }
-    manifest_->append(r);
+    record(r);
     ++failed_;
+  }
+
+  // The manifest line of r; a line that cannot be written is said, and the run fails.
+  void record(const Record& r) {
+    if (manifest_->append(r)) return;
+    const std::string reason = std::strerror(errno);
+    {
+      std::lock_guard lock(print_mutex_);
+      if (progress_) progress_->clear();
+      err_ << "error: " << r.url << ": cannot write the manifest: " << reason << "\n" << std::flush;
+    }
+    manifest_failed_ = true;
   }
 
   void download() {
@@ -338,7 +352,7 @@ class Run {
         std::lock_guard lock(print_mutex_);
         out_ << "ok " << job.url << " -> " << job.path << " (" << r.bytes << " bytes)\n";
       }
-      manifest_->append(rec);
+      record(rec);
     } else {
       rec.error = job.attempts > 1 ? r.error + " after " + std::to_string(job.attempts) + " attempts" : r.error;
       fail_record(rec, job.url);
@@ -363,6 +377,7 @@ class Run {
   std::atomic<std::size_t> failed_{0};
   std::atomic<std::uint64_t> bytes_{0};
   std::atomic<std::size_t> threads_started_{0};
+  std::atomic<bool> manifest_failed_{false};
   conc::BlockingMeter meter_;
   std::mutex print_mutex_;
   std::atomic<bool> finished_{false};
