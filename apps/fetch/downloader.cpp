@@ -77,6 +77,17 @@ bool measure_existing(const fs::path& part, EVP_MD_CTX* sha, std::uint64_t& size
 
 }  // namespace
 
+std::string sha256_of_file(const fs::path& file) {
+  const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx{EVP_MD_CTX_new(), EVP_MD_CTX_free};
+  EVP_DigestInit_ex(ctx.get(), sha256_method(), nullptr);
+  std::uint64_t size = 0;
+  if (!measure_existing(file, ctx.get(), size)) return "";
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned len = 0;
+  EVP_DigestFinal_ex(ctx.get(), digest, &len);
+  return to_hex(digest, len);
+}
+
 struct SharedCache::Locks {
   std::mutex m[CURL_LOCK_DATA_LAST];
 };

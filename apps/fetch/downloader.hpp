@@ -115,6 +115,9 @@ class Attempt {
   std::unique_ptr<Digest> sha_;  // null when no hash is wanted
 };
 
+// SHA-256 of a whole file as hex; empty when it cannot be read.
+std::string sha256_of_file(const std::filesystem::path& file);
+
 // The thread engine's worker: one handle, one blocking attempt at a time.
 class Downloader {
  public:

@@ -72,6 +72,11 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"threads", "multi"}));
   auto* skip = app.add_flag("--skip-existing", o.skip_existing, "skip URLs whose file already exists");
   app.add_flag("--force", o.force, "download everything again")->excludes(skip);
+  app.add_flag("--verify", o.verify,
+               "count a file recorded as done only if its SHA-256 still matches the manifest "
+               "(without it: only if its size does)");
+  app.add_flag("--wait-lock", o.wait_lock,
+               "when another run is using the output folder, wait for it (default: exit 2)");
   app.add_option("--manifest", o.manifest,
                  "JSONL record, one line per URL, also the resume journal "
                  "(default OUT/.conc-fetch.jsonl)");
@@ -94,7 +99,9 @@ int main(int argc, char** argv) {
       "  conc-fetch --rate 2M --max-size 100M aria2-input.txt\n"
       "  cat urls.txt | conc-fetch -o out -\n"
       "  conc-fetch --engine multi -j 256 --per-host 256 big-list.txt\n"
-      "Exit codes: 0 all downloaded or skipped, 1 some failed (the rest were downloaded), 2 usage error.");
+      "One run at a time per output folder (a lock on OUT/.conc-fetch.lock).\n"
+      "Exit codes: 0 all downloaded or skipped, 1 some failed (the rest were downloaded), 2 usage error\n"
+      "or the folder in use.");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -24,7 +24,9 @@ struct Options {
   Engine engine = Engine::Threads;
   bool skip_existing = false;
   bool force = false;
-  std::string manifest;  // empty: OUT/.conc-fetch.jsonl
+  bool verify = false;     // a recorded file counts as done only if its SHA-256 still matches
+  bool wait_lock = false;  // wait for another run on the same folder instead of exiting 2
+  std::string manifest;    // empty: OUT/.conc-fetch.jsonl
   bool progress = true;
   bool verbose = false;
 };

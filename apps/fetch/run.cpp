@@ -18,6 +18,7 @@
 #include <set>
 #include <thread>
 
+#include "folder_lock.hpp"
 #include "manifest.hpp"
 #include "multi_loop.hpp"
 #include "names.hpp"
@@ -68,6 +69,23 @@ class Run {
       err_ << "conc-fetch: cannot create " << root_.string() << ": " << ec.message() << "\n";
       return 2;
     }
+    std::optional<FolderLock> lock;
+    try {
+      std::string holder;
+      lock = FolderLock::try_take(root_, holder);
+      if (!lock && !o_.wait_lock) {
+        err_ << "conc-fetch: " << root_.string() << " is in use by " << holder
+             << "; --wait-lock waits for it to finish\n";
+        return 2;
+      }
+      if (!lock) {
+        err_ << "conc-fetch: waiting for " << holder << " to finish with " << root_.string() << "\n" << std::flush;
+        lock = FolderLock::take(root_);
+      }
+    } catch (const std::exception& e) {
+      err_ << "conc-fetch: " << e.what() << "\n";
+      return 2;
+    }
     const fs::path manifest_path = o_.manifest.empty() ? root_ / kManifestName : fs::absolute(o_.manifest);
     try {
       manifest_ = std::make_unique<Manifest>(manifest_path);
@@ -79,6 +97,7 @@ class Run {
     {
       Planner planner;
       planner.names.reserve(fs::relative(manifest_path, root_).string());
+      planner.names.reserve(FolderLock::kFileName);
       read_url_list(
           *in, [&](ListEntry&& e) { plan(e, planner); }, [&](std::string&& w) { err_ << "warning: " << w << "\n"; });
     }
@@ -142,7 +161,7 @@ class Run {
     const bool exists = fs::is_regular_file(target, ec);
     if (!o_.force && exists) {
       const auto before = manifest_->done_before(e.raw);
-      if (o_.skip_existing || (before && before->path == relative)) {
+      if (o_.skip_existing || (before && before->path == relative && still_as_recorded(target, *before, e.raw))) {
         ++skipped_;
         return;
       }
@@ -150,6 +169,23 @@ class Run {
     jobs_.push_back(Job{e.raw, relative, e.sha256, 0});
     scheduler_.add(jobs_.size() - 1, e.url->host);
     ++pending_;
+  }
+
+  // A file recorded as done counts only while it is what was recorded: its size, and with
+  // --verify its SHA-256 (when one was recorded). Otherwise it is said and downloaded again.
+  bool still_as_recorded(const fs::path& target, const Record& before, const std::string& url) {
+    std::error_code ec;
+    const auto size = fs::file_size(target, ec);
+    std::string change;
+    if (ec || size != before.bytes) {
+      change = "its size is " + std::to_string(ec ? 0 : size) + " bytes, recorded " + std::to_string(before.bytes);
+    } else if (o_.verify && !before.sha256.empty() && sha256_of_file(target) != before.sha256) {
+      change = "its SHA-256 differs from the recorded one";
+    }
+    if (change.empty()) return true;
+    err_ << "note: " << url << ": " << before.path << " changed since it was downloaded (" << change
+         << "); downloading it again\n";
+    return false;
   }
 
   // One line on stderr and one in the manifest; callable from any worker.

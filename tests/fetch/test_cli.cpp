@@ -276,3 +276,81 @@ TEST_CASE("large bodies are hashed right, also across a Range resume", "[fetch][
   CHECK(sums.at("resumed.bin") == s.digest(3000000, 12));
   CHECK(sha256_of(dir / "out/big.bin") == s.digest(5000000, 11));
 }
+
+TEST_CASE("one run at a time per output folder: a second exits 2, or waits with --wait-lock", "[fetch][cli]") {
+  Server s;
+  TempDir dir;
+  TempDir other;
+  const std::string out = (dir / "out").string();
+  const std::string slow = s.url("/trickle/slow.bin?size=40000&seed=3&bps=8000");
+  std::ofstream(dir / "list.txt") << slow << "\n";
+  auto start_first = [&] {
+    const pid_t pid =
+        spawn({CONC_FETCH_EXE, "-o", out, "--no-progress", (dir / "list.txt").string()}, dir / "o.txt", dir / "e.txt");
+    // The first run holds the lock once its part file exists.
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (std::chrono::steady_clock::now() < deadline && !fs::exists(dir / "out/slow.bin.part") &&
+           !fs::exists(dir / "out/slow.bin"))
+      std::this_thread::sleep_for(10ms);
+    return pid;
+  };
+
+  const pid_t first = start_first();
+  const std::string list = slow + "\n" + s.url("/file/other.bin?size=1000&seed=4") + "\n";
+  const Result refused = run_fetch(other, list, {"-o", out, "--no-progress"});
+  const int first_exit = wait_exit(first);
+  INFO(refused.err);
+  CHECK(first_exit == 0);
+  CHECK(refused.exit_code == 2);
+  CHECK(refused.err.find(" is in use by another conc-fetch run (pid " + std::to_string(first) + ")") !=
+        std::string::npos);
+  CHECK(s.hits("/file/other.bin") == 0);
+  CHECK(sha256_of(dir / "out/slow.bin") == s.digest(40000, 3));
+  CHECK(manifest(dir / "out").size() == 1);
+
+  fs::remove(dir / "out/slow.bin");
+  fs::remove(dir / "out/.conc-fetch.jsonl");
+  const pid_t again = start_first();
+  const Result waited = run_fetch(other, list, {"-o", out, "--no-progress", "--wait-lock"});
+  CHECK(wait_exit(again) == 0);
+  INFO(waited.err);
+  CHECK(waited.exit_code == 0);
+  CHECK(waited.err.find("waiting for another conc-fetch run") != std::string::npos);
+  CHECK(waited.err.find("1 downloaded, 1 skipped, 0 failed") != std::string::npos);
+  CHECK(s.hits("/trickle/slow.bin") == 2);  // once per first run, never by the waiting one
+  CHECK(sha256_of(dir / "out/slow.bin") == s.digest(40000, 3));
+  CHECK(sha256_of(dir / "out/other.bin") == s.digest(1000, 4));
+  for (const auto& l : manifest(dir / "out")) CHECK(l["status"] == "ok");
+}
+
+TEST_CASE("a recorded file counts as done only while it matches the manifest", "[fetch][cli]") {
+  Server s;
+  TempDir dir;
+  const std::string out = (dir / "out").string();
+  const std::string list = s.url("/file/a.bin?size=5000&seed=1") + "\n" + s.url("/file/b.bin?size=5000&seed=2") + "\n";
+  REQUIRE(run_fetch(dir, list, {"-o", out, "--no-progress"}).exit_code == 0);
+  std::ofstream(dir / "out/a.bin", std::ios::app) << "more";  // another size
+  {
+    std::fstream b(dir / "out/b.bin", std::ios::in | std::ios::out | std::ios::binary);
+    b.seekp(100);
+    b.put('\x5a' ^ slurp(dir / "out/b.bin")[100]);  // the same size, other bytes
+  }
+  const Result sized = run_fetch(dir, list, {"-o", out, "--no-progress"});
+  INFO(sized.err);
+  CHECK(sized.exit_code == 0);
+  CHECK(sized.err.find("note: " + s.url("/file/a.bin?size=5000&seed=1") +
+                       ": a.bin changed since it was downloaded (its size is 5004 bytes, recorded 5000)") !=
+        std::string::npos);
+  CHECK(sized.err.find("1 downloaded, 1 skipped, 0 failed") != std::string::npos);
+  CHECK(sha256_of(dir / "out/a.bin") == s.digest(5000, 1));
+  CHECK(sha256_of(dir / "out/b.bin") != s.digest(5000, 2));
+
+  const Result verified = run_fetch(dir, list, {"-o", out, "--no-progress", "--verify"});
+  INFO(verified.err);
+  CHECK(verified.exit_code == 0);
+  CHECK(verified.err.find("b.bin changed since it was downloaded (its SHA-256 differs") != std::string::npos);
+  CHECK(verified.err.find("1 downloaded, 1 skipped, 0 failed") != std::string::npos);
+  CHECK(sha256_of(dir / "out/b.bin") == s.digest(5000, 2));
+  CHECK(s.hits("/file/a.bin") == 2);
+  CHECK(s.hits("/file/b.bin") == 2);
+}
