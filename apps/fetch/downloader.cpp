@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <ctime>
 #include <mutex>
@@ -73,6 +74,17 @@ bool measure_existing(const fs::path& part, EVP_MD_CTX* sha, std::uint64_t& size
     EVP_DigestUpdate(sha, buf.data(), static_cast<size_t>(n));
     size += static_cast<std::uint64_t>(n);
   }
+}
+
+// The first byte of a Content-Range value ("bytes 100-199/200"); -1 when it is not one.
+std::int64_t range_start(std::string_view value) {
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  if (value.substr(0, 6) != "bytes ") return -1;
+  value.remove_prefix(6);
+  std::int64_t start = 0;
+  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), start);
+  if (error != std::errc() || end == value.data() + value.size() || *end != '-') return -1;
+  return start;
 }
 
 }  // namespace
@@ -244,9 +256,12 @@ size_t Attempt::on_header(char* data, size_t size, size_t n, void* user) {
   const std::string_view line(data, size * n);
   if (line.substr(0, 5) == "HTTP/") {
     t->retry_after_.clear();  // a new response (after a redirect or 100 Continue)
+    t->content_range_.clear();
     t->status_ = 0;
   } else if (line.size() > 12 && strncasecmp(line.data(), "retry-after:", 12) == 0) {
     t->retry_after_ = line.substr(12);
+  } else if (line.size() > 14 && strncasecmp(line.data(), "content-range:", 14) == 0) {
+    t->content_range_ = line.substr(14);
   }
   return size * n;
 }
@@ -274,6 +289,10 @@ size_t Attempt::write_body(char* data, size_t bytes) {
     if (sha_) sha_->reset();
     offset_ = 0;
   }
+  if (written_ == 0 && status_ == 206 && range_start(content_range_) != static_cast<std::int64_t>(offset_)) {
+    range_mismatch_ = true;  // bytes from elsewhere in the file: appending them would corrupt it
+    return 0;
+  }
   if (options_.max_size != 0 && offset_ + written_ + bytes > options_.max_size) {
     too_large_ = true;
     return 0;
@@ -300,7 +319,10 @@ std::optional<AttemptResult> Attempt::start() {
     return r;
   }
   curl_easy_setopt(curl_, CURLOPT_URL, url_.c_str());
-  curl_easy_setopt(curl_, CURLOPT_RESUME_FROM_LARGE, static_cast<curl_off_t>(offset_));
+  // A plain Range header, not CURLOPT_RESUME_FROM: libcurl then fails a resume the server answers
+  // with the whole file, which write_body takes instead, starting the part again.
+  const std::string range = std::to_string(offset_) + "-";
+  curl_easy_setopt(curl_, CURLOPT_RANGE, offset_ > 0 ? range.c_str() : nullptr);
   curl_easy_setopt(curl_, CURLOPT_HEADERDATA, this);
   curl_easy_setopt(curl_, CURLOPT_WRITEDATA, this);
   return std::nullopt;
@@ -352,13 +374,22 @@ AttemptResult Attempt::finish(CURLcode code) {
   // Not whole: decide between trying again (keeping the part for a Range resume) and giving up.
   if (code == CURLE_OK || code == CURLE_HTTP_RETURNED_ERROR) {
     r.error = "HTTP " + std::to_string(s);
-    if (s == 416) {
-      fs::remove(part_, ec);  // our part does not fit the file any more: start again
+    if (s == 416 && offset_ > 0) {
+      // The server refuses our range (the part does not fit the file any more): start again.
       r.verdict = Verdict::Retry;
-    } else {
-      r.verdict = (s == 408 || s == 429 || s >= 500) ? Verdict::Retry : Verdict::Fail;
+      r.restart = fs::remove(part_, ec);
+      r.error = "HTTP 416 for a resume from byte " + std::to_string(offset_);
+      return r;
     }
+    r.verdict = (s == 408 || s == 429 || s >= 500) ? Verdict::Retry : Verdict::Fail;
     if (offset_ == 0 && written_ == 0) fs::remove(part_, ec);
+    return r;
+  }
+  if (range_mismatch_) {
+    r.verdict = Verdict::Retry;
+    r.restart = fs::remove(part_, ec);
+    r.error = "the server sent another range (Content-Range:" + content_range_ + ") than bytes " +
+              std::to_string(offset_) + "-";
     return r;
   }
   if (too_large_ || code == CURLE_FILESIZE_EXCEEDED) {

@@ -43,6 +43,9 @@ struct AttemptResult {
   std::string sha256;       // of the finished file; empty when not computed
   std::string error;        // for Retry and Fail
   std::optional<std::chrono::seconds> retry_after;
+  // The part was dropped because the server would not resume it: start again at once, and do not
+  // count this attempt.
+  bool restart = false;
 };
 
 // The cache shared by the thread engine's handles; thread-safe.
@@ -111,6 +114,8 @@ class Attempt {
   long status_ = 0;
   std::string retry_after_;
   std::string callback_error_;  // an exception caught in a callback
+  std::string content_range_;
+  bool range_mismatch_ = false;
   struct Digest;
   std::unique_ptr<Digest> sha_;  // null when no hash is wanted
 };

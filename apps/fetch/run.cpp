@@ -367,6 +367,15 @@ class Run {
   // the scheduler can see nothing left; the single-threaded event loop before).
   void settle(const Scheduler::Grant& grant, const AttemptResult& r, std::mt19937_64& rng) {
     Job& job = jobs_[grant.index];
+    if (r.verdict == Verdict::Retry && r.restart) {
+      --job.attempts;
+      if (o_.verbose) {
+        std::lock_guard lock(print_mutex_);
+        err_ << "restart: " << job.url << ": " << r.error << "; downloading from the start\n";
+      }
+      scheduler_.retry(grant.index, grant.host, Clock::now());
+      return;
+    }
     if (r.verdict == Verdict::Retry && job.attempts <= o_.retries) {
       auto delay = backoff(job.attempts - 1, rng);
       if (r.retry_after) delay = std::max<std::chrono::milliseconds>(delay, *r.retry_after);

@@ -354,3 +354,29 @@ TEST_CASE("a recorded file counts as done only while it matches the manifest", "
   CHECK(s.hits("/file/a.bin") == 2);
   CHECK(s.hits("/file/b.bin") == 2);
 }
+
+TEST_CASE("a cut download from a server without Range support starts again from zero", "[fetch][cli]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  Server s;
+  TempDir dir;
+  const std::string list = s.url("/cut/nr/nr.bin?size=400000&seed=5&cut=100000&norange=1") + "\n" +
+                           s.url("/file/refused.bin?size=1000&seed=6") + "\n";
+  fs::create_directories(dir / "out");
+  // A part longer than the file: the server refuses its range with 416.
+  std::ofstream(dir / "out/refused.bin.part") << std::string(3000, 'x');
+  const Result r =
+      run_fetch(dir, list, {"-o", (dir / "out").string(), "--no-progress", "--retries", "1", "--engine", engine});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(sha256_of(dir / "out/nr.bin") == s.digest(400000, 5));
+  CHECK(sha256_of(dir / "out/refused.bin") == s.digest(1000, 6));
+  CHECK(s.hits("/cut/nr/nr.bin") == 2);
+  CHECK(s.hits("/file/refused.bin") == 2);
+  CHECK_FALSE(fs::exists(dir / "out/nr.bin.part"));
+  CHECK_FALSE(fs::exists(dir / "out/refused.bin.part"));
+  std::map<std::string, std::string> sums;
+  for (const auto& l : manifest(dir / "out")) sums[l["path"].get<std::string>()] = l["sha256"].get<std::string>();
+  CHECK(sums.at("nr.bin") == s.digest(400000, 5));
+  CHECK(sums.at("refused.bin") == s.digest(1000, 6));
+}

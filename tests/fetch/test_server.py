@@ -7,7 +7,7 @@ random.Random(seed).randbytes(size)):
   /digest?size=N&seed=S                                 the SHA-256 of that body, as hex
   /status/CODE[?retry_after=S]                          that status (with Retry-After)
   /flaky/KEY/N/NAME?size=..&seed=..[&code=503][&retry_after=S]   N failures, then the file
-  /cut/KEY/NAME?size=N&seed=S&cut=M                     the first response of KEY stops after M bytes
+  /cut/KEY/NAME?size=N&seed=S&cut=M[&norange=1]         the first response of KEY stops after M bytes
   /trickle/NAME?size=N&seed=S&bps=B                     sends B bytes a second (Range honoured)
   /loop                                                 redirects to itself
   /to-file                                              redirects to file:///etc/passwd
@@ -86,10 +86,11 @@ async def cut(request):
     size, seed = params(request)
     data = body(size, seed)
     key = request.match_info["key"]
+    allow_range = request.query.get("norange") != "1"
     if key in cut_done or request.headers.get("Range"):
-        return await send_file(request, data)
+        return await send_file(request, data, allow_range)
     cut_done.add(key)
-    response = web.StreamResponse(headers={"Content-Length": str(size), "Accept-Ranges": "bytes"})
+    response = web.StreamResponse(headers={"Content-Length": str(size), **({"Accept-Ranges": "bytes"} if allow_range else {})})
     await response.prepare(request)
     await response.write(data[: int(request.query.get("cut", str(size // 2)))])
     request.transport.close()  # the connection drops before Content-Length is reached
