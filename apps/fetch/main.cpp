@@ -80,7 +80,9 @@ int main(int argc, char** argv) {
   app.add_option("--manifest", o.manifest,
                  "JSONL record, one line per URL, also the resume journal "
                  "(default OUT/.conc-fetch.jsonl)");
-  app.add_option("-H,--header", o.transfer.headers, "extra request header, repeatable");
+  // One value per -H, so that the list after it is not taken as another header.
+  app.add_option("-H,--header", o.transfer.headers, "extra request header 'Name: value', repeatable")
+      ->allow_extra_args(false);
   app.add_option("-A,--user-agent", o.transfer.user_agent, "User-Agent (default conc-fetch/0.1)");
   app.add_option("--proxy", o.transfer.proxy, "proxy URL");
   app.add_flag("--http2", o.transfer.http2, "use HTTP/2 where the server offers it");

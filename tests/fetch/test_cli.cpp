@@ -380,3 +380,16 @@ TEST_CASE("a cut download from a server without Range support starts again from 
   CHECK(sums.at("nr.bin") == s.digest(400000, 5));
   CHECK(sums.at("refused.bin") == s.digest(1000, 6));
 }
+
+TEST_CASE("each -H takes one header and leaves the list to the positional argument", "[fetch][cli]") {
+  Server s;
+  TempDir dir;
+  const Result r = run_fetch(dir, s.url("/headers") + "\n",
+                             {"-o", (dir / "out").string(), "--no-progress", "-H", "X-One: 1", "-H", "X-Two: 2"});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.find("1 downloaded, 0 skipped, 0 failed") != std::string::npos);
+  const std::string sent = slurp(dir / "out/headers");
+  CHECK(sent.find("X-One: 1\n") != std::string::npos);
+  CHECK(sent.find("X-Two: 2\n") != std::string::npos);
+}

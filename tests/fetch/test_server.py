@@ -13,6 +13,7 @@ random.Random(seed).randbytes(size)):
   /to-file                                              redirects to file:///etc/passwd
   /huge                                                 claims 8 GiB, streams zeros
   /hits/PATH                                            how often PATH was requested
+  /headers                                              the request's headers, one "Name: value" a line
 """
 import argparse
 import asyncio
@@ -141,6 +142,10 @@ async def huge(request):
     return response
 
 
+async def headers(request):
+    return web.Response(text="".join(f"{k}: {v}\n" for k, v in request.headers.items()))
+
+
 async def hit_count(request):
     return web.Response(text=str(hits["/" + request.match_info["path"]]))
 
@@ -155,6 +160,7 @@ def main():
         web.get("/flaky/{key}/{n}/{name:.*}", flaky), web.get("/cut/{key}/{name:.*}", cut),
         web.get("/trickle/{name:.*}", trickle), web.get("/loop", loop), web.get("/to-file", to_file),
         web.get("/huge", huge), web.get("/hits/{path:.*}", hit_count),
+        web.get("/headers", headers),
     ])
 
     async def serve():
