@@ -2,6 +2,7 @@
 // servers.
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <iostream>
@@ -58,6 +59,10 @@ int main(int argc, char** argv) {
   app.add_option("--per-host", o.per_host, "connections per host, default 8 (0: no limit)");
   app.add_option("--retries", o.retries,
                  "retries after the first attempt, default 4 (backoff with jitter, Retry-After)");
+  double retry_max_wait = 60;
+  app.add_option("--retry-max-wait", retry_max_wait,
+                 "longest Retry-After to wait for, in seconds, default 60 (a longer one fails the URL)")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--timeout", timeout, "seconds for one attempt (default: none)")->check(CLI::NonNegativeNumber);
   app.add_option("--connect-timeout", connect_timeout, "seconds to connect, default 30")->check(CLI::PositiveNumber);
   app.add_option("--low-speed", low_speed, "abort an attempt slower than BYTES/S for --low-speed-time seconds");
@@ -123,6 +128,7 @@ int main(int argc, char** argv) {
     std::cerr << "conc-fetch: " << e.what() << "\n";
     return 2;
   }
+  o.retry_max_wait = std::chrono::seconds(static_cast<long long>(std::floor(std::min(retry_max_wait, 1e9))));
   o.transfer.timeout = std::chrono::seconds(static_cast<long long>(std::ceil(timeout)));
   o.transfer.connect_timeout = std::chrono::seconds(static_cast<long long>(std::ceil(connect_timeout)));
   o.transfer.low_speed_time = std::chrono::seconds(static_cast<long long>(std::ceil(low_speed_time)));

@@ -1,6 +1,7 @@
 #pragma once
 // conc-fetch's options, as parsed from the command line.
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -18,6 +19,7 @@ struct Options {
   unsigned jobs = 0;         // 0: auto (sized from the measured blocking coefficient)
   std::size_t per_host = 8;  // 0: no limit
   unsigned retries = 4;
+  std::chrono::seconds retry_max_wait{60};  // a longer Retry-After fails the URL instead
   TransferOptions transfer;
   double rate = 0;  // bytes/s, 0: no cap
   Layout layout = Layout::Flat;

@@ -34,6 +34,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr const char* kManifestName = ".conc-fetch.jsonl";
 constexpr std::size_t kMaxAutoThreads = 512;
+constexpr std::chrono::seconds kLongWait{5};  // retry waits at least this long are said without -v
 
 struct Job {
   std::string url;
@@ -376,13 +377,23 @@ class Run {
       scheduler_.retry(grant.index, grant.host, Clock::now());
       return;
     }
-    if (r.verdict == Verdict::Retry && job.attempts <= o_.retries) {
+    std::string error = r.error;
+    const bool wait_too_long = r.verdict == Verdict::Retry && r.retry_after && *r.retry_after > o_.retry_max_wait;
+    if (wait_too_long) {
+      error += ", and the server asks to wait " + std::to_string(r.retry_after->count()) +
+               " s (Retry-After), more than --retry-max-wait " + std::to_string(o_.retry_max_wait.count()) + " s";
+    }
+    if (r.verdict == Verdict::Retry && !wait_too_long && job.attempts <= o_.retries) {
       auto delay = backoff(job.attempts - 1, rng);
       if (r.retry_after) delay = std::max<std::chrono::milliseconds>(delay, *r.retry_after);
-      if (o_.verbose) {
+      // A long wait is said even without -v, so that a quiet run is never a mystery.
+      if (o_.verbose || delay >= kLongWait) {
         std::lock_guard lock(print_mutex_);
-        err_ << "retry: " << job.url << ": " << r.error << " (attempt " << job.attempts << ", again in "
-             << delay.count() << " ms)\n";
+        if (progress_) progress_->clear();
+        err_ << "retry: " << job.url << ": " << r.error << " (attempt " << job.attempts << "), waiting "
+             << conc::format_duration(std::chrono::duration<double>(delay).count())
+             << (r.retry_after ? " as the server asks (Retry-After)" : "") << "\n"
+             << std::flush;
       }
       scheduler_.retry(grant.index, grant.host, Clock::now() + delay);
       return;
@@ -399,7 +410,7 @@ class Run {
       }
       record(rec);
     } else {
-      rec.error = job.attempts > 1 ? r.error + " after " + std::to_string(job.attempts) + " attempts" : r.error;
+      rec.error = job.attempts > 1 ? error + " after " + std::to_string(job.attempts) + " attempts" : error;
       fail_record(rec, job.url);
     }
     progress_->advance(1, r.verdict != Verdict::Ok);

@@ -393,3 +393,30 @@ TEST_CASE("each -H takes one header and leaves the list to the positional argume
   CHECK(sent.find("X-One: 1\n") != std::string::npos);
   CHECK(sent.find("X-Two: 2\n") != std::string::npos);
 }
+
+TEST_CASE("a Retry-After longer than --retry-max-wait fails the URL at once, with the reason", "[fetch][cli]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  Server s;
+  TempDir dir;
+  const std::string list = s.url("/status/429?retry_after=3600") + "\n" +
+                           s.url("/flaky/w6/1/six.bin?size=100&seed=1&code=503&retry_after=6") + "\n";
+  const Result r = run_fetch(dir, list, {"-o", (dir / "out").string(), "--no-progress", "--engine", engine});
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("error: " + s.url("/status/429?retry_after=3600") +
+                   ": HTTP 429, and the server asks to wait 3600 s (Retry-After), more than --retry-max-wait 60 s\n") !=
+        std::string::npos);
+  CHECK(s.hits("/status/429") == 1);
+  // A wait within the bound is said on its own line, without -v.
+  CHECK(r.err.find("retry: " + s.url("/flaky/w6/1/six.bin?size=100&seed=1&code=503&retry_after=6") +
+                   ": HTTP 503 (attempt 1), waiting") != std::string::npos);
+  CHECK(r.err.find("as the server asks (Retry-After)") != std::string::npos);
+  CHECK(sha256_of(dir / "out/six.bin") == s.digest(100, 1));
+
+  const Result capped =
+      run_fetch(dir, s.url("/flaky/w2/1/two.bin?size=100&seed=2&retry_after=2") + "\n",
+                {"-o", (dir / "out").string(), "--no-progress", "--engine", engine, "--retry-max-wait", "1"});
+  CHECK(capped.exit_code == 1);
+  CHECK(capped.err.find("asks to wait 2 s (Retry-After), more than --retry-max-wait 1 s") != std::string::npos);
+}
