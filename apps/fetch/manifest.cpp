@@ -31,7 +31,7 @@ Manifest::Manifest(const std::filesystem::path& file) {
       r.status = "ok";
       r.bytes = j.value("bytes", std::uint64_t{0});
       r.sha256 = j.value("sha256", "");
-      done_[r.url] = r;
+      done_[{r.url, r.path}] = r;
     } catch (const std::exception&) {
       // A line cut short by a killed run: ignore it.
     }
@@ -41,8 +41,8 @@ Manifest::Manifest(const std::filesystem::path& file) {
   if (!out_) throw std::runtime_error("cannot write " + file.string() + ": " + std::strerror(errno));
 }
 
-std::optional<Record> Manifest::done_before(const std::string& url) const {
-  auto it = done_.find(url);
+std::optional<Record> Manifest::done_before(const std::string& url, const std::string& path) const {
+  auto it = done_.find({url, path});
   if (it == done_.end()) return std::nullopt;
   return it->second;
 }

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace fetch {
 
@@ -32,14 +33,15 @@ class Manifest {
   Manifest(const Manifest&) = delete;
   Manifest& operator=(const Manifest&) = delete;
 
-  // The last "ok" record of url from earlier runs.
-  std::optional<Record> done_before(const std::string& url) const;
+  // The last "ok" record of url saved as path (relative to the output folder) by earlier runs;
+  // a URL listed twice has one record per file.
+  std::optional<Record> done_before(const std::string& url, const std::string& path) const;
   // Appends one line with one write, so that a killed run loses nothing it finished; false
   // (errno set) when the line could not be written.
   [[nodiscard]] bool append(const Record& r);
 
  private:
-  std::map<std::string, Record> done_;
+  std::map<std::pair<std::string, std::string>, Record> done_;  // by url and path
   std::mutex mutex_;
   conc::Fd out_;
 };

@@ -161,8 +161,8 @@ class Run {
     }
     const bool exists = fs::is_regular_file(target, ec);
     if (!o_.force && exists) {
-      const auto before = manifest_->done_before(e.raw);
-      if (o_.skip_existing || (before && before->path == relative && still_as_recorded(target, *before, e.raw))) {
+      const auto before = manifest_->done_before(e.raw, relative);
+      if (o_.skip_existing || (before && still_as_recorded(target, *before, e.raw))) {
         ++skipped_;
         return;
       }

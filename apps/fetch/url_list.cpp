@@ -105,6 +105,8 @@ void read_url_list(std::istream& in, const std::function<void(ListEntry&&)>& on_
   std::optional<ListEntry> current;  // the entry option lines belong to, until the next URL
   while (std::getline(in, line)) {
     ++number;
+    // A UTF-8 byte-order mark (as Windows editors write) is no part of the first URL.
+    if (number == 1 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
     if (!line.empty() && line.back() == '\r') line.pop_back();
     const bool indented = !line.empty() && (line.front() == ' ' || line.front() == '\t');
     const std::string_view text = trim(line);

@@ -195,6 +195,23 @@ TEST_CASE("a re-run skips what the manifest records as done", "[fetch][cli]") {
   CHECK(forced.err.find("2 downloaded, 0 skipped") != std::string::npos);
 }
 
+TEST_CASE("a URL listed twice is downloaded once per listing, and not again on a re-run", "[fetch][cli]") {
+  Server s;
+  TempDir dir;
+  const std::string url = s.url("/file/twice.bin?size=3000&seed=9");
+  const std::string list = url + "\n" + url + "\n";
+  const Result first = run_fetch(dir, list, {"-o", (dir / "out").string(), "--no-progress"});
+  INFO(first.err);
+  CHECK(first.exit_code == 0);
+  CHECK(sha256_of(dir / "out/twice.bin") == s.digest(3000, 9));
+  CHECK(sha256_of(dir / "out/twice.1.bin") == s.digest(3000, 9));
+  const Result again = run_fetch(dir, list, {"-o", (dir / "out").string(), "--no-progress"});
+  INFO(again.err);
+  CHECK(again.exit_code == 0);
+  CHECK(again.err.find("0 downloaded, 2 skipped, 0 failed") != std::string::npos);
+  CHECK(s.hits("/file/twice.bin") == 2);
+}
+
 TEST_CASE("a killed run leaves only .part files and resumes with Range", "[fetch][cli]") {
   const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
   INFO("engine " << engine);

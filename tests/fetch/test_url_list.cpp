@@ -81,3 +81,12 @@ TEST_CASE("an option line before any URL is reported", "[fetch][list]") {
   REQUIRE(list.warnings.size() == 1);
   CHECK(list.warnings[0] == "line 1: option line without a URL above it");
 }
+
+TEST_CASE("a UTF-8 byte-order mark before the first URL is dropped", "[fetch][list]") {
+  const auto list = parse_url_list("\xEF\xBB\xBFhttp://h/1.bin\r\nhttp://h/2.bin\r\n");
+  REQUIRE(list.entries.size() == 2);
+  CHECK(list.entries[0].raw == "http://h/1.bin");
+  REQUIRE(list.entries[0].url);
+  CHECK(list.entries[0].url->scheme == "http");
+  CHECK(list.warnings.empty());
+}
