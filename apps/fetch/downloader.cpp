@@ -206,7 +206,7 @@ EasyHandle::EasyHandle(const TransferOptions& options, const SharedCache* cache)
   if (cache != nullptr) curl_easy_setopt(curl_, CURLOPT_SHARE, cache->get());
   curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl_, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(curl_, CURLOPT_MAXREDIRS, 10L);
+  curl_easy_setopt(curl_, CURLOPT_MAXREDIRS, options.max_redirects);
   curl_easy_setopt(curl_, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(curl_, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");  // never file:// or ftp://
   curl_easy_setopt(curl_, CURLOPT_BUFFERSIZE, kReceiveBuffer);
@@ -381,7 +381,9 @@ AttemptResult Attempt::finish(CURLcode code) {
       r.error = "HTTP 416 for a resume from byte " + std::to_string(offset_);
       return r;
     }
-    r.verdict = (s == 408 || s == 429 || s >= 500) ? Verdict::Retry : Verdict::Fail;
+    // The transient ones, as curl --retry counts them: 501 and 505 will not change on a retry.
+    const bool transient = s == 408 || s == 429 || s == 500 || s == 502 || s == 503 || s == 504;
+    r.verdict = transient ? Verdict::Retry : Verdict::Fail;
     if (offset_ == 0 && written_ == 0) fs::remove(part_, ec);
     return r;
   }
@@ -405,7 +407,7 @@ AttemptResult Attempt::finish(CURLcode code) {
       break;
     case CURLE_TOO_MANY_REDIRECTS:
       r.verdict = Verdict::Fail;
-      r.error = "too many redirects";
+      r.error = "too many redirects (more than " + std::to_string(options_.max_redirects) + ", --max-redirects)";
       break;
     case CURLE_URL_MALFORMAT:
     case CURLE_COULDNT_RESOLVE_HOST:

@@ -25,6 +25,7 @@ struct TransferOptions {
   long low_speed_bytes = 0;                 // abort below this many bytes/s ...
   std::chrono::seconds low_speed_time{30};  // ... for this long
   std::uint64_t max_size = 0;               // 0: no limit
+  long max_redirects = 20;                  // as aria2c; curl follows 50
   std::vector<std::string> headers;         // "Name: value"
   std::string user_agent = "conc-fetch/0.1";
   std::string proxy;

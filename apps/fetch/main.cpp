@@ -63,6 +63,8 @@ int main(int argc, char** argv) {
   app.add_option("--retry-max-wait", retry_max_wait,
                  "longest Retry-After to wait for, in seconds, default 60 (a longer one fails the URL)")
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--max-redirects", o.transfer.max_redirects, "redirects to follow, default 20")
+      ->check(CLI::Range(0L, 1000L));
   app.add_option("--timeout", timeout, "seconds for one attempt (default: none)")->check(CLI::NonNegativeNumber);
   app.add_option("--connect-timeout", connect_timeout, "seconds to connect, default 30")->check(CLI::PositiveNumber);
   app.add_option("--low-speed", low_speed, "abort an attempt slower than BYTES/S for --low-speed-time seconds");

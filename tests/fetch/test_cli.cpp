@@ -150,7 +150,8 @@ TEST_CASE("a mixed list: good files arrive intact, each bad one is reported", "[
   CHECK(r.err.find("error: " + s.url("/status/404") + ": HTTP 404\n") != std::string::npos);
   CHECK(r.err.find("error: " + s.url("/status/410") + ": HTTP 410\n") != std::string::npos);
   CHECK(r.err.find("error: " + s.url("/status/500") + ": HTTP 500 after 3 attempts\n") != std::string::npos);
-  CHECK(r.err.find(s.url("/loop") + ": too many redirects") != std::string::npos);
+  CHECK(r.err.find(s.url("/loop") + ": too many redirects (more than 20, --max-redirects)\n") != std::string::npos);
+  CHECK(s.hits("/loop") == 21);
   CHECK(r.err.find(s.url("/to-file") + ": redirected to a URL that is not http or https") != std::string::npos);
   CHECK(r.err.find("line 10: not a url at all: not a URL (no scheme://)") != std::string::npos);
   CHECK(r.err.find(s.url("/file/y?size=10&seed=6") + ": SHA-256 mismatch") != std::string::npos);
@@ -436,4 +437,22 @@ TEST_CASE("a Retry-After longer than --retry-max-wait fails the URL at once, wit
                 {"-o", (dir / "out").string(), "--no-progress", "--engine", engine, "--retry-max-wait", "1"});
   CHECK(capped.exit_code == 1);
   CHECK(capped.err.find("asks to wait 2 s (Retry-After), more than --retry-max-wait 1 s") != std::string::npos);
+}
+
+TEST_CASE("501 is not retried; 20 redirects are followed and 21 are too many", "[fetch][cli]") {
+  Server s;
+  TempDir dir;
+  const std::string list = s.url("/status/501") + "\n" + s.url("/status/503") + "\n" +
+                           s.url("/redirect/20/far.bin?size=100&seed=1") + "\n" +
+                           s.url("/redirect/21/too-far.bin?size=100&seed=2") + "\n";
+  const Result r = run_fetch(dir, list, {"-o", (dir / "out").string(), "--no-progress", "--retries", "1"});
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(s.hits("/status/501") == 1);
+  CHECK(s.hits("/status/503") == 2);
+  CHECK(r.err.find("error: " + s.url("/status/501") + ": HTTP 501\n") != std::string::npos);
+  CHECK(sha256_of(dir / "out/far.bin") == s.digest(100, 1));
+  CHECK(r.err.find("error: " + s.url("/redirect/21/too-far.bin?size=100&seed=2") +
+                   ": too many redirects (more than 20, --max-redirects)\n") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "out/too-far.bin"));
 }

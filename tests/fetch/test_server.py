@@ -10,6 +10,7 @@ random.Random(seed).randbytes(size)):
   /cut/KEY/NAME?size=N&seed=S&cut=M[&norange=1]         the first response of KEY stops after M bytes
   /trickle/NAME?size=N&seed=S&bps=B                     sends B bytes a second (Range honoured)
   /loop                                                 redirects to itself
+  /redirect/N/NAME?size=..&seed=..                      N redirects, then the file
   /to-file                                              redirects to file:///etc/passwd
   /huge                                                 claims 8 GiB, streams zeros
   /hits/PATH                                            how often PATH was requested
@@ -124,6 +125,15 @@ async def loop(request):
     raise web.HTTPFound("/loop")
 
 
+async def redirect(request):
+    hits[request.path] += 1
+    n = int(request.match_info["n"])
+    if n > 0:
+        raise web.HTTPFound(f"/redirect/{n - 1}/{request.match_info['name']}?{request.query_string}")
+    size, seed = params(request)
+    return await send_file(request, body(size, seed))
+
+
 async def to_file(request):
     hits[request.path] += 1
     raise web.HTTPFound("file:///etc/passwd")
@@ -158,7 +168,8 @@ def main():
     app.add_routes([
         web.get("/file/{name:.*}", file), web.get("/digest", digest), web.get("/status/{code}", status),
         web.get("/flaky/{key}/{n}/{name:.*}", flaky), web.get("/cut/{key}/{name:.*}", cut),
-        web.get("/trickle/{name:.*}", trickle), web.get("/loop", loop), web.get("/to-file", to_file),
+        web.get("/trickle/{name:.*}", trickle), web.get("/loop", loop),
+        web.get("/redirect/{n}/{name:.*}", redirect), web.get("/to-file", to_file),
         web.get("/huge", huge), web.get("/hits/{path:.*}", hit_count),
         web.get("/headers", headers),
     ])
