@@ -24,7 +24,8 @@ namespace fetch {
 
 namespace {
 
-constexpr long kReceiveBuffer = 512 * 1024;  // fewer, larger writes on fast links
+constexpr long kReceiveBuffer = 512 * 1024;          // fewer, larger writes on fast links
+constexpr std::size_t kMaxHeaderBytes = 256 * 1024;  // all response headers of one attempt
 
 std::string to_hex(const unsigned char* d, unsigned n) {
   static const char* const digits = "0123456789abcdef";
@@ -254,6 +255,12 @@ Attempt::~Attempt() = default;
 size_t Attempt::on_header(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Attempt*>(user);
   const std::string_view line(data, size * n);
+  // Below libcurl's own limit (300 KiB), so that the failure is ours to name and not retried.
+  t->header_bytes_ += line.size();
+  if (t->header_bytes_ > kMaxHeaderBytes) {
+    t->headers_too_large_ = true;
+    return 0;
+  }
   if (line.substr(0, 5) == "HTTP/") {
     t->retry_after_.clear();  // a new response (after a redirect or 100 Continue)
     t->content_range_.clear();
@@ -385,6 +392,12 @@ AttemptResult Attempt::finish(CURLcode code) {
     const bool transient = s == 408 || s == 429 || s == 500 || s == 502 || s == 503 || s == 504;
     r.verdict = transient ? Verdict::Retry : Verdict::Fail;
     if (offset_ == 0 && written_ == 0) fs::remove(part_, ec);
+    return r;
+  }
+  if (headers_too_large_) {
+    r.verdict = Verdict::Fail;
+    r.error = "response headers larger than " + std::to_string(kMaxHeaderBytes / 1024) + " KiB";
+    if (size == 0) fs::remove(part_, ec);
     return r;
   }
   if (range_mismatch_) {

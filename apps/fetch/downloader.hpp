@@ -117,6 +117,8 @@ class Attempt {
   std::string callback_error_;  // an exception caught in a callback
   std::string content_range_;
   bool range_mismatch_ = false;
+  std::size_t header_bytes_ = 0;
+  bool headers_too_large_ = false;
   struct Digest;
   std::unique_ptr<Digest> sha_;  // null when no hash is wanted
 };

@@ -456,3 +456,19 @@ TEST_CASE("501 is not retried; 20 redirects are followed and 21 are too many", "
                    ": too many redirects (more than 20, --max-redirects)\n") != std::string::npos);
   CHECK_FALSE(fs::exists(dir / "out/too-far.bin"));
 }
+
+TEST_CASE("huge response headers fail once with one clear reason", "[fetch][cli]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  Server s;
+  TempDir dir;
+  const std::string list = s.url("/big-headers?kb=380") + "\n" + s.url("/big-headers?kb=90") + "\n";
+  const Result r = run_fetch(dir, list, {"-o", (dir / "out").string(), "--no-progress", "--engine", engine});
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("error: " + s.url("/big-headers?kb=380") + ": response headers larger than 256 KiB\n") !=
+        std::string::npos);
+  CHECK(r.err.find("1 downloaded, 0 skipped, 1 failed") != std::string::npos);
+  CHECK(s.hits("/big-headers") == 2);
+  CHECK(slurp(dir / "out/big-headers.1") == "body\n");
+}

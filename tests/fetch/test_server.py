@@ -13,6 +13,7 @@ random.Random(seed).randbytes(size)):
   /redirect/N/NAME?size=..&seed=..                      N redirects, then the file
   /to-file                                              redirects to file:///etc/passwd
   /huge                                                 claims 8 GiB, streams zeros
+  /big-headers?kb=K                                     a small body after K KiB of response headers
   /hits/PATH                                            how often PATH was requested
   /headers                                              the request's headers, one "Name: value" a line
 """
@@ -156,6 +157,12 @@ async def headers(request):
     return web.Response(text="".join(f"{k}: {v}\n" for k, v in request.headers.items()))
 
 
+async def big_headers(request):
+    hits[request.path] += 1
+    kb = int(request.query.get("kb", "380"))
+    return web.Response(text="body\n", headers={f"X-Filler-{i}": "x" * 1000 for i in range(kb)})
+
+
 async def hit_count(request):
     return web.Response(text=str(hits["/" + request.match_info["path"]]))
 
@@ -171,7 +178,7 @@ def main():
         web.get("/trickle/{name:.*}", trickle), web.get("/loop", loop),
         web.get("/redirect/{n}/{name:.*}", redirect), web.get("/to-file", to_file),
         web.get("/huge", huge), web.get("/hits/{path:.*}", hit_count),
-        web.get("/headers", headers),
+        web.get("/headers", headers), web.get("/big-headers", big_headers),
     ])
 
     async def serve():
