@@ -230,6 +230,14 @@ EasyHandle::EasyHandle(const TransferOptions& options, const SharedCache* cache)
   }
   for (const std::string& h : options.headers) headers_ = curl_slist_append(headers_, h.c_str());
   if (headers_ != nullptr) curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers_);
+  if (options.stop != nullptr) {
+    curl_easy_setopt(curl_, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(curl_, CURLOPT_XFERINFODATA, options.stop);
+    curl_easy_setopt(
+        curl_, CURLOPT_XFERINFOFUNCTION, +[](void* stop, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+          return static_cast<const std::atomic<bool>*>(stop)->load(std::memory_order_relaxed) ? 1 : 0;
+        });
+  }
   curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, &Attempt::on_header);
   curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, &Attempt::on_body);
 }
@@ -350,6 +358,11 @@ AttemptResult Attempt::finish(CURLcode code) {
   if (!retry_after_.empty())
     r.retry_after = parse_retry_after(retry_after_, static_cast<std::int64_t>(std::time(nullptr)));
   const long s = r.http_status;
+  if (code == CURLE_ABORTED_BY_CALLBACK && options_.stop != nullptr && options_.stop->load()) {
+    r.verdict = Verdict::Interrupted;
+    r.error = "interrupted";
+    return r;
+  }
   if (!callback_error_.empty()) {
     r.verdict = Verdict::Fail;
     r.error = callback_error_;

@@ -6,6 +6,7 @@
 
 #include <curl/curl.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -31,11 +32,13 @@ struct TransferOptions {
   std::string proxy;
   bool http2 = false;
   bool insecure = false;
-  bool hash = true;                   // SHA-256 of every file (always when one is expected)
-  conc::RateLimiter* rate = nullptr;  // global bandwidth cap, or none
+  bool hash = true;                         // SHA-256 of every file (always when one is expected)
+  conc::RateLimiter* rate = nullptr;        // global bandwidth cap, or none
+  const std::atomic<bool>* stop = nullptr;  // when it becomes true, transfers end (Verdict::Interrupted)
 };
 
-enum class Verdict { Ok, Retry, Fail };
+// Interrupted: the run is stopping; the part file is kept for the next run.
+enum class Verdict { Ok, Retry, Fail, Interrupted };
 
 struct AttemptResult {
   Verdict verdict = Verdict::Fail;

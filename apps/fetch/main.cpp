@@ -110,7 +110,7 @@ int main(int argc, char** argv) {
       "  conc-fetch --engine multi -j 256 --per-host 256 big-list.txt\n"
       "One run at a time per output folder (a lock on OUT/.conc-fetch.lock).\n"
       "Exit codes: 0 all downloaded or skipped, 1 some failed (the rest were downloaded), 2 usage error\n"
-      "or the folder in use.");
+      "or the folder in use, 130 interrupted (Ctrl-C or SIGTERM; a re-run resumes).");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,5 +1,7 @@
 #include "run.hpp"
 
+#include <signal.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
@@ -32,6 +34,10 @@ namespace fetch {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Set by SIGINT or SIGTERM: the run stops starting transfers, ends those running and keeps their parts.
+std::atomic<bool> interrupted{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
 constexpr const char* kManifestName = ".conc-fetch.jsonl";
 constexpr std::size_t kMaxAutoThreads = 512;
 constexpr std::chrono::seconds kLongWait{5};  // retry waits at least this long are said without -v
@@ -50,6 +56,7 @@ class Run {
     if (o.rate > 0) rate_.emplace(o.rate);
     transfer_ = o.transfer;
     transfer_.rate = rate_ ? &*rate_ : nullptr;
+    transfer_.stop = &interrupted;
   }
 
   int go(std::istream& list_in) {
@@ -109,6 +116,7 @@ class Run {
                       .unit = "files",
                       .mode = o_.progress ? conc::ProgressOptions::Mode::Auto : conc::ProgressOptions::Mode::Never});
     scheduler_.close_input();
+    if (interrupted) scheduler_.cancel();
     if (pending_ > 0) o_.engine == Engine::Multi ? download_multi() : download();
     progress_->finish();
 
@@ -119,6 +127,10 @@ class Run {
                   seconds, conc::format_bytes(static_cast<double>(bytes_.load()) / std::max(seconds, 1e-9)).c_str(),
                   threads_started_.load());
     err_ << line;
+    if (interrupted) {
+      err_ << "interrupted: " << pending_ - settled_.load() << " left for the next run, which resumes them\n";
+      return 130;
+    }
     return failed_ > 0 || manifest_failed_ ? 1 : 0;
   }
 
@@ -129,6 +141,7 @@ class Run {
   };
 
   void plan(const ListEntry& e, Planner& planner) {
+    if (interrupted) return;
     if (!e.url) {
       fail_record(Record{e.raw, "", "failed", 0, 0, "", 0, e.error}, "line " + std::to_string(e.line) + ": " + e.raw);
       return;
@@ -227,12 +240,14 @@ class Run {
       }
     };
     start_workers(std::min(first, pending_));
-    if (automatic) {
-      // Grow the pool towards cores / (1 - blocking) as the blocking coefficient is measured.
-      while (!finished_.load()) {
-        std::unique_lock lock(finish_mutex_);
-        finish_cv_.wait_for(lock, std::chrono::milliseconds(10), [&] { return finished_.load(); });
-        lock.unlock();
+    // Stop on an interrupt; with -j auto, grow the pool towards cores / (1 - blocking) as the
+    // blocking coefficient is measured.
+    while (!finished_.load()) {
+      std::unique_lock lock(finish_mutex_);
+      finish_cv_.wait_for(lock, std::chrono::milliseconds(10), [&] { return finished_.load(); });
+      lock.unlock();
+      if (interrupted) scheduler_.cancel();
+      if (automatic) {
         const auto window = meter_.window();
         if (window.samples < 4) continue;
         const std::size_t want = std::min(conc::threads_for(cores, window.coefficient(), most), pending_);
@@ -338,6 +353,7 @@ class Run {
       }
     };
     for (;;) {
+      if (interrupted) scheduler_.cancel();
       start_ready();
       if (loop.size() == 0 && scheduler_.done()) break;
       // Wait for network activity, or at most until the next retry falls due.
@@ -368,6 +384,7 @@ class Run {
   // the scheduler can see nothing left; the single-threaded event loop before).
   void settle(const Scheduler::Grant& grant, const AttemptResult& r, std::mt19937_64& rng) {
     Job& job = jobs_[grant.index];
+    if (r.verdict == Verdict::Interrupted) return;  // its part stays for the next run
     if (r.verdict == Verdict::Retry && r.restart) {
       --job.attempts;
       if (o_.verbose) {
@@ -413,6 +430,7 @@ class Run {
       rec.error = job.attempts > 1 ? error + " after " + std::to_string(job.attempts) + " attempts" : error;
       fail_record(rec, job.url);
     }
+    ++settled_;
     progress_->advance(1, r.verdict != Verdict::Ok);
   }
 
@@ -434,6 +452,7 @@ class Run {
   std::atomic<std::uint64_t> bytes_{0};
   std::atomic<std::size_t> threads_started_{0};
   std::atomic<bool> manifest_failed_{false};
+  std::atomic<std::size_t> settled_{0};  // downloads recorded as ok or failed
   conc::BlockingMeter meter_;
   std::mutex print_mutex_;
   std::atomic<bool> finished_{false};
@@ -445,8 +464,23 @@ class Run {
 
 int run(const Options& options, std::istream& list_in, std::ostream& out, std::ostream& err) {
   curl_global_init(CURL_GLOBAL_DEFAULT);
-  Run r(options, out, err);
-  const int code = r.go(list_in);
+  interrupted.store(false);
+  // The first Ctrl-C (or SIGTERM) ends the run in order, the second the default way.
+  struct sigaction stop {};
+  stop.sa_handler = [](int) { interrupted.store(true); };
+  stop.sa_flags = SA_RESETHAND;
+  sigemptyset(&stop.sa_mask);
+  struct sigaction old_int {
+  }, old_term{};
+  ::sigaction(SIGINT, &stop, &old_int);
+  ::sigaction(SIGTERM, &stop, &old_term);
+  int code = 2;
+  {
+    Run r(options, out, err);
+    code = r.go(list_in);
+  }
+  ::sigaction(SIGINT, &old_int, nullptr);
+  ::sigaction(SIGTERM, &old_term, nullptr);
   return code;
 }
 

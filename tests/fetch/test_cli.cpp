@@ -472,3 +472,40 @@ TEST_CASE("huge response headers fail once with one clear reason", "[fetch][cli]
   CHECK(s.hits("/big-headers") == 2);
   CHECK(slurp(dir / "out/big-headers.1") == "body\n");
 }
+
+TEST_CASE("Ctrl-C ends the run with the summary line, and the next run resumes", "[fetch][cli]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  Server s;
+  TempDir dir;
+  const std::string slow = s.url("/trickle/int.bin?size=60000&seed=8&bps=10000");
+  const std::string queued = s.url("/file/queued.bin?size=2000&seed=9");
+  std::ofstream(dir / "list.txt") << slow << "\n" << queued << "\n";
+  const std::string out = (dir / "out").string();
+  const pid_t pid =
+      spawn({CONC_FETCH_EXE, "-o", out, "--no-progress", "-j", "1", "--engine", engine, (dir / "list.txt").string()},
+            dir / "o.txt", dir / "e.txt");
+  auto part_size = [&] {
+    std::error_code ec;
+    const auto n = fs::file_size(dir / "out/int.bin.part", ec);
+    return ec ? std::uintmax_t{0} : n;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline && part_size() == 0) std::this_thread::sleep_for(10ms);
+  ::kill(pid, SIGINT);
+  const int code = wait_exit(pid);
+  const std::string err = slurp(dir / "e.txt");
+  INFO(err);
+  CHECK(code == 130);
+  CHECK(err.find("0 downloaded, 0 skipped, 0 failed") != std::string::npos);
+  CHECK(err.find("interrupted: 2 left for the next run") != std::string::npos);
+  CHECK(part_size() > 0);
+  CHECK(manifest(dir / "out").empty());
+  CHECK(s.hits("/file/queued.bin") == 0);
+
+  const Result r = run_fetch(dir, slow + "\n" + queued + "\n", {"-o", out, "--no-progress", "--engine", engine});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(sha256_of(dir / "out/int.bin") == s.digest(60000, 8));
+  CHECK(sha256_of(dir / "out/queued.bin") == s.digest(2000, 9));
+}
