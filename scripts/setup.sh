@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git clang clang-format libclang-rt-14-dev
   libopencv-dev libpng-dev libjpeg-dev libcurl4-openssl-dev libtbb-dev libcli11-dev catch2 nlohmann-json3-dev libssl-dev python3-aiohttp
+  libidn2-dev
 )
 
 missing=()

@@ -43,8 +43,9 @@ constexpr std::size_t kMaxAutoThreads = 512;
 constexpr std::chrono::seconds kLongWait{5};  // retry waits at least this long are said without -v
 
 struct Job {
-  std::string url;
-  std::string path;  // relative to the output folder
+  std::string url;      // as listed: the manifest's key and what messages name
+  std::string request;  // as requested (Url::text)
+  std::string path;     // relative to the output folder
   std::string sha256;
   unsigned attempts = 0;
 };
@@ -180,7 +181,7 @@ class Run {
         return;
       }
     }
-    jobs_.push_back(Job{e.raw, relative, e.sha256, 0});
+    jobs_.push_back(Job{e.raw, e.url->text, relative, e.sha256, 0});
     scheduler_.add(jobs_.size() - 1, e.url->host);
     ++pending_;
   }
@@ -296,7 +297,7 @@ class Run {
           AttemptResult r;
           {
             auto measure = meter_.measure();
-            r = downloader->attempt(job.url, root_ / job.path, job.sha256);
+            r = downloader->attempt(job.request, root_ / job.path, job.sha256);
           }
           settle(grant, r, rng);
         },
@@ -341,7 +342,7 @@ class Run {
         Job& job = jobs_[grant->index];
         ++job.attempts;
         slot->grant = std::move(*grant);
-        slot->attempt.emplace(transfer_, slot->handle.get(), job.url, root_ / job.path, job.sha256);
+        slot->attempt.emplace(transfer_, slot->handle.get(), job.request, root_ / job.path, job.sha256);
         if (auto early = slot->attempt->start()) {
           slot->attempt.reset();
           settle(slot->grant, *early, rng);

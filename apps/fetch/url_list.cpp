@@ -1,9 +1,10 @@
 #include "url_list.hpp"
 
-#include <functional>
+#include <idn2.h>
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 #include <sstream>
 
 namespace fetch {
@@ -33,6 +34,34 @@ bool valid_host(std::string_view host) {
                      [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '.' || c == '_'; });
 }
 
+// An internationalised host name in its ASCII (punycode) form, as libcurl converts it when it
+// resolves; empty (and `error` set) when it is not a valid IDN.
+std::string to_punycode(std::string_view host, std::string& error) {
+  const std::string utf8(host);
+  char* ascii = nullptr;
+  int rc = idn2_to_ascii_8z(utf8.c_str(), &ascii, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+  if (rc == IDN2_DISALLOWED) rc = idn2_to_ascii_8z(utf8.c_str(), &ascii, IDN2_NFC_INPUT | IDN2_TRANSITIONAL);
+  if (rc != IDN2_OK) {
+    error = std::string("invalid international host name (") + idn2_strerror(rc) + ")";
+    return "";
+  }
+  std::string out = lower(ascii);
+  idn2_free(ascii);
+  return out;
+}
+
+std::string encode_spaces(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (const char c : s) {
+    if (c == ' ')
+      out += "%20";
+    else
+      out += c;
+  }
+  return out;
+}
+
 }  // namespace
 
 UrlParse parse_url(std::string_view text) {
@@ -50,8 +79,8 @@ UrlParse parse_url(std::string_view text) {
     return r;
   }
   for (unsigned char c : text) {
-    if (c <= 0x20 || c == 0x7F) {
-      r.error = "URL contains spaces or control characters";
+    if (c < 0x20 || c == 0x7F) {
+      r.error = "URL contains control characters";
       return r;
     }
   }
@@ -59,7 +88,11 @@ UrlParse parse_url(std::string_view text) {
   const auto path_start = rest.find_first_of("/?#");
   std::string_view authority = rest.substr(0, path_start);
   std::string_view tail = path_start == std::string_view::npos ? std::string_view() : rest.substr(path_start);
-  if (const auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
+  std::string_view userinfo;
+  if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
+    userinfo = authority.substr(0, at + 1);
+    authority.remove_prefix(at + 1);
+  }
   std::string_view host = authority;
   if (authority.size() > 0 && authority.front() == '[') {
     const auto close = authority.find(']');
@@ -83,17 +116,26 @@ UrlParse parse_url(std::string_view text) {
       return r;
     }
   }
-  if (!valid_host(host)) {
+  if (std::any_of(host.begin(), host.end(), [](unsigned char c) { return c >= 0x80; })) {
+    u.host = to_punycode(host, r.error);
+    if (u.host.empty()) return r;
+  } else {
+    u.host = lower(host);
+  }
+  if (!valid_host(u.host)) {
     r.error = "invalid host";
     return r;
   }
-  u.host = lower(host);
   if (const auto hash = tail.find('#'); hash != std::string_view::npos) tail = tail.substr(0, hash);
-  if (const auto q = tail.find('?'); q != std::string_view::npos) {
+  const auto q = tail.find('?');
+  if (q != std::string_view::npos) {
     u.query = std::string(tail.substr(q + 1));
     tail = tail.substr(0, q);
   }
   u.path = tail.empty() ? "/" : std::string(tail);
+  // What is requested: the host in ASCII, spaces percent-encoded (as aria2c does), no fragment.
+  u.text = u.scheme + "://" + std::string(userinfo) + u.host + (u.port != 0 ? ":" + std::to_string(u.port) : "") +
+           encode_spaces(u.path) + (q != std::string_view::npos ? "?" + encode_spaces(u.query) : "");
   r.url = std::move(u);
   return r;
 }

@@ -19,9 +19,11 @@ struct Url {
   int port = 0;        // 0: the scheme's default
   std::string path;    // from the first '/', without query or fragment ("/" when empty)
   std::string query;   // without '?'
+  std::string text;    // the URL to request: host in ASCII (punycode), spaces as %20, no fragment
 };
 
-// Parses an absolute http(s) URL; an error message otherwise.
+// Parses an absolute http(s) URL; an error message otherwise. International host names become
+// punycode and spaces in the path or query %20.
 struct UrlParse {
   std::optional<Url> url;
   std::string error;

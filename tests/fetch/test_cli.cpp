@@ -16,6 +16,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -508,4 +509,24 @@ TEST_CASE("Ctrl-C ends the run with the summary line, and the next run resumes",
   CHECK(r.exit_code == 0);
   CHECK(sha256_of(dir / "out/int.bin") == s.digest(60000, 8));
   CHECK(sha256_of(dir / "out/queued.bin") == s.digest(2000, 9));
+}
+
+TEST_CASE("an international host is asked for in punycode, a literal space as %20", "[fetch][cli]") {
+  Server s;
+  TempDir dir;
+  // The test server doubles as an HTTP proxy, so that the IDN host never needs DNS.
+  const std::string list =
+      "http://b\xC3\xBC"
+      "cher.example/headers\n" +
+      s.url("/file/a b.bin?size=10&seed=1") + "\n";
+  const Result r = run_fetch(dir, list, {"-o", (dir / "out").string(), "--no-progress", "--proxy", s.url("")});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(slurp(dir / "out/headers").find("Host: xn--bcher-kva.example\n") != std::string::npos);
+  CHECK(sha256_of(dir / "out/a b.bin") == s.digest(10, 1));
+  CHECK(s.hits("/file/a%20b.bin") == 1);
+  std::set<std::string> urls;
+  for (const auto& l : manifest(dir / "out")) urls.insert(l["url"].get<std::string>());
+  CHECK(urls.count("http://b\xC3\xBC"
+                   "cher.example/headers") == 1);  // recorded as listed
 }

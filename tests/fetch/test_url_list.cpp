@@ -27,7 +27,8 @@ TEST_CASE("anything but a usable http(s) URL is refused with a reason", "[fetch]
   CHECK(parse_url("ftp://h/x").error == "unsupported scheme 'ftp' (only http and https)");
   CHECK(parse_url("file:///etc/passwd").error == "unsupported scheme 'file' (only http and https)");
   CHECK(parse_url("example.com/x.jpg").error == "not a URL (no scheme://)");
-  CHECK(parse_url("http://h/a b").error == "URL contains spaces or control characters");
+  CHECK(parse_url("http://h/a\tb").error == "URL contains control characters");
+  CHECK(parse_url("http://a b/").error == "invalid host");
   CHECK(parse_url("http://h:99999/").error == "invalid port");
   CHECK(parse_url("http://h:/").error == "invalid port");
   CHECK(parse_url("http:///x").error == "invalid host");
@@ -89,4 +90,21 @@ TEST_CASE("a UTF-8 byte-order mark before the first URL is dropped", "[fetch][li
   REQUIRE(list.entries[0].url);
   CHECK(list.entries[0].url->scheme == "http");
   CHECK(list.warnings.empty());
+}
+
+TEST_CASE("the URL to request: punycode host, spaces as %20, no fragment", "[fetch][list]") {
+  auto u = parse_url(
+               "http://B\xC3\xBC"
+               "cher.example:8080/a b/c.jpg?q=x y#frag")
+               .url;
+  REQUIRE(u);
+  CHECK(u->host == "xn--bcher-kva.example");
+  CHECK(u->path == "/a b/c.jpg");
+  CHECK(u->text == "http://xn--bcher-kva.example:8080/a%20b/c.jpg?q=x%20y");
+  u = parse_url("https://user:pw@H.example/x%20y?").url;
+  REQUIRE(u);
+  CHECK(u->text == "https://user:pw@h.example/x%20y?");
+  CHECK(parse_url("http://a\xC3"
+                  "(b.example/")
+            .error.rfind("invalid international host name (", 0) == 0);
 }
