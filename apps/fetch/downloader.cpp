@@ -224,6 +224,7 @@ EasyHandle::EasyHandle(const TransferOptions& options, const SharedCache* cache)
   }
   if (!options.proxy.empty()) curl_easy_setopt(curl_, CURLOPT_PROXY, options.proxy.c_str());
   if (options.http2) curl_easy_setopt(curl_, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
+  if (options.compressed) curl_easy_setopt(curl_, CURLOPT_ACCEPT_ENCODING, "");  // every encoding libcurl decodes
   if (options.insecure) {
     curl_easy_setopt(curl_, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(curl_, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -323,7 +324,9 @@ size_t Attempt::write_body(char* data, size_t bytes) {
 }
 
 std::optional<AttemptResult> Attempt::start() {
-  if (!measure_existing(part_, sha_ ? sha_->ctx.get() : nullptr, offset_)) offset_ = 0;
+  // A Range counts bytes of the encoded body, the part holds decoded ones: a compressed transfer starts over.
+  if (options_.compressed || !measure_existing(part_, sha_ ? sha_->ctx.get() : nullptr, offset_)) offset_ = 0;
+  if (offset_ == 0 && sha_) sha_->reset();
   if (sha_) sha_->hashed = offset_;
   // O_APPEND: after a restart (truncation to 0) writes go to the new end by themselves.
   fd_ = conc::Fd(

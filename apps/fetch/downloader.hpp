@@ -31,6 +31,7 @@ struct TransferOptions {
   std::string user_agent = "conc-fetch/0.1";
   std::string proxy;
   bool http2 = false;
+  bool compressed = false;  // ask for gzip, deflate, brotli, zstd; save the decoded body (never resumed)
   bool insecure = false;
   bool hash = true;                         // SHA-256 of every file (always when one is expected)
   conc::RateLimiter* rate = nullptr;        // global bandwidth cap, or none

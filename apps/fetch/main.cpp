@@ -93,6 +93,9 @@ int main(int argc, char** argv) {
   app.add_option("-A,--user-agent", o.transfer.user_agent, "User-Agent (default conc-fetch/0.1)");
   app.add_option("--proxy", o.transfer.proxy, "proxy URL");
   app.add_flag("--http2", o.transfer.http2, "use HTTP/2 where the server offers it");
+  app.add_flag("--compressed", o.transfer.compressed,
+               "ask for a compressed response (gzip, deflate, br, zstd) and save it decoded, as curl "
+               "--compressed; such transfers are not resumed");
   app.add_flag("--insecure", o.transfer.insecure, "do not verify TLS certificates");
   bool no_hash = false;
   app.add_flag("--no-hash", no_hash,

@@ -530,3 +530,25 @@ TEST_CASE("an international host is asked for in punycode, a literal space as %2
   CHECK(urls.count("http://b\xC3\xBC"
                    "cher.example/headers") == 1);  // recorded as listed
 }
+
+TEST_CASE("--compressed asks for a compressed body and saves it decoded", "[fetch][cli]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  Server s;
+  TempDir dir;
+  const std::string list = s.url("/gzip/z.bin?size=200000&seed=3") + "\n" + s.url("/headers") + "\n";
+  fs::create_directories(dir / "out");
+  std::ofstream(dir / "out/z.bin.part") << std::string(1000, 'x');  // never resumed: the range would be of gzip bytes
+  const Result r =
+      run_fetch(dir, list, {"-o", (dir / "out").string(), "--no-progress", "--compressed", "--engine", engine});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(sha256_of(dir / "out/z.bin") == s.digest(200000, 3));
+  const std::string sent = slurp(dir / "out/headers");
+  CHECK(sent.find("Accept-Encoding: ") != std::string::npos);
+  CHECK(sent.find("gzip") != std::string::npos);
+  std::map<std::string, nlohmann::json> lines;
+  for (const auto& l : manifest(dir / "out")) lines[l["path"].get<std::string>()] = l;
+  CHECK(lines.at("z.bin")["bytes"] == 200000);
+  CHECK(lines.at("z.bin")["sha256"] == s.digest(200000, 3));
+}

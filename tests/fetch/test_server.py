@@ -16,6 +16,7 @@ random.Random(seed).randbytes(size)):
   /big-headers?kb=K                                     a small body after K KiB of response headers
   /hits/PATH                                            how often PATH was requested
   /headers                                              the request's headers, one "Name: value" a line
+  /gzip/NAME?size=N&seed=S                              a file, compressed when the request accepts it
 """
 import argparse
 import asyncio
@@ -163,6 +164,14 @@ async def big_headers(request):
     return web.Response(text="body\n", headers={f"X-Filler-{i}": "x" * 1000 for i in range(kb)})
 
 
+async def gzipped(request):
+    hits[request.path] += 1
+    size, seed = params(request)
+    response = web.Response(body=body(size, seed))
+    response.enable_compression()
+    return response
+
+
 async def hit_count(request):
     return web.Response(text=str(hits["/" + request.match_info["path"]]))
 
@@ -179,6 +188,7 @@ def main():
         web.get("/redirect/{n}/{name:.*}", redirect), web.get("/to-file", to_file),
         web.get("/huge", huge), web.get("/hits/{path:.*}", hit_count),
         web.get("/headers", headers), web.get("/big-headers", big_headers),
+        web.get("/gzip/{name:.*}", gzipped),
     ])
 
     async def serve():
