@@ -43,11 +43,15 @@ constexpr std::size_t kMaxAutoThreads = 512;
 constexpr std::chrono::seconds kLongWait{5};  // retry waits at least this long are said without -v
 
 struct Job {
-  std::string url;      // as listed: the manifest's key and what messages name
-  std::string request;  // as requested (Url::text)
-  std::string path;     // relative to the output folder
+  std::string url;           // as listed: the manifest's key and what messages name
+  std::vector<Url> sources;  // the URL as requested, then any mirrors
+  std::string path;          // relative to the output folder
   std::string sha256;
-  unsigned attempts = 0;
+  unsigned attempts = 0;         // in all
+  std::size_t source = 0;        // the one being tried
+  unsigned source_attempts = 0;  // at sources[source]
+  std::string failed_sources;    // what the ones before it said
+  const std::string& request() const { return sources[source].text; }
 };
 
 class Run {
@@ -181,7 +185,14 @@ class Run {
         return;
       }
     }
-    jobs_.push_back(Job{e.raw, e.url->text, relative, e.sha256, 0});
+    std::vector<Url> sources{*e.url};
+    sources.insert(sources.end(), e.mirrors.begin(), e.mirrors.end());
+    Job job;
+    job.url = e.raw;
+    job.sources = std::move(sources);
+    job.path = relative;
+    job.sha256 = e.sha256;
+    jobs_.push_back(std::move(job));
     scheduler_.add(jobs_.size() - 1, e.url->host);
     ++pending_;
   }
@@ -293,11 +304,12 @@ class Run {
         [&](const Scheduler::Grant& grant) {
           Job& job = jobs_[grant.index];
           ++job.attempts;
+          ++job.source_attempts;
           if (!downloader) downloader.emplace(transfer_, cache_);
           AttemptResult r;
           {
             auto measure = meter_.measure();
-            r = downloader->attempt(job.request, root_ / job.path, job.sha256);
+            r = downloader->attempt(job.request(), root_ / job.path, job.sha256);
           }
           settle(grant, r, rng);
         },
@@ -341,8 +353,9 @@ class Run {
         Slot* slot = idle.back();
         Job& job = jobs_[grant->index];
         ++job.attempts;
+        ++job.source_attempts;
         slot->grant = std::move(*grant);
-        slot->attempt.emplace(transfer_, slot->handle.get(), job.request, root_ / job.path, job.sha256);
+        slot->attempt.emplace(transfer_, slot->handle.get(), job.request(), root_ / job.path, job.sha256);
         if (auto early = slot->attempt->start()) {
           slot->attempt.reset();
           settle(slot->grant, *early, rng);
@@ -388,6 +401,7 @@ class Run {
     if (r.verdict == Verdict::Interrupted) return;  // its part stays for the next run
     if (r.verdict == Verdict::Retry && r.restart) {
       --job.attempts;
+      --job.source_attempts;
       if (o_.verbose) {
         std::lock_guard lock(print_mutex_);
         err_ << "restart: " << job.url << ": " << r.error << "; downloading from the start\n";
@@ -401,8 +415,8 @@ class Run {
       error += ", and the server asks to wait " + std::to_string(r.retry_after->count()) +
                " s (Retry-After), more than --retry-max-wait " + std::to_string(o_.retry_max_wait.count()) + " s";
     }
-    if (r.verdict == Verdict::Retry && !wait_too_long && job.attempts <= o_.retries) {
-      auto delay = backoff(job.attempts - 1, rng);
+    if (r.verdict == Verdict::Retry && !wait_too_long && job.source_attempts <= o_.retries) {
+      auto delay = backoff(job.source_attempts - 1, rng);
       if (r.retry_after) delay = std::max<std::chrono::milliseconds>(delay, *r.retry_after);
       // A long wait is said even without -v, so that a quiet run is never a mystery.
       if (o_.verbose || delay >= kLongWait) {
@@ -415,6 +429,22 @@ class Run {
       }
       scheduler_.retry(grant.index, grant.host, Clock::now() + delay);
       return;
+    }
+    if (r.verdict != Verdict::Ok && job.source + 1 < job.sources.size()) {
+      // This URI has failed for good: the next mirror of the same file takes over.
+      job.failed_sources += job.request() + ": " + error + "; ";
+      ++job.source;
+      job.source_attempts = 0;
+      if (o_.verbose) {
+        std::lock_guard lock(print_mutex_);
+        err_ << "mirror: " << job.url << ": " << error << "; trying " << job.request() << "\n";
+      }
+      scheduler_.retry(grant.index, job.sources[job.source].host, Clock::now());
+      return;
+    }
+    if (!job.failed_sources.empty()) {
+      error = "all " + std::to_string(job.sources.size()) + " URIs failed: " + job.failed_sources + job.request() +
+              ": " + error;
     }
     Record rec{job.url,      job.path, r.verdict == Verdict::Ok ? "ok" : "failed", r.http_status, r.bytes, r.sha256,
                job.attempts, ""};

@@ -180,12 +180,24 @@ void read_url_list(std::istream& in, const std::function<void(ListEntry&&)>& on_
     }
     ListEntry e;
     e.line = number;
-    // aria2 allows several mirror URIs on one line, separated by tabs: the first is used.
+    // aria2 allows several mirror URIs of one file on a line, separated by TABs.
     const std::string_view first = text.substr(0, text.find('\t'));
     e.raw = std::string(first);
     UrlParse p = parse_url(first);
     e.url = std::move(p.url);
     e.error = std::move(p.error);
+    for (std::string_view rest = text.substr(first.size()); !rest.empty();) {
+      rest.remove_prefix(1);
+      const std::string_view mirror = trim(rest.substr(0, rest.find('\t')));
+      rest.remove_prefix(std::min(rest.size(), rest.find('\t')));
+      if (mirror.empty()) continue;
+      UrlParse m = parse_url(mirror);
+      if (m.url) {
+        e.mirrors.push_back(std::move(*m.url));
+      } else {
+        on_warning("line " + std::to_string(number) + ": mirror '" + std::string(mirror) + "' ignored: " + m.error);
+      }
+    }
     if (current) on_entry(std::move(*current));
     current = std::move(e);
   }

@@ -34,9 +34,10 @@ struct ListEntry {
   std::size_t line = 0;  // 1-based line of the URL in the list
   std::string raw;       // the URL as written
   std::optional<Url> url;
-  std::string error;   // why the line is not a usable URL (then url is empty)
-  std::string out;     // aria2 out=NAME, empty when not given
-  std::string sha256;  // aria2 checksum=sha-256=HEX (lower-case hex), empty when not given
+  std::string error;         // why the line is not a usable URL (then url is empty)
+  std::string out;           // aria2 out=NAME, empty when not given
+  std::string sha256;        // aria2 checksum=sha-256=HEX (lower-case hex), empty when not given
+  std::vector<Url> mirrors;  // aria2: more URIs of the same file after TABs, tried in turn when one fails
 };
 
 // Reads a whole list. Malformed lines become entries with an error; option lines that are not

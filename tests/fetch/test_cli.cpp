@@ -552,3 +552,24 @@ TEST_CASE("--compressed asks for a compressed body and saves it decoded", "[fetc
   CHECK(lines.at("z.bin")["bytes"] == 200000);
   CHECK(lines.at("z.bin")["sha256"] == s.digest(200000, 3));
 }
+
+TEST_CASE("aria2 mirrors: when one URI fails for good the next is tried", "[fetch][cli]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  Server s;
+  TempDir dir;
+  const std::string list = s.url("/status/404") + "\t" + s.url("/status/500") + "\t" +
+                           s.url("/file/m.bin?size=3000&seed=2") + "\n" + s.url("/status/410") + "\t" +
+                           s.url("/status/403") + "\n";
+  const Result r =
+      run_fetch(dir, list, {"-o", (dir / "out").string(), "--no-progress", "--retries", "1", "--engine", engine});
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(sha256_of(dir / "out/404") == s.digest(3000, 2));  // named after the listed URL
+  CHECK(s.hits("/status/404") == 1);
+  CHECK(s.hits("/status/500") == 2);
+  CHECK(s.hits("/file/m.bin") == 1);
+  CHECK(r.err.find("error: " + s.url("/status/410") + ": all 2 URIs failed: " + s.url("/status/410") + ": HTTP 410; " +
+                   s.url("/status/403") + ": HTTP 403 after 2 attempts\n") != std::string::npos);
+  CHECK(r.err.find("1 downloaded, 0 skipped, 1 failed") != std::string::npos);
+}

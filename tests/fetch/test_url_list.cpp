@@ -108,3 +108,14 @@ TEST_CASE("the URL to request: punycode host, spaces as %20, no fragment", "[fet
                   "(b.example/")
             .error.rfind("invalid international host name (", 0) == 0);
 }
+
+TEST_CASE("aria2 mirror URIs after TABs are kept in order; a bad one is reported", "[fetch][list]") {
+  const auto list = parse_url_list("http://a/f.bin\thttp://b/f.bin\tnot-a-url\t\thttps://c/f.bin\n");
+  REQUIRE(list.entries.size() == 1);
+  CHECK(list.entries[0].raw == "http://a/f.bin");
+  REQUIRE(list.entries[0].mirrors.size() == 2);
+  CHECK(list.entries[0].mirrors[0].text == "http://b/f.bin");
+  CHECK(list.entries[0].mirrors[1].text == "https://c/f.bin");
+  REQUIRE(list.warnings.size() == 1);
+  CHECK(list.warnings[0] == "line 1: mirror 'not-a-url' ignored: not a URL (no scheme://)");
+}
