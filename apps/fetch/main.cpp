@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <fstream>
 #include <iostream>
 
 #include "options.hpp"
@@ -141,5 +142,9 @@ int main(int argc, char** argv) {
   o.engine = engine == "multi" ? fetch::Engine::Multi : fetch::Engine::Threads;
   o.progress = !no_progress;
   o.transfer.hash = !no_hash;
-  return fetch::run(o, std::cin, std::cout, std::cerr);
+  // A file stream on /dev/stdin, unlike std::cin, tells whether more of a piped list is ready yet,
+  // so that downloads start before the list ends.
+  std::ifstream stdin_list;
+  if (o.list.empty() || o.list == "-") stdin_list.open("/dev/stdin");
+  return fetch::run(o, stdin_list.is_open() ? static_cast<std::istream&>(stdin_list) : std::cin, std::cout, std::cerr);
 }

@@ -11,6 +11,7 @@
 #include <conc/thread_pool.hpp>
 #include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -106,30 +107,42 @@ class Run {
       err_ << "conc-fetch: " << e.what() << "\n";
       return 2;
     }
-    // The list is planned entry by entry as it is read: a list of millions of URLs is never held.
-    {
-      Planner planner;
-      planner.names.reserve(fs::relative(manifest_path, root_).string());
-      planner.names.reserve(FolderLock::kFileName);
-      read_url_list(
-          *in, [&](ListEntry&& e) { plan(e, planner); }, [&](std::string&& w) { err_ << "warning: " << w << "\n"; });
-    }
-
     progress_ = std::make_unique<conc::Progress>(
-        pending_, conc::ProgressOptions{
-                      .label = "fetch",
-                      .unit = "files",
-                      .mode = o_.progress ? conc::ProgressOptions::Mode::Auto : conc::ProgressOptions::Mode::Never});
-    scheduler_.close_input();
-    if (interrupted) scheduler_.cancel();
-    if (pending_ > 0) o_.engine == Engine::Multi ? download_multi() : download();
+        0, conc::ProgressOptions{
+               .label = "fetch",
+               .unit = "files",
+               .mode = o_.progress ? conc::ProgressOptions::Mode::Auto : conc::ProgressOptions::Mode::Never});
+    // The list is planned entry by entry as it is read, on a thread of its own, while the first
+    // downloads run: a long list on stdin is never waited for, nor held whole.
+    std::thread planning([&] {
+      struct CloseInput {
+        Run& run;
+        ~CloseInput() {
+          run.planning_done_ = true;
+          run.scheduler_.close_input();
+        }
+      } close_input{*this};
+      try {
+        Planner planner;
+        planner.names.reserve(fs::relative(manifest_path, root_).string());
+        planner.names.reserve(FolderLock::kFileName);
+        read_url_list(
+            *in, [&](ListEntry&& e) { plan(e, planner); }, [&](std::string&& w) { say("warning: " + w); });
+      } catch (const std::exception& e) {
+        say(std::string("error: reading the list: ") + e.what());
+        ++failed_;
+      }
+    });
+    o_.engine == Engine::Multi ? download_multi() : download();
+    planning.join();
     progress_->finish();
 
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     char line[256];
     std::snprintf(line, sizeof line, "%zu downloaded, %zu skipped, %zu failed, %s in %.2f s (%s/s, %zu threads)\n",
-                  ok_.load(), skipped_, failed_.load(), conc::format_bytes(static_cast<double>(bytes_.load())).c_str(),
-                  seconds, conc::format_bytes(static_cast<double>(bytes_.load()) / std::max(seconds, 1e-9)).c_str(),
+                  ok_.load(), skipped_.load(), failed_.load(),
+                  conc::format_bytes(static_cast<double>(bytes_.load())).c_str(), seconds,
+                  conc::format_bytes(static_cast<double>(bytes_.load()) / std::max(seconds, 1e-9)).c_str(),
                   threads_started_.load());
     err_ << line;
     if (interrupted) {
@@ -192,9 +205,14 @@ class Run {
     job.sources = std::move(sources);
     job.path = relative;
     job.sha256 = e.sha256;
-    jobs_.push_back(std::move(job));
-    scheduler_.add(jobs_.size() - 1, e.url->host);
-    ++pending_;
+    std::size_t index = 0;
+    {
+      std::lock_guard lock(jobs_mutex_);
+      jobs_.push_back(std::move(job));
+      index = jobs_.size() - 1;
+    }
+    progress_->set_total(++pending_);
+    scheduler_.add(index, e.url->host);
   }
 
   // A file recorded as done counts only while it is what was recorded: its size, and with
@@ -209,9 +227,21 @@ class Run {
       change = "its SHA-256 differs from the recorded one";
     }
     if (change.empty()) return true;
-    err_ << "note: " << url << ": " << before.path << " changed since it was downloaded (" << change
-         << "); downloading it again\n";
+    say("note: " + url + ": " + before.path + " changed since it was downloaded (" + change +
+        "); downloading it again");
     return false;
+  }
+
+  // One line on stderr, from any thread.
+  void say(const std::string& line) {
+    std::lock_guard lock(print_mutex_);
+    if (progress_) progress_->clear();
+    err_ << line << "\n" << std::flush;
+  }
+
+  Job& job_at(std::size_t index) {
+    std::lock_guard lock(jobs_mutex_);
+    return jobs_[index];
   }
 
   // One line on stderr and one in the manifest; callable from any worker.
@@ -251,20 +281,17 @@ class Run {
         workers.push_back(pool.submit([this] { worker(); }));
       }
     };
-    start_workers(std::min(first, pending_));
-    // Stop on an interrupt; with -j auto, grow the pool towards cores / (1 - blocking) as the
-    // blocking coefficient is measured.
-    while (!finished_.load()) {
+    // Start workers as the list brings work, stop on an interrupt; with -j auto, grow the pool
+    // towards cores / (1 - blocking) as the blocking coefficient is measured.
+    while (!finished_.load() && !scheduler_.done()) {
+      if (interrupted) scheduler_.cancel();
+      std::size_t target = first;
+      if (const auto window = meter_.window(); automatic && window.samples >= 4)
+        target = conc::threads_for(cores, window.coefficient(), most);
+      const std::size_t want = std::min(target, pending_.load());
+      if (want > threads_started_) start_workers(want - threads_started_);
       std::unique_lock lock(finish_mutex_);
       finish_cv_.wait_for(lock, std::chrono::milliseconds(10), [&] { return finished_.load(); });
-      lock.unlock();
-      if (interrupted) scheduler_.cancel();
-      if (automatic) {
-        const auto window = meter_.window();
-        if (window.samples < 4) continue;
-        const std::size_t want = std::min(conc::threads_for(cores, window.coefficient(), most), pending_);
-        if (want > threads_started_) start_workers(want - threads_started_);
-      }
     }
     pool.wait_idle();
     for (const auto& w : workers) {
@@ -302,7 +329,7 @@ class Run {
     work_through(
         scheduler_,
         [&](const Scheduler::Grant& grant) {
-          Job& job = jobs_[grant.index];
+          Job& job = job_at(grant.index);
           ++job.attempts;
           ++job.source_attempts;
           if (!downloader) downloader.emplace(transfer_, cache_);
@@ -351,7 +378,7 @@ class Run {
           idle.push_back(slots.back().get());
         }
         Slot* slot = idle.back();
-        Job& job = jobs_[grant->index];
+        Job& job = job_at(grant->index);
         ++job.attempts;
         ++job.source_attempts;
         slot->grant = std::move(*grant);
@@ -370,8 +397,9 @@ class Run {
       if (interrupted) scheduler_.cancel();
       start_ready();
       if (loop.size() == 0 && scheduler_.done()) break;
-      // Wait for network activity, or at most until the next retry falls due.
-      auto wait = std::chrono::milliseconds(1000);
+      // Wait for network activity, or at most until the next retry falls due (or, while the list
+      // is read, until more work may have come).
+      auto wait = std::chrono::milliseconds(planning_done_ ? 1000 : 10);
       if (const auto due = scheduler_.next_due()) {
         wait = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(*due - Clock::now()),
                           std::chrono::milliseconds(0), wait);
@@ -397,7 +425,7 @@ class Run {
   // releases the grant's host slot (the threads engine after this, so that a retry is queued before
   // the scheduler can see nothing left; the single-threaded event loop before).
   void settle(const Scheduler::Grant& grant, const AttemptResult& r, std::mt19937_64& rng) {
-    Job& job = jobs_[grant.index];
+    Job& job = job_at(grant.index);
     if (r.verdict == Verdict::Interrupted) return;  // its part stays for the next run
     if (r.verdict == Verdict::Retry && r.restart) {
       --job.attempts;
@@ -475,9 +503,11 @@ class Run {
   SharedCache cache_;
   std::unique_ptr<Manifest> manifest_;
   std::unique_ptr<conc::Progress> progress_;
-  std::vector<Job> jobs_;
-  std::size_t pending_ = 0;
-  std::size_t skipped_ = 0;
+  std::mutex jobs_mutex_;
+  std::deque<Job> jobs_;  // a deque: the planner adds while workers hold references
+  std::atomic<std::size_t> pending_{0};
+  std::atomic<std::size_t> skipped_{0};
+  std::atomic<bool> planning_done_{false};
   std::atomic<std::size_t> ok_{0};
   std::atomic<std::size_t> failed_{0};
   std::atomic<std::uint64_t> bytes_{0};

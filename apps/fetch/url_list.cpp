@@ -200,6 +200,12 @@ void read_url_list(std::istream& in, const std::function<void(ListEntry&&)>& on_
     }
     if (current) on_entry(std::move(*current));
     current = std::move(e);
+    // Nothing more to read right now (a list still being written to a pipe): the entry goes at
+    // once instead of waiting for the line after it; option lines must come in the same write.
+    if (in.rdbuf()->in_avail() <= 0) {
+      on_entry(std::move(*current));
+      current.reset();
+    }
   }
   if (current) on_entry(std::move(*current));
 }

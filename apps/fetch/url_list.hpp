@@ -48,7 +48,8 @@ struct UrlList {
 };
 UrlList parse_url_list(std::istream& in);
 // The same, one entry at a time (after its option lines), so that a list of millions of URLs is
-// never held whole.
+// never held whole. When no more input is ready (a pipe whose writer is slow), the last entry is
+// handed over at once.
 void read_url_list(std::istream& in, const std::function<void(ListEntry&&)>& on_entry,
                    const std::function<void(std::string&&)>& on_warning);
 UrlList parse_url_list(std::string_view text);

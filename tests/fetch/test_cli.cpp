@@ -573,3 +573,44 @@ TEST_CASE("aria2 mirrors: when one URI fails for good the next is tried", "[fetc
                    s.url("/status/403") + ": HTTP 403 after 2 attempts\n") != std::string::npos);
   CHECK(r.err.find("1 downloaded, 0 skipped, 1 failed") != std::string::npos);
 }
+
+TEST_CASE("downloads start while the list on stdin is still being read", "[fetch][cli]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  Server s;
+  TempDir dir;
+  int pipe_fds[2];
+  REQUIRE(::pipe2(pipe_fds, O_CLOEXEC) == 0);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, pipe_fds[0], 0);
+  posix_spawn_file_actions_addopen(&actions, 1, (dir / "o.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, (dir / "e.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  std::vector<std::string> args = {CONC_FETCH_EXE, "-o", (dir / "out").string(), "--no-progress", "--engine",
+                                   engine,         "-"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  const int spawned = ::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(pipe_fds[0]);
+  REQUIRE(spawned == 0);
+  const std::string first = s.url("/file/first.bin?size=1000&seed=1") + "\n";
+  CHECK(::write(pipe_fds[1], first.data(), first.size()) == static_cast<ssize_t>(first.size()));
+  // The first file arrives while the list is still open.
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline && !fs::exists(dir / "out/first.bin"))
+    std::this_thread::sleep_for(10ms);
+  const bool first_before_eof = fs::exists(dir / "out/first.bin");
+  const std::string second = s.url("/file/second.bin?size=1000&seed=2") + "\n";
+  CHECK(::write(pipe_fds[1], second.data(), second.size()) == static_cast<ssize_t>(second.size()));
+  ::close(pipe_fds[1]);
+  const int code = wait_exit(pid);
+  INFO(slurp(dir / "e.txt"));
+  CHECK(first_before_eof);
+  CHECK(code == 0);
+  CHECK(sha256_of(dir / "out/first.bin") == s.digest(1000, 1));
+  CHECK(sha256_of(dir / "out/second.bin") == s.digest(1000, 2));
+  CHECK(slurp(dir / "e.txt").find("2 downloaded, 0 skipped, 0 failed") != std::string::npos);
+}
