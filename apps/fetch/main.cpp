@@ -7,6 +7,7 @@
 #include <cmath>
 #include <fstream>
 #include <iostream>
+#include <map>
 
 #include "options.hpp"
 #include "run.hpp"
@@ -40,8 +41,6 @@ double parse_bytes(const std::string& text) {
 int main(int argc, char** argv) {
   fetch::Options o;
   std::string jobs = "auto";
-  std::string layout = "flat";
-  std::string engine = "threads";
   std::string max_size;
   std::string rate;
   std::string low_speed;
@@ -72,12 +71,16 @@ int main(int argc, char** argv) {
   app.add_option("--low-speed-time", low_speed_time, "seconds for --low-speed, default 30")->check(CLI::PositiveNumber);
   app.add_option("--max-size", max_size, "refuse or abort bodies larger than this (k = 1024, M = 1024^2)");
   app.add_option("--rate", rate, "global bandwidth cap in bytes/s (k = 1024, M = 1024^2)");
-  app.add_option("--layout", layout, "flat (default): OUT/NAME; host: OUT/HOST/PATH")
-      ->check(CLI::IsMember({"flat", "host"}));
-  app.add_option("--engine", engine,
+  app.add_option("--layout", o.layout, "flat (default): OUT/NAME; host: OUT/HOST/PATH")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, fetch::Layout>{{"flat", fetch::Layout::Flat}, {"host", fetch::Layout::Host}}))
+      ->option_text("flat|host");
+  app.add_option("--engine", o.engine,
                  "threads (default): a pool of blocking transfers; multi: one curl_multi "
                  "event loop (with -j auto: up to 512 transfers)")
-      ->check(CLI::IsMember({"threads", "multi"}));
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, fetch::Engine>{{"threads", fetch::Engine::Threads}, {"multi", fetch::Engine::Multi}}))
+      ->option_text("threads|multi");
   auto* skip = app.add_flag("--skip-existing", o.skip_existing, "skip URLs whose file already exists");
   app.add_flag("--force", o.force, "download everything again")->excludes(skip);
   app.add_flag("--verify", o.verify,
@@ -112,6 +115,8 @@ int main(int argc, char** argv) {
       "  conc-fetch --rate 2M --max-size 100M aria2-input.txt\n"
       "  cat urls.txt | conc-fetch -o out -\n"
       "  conc-fetch --engine multi -j 256 --per-host 256 big-list.txt\n"
+      "  conc-fetch -H 'Authorization: Bearer T' --compressed api-list.txt\n"
+      "  conc-fetch --wait-lock --verify -o mirror nightly.txt   (cron: waits for the previous run)\n"
       "One run at a time per output folder (a lock on OUT/.conc-fetch.lock).\n"
       "Exit codes: 0 all downloaded or skipped, 1 some failed (the rest were downloaded), 2 usage error\n"
       "or the folder in use, 130 interrupted (Ctrl-C or SIGTERM; a re-run resumes).");
@@ -138,8 +143,6 @@ int main(int argc, char** argv) {
   o.transfer.timeout = std::chrono::seconds(static_cast<long long>(std::ceil(timeout)));
   o.transfer.connect_timeout = std::chrono::seconds(static_cast<long long>(std::ceil(connect_timeout)));
   o.transfer.low_speed_time = std::chrono::seconds(static_cast<long long>(std::ceil(low_speed_time)));
-  o.layout = layout == "host" ? fetch::Layout::Host : fetch::Layout::Flat;
-  o.engine = engine == "multi" ? fetch::Engine::Multi : fetch::Engine::Threads;
   o.progress = !no_progress;
   o.transfer.hash = !no_hash;
   // A file stream on /dev/stdin, unlike std::cin, tells whether more of a piped list is ready yet,
