@@ -16,27 +16,10 @@
 #include <vector>
 
 #include <conc/fd.hpp>
-#include <conc/rate_limiter.hpp>
+
+#include "transfer_options.hpp"
 
 namespace fetch {
-
-struct TransferOptions {
-  std::chrono::seconds timeout{0};  // one attempt; 0: none
-  std::chrono::seconds connect_timeout{30};
-  long low_speed_bytes = 0;                 // abort below this many bytes/s ...
-  std::chrono::seconds low_speed_time{30};  // ... for this long
-  std::uint64_t max_size = 0;               // 0: no limit
-  long max_redirects = 20;                  // as aria2c; curl follows 50
-  std::vector<std::string> headers;         // "Name: value"
-  std::string user_agent = "conc-fetch/0.1";
-  std::string proxy;
-  bool http2 = false;
-  bool compressed = false;  // ask for gzip, deflate, brotli, zstd; save the decoded body (never resumed)
-  bool insecure = false;
-  bool hash = true;                         // SHA-256 of every file (always when one is expected)
-  conc::RateLimiter* rate = nullptr;        // global bandwidth cap, or none
-  const std::atomic<bool>* stop = nullptr;  // when it becomes true, transfers end (Verdict::Interrupted)
-};
 
 // Interrupted: the run is stopping; the part file is kept for the next run.
 enum class Verdict { Ok, Retry, Fail, Interrupted };

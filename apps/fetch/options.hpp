@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "downloader.hpp"
+#include "transfer_options.hpp"
 
 namespace fetch {
 

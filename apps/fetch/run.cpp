@@ -21,6 +21,7 @@
 #include <set>
 #include <thread>
 
+#include "downloader.hpp"
 #include "folder_lock.hpp"
 #include "manifest.hpp"
 #include "multi_loop.hpp"
