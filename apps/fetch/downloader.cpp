@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "names.hpp"
 #include "scheduler.hpp"
 
 namespace fs = std::filesystem;
@@ -273,11 +274,14 @@ size_t Attempt::on_header(char* data, size_t size, size_t n, void* user) {
   if (line.substr(0, 5) == "HTTP/") {
     t->retry_after_.clear();  // a new response (after a redirect or 100 Continue)
     t->content_range_.clear();
+    t->content_disposition_.clear();
     t->status_ = 0;
   } else if (line.size() > 12 && strncasecmp(line.data(), "retry-after:", 12) == 0) {
     t->retry_after_ = line.substr(12);
   } else if (line.size() > 14 && strncasecmp(line.data(), "content-range:", 14) == 0) {
     t->content_range_ = line.substr(14);
+  } else if (line.size() > 20 && strncasecmp(line.data(), "content-disposition:", 20) == 0) {
+    t->content_disposition_ = line.substr(20);
   }
   return size * n;
 }
@@ -391,6 +395,7 @@ AttemptResult Attempt::finish(CURLcode code) {
       return r;
     }
     r.verdict = Verdict::Ok;
+    if (options_.content_disposition) r.suggested_name = disposition_filename(content_disposition_);
     return r;
   }
 

@@ -34,6 +34,7 @@ struct AttemptResult {
   // The part was dropped because the server would not resume it: start again at once, and do not
   // count this attempt.
   bool restart = false;
+  std::string suggested_name;  // with content_disposition: the safe file name the server gave, if any
 };
 
 // The cache shared by the thread engine's handles; thread-safe.
@@ -103,6 +104,7 @@ class Attempt {
   std::string retry_after_;
   std::string callback_error_;  // an exception caught in a callback
   std::string content_range_;
+  std::string content_disposition_;
   bool range_mismatch_ = false;
   std::size_t header_bytes_ = 0;
   bool headers_too_large_ = false;

@@ -100,6 +100,9 @@ int main(int argc, char** argv) {
   app.add_flag("--compressed", o.transfer.compressed,
                "ask for a compressed response (gzip, deflate, br, zstd) and save it decoded, as curl "
                "--compressed; such transfers are not resumed");
+  app.add_flag("--content-disposition", o.transfer.content_disposition,
+               "name each file as the server's Content-Disposition header says (kept inside --out, "
+               "made unique; out= names win), as curl -J and wget --content-disposition");
   app.add_flag("--insecure", o.transfer.insecure, "do not verify TLS certificates");
   bool no_hash = false;
   app.add_flag("--no-hash", no_hash,

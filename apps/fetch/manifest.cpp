@@ -32,6 +32,7 @@ Manifest::Manifest(const std::filesystem::path& file) {
       r.bytes = j.value("bytes", std::uint64_t{0});
       r.sha256 = j.value("sha256", "");
       done_[{r.url, r.path}] = r;
+      last_done_[r.url] = r;
     } catch (const std::exception&) {
       // A line cut short by a killed run: ignore it.
     }
@@ -39,6 +40,12 @@ Manifest::Manifest(const std::filesystem::path& file) {
   if (!file.parent_path().empty()) std::filesystem::create_directories(file.parent_path());
   out_ = conc::Fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
   if (!out_) throw std::runtime_error("cannot write " + file.string() + ": " + std::strerror(errno));
+}
+
+std::optional<Record> Manifest::done_before(const std::string& url) const {
+  auto it = last_done_.find(url);
+  if (it == last_done_.end()) return std::nullopt;
+  return it->second;
 }
 
 std::optional<Record> Manifest::done_before(const std::string& url, const std::string& path) const {

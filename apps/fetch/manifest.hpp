@@ -36,12 +36,15 @@ class Manifest {
   // The last "ok" record of url saved as path (relative to the output folder) by earlier runs;
   // a URL listed twice has one record per file.
   std::optional<Record> done_before(const std::string& url, const std::string& path) const;
+  // The last "ok" record of url, whatever its path (a name the server gave).
+  std::optional<Record> done_before(const std::string& url) const;
   // Appends one line with one write, so that a killed run loses nothing it finished; false
   // (errno set) when the line could not be written.
   [[nodiscard]] bool append(const Record& r);
 
  private:
   std::map<std::pair<std::string, std::string>, Record> done_;  // by url and path
+  std::map<std::string, Record> last_done_;                     // by url
   std::mutex mutex_;
   conc::Fd out_;
 };

@@ -53,6 +53,7 @@ struct Job {
   std::size_t source = 0;        // the one being tried
   unsigned source_attempts = 0;  // at sources[source]
   std::string failed_sources;    // what the ones before it said
+  bool named_by_list = false;    // out= given: never renamed after the server's Content-Disposition
   const std::string& request() const { return sources[source].text; }
 };
 
@@ -84,18 +85,18 @@ class Run {
       err_ << "conc-fetch: cannot create " << root_.string() << ": " << ec.message() << "\n";
       return 2;
     }
-    std::optional<FolderLock> lock;
+    std::optional<FolderLock> folder_lock;
     try {
       std::string holder;
-      lock = FolderLock::try_take(root_, holder);
-      if (!lock && !o_.wait_lock) {
+      folder_lock = FolderLock::try_take(root_, holder);
+      if (!folder_lock && !o_.wait_lock) {
         err_ << "conc-fetch: " << root_.string() << " is in use by " << holder
              << "; --wait-lock waits for it to finish\n";
         return 2;
       }
-      if (!lock) {
+      if (!folder_lock) {
         err_ << "conc-fetch: waiting for " << holder << " to finish with " << root_.string() << "\n" << std::flush;
-        lock = FolderLock::take(root_);
+        folder_lock = FolderLock::take(root_);
       }
     } catch (const std::exception& e) {
       err_ << "conc-fetch: " << e.what() << "\n";
@@ -125,8 +126,11 @@ class Run {
       } close_input{*this};
       try {
         Planner planner;
-        planner.names.reserve(fs::relative(manifest_path, root_).string());
-        planner.names.reserve(FolderLock::kFileName);
+        {
+          std::lock_guard lock(names_mutex_);
+          names_.reserve(fs::relative(manifest_path, root_).string());
+          names_.reserve(FolderLock::kFileName);
+        }
         read_url_list(
             *in, [&](ListEntry&& e) { plan(e, planner); }, [&](std::string&& w) { say("warning: " + w); });
       } catch (const std::exception& e) {
@@ -155,7 +159,6 @@ class Run {
 
  private:
   struct Planner {
-    NameRegistry names;
     std::set<fs::path> folders;  // created already
   };
 
@@ -178,7 +181,10 @@ class Run {
     } else {
       relative = o_.layout == Layout::Host ? host_path(*e.url) : flat_name(*e.url);
     }
-    relative = planner.names.claim(relative);
+    {
+      std::lock_guard lock(names_mutex_);
+      relative = names_.claim(relative);
+    }
     const fs::path target = root_ / relative;
     std::error_code ec;
     // Each folder is created once here, not on every transfer.
@@ -192,9 +198,13 @@ class Run {
       }
     }
     const bool exists = fs::is_regular_file(target, ec);
-    if (!o_.force && exists) {
-      const auto before = manifest_->done_before(e.raw, relative);
-      if (o_.skip_existing || (before && still_as_recorded(target, *before, e.raw))) {
+    if (!o_.force) {
+      auto before = manifest_->done_before(e.raw, relative);
+      // A file the server named is recorded under that name.
+      if (!before && o_.transfer.content_disposition && e.out.empty()) before = manifest_->done_before(e.raw);
+      const fs::path recorded = before ? root_ / before->path : target;
+      if ((o_.skip_existing && exists) ||
+          (before && fs::is_regular_file(recorded, ec) && still_as_recorded(recorded, *before, e.raw))) {
         ++skipped_;
         return;
       }
@@ -206,6 +216,7 @@ class Run {
     job.sources = std::move(sources);
     job.path = relative;
     job.sha256 = e.sha256;
+    job.named_by_list = !e.out.empty();
     std::size_t index = 0;
     {
       std::lock_guard lock(jobs_mutex_);
@@ -238,6 +249,27 @@ class Run {
     std::lock_guard lock(print_mutex_);
     if (progress_) progress_->clear();
     err_ << line << "\n" << std::flush;
+  }
+
+  // With --content-disposition: the finished file takes the server's name, in the same folder,
+  // made unique against this run's names and the files already there.
+  std::string rename_as_suggested(const Job& job, const AttemptResult& r) {
+    const fs::path planned(job.path);
+    const std::string wanted = (planned.parent_path() / r.suggested_name).string();
+    if (wanted == job.path) return job.path;
+    std::string name;
+    {
+      std::lock_guard lock(names_mutex_);
+      std::error_code ec;
+      do {
+        name = names_.claim(wanted);
+      } while (fs::exists(root_ / name, ec) || fs::exists(root_ / (name + ".part"), ec));
+    }
+    if (::rename((root_ / job.path).c_str(), (root_ / name).c_str()) != 0) {
+      say("note: " + job.url + ": kept as " + job.path + ", cannot rename it to " + name + ": " + std::strerror(errno));
+      return job.path;
+    }
+    return name;
   }
 
   Job& job_at(std::size_t index) {
@@ -478,6 +510,7 @@ class Run {
     Record rec{job.url,      job.path, r.verdict == Verdict::Ok ? "ok" : "failed", r.http_status, r.bytes, r.sha256,
                job.attempts, ""};
     if (r.verdict == Verdict::Ok) {
+      if (!r.suggested_name.empty() && !job.named_by_list) rec.path = job.path = rename_as_suggested(job, r);
       ++ok_;
       bytes_ += r.bytes;
       progress_->add_bytes(r.bytes);
@@ -504,6 +537,8 @@ class Run {
   SharedCache cache_;
   std::unique_ptr<Manifest> manifest_;
   std::unique_ptr<conc::Progress> progress_;
+  std::mutex names_mutex_;
+  NameRegistry names_;  // the planner's, and --content-disposition's renames
   std::mutex jobs_mutex_;
   std::deque<Job> jobs_;  // a deque: the planner adds while workers hold references
   std::atomic<std::size_t> pending_{0};

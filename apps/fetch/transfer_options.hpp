@@ -24,6 +24,7 @@ struct TransferOptions {
   bool http2 = false;
   bool compressed = false;  // ask for gzip, deflate, brotli, zstd; save the decoded body (never resumed)
   bool insecure = false;
+  bool content_disposition = false;         // report the Content-Disposition file name (AttemptResult::suggested_name)
   bool hash = true;                         // SHA-256 of every file (always when one is expected)
   conc::RateLimiter* rate = nullptr;        // global bandwidth cap, or none
   const std::atomic<bool>* stop = nullptr;  // when it becomes true, transfers end (Verdict::Interrupted)

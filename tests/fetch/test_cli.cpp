@@ -614,3 +614,30 @@ TEST_CASE("downloads start while the list on stdin is still being read", "[fetch
   CHECK(sha256_of(dir / "out/second.bin") == s.digest(1000, 2));
   CHECK(slurp(dir / "e.txt").find("2 downloaded, 0 skipped, 0 failed") != std::string::npos);
 }
+
+TEST_CASE("--content-disposition names files as the server says, inside --out and unique", "[fetch][cli]") {
+  Server s;
+  TempDir dir;
+  const std::string out = (dir / "out").string();
+  const std::string list =
+      s.url("/disposition/plain?size=100&seed=1") + "\n" + s.url("/disposition/star?size=100&seed=2") + "\n" +
+      s.url("/disposition/evil?size=100&seed=3") + "\n" + s.url("/disposition/clash?size=100&seed=4") + "\n" +
+      s.url("/disposition/plain?size=100&seed=5") + "\n  out=given.bin\n";
+  const Result r = run_fetch(dir, list, {"-o", out, "--no-progress", "-j", "1", "--content-disposition"});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(sha256_of(dir / "out/report 1.pdf") == s.digest(100, 1));
+  CHECK(sha256_of(dir / "out/r\xC3\xA9sum\xC3\xA9.txt") == s.digest(100, 2));
+  CHECK(sha256_of(dir / "out/evil.sh") == s.digest(100, 3));
+  CHECK(sha256_of(dir / "out/report 1.1.pdf") == s.digest(100, 4));
+  CHECK(sha256_of(dir / "out/given.bin") == s.digest(100, 5));  // out= wins
+  CHECK_FALSE(fs::exists(dir / "evil.sh"));
+  CHECK_FALSE(fs::exists(dir / "out/plain"));
+  std::set<std::string> paths;
+  for (const auto& l : manifest(dir / "out")) paths.insert(l["path"].get<std::string>());
+  CHECK(paths ==
+        std::set<std::string>{"report 1.pdf", "r\xC3\xA9sum\xC3\xA9.txt", "evil.sh", "report 1.1.pdf", "given.bin"});
+  const Result again = run_fetch(dir, list, {"-o", out, "--no-progress", "--content-disposition"});
+  INFO(again.err);
+  CHECK(again.err.find("0 downloaded, 5 skipped, 0 failed") != std::string::npos);
+}

@@ -17,6 +17,7 @@ random.Random(seed).randbytes(size)):
   /hits/PATH                                            how often PATH was requested
   /headers                                              the request's headers, one "Name: value" a line
   /gzip/NAME?size=N&seed=S                              a file, compressed when the request accepts it
+  /disposition/KEY?size=N&seed=S                        a file with the Content-Disposition named by KEY
 """
 import argparse
 import asyncio
@@ -172,6 +173,22 @@ async def gzipped(request):
     return response
 
 
+DISPOSITIONS = {
+    "plain": 'attachment; filename="report 1.pdf"',
+    "star": "attachment; filename=\"fallback.bin\"; filename*=UTF-8''r%C3%A9sum%C3%A9.txt",
+    "evil": 'attachment; filename="../../evil.sh"',
+    "clash": 'attachment; filename="report 1.pdf"',
+}
+
+
+async def disposition(request):
+    hits[request.path] += 1
+    size, seed = params(request)
+    response = await send_file(request, body(size, seed))
+    response.headers["Content-Disposition"] = DISPOSITIONS[request.match_info["key"]]
+    return response
+
+
 async def hit_count(request):
     return web.Response(text=str(hits["/" + request.match_info["path"]]))
 
@@ -188,7 +205,7 @@ def main():
         web.get("/redirect/{n}/{name:.*}", redirect), web.get("/to-file", to_file),
         web.get("/huge", huge), web.get("/hits/{path:.*}", hit_count),
         web.get("/headers", headers), web.get("/big-headers", big_headers),
-        web.get("/gzip/{name:.*}", gzipped),
+        web.get("/gzip/{name:.*}", gzipped), web.get("/disposition/{key}", disposition),
     ])
 
     async def serve():
