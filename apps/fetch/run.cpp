@@ -138,7 +138,14 @@ class Run {
         ++failed_;
       }
     });
-    o_.engine == Engine::Multi ? download_multi() : download();
+    try {
+      o_.engine == Engine::Multi ? download_multi() : download();
+    } catch (const std::exception& e) {
+      // The engine itself failed (no event loop, no handle): what is not done stays for a re-run.
+      say(std::string("error: the download engine stopped: ") + e.what());
+      ++failed_;
+      scheduler_.cancel();
+    }
     planning.join();
     progress_->finish();
 

@@ -440,7 +440,7 @@ TEST_CASE("a Retry-After longer than --retry-max-wait fails the URL at once, wit
   CHECK(capped.err.find("asks to wait 2 s (Retry-After), more than --retry-max-wait 1 s") != std::string::npos);
 }
 
-TEST_CASE("501 is not retried; 20 redirects are followed and 21 are too many", "[fetch][cli]") {
+TEST_CASE("501 is not retried, 20 redirects are followed and 21 are too many", "[fetch][cli]") {
   Server s;
   TempDir dir;
   const std::string list = s.url("/status/501") + "\n" + s.url("/status/503") + "\n" +
@@ -531,7 +531,7 @@ TEST_CASE("an international host is asked for in punycode, a literal space as %2
                    "cher.example/headers") == 1);  // recorded as listed
 }
 
-TEST_CASE("--compressed asks for a compressed body and saves it decoded", "[fetch][cli]") {
+TEST_CASE("with --compressed a compressed body is asked for and saved decoded", "[fetch][cli]") {
   const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
   INFO("engine " << engine);
   Server s;
@@ -615,7 +615,7 @@ TEST_CASE("downloads start while the list on stdin is still being read", "[fetch
   CHECK(slurp(dir / "e.txt").find("2 downloaded, 0 skipped, 0 failed") != std::string::npos);
 }
 
-TEST_CASE("--content-disposition names files as the server says, inside --out and unique", "[fetch][cli]") {
+TEST_CASE("with --content-disposition files are named as the server says, inside --out and unique", "[fetch][cli]") {
   Server s;
   TempDir dir;
   const std::string out = (dir / "out").string();

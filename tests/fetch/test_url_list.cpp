@@ -109,7 +109,7 @@ TEST_CASE("the URL to request: punycode host, spaces as %20, no fragment", "[fet
             .error.rfind("invalid international host name (", 0) == 0);
 }
 
-TEST_CASE("aria2 mirror URIs after TABs are kept in order; a bad one is reported", "[fetch][list]") {
+TEST_CASE("aria2 mirror URIs after TABs are kept in order, a bad one is reported", "[fetch][list]") {
   const auto list = parse_url_list("http://a/f.bin\thttp://b/f.bin\tnot-a-url\t\thttps://c/f.bin\n");
   REQUIRE(list.entries.size() == 1);
   CHECK(list.entries[0].raw == "http://a/f.bin");
