@@ -219,12 +219,13 @@ TEST_CASE("a killed run leaves only .part files and resumes with Range", "[fetch
   INFO("engine " << engine);
   Server s;
   TempDir dir;
-  const std::string url = s.url("/trickle/slow.bin?size=60000&seed=8&bps=40000");
+  // The server sends 20,000 bytes, then holds the rest until the gate opens.
+  const std::string url = s.url("/gate/killed/slow.bin?size=60000&seed=8&half=20000");
   std::ofstream(dir / "list.txt") << url << "\n";
   const pid_t pid = spawn(
       {CONC_FETCH_EXE, "-o", (dir / "out").string(), "--no-progress", "--engine", engine, (dir / "list.txt").string()},
       dir / "o.txt", dir / "e.txt");
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
   auto part_size = [&] {
     std::error_code ec;
     const auto n = fs::file_size(dir / "out/slow.bin.part", ec);
@@ -234,8 +235,9 @@ TEST_CASE("a killed run leaves only .part files and resumes with Range", "[fetch
   ::kill(pid, SIGKILL);
   wait_exit(pid);
   const auto partial = part_size();
+  s.get("/open/killed");
   REQUIRE(partial >= 10000);
-  REQUIRE(partial < 60000);
+  REQUIRE(partial <= 20000);
   CHECK_FALSE(fs::exists(dir / "out/slow.bin"));
   const Result r = run_fetch(dir, url + "\n", {"-o", (dir / "out").string(), "--no-progress", "--engine", engine});
   CHECK(r.exit_code == 0);
@@ -301,22 +303,22 @@ TEST_CASE("one run at a time per output folder: a second exits 2, or waits with 
   TempDir dir;
   TempDir other;
   const std::string out = (dir / "out").string();
-  const std::string slow = s.url("/trickle/slow.bin?size=40000&seed=3&bps=8000");
-  std::ofstream(dir / "list.txt") << slow << "\n";
-  auto start_first = [&] {
+  const std::string other_file = s.url("/file/other.bin?size=1000&seed=4");
+  // The first run holds the folder until the test opens the gate of its one download.
+  auto start_first = [&](const std::string& gate) {
+    std::ofstream(dir / "list.txt") << s.url("/gate/" + gate + "/slow.bin?size=40000&seed=3") << "\n";
     const pid_t pid =
         spawn({CONC_FETCH_EXE, "-o", out, "--no-progress", (dir / "list.txt").string()}, dir / "o.txt", dir / "e.txt");
-    // The first run holds the lock once its part file exists.
-    const auto deadline = std::chrono::steady_clock::now() + 30s;
-    while (std::chrono::steady_clock::now() < deadline && !fs::exists(dir / "out/slow.bin.part") &&
-           !fs::exists(dir / "out/slow.bin"))
+    // It holds the lock once its part file exists.
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (std::chrono::steady_clock::now() < deadline && !fs::exists(dir / "out/slow.bin.part"))
       std::this_thread::sleep_for(10ms);
     return pid;
   };
 
-  const pid_t first = start_first();
-  const std::string list = slow + "\n" + s.url("/file/other.bin?size=1000&seed=4") + "\n";
-  const Result refused = run_fetch(other, list, {"-o", out, "--no-progress"});
+  const pid_t first = start_first("g1");
+  const Result refused = run_fetch(other, other_file + "\n", {"-o", out, "--no-progress"});
+  s.get("/open/g1");
   const int first_exit = wait_exit(first);
   INFO(refused.err);
   CHECK(first_exit == 0);
@@ -329,14 +331,27 @@ TEST_CASE("one run at a time per output folder: a second exits 2, or waits with 
 
   fs::remove(dir / "out/slow.bin");
   fs::remove(dir / "out/.conc-fetch.jsonl");
-  const pid_t again = start_first();
-  const Result waited = run_fetch(other, list, {"-o", out, "--no-progress", "--wait-lock"});
+  const pid_t again = start_first("g2");
+  const std::string list = s.url("/gate/g2/slow.bin?size=40000&seed=3") + "\n" + other_file + "\n";
+  std::ofstream(other / "list.txt") << list;
+  const pid_t waiting =
+      spawn({CONC_FETCH_EXE, "-o", out, "--no-progress", "--wait-lock", (other / "list.txt").string()}, other / "o.txt",
+            other / "e.txt");
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < deadline &&
+         slurp(other / "e.txt").find("waiting for another conc-fetch run") == std::string::npos)
+    std::this_thread::sleep_for(10ms);
+  const std::string said_while_waiting = slurp(other / "e.txt");
+  s.get("/open/g2");
   CHECK(wait_exit(again) == 0);
-  INFO(waited.err);
-  CHECK(waited.exit_code == 0);
-  CHECK(waited.err.find("waiting for another conc-fetch run") != std::string::npos);
-  CHECK(waited.err.find("1 downloaded, 1 skipped, 0 failed") != std::string::npos);
-  CHECK(s.hits("/trickle/slow.bin") == 2);  // once per first run, never by the waiting one
+  const int waited_exit = wait_exit(waiting);
+  const std::string waited_err = slurp(other / "e.txt");
+  INFO(waited_err);
+  CHECK(said_while_waiting.find("waiting for another conc-fetch run (pid " + std::to_string(again) + ")") !=
+        std::string::npos);
+  CHECK(waited_exit == 0);
+  CHECK(waited_err.find("1 downloaded, 1 skipped, 0 failed") != std::string::npos);
+  CHECK(s.hits("/gate/g2/slow.bin") == 1);  // by the first run only
   CHECK(sha256_of(dir / "out/slow.bin") == s.digest(40000, 3));
   CHECK(sha256_of(dir / "out/other.bin") == s.digest(1000, 4));
   for (const auto& l : manifest(dir / "out")) CHECK(l["status"] == "ok");
@@ -479,7 +494,7 @@ TEST_CASE("Ctrl-C ends the run with the summary line, and the next run resumes",
   INFO("engine " << engine);
   Server s;
   TempDir dir;
-  const std::string slow = s.url("/trickle/int.bin?size=60000&seed=8&bps=10000");
+  const std::string slow = s.url("/gate/int/int.bin?size=60000&seed=8&half=20000");
   const std::string queued = s.url("/file/queued.bin?size=2000&seed=9");
   std::ofstream(dir / "list.txt") << slow << "\n" << queued << "\n";
   const std::string out = (dir / "out").string();
@@ -491,7 +506,7 @@ TEST_CASE("Ctrl-C ends the run with the summary line, and the next run resumes",
     const auto n = fs::file_size(dir / "out/int.bin.part", ec);
     return ec ? std::uintmax_t{0} : n;
   };
-  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
   while (std::chrono::steady_clock::now() < deadline && part_size() == 0) std::this_thread::sleep_for(10ms);
   ::kill(pid, SIGINT);
   const int code = wait_exit(pid);
@@ -504,6 +519,7 @@ TEST_CASE("Ctrl-C ends the run with the summary line, and the next run resumes",
   CHECK(manifest(dir / "out").empty());
   CHECK(s.hits("/file/queued.bin") == 0);
 
+  s.get("/open/int");
   const Result r = run_fetch(dir, slow + "\n" + queued + "\n", {"-o", out, "--no-progress", "--engine", engine});
   INFO(r.err);
   CHECK(r.exit_code == 0);

@@ -9,6 +9,9 @@ random.Random(seed).randbytes(size)):
   /flaky/KEY/N/NAME?size=..&seed=..[&code=503][&retry_after=S]   N failures, then the file
   /cut/KEY/NAME?size=N&seed=S&cut=M[&norange=1]         the first response of KEY stops after M bytes
   /trickle/NAME?size=N&seed=S&bps=B                     sends B bytes a second (Range honoured)
+  /gate/KEY/NAME?size=N&seed=S&half=M                   sends up to byte M, then the rest once /open/KEY
+                                                        was asked for (Range honoured)
+  /open/KEY                                             opens gate KEY
   /loop                                                 redirects to itself
   /redirect/N/NAME?size=..&seed=..                      N redirects, then the file
   /to-file                                              redirects to file:///etc/passwd
@@ -123,6 +126,39 @@ async def trickle(request):
     return response
 
 
+gates = {}
+
+
+def gate_of(key):
+    return gates.setdefault(key, asyncio.Event())
+
+
+async def gate(request):
+    hits[request.path] += 1
+    size, seed = params(request)
+    data = body(size, seed)
+    half = int(request.query.get("half", str(size // 2)))
+    start = 0
+    rng = request.headers.get("Range")
+    if rng and rng.startswith("bytes="):
+        start = min(int(rng[6:].split("-")[0] or 0), size)
+        response = web.StreamResponse(status=206, headers={
+            "Content-Length": str(size - start), "Content-Range": f"bytes {start}-{size - 1}/{size}"})
+    else:
+        response = web.StreamResponse(headers={"Content-Length": str(size), "Accept-Ranges": "bytes"})
+    await response.prepare(request)
+    if start < half:
+        await response.write(data[start:half])
+    await gate_of(request.match_info["key"]).wait()
+    await response.write(data[max(start, half):])
+    return response
+
+
+async def open_gate(request):
+    gate_of(request.match_info["key"]).set()
+    return web.Response(text="open\n")
+
+
 async def loop(request):
     hits[request.path] += 1
     raise web.HTTPFound("/loop")
@@ -201,7 +237,8 @@ def main():
     app.add_routes([
         web.get("/file/{name:.*}", file), web.get("/digest", digest), web.get("/status/{code}", status),
         web.get("/flaky/{key}/{n}/{name:.*}", flaky), web.get("/cut/{key}/{name:.*}", cut),
-        web.get("/trickle/{name:.*}", trickle), web.get("/loop", loop),
+        web.get("/trickle/{name:.*}", trickle), web.get("/gate/{key}/{name:.*}", gate),
+        web.get("/open/{key}", open_gate), web.get("/loop", loop),
         web.get("/redirect/{n}/{name:.*}", redirect), web.get("/to-file", to_file),
         web.get("/huge", huge), web.get("/hits/{path:.*}", hit_count),
         web.get("/headers", headers), web.get("/big-headers", big_headers),
