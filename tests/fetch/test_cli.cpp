@@ -395,16 +395,21 @@ TEST_CASE("a cut download from a server without Range support starts again from 
   Server s;
   TempDir dir;
   const std::string list = s.url("/cut/nr/nr.bin?size=400000&seed=5&cut=100000&norange=1") + "\n" +
-                           s.url("/file/refused.bin?size=1000&seed=6") + "\n";
+                           s.url("/file/refused.bin?size=1000&seed=6") + "\n" +
+                           s.url("/file/moved.bin?size=5000&seed=7&badrange=1") + "\n";
   fs::create_directories(dir / "out");
   // A part longer than the file: the server refuses its range with 416.
   std::ofstream(dir / "out/refused.bin.part") << std::string(3000, 'x');
+  // A part the server answers with 206 from another byte than asked for: never appended to.
+  std::ofstream(dir / "out/moved.bin.part") << std::string(1000, 'y');
   const Result r =
       run_fetch(dir, list, {"-o", (dir / "out").string(), "--no-progress", "--retries", "1", "--engine", engine});
   INFO(r.err);
   CHECK(r.exit_code == 0);
   CHECK(sha256_of(dir / "out/nr.bin") == s.digest(400000, 5));
   CHECK(sha256_of(dir / "out/refused.bin") == s.digest(1000, 6));
+  CHECK(sha256_of(dir / "out/moved.bin") == s.digest(5000, 7));
+  CHECK(s.hits("/file/moved.bin") == 2);
   CHECK(s.hits("/cut/nr/nr.bin") == 2);
   CHECK(s.hits("/file/refused.bin") == 2);
   CHECK_FALSE(fs::exists(dir / "out/nr.bin.part"));

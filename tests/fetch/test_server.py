@@ -3,7 +3,9 @@
 usage: /usr/bin/python3 tests/fetch/test_server.py [--port N]   (0 or absent: a free port)
 Prints "listening on PORT" once it accepts connections. Routes (bodies are deterministic:
 random.Random(seed).randbytes(size)):
-  /file/NAME?size=N&seed=S[&delay_ms=D][&norange=1]   a file; Range honoured unless norange
+  /file/NAME?size=N&seed=S[&delay_ms=D][&norange=1][&badrange=1]
+                                                        a file; Range honoured unless norange (badrange:
+                                                        answered with 206 from byte 0 whatever was asked)
   /digest?size=N&seed=S                                 the SHA-256 of that body, as hex
   /status/CODE[?retry_after=S]                          that status (with Retry-After)
   /flaky/KEY/N/NAME?size=..&seed=..[&code=503][&retry_after=S]   N failures, then the file
@@ -64,7 +66,10 @@ async def file(request):
     delay = int(request.query.get("delay_ms", "0"))
     if delay:
         await asyncio.sleep(delay / 1000)
-    return await send_file(request, body(size, seed), request.query.get("norange") != "1")
+    data = body(size, seed)
+    if request.query.get("badrange") == "1" and request.headers.get("Range"):
+        return web.Response(status=206, body=data, headers={"Content-Range": f"bytes 0-{size - 1}/{size}"})
+    return await send_file(request, data, request.query.get("norange") != "1")
 
 
 async def digest(request):
