@@ -3,40 +3,14 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <iostream>
 #include <map>
 
+#include "cli_values.hpp"
 #include "options.hpp"
 #include "run.hpp"
-
-namespace {
-// "512", "64k", "10M", "1.5G" (k = 1024).
-double parse_bytes(const std::string& text) {
-  std::size_t used = 0;
-  double v = 0;
-  try {
-    v = std::stod(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  std::string suffix = text.substr(used);
-  double scale = 1;
-  if (suffix == "k" || suffix == "K")
-    scale = 1024;
-  else if (suffix == "M" || suffix == "m")
-    scale = 1024.0 * 1024;
-  else if (suffix == "G" || suffix == "g")
-    scale = 1024.0 * 1024 * 1024;
-  else if (!suffix.empty())
-    used = 0;
-  if (used == 0 || !(v > 0) || !std::isfinite(v))
-    throw std::invalid_argument("invalid size '" + text + "' (e.g. 512, 64k, 10M)");
-  return v * scale;
-}
-}  // namespace
 
 int main(int argc, char** argv) {
   fetch::Options o;
@@ -129,15 +103,10 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   try {
-    if (jobs != "auto") {
-      std::size_t used = 0;
-      const int n = std::stoi(jobs, &used);
-      if (used != jobs.size() || n < 1) throw std::invalid_argument("invalid --jobs '" + jobs + "' (N or auto)");
-      o.jobs = static_cast<unsigned>(n);
-    }
-    if (!max_size.empty()) o.transfer.max_size = static_cast<std::uint64_t>(parse_bytes(max_size));
-    if (!rate.empty()) o.rate = parse_bytes(rate);
-    if (!low_speed.empty()) o.transfer.low_speed_bytes = static_cast<long>(parse_bytes(low_speed));
+    o.jobs = fetch::parse_jobs(jobs);
+    if (!max_size.empty()) o.transfer.max_size = static_cast<std::uint64_t>(fetch::parse_bytes(max_size));
+    if (!rate.empty()) o.rate = fetch::parse_bytes(rate);
+    if (!low_speed.empty()) o.transfer.low_speed_bytes = static_cast<long>(fetch::parse_bytes(low_speed));
   } catch (const std::exception& e) {
     std::cerr << "conc-fetch: " << e.what() << "\n";
     return 2;
