@@ -262,6 +262,11 @@ Attempt::Attempt(const TransferOptions& options, CURL* curl, const std::string& 
 
 Attempt::~Attempt() = default;
 
+std::string Attempt::curl_reason(CURLcode code) const {
+  // libcurl's own sentence names the host, port and time ("Failed to connect to h port 80 after 3 ms").
+  return curl_error_[0] != '\0' ? std::string(curl_error_) : curl_easy_strerror(code);
+}
+
 size_t Attempt::on_header(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Attempt*>(user);
   const std::string_view line(data, size * n);
@@ -347,6 +352,8 @@ std::optional<AttemptResult> Attempt::start() {
   curl_easy_setopt(curl_, CURLOPT_RANGE, offset_ > 0 ? range.c_str() : nullptr);
   curl_easy_setopt(curl_, CURLOPT_HEADERDATA, this);
   curl_easy_setopt(curl_, CURLOPT_WRITEDATA, this);
+  curl_error_[0] = '\0';
+  curl_easy_setopt(curl_, CURLOPT_ERRORBUFFER, curl_error_);
   return std::nullopt;
 }
 
@@ -357,6 +364,7 @@ AttemptResult Downloader::attempt(const std::string& url, const fs::path& target
 }
 
 AttemptResult Attempt::finish(CURLcode code) {
+  curl_easy_setopt(curl_, CURLOPT_ERRORBUFFER, nullptr);  // the buffer dies with this attempt
   AttemptResult r;
   curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &r.http_status);
   const bool closed = fd_.close();
@@ -446,7 +454,7 @@ AttemptResult Attempt::finish(CURLcode code) {
     case CURLE_URL_MALFORMAT:
     case CURLE_COULDNT_RESOLVE_HOST:
       r.verdict = code == CURLE_COULDNT_RESOLVE_HOST ? Verdict::Retry : Verdict::Fail;
-      r.error = curl_easy_strerror(code);
+      r.error = curl_reason(code);
       break;
     case CURLE_WRITE_ERROR:
       r.verdict = Verdict::Fail;
@@ -459,7 +467,7 @@ AttemptResult Attempt::finish(CURLcode code) {
       break;
     default:  // cut short, timed out, reset, refused: network trouble, try again
       r.verdict = Verdict::Retry;
-      r.error = curl_easy_strerror(code);
+      r.error = curl_reason(code);
       break;
   }
   if (size == 0) fs::remove(part_, ec);

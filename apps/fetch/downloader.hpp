@@ -88,6 +88,7 @@ class Attempt {
   static size_t on_header(char* data, size_t size, size_t n, void* user);
   static size_t on_body(char* data, size_t size, size_t n, void* user);
   size_t write_body(char* data, size_t bytes);
+  std::string curl_reason(CURLcode code) const;
 
   const TransferOptions& options_;
   CURL* curl_;
@@ -103,6 +104,7 @@ class Attempt {
   long status_ = 0;
   std::string retry_after_;
   std::string callback_error_;  // an exception caught in a callback
+  char curl_error_[CURL_ERROR_SIZE] = {};
   std::string content_range_;
   std::string content_disposition_;
   bool range_mismatch_ = false;

@@ -662,3 +662,13 @@ TEST_CASE("with --content-disposition files are named as the server says, inside
   INFO(again.err);
   CHECK(again.err.find("0 downloaded, 5 skipped, 0 failed") != std::string::npos);
 }
+
+TEST_CASE("a network failure is said in libcurl's own words, naming host and port", "[fetch][cli]") {
+  TempDir dir;
+  const Result r = run_fetch(dir, "http://127.0.0.1:1/nothing-listens.bin\n",
+                             {"-o", (dir / "out").string(), "--no-progress", "--retries", "0"});
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("error: http://127.0.0.1:1/nothing-listens.bin: Failed to connect to 127.0.0.1 port 1") !=
+        std::string::npos);
+}

@@ -23,7 +23,7 @@ TEST_CASE("byte counts that are not one are refused with the value named", "[fet
   }
 }
 
-TEST_CASE("--jobs: auto or a count in range", "[fetch][cli-values]") {
+TEST_CASE("jobs values: auto or a count in range", "[fetch][cli-values]") {
   CHECK(parse_jobs("auto") == 0);
   CHECK(parse_jobs("1") == 1);
   CHECK(parse_jobs("64") == 64);
