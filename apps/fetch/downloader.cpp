@@ -9,13 +9,14 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <cstdio>
+#include <charconv>
 #include <cstring>
 #include <ctime>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
 
+#include "names.hpp"
 #include "scheduler.hpp"
 
 namespace fs = std::filesystem;
@@ -24,7 +25,8 @@ namespace fetch {
 
 namespace {
 
-constexpr long kReceiveBuffer = 512 * 1024;  // fewer, larger writes on fast links
+constexpr long kReceiveBuffer = 512 * 1024;          // fewer, larger writes on fast links
+constexpr std::size_t kMaxHeaderBytes = 256 * 1024;  // all response headers of one attempt
 
 std::string to_hex(const unsigned char* d, unsigned n) {
   static const char* const digits = "0123456789abcdef";
@@ -62,19 +64,43 @@ bool measure_existing(const fs::path& part, EVP_MD_CTX* sha, std::uint64_t& size
     size = static_cast<std::uint64_t>(st.st_size);
     return true;
   }
-  std::FILE* f = std::fopen(part.c_str(), "rb");
-  if (f == nullptr) return false;
+  const conc::Fd file(::open(part.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!file) return false;
   std::vector<char> buf(1 << 16);
   size = 0;
-  for (size_t n; (n = std::fread(buf.data(), 1, buf.size(), f)) > 0;) {
-    EVP_DigestUpdate(sha, buf.data(), n);
-    size += n;
+  for (;;) {
+    const ssize_t n = ::read(file.get(), buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    if (n == 0) return true;
+    EVP_DigestUpdate(sha, buf.data(), static_cast<size_t>(n));
+    size += static_cast<std::uint64_t>(n);
   }
-  std::fclose(f);
-  return true;
+}
+
+// The first byte of a Content-Range value ("bytes 100-199/200"); -1 when it is not one.
+std::int64_t range_start(std::string_view value) {
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  if (value.substr(0, 6) != "bytes ") return -1;
+  value.remove_prefix(6);
+  std::int64_t start = 0;
+  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), start);
+  if (error != std::errc() || end == value.data() + value.size() || *end != '-') return -1;
+  return start;
 }
 
 }  // namespace
+
+std::string sha256_of_file(const fs::path& file) {
+  const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx{EVP_MD_CTX_new(), EVP_MD_CTX_free};
+  EVP_DigestInit_ex(ctx.get(), sha256_method(), nullptr);
+  std::uint64_t size = 0;
+  if (!measure_existing(file, ctx.get(), size)) return "";
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned len = 0;
+  EVP_DigestFinal_ex(ctx.get(), digest, &len);
+  return to_hex(digest, len);
+}
 
 struct SharedCache::Locks {
   std::mutex m[CURL_LOCK_DATA_LAST];
@@ -108,7 +134,7 @@ struct Attempt::Digest {
   std::uint64_t notified = 0;               // the reader was last woken for bytes up to here
   std::atomic<std::uint64_t> published{0};  // the file is written up to here (| kDone)
   std::thread reader;
-  int read_fd = -1;
+  conc::Fd read_fd;
   bool read_failed = false;
 
   Digest() { reset(); }
@@ -129,7 +155,7 @@ struct Attempt::Digest {
       }
       return;
     }
-    if (end > kInlineBytes && (read_fd = ::open(part.c_str(), O_RDONLY | O_CLOEXEC)) >= 0) {
+    if (end > kInlineBytes && (read_fd = conc::Fd(::open(part.c_str(), O_RDONLY | O_CLOEXEC)))) {
       published.store(end, std::memory_order_release);
       notified = end;
       reader = std::thread([this] { read_behind(); });
@@ -144,8 +170,8 @@ struct Attempt::Digest {
       const std::uint64_t p = published.load(std::memory_order_acquire);
       const std::uint64_t end = p & ~kDone;
       if (hashed < end) {
-        const ssize_t n =
-            ::pread(read_fd, buf.data(), std::min<std::uint64_t>(buf.size(), end - hashed), static_cast<off_t>(hashed));
+        const ssize_t n = ::pread(read_fd.get(), buf.data(), std::min<std::uint64_t>(buf.size(), end - hashed),
+                                  static_cast<off_t>(hashed));
         if (n <= 0) {
           read_failed = true;
           return;
@@ -164,8 +190,7 @@ struct Attempt::Digest {
       published.notify_one();
       reader.join();
     }
-    if (read_fd >= 0) ::close(read_fd);
-    read_fd = -1;
+    read_fd.reset();
   }
   // The digest of everything written; empty when the file could not be read back.
   std::string hex() {
@@ -183,7 +208,7 @@ EasyHandle::EasyHandle(const TransferOptions& options, const SharedCache* cache)
   if (cache != nullptr) curl_easy_setopt(curl_, CURLOPT_SHARE, cache->get());
   curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl_, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(curl_, CURLOPT_MAXREDIRS, 10L);
+  curl_easy_setopt(curl_, CURLOPT_MAXREDIRS, options.max_redirects);
   curl_easy_setopt(curl_, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(curl_, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");  // never file:// or ftp://
   curl_easy_setopt(curl_, CURLOPT_BUFFERSIZE, kReceiveBuffer);
@@ -200,12 +225,21 @@ EasyHandle::EasyHandle(const TransferOptions& options, const SharedCache* cache)
   }
   if (!options.proxy.empty()) curl_easy_setopt(curl_, CURLOPT_PROXY, options.proxy.c_str());
   if (options.http2) curl_easy_setopt(curl_, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
+  if (options.compressed) curl_easy_setopt(curl_, CURLOPT_ACCEPT_ENCODING, "");  // every encoding libcurl decodes
   if (options.insecure) {
     curl_easy_setopt(curl_, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(curl_, CURLOPT_SSL_VERIFYHOST, 0L);
   }
   for (const std::string& h : options.headers) headers_ = curl_slist_append(headers_, h.c_str());
   if (headers_ != nullptr) curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers_);
+  if (options.stop != nullptr) {
+    curl_easy_setopt(curl_, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(curl_, CURLOPT_XFERINFODATA, options.stop);
+    curl_easy_setopt(
+        curl_, CURLOPT_XFERINFOFUNCTION, +[](void* stop, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+          return static_cast<const std::atomic<bool>*>(stop)->load(std::memory_order_relaxed) ? 1 : 0;
+        });
+  }
   curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, &Attempt::on_header);
   curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, &Attempt::on_body);
 }
@@ -226,64 +260,100 @@ Attempt::Attempt(const TransferOptions& options, CURL* curl, const std::string& 
   if (options.hash || !expected_sha256_.empty()) sha_ = std::make_unique<Digest>();
 }
 
-Attempt::~Attempt() {
-  if (fd_ >= 0) ::close(fd_);
+Attempt::~Attempt() = default;
+
+std::string Attempt::curl_reason(CURLcode code) const {
+  // libcurl's own sentence names the host, port and time ("Failed to connect to h port 80 after 3 ms").
+  return curl_error_[0] != '\0' ? std::string(curl_error_) : curl_easy_strerror(code);
 }
 
 size_t Attempt::on_header(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Attempt*>(user);
   const std::string_view line(data, size * n);
+  // Below libcurl's own limit (300 KiB), so that the failure is ours to name and not retried.
+  t->header_bytes_ += line.size();
+  if (t->header_bytes_ > kMaxHeaderBytes) {
+    t->headers_too_large_ = true;
+    return 0;
+  }
   if (line.substr(0, 5) == "HTTP/") {
     t->retry_after_.clear();  // a new response (after a redirect or 100 Continue)
+    t->content_range_.clear();
+    t->content_disposition_.clear();
     t->status_ = 0;
   } else if (line.size() > 12 && strncasecmp(line.data(), "retry-after:", 12) == 0) {
     t->retry_after_ = line.substr(12);
+  } else if (line.size() > 14 && strncasecmp(line.data(), "content-range:", 14) == 0) {
+    t->content_range_ = line.substr(14);
+  } else if (line.size() > 20 && strncasecmp(line.data(), "content-disposition:", 20) == 0) {
+    t->content_disposition_ = line.substr(20);
   }
   return size * n;
 }
 
 size_t Attempt::on_body(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Attempt*>(user);
-  const size_t bytes = size * n;
-  if (t->status_ == 0) curl_easy_getinfo(t->curl_, CURLINFO_RESPONSE_CODE, &t->status_);
-  if (t->status_ < 200 || t->status_ >= 300) return bytes;  // an error page is not the file
-  if (t->written_ == 0 && t->offset_ > 0 && t->status_ == 200) {
+  // An exception must not cross libcurl's C frames: it ends the transfer and becomes its error.
+  try {
+    return t->write_body(data, size * n);
+  } catch (const std::exception& e) {
+    t->callback_error_ = e.what();
+    return 0;
+  }
+}
+
+size_t Attempt::write_body(char* data, size_t bytes) {
+  if (status_ == 0) curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &status_);
+  if (status_ < 200 || status_ >= 300) return bytes;  // an error page is not the file
+  if (written_ == 0 && offset_ > 0 && status_ == 200) {
     // The server ignored our Range and sends the whole body: start the part again.
-    if (::ftruncate(t->fd_, 0) != 0) {
-      t->write_failed_ = true;
+    if (::ftruncate(fd_.get(), 0) != 0) {
+      write_failed_ = true;
       return 0;
     }
-    if (t->sha_) t->sha_->reset();
-    t->offset_ = 0;
+    if (sha_) sha_->reset();
+    offset_ = 0;
   }
-  if (t->options_.max_size != 0 && t->offset_ + t->written_ + bytes > t->options_.max_size) {
-    t->too_large_ = true;
+  if (written_ == 0 && status_ == 206 && range_start(content_range_) != static_cast<std::int64_t>(offset_)) {
+    range_mismatch_ = true;  // bytes from elsewhere in the file: appending them would corrupt it
     return 0;
   }
-  if (t->options_.rate != nullptr) t->options_.rate->acquire(static_cast<double>(bytes));
-  if (!write_all(t->fd_, data, bytes)) {
-    t->write_failed_ = true;
+  if (options_.max_size != 0 && offset_ + written_ + bytes > options_.max_size) {
+    too_large_ = true;
     return 0;
   }
-  t->written_ += bytes;
-  if (t->sha_) t->sha_->update(data, bytes, t->offset_ + t->written_, t->part_);
+  if (options_.rate != nullptr) options_.rate->acquire(static_cast<double>(bytes));
+  if (!write_all(fd_.get(), data, bytes)) {
+    write_failed_ = true;
+    return 0;
+  }
+  written_ += bytes;
+  if (sha_) sha_->update(data, bytes, offset_ + written_, part_);
   return bytes;
 }
 
 std::optional<AttemptResult> Attempt::start() {
-  if (!measure_existing(part_, sha_ ? sha_->ctx.get() : nullptr, offset_)) offset_ = 0;
+  // A Range counts bytes of the encoded body, the part holds decoded ones: a compressed transfer starts over.
+  if (options_.compressed || !measure_existing(part_, sha_ ? sha_->ctx.get() : nullptr, offset_)) offset_ = 0;
+  if (offset_ == 0 && sha_) sha_->reset();
   if (sha_) sha_->hashed = offset_;
   // O_APPEND: after a restart (truncation to 0) writes go to the new end by themselves.
-  fd_ = ::open(part_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (offset_ > 0 ? O_APPEND : O_TRUNC | O_APPEND), 0644);
-  if (fd_ < 0) {
+  fd_ = conc::Fd(
+      ::open(part_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (offset_ > 0 ? O_APPEND : O_TRUNC | O_APPEND), 0644));
+  if (!fd_) {
     AttemptResult r;
     r.error = "cannot write " + part_.string() + ": " + std::strerror(errno);
     return r;
   }
   curl_easy_setopt(curl_, CURLOPT_URL, url_.c_str());
-  curl_easy_setopt(curl_, CURLOPT_RESUME_FROM_LARGE, static_cast<curl_off_t>(offset_));
+  // A plain Range header, not CURLOPT_RESUME_FROM: libcurl then fails a resume the server answers
+  // with the whole file, which write_body takes instead, starting the part again.
+  const std::string range = std::to_string(offset_) + "-";
+  curl_easy_setopt(curl_, CURLOPT_RANGE, offset_ > 0 ? range.c_str() : nullptr);
   curl_easy_setopt(curl_, CURLOPT_HEADERDATA, this);
   curl_easy_setopt(curl_, CURLOPT_WRITEDATA, this);
+  curl_error_[0] = '\0';
+  curl_easy_setopt(curl_, CURLOPT_ERRORBUFFER, curl_error_);
   return std::nullopt;
 }
 
@@ -294,15 +364,25 @@ AttemptResult Downloader::attempt(const std::string& url, const fs::path& target
 }
 
 AttemptResult Attempt::finish(CURLcode code) {
+  curl_easy_setopt(curl_, CURLOPT_ERRORBUFFER, nullptr);  // the buffer dies with this attempt
   AttemptResult r;
   curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &r.http_status);
-  const bool closed = ::close(fd_) == 0;
-  fd_ = -1;
+  const bool closed = fd_.close();
   const std::uint64_t size = offset_ + written_;
   std::error_code ec;
   if (!retry_after_.empty())
     r.retry_after = parse_retry_after(retry_after_, static_cast<std::int64_t>(std::time(nullptr)));
   const long s = r.http_status;
+  if (code == CURLE_ABORTED_BY_CALLBACK && options_.stop != nullptr && options_.stop->load()) {
+    r.verdict = Verdict::Interrupted;
+    r.error = "interrupted";
+    return r;
+  }
+  if (!callback_error_.empty()) {
+    r.verdict = Verdict::Fail;
+    r.error = callback_error_;
+    return r;
+  }
   if (code == CURLE_OK && s >= 200 && s < 300) {
     if (sha_) r.sha256 = sha_->hex();
     r.bytes = size;
@@ -323,19 +403,37 @@ AttemptResult Attempt::finish(CURLcode code) {
       return r;
     }
     r.verdict = Verdict::Ok;
+    if (options_.content_disposition) r.suggested_name = disposition_filename(content_disposition_);
     return r;
   }
 
   // Not whole: decide between trying again (keeping the part for a Range resume) and giving up.
   if (code == CURLE_OK || code == CURLE_HTTP_RETURNED_ERROR) {
     r.error = "HTTP " + std::to_string(s);
-    if (s == 416) {
-      fs::remove(part_, ec);  // our part does not fit the file any more: start again
+    if (s == 416 && offset_ > 0) {
+      // The server refuses our range (the part does not fit the file any more): start again.
       r.verdict = Verdict::Retry;
-    } else {
-      r.verdict = (s == 408 || s == 429 || s >= 500) ? Verdict::Retry : Verdict::Fail;
+      r.restart = fs::remove(part_, ec);
+      r.error = "HTTP 416 for a resume from byte " + std::to_string(offset_);
+      return r;
     }
+    // The transient ones, as curl --retry counts them: 501 and 505 will not change on a retry.
+    const bool transient = s == 408 || s == 429 || s == 500 || s == 502 || s == 503 || s == 504;
+    r.verdict = transient ? Verdict::Retry : Verdict::Fail;
     if (offset_ == 0 && written_ == 0) fs::remove(part_, ec);
+    return r;
+  }
+  if (headers_too_large_) {
+    r.verdict = Verdict::Fail;
+    r.error = "response headers larger than " + std::to_string(kMaxHeaderBytes / 1024) + " KiB";
+    if (size == 0) fs::remove(part_, ec);
+    return r;
+  }
+  if (range_mismatch_) {
+    r.verdict = Verdict::Retry;
+    r.restart = fs::remove(part_, ec);
+    r.error = "the server sent another range (Content-Range:" + content_range_ + ") than bytes " +
+              std::to_string(offset_) + "-";
     return r;
   }
   if (too_large_ || code == CURLE_FILESIZE_EXCEEDED) {
@@ -351,12 +449,12 @@ AttemptResult Attempt::finish(CURLcode code) {
       break;
     case CURLE_TOO_MANY_REDIRECTS:
       r.verdict = Verdict::Fail;
-      r.error = "too many redirects";
+      r.error = "too many redirects (more than " + std::to_string(options_.max_redirects) + ", --max-redirects)";
       break;
     case CURLE_URL_MALFORMAT:
     case CURLE_COULDNT_RESOLVE_HOST:
       r.verdict = code == CURLE_COULDNT_RESOLVE_HOST ? Verdict::Retry : Verdict::Fail;
-      r.error = curl_easy_strerror(code);
+      r.error = curl_reason(code);
       break;
     case CURLE_WRITE_ERROR:
       r.verdict = Verdict::Fail;
@@ -369,7 +467,7 @@ AttemptResult Attempt::finish(CURLcode code) {
       break;
     default:  // cut short, timed out, reset, refused: network trouble, try again
       r.verdict = Verdict::Retry;
-      r.error = curl_easy_strerror(code);
+      r.error = curl_reason(code);
       break;
   }
   if (size == 0) fs::remove(part_, ec);

@@ -6,35 +6,23 @@
 
 #include <curl/curl.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <conc/rate_limiter.hpp>
+#include <conc/fd.hpp>
+
+#include "transfer_options.hpp"
 
 namespace fetch {
 
-struct TransferOptions {
-  std::chrono::seconds timeout{0};  // one attempt; 0: none
-  std::chrono::seconds connect_timeout{30};
-  long low_speed_bytes = 0;                 // abort below this many bytes/s ...
-  std::chrono::seconds low_speed_time{30};  // ... for this long
-  std::uint64_t max_size = 0;               // 0: no limit
-  std::vector<std::string> headers;         // "Name: value"
-  std::string user_agent = "conc-fetch/0.1";
-  std::string proxy;
-  bool http2 = false;
-  bool insecure = false;
-  bool hash = true;                   // SHA-256 of every file (always when one is expected)
-  conc::RateLimiter* rate = nullptr;  // global bandwidth cap, or none
-};
-
-enum class Verdict { Ok, Retry, Fail };
+// Interrupted: the run is stopping; the part file is kept for the next run.
+enum class Verdict { Ok, Retry, Fail, Interrupted };
 
 struct AttemptResult {
   Verdict verdict = Verdict::Fail;
@@ -43,6 +31,10 @@ struct AttemptResult {
   std::string sha256;       // of the finished file; empty when not computed
   std::string error;        // for Retry and Fail
   std::optional<std::chrono::seconds> retry_after;
+  // The part was dropped because the server would not resume it: start again at once, and do not
+  // count this attempt.
+  bool restart = false;
+  std::string suggested_name;  // with content_disposition: the safe file name the server gave, if any
 };
 
 // The cache shared by the thread engine's handles; thread-safe.
@@ -95,6 +87,8 @@ class Attempt {
   friend class EasyHandle;  // installs the callbacks
   static size_t on_header(char* data, size_t size, size_t n, void* user);
   static size_t on_body(char* data, size_t size, size_t n, void* user);
+  size_t write_body(char* data, size_t bytes);
+  std::string curl_reason(CURLcode code) const;
 
   const TransferOptions& options_;
   CURL* curl_;
@@ -102,16 +96,26 @@ class Attempt {
   std::filesystem::path target_;
   std::filesystem::path part_;
   std::string expected_sha256_;
-  int fd_ = -1;
+  conc::Fd fd_;
   std::uint64_t offset_ = 0;   // bytes already in the part file when the attempt began
   std::uint64_t written_ = 0;  // bytes written in this attempt
   bool too_large_ = false;
   bool write_failed_ = false;
   long status_ = 0;
   std::string retry_after_;
+  std::string callback_error_;  // an exception caught in a callback
+  char curl_error_[CURL_ERROR_SIZE] = {};
+  std::string content_range_;
+  std::string content_disposition_;
+  bool range_mismatch_ = false;
+  std::size_t header_bytes_ = 0;
+  bool headers_too_large_ = false;
   struct Digest;
   std::unique_ptr<Digest> sha_;  // null when no hash is wanted
 };
+
+// SHA-256 of a whole file as hex; empty when it cannot be read.
+std::string sha256_of_file(const std::filesystem::path& file);
 
 // The thread engine's worker: one handle, one blocking attempt at a time.
 class Downloader {

@@ -2,44 +2,19 @@
 // servers.
 
 #include <CLI/CLI.hpp>
-#include <cctype>
+#include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <iostream>
+#include <map>
 
+#include "cli_values.hpp"
 #include "options.hpp"
 #include "run.hpp"
-
-namespace {
-// "512", "64k", "10M", "1.5G" (k = 1024).
-double parse_bytes(const std::string& text) {
-  std::size_t used = 0;
-  double v = 0;
-  try {
-    v = std::stod(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  std::string suffix = text.substr(used);
-  double scale = 1;
-  if (suffix == "k" || suffix == "K")
-    scale = 1024;
-  else if (suffix == "M" || suffix == "m")
-    scale = 1024.0 * 1024;
-  else if (suffix == "G" || suffix == "g")
-    scale = 1024.0 * 1024 * 1024;
-  else if (!suffix.empty())
-    used = 0;
-  if (used == 0 || !(v > 0) || !std::isfinite(v))
-    throw std::invalid_argument("invalid size '" + text + "' (e.g. 512, 64k, 10M)");
-  return v * scale;
-}
-}  // namespace
 
 int main(int argc, char** argv) {
   fetch::Options o;
   std::string jobs = "auto";
-  std::string layout = "flat";
-  std::string engine = "threads";
   std::string max_size;
   std::string rate;
   std::string low_speed;
@@ -58,27 +33,50 @@ int main(int argc, char** argv) {
   app.add_option("--per-host", o.per_host, "connections per host, default 8 (0: no limit)");
   app.add_option("--retries", o.retries,
                  "retries after the first attempt, default 4 (backoff with jitter, Retry-After)");
+  double retry_max_wait = 60;
+  app.add_option("--retry-max-wait", retry_max_wait,
+                 "longest Retry-After to wait for, in seconds, default 60 (a longer one fails the URL)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--max-redirects", o.transfer.max_redirects, "redirects to follow, default 20")
+      ->check(CLI::Range(0L, 1000L));
   app.add_option("--timeout", timeout, "seconds for one attempt (default: none)")->check(CLI::NonNegativeNumber);
   app.add_option("--connect-timeout", connect_timeout, "seconds to connect, default 30")->check(CLI::PositiveNumber);
   app.add_option("--low-speed", low_speed, "abort an attempt slower than BYTES/S for --low-speed-time seconds");
   app.add_option("--low-speed-time", low_speed_time, "seconds for --low-speed, default 30")->check(CLI::PositiveNumber);
   app.add_option("--max-size", max_size, "refuse or abort bodies larger than this (k = 1024, M = 1024^2)");
   app.add_option("--rate", rate, "global bandwidth cap in bytes/s (k = 1024, M = 1024^2)");
-  app.add_option("--layout", layout, "flat (default): OUT/NAME; host: OUT/HOST/PATH")
-      ->check(CLI::IsMember({"flat", "host"}));
-  app.add_option("--engine", engine,
+  app.add_option("--layout", o.layout, "flat (default): OUT/NAME; host: OUT/HOST/PATH")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, fetch::Layout>{{"flat", fetch::Layout::Flat}, {"host", fetch::Layout::Host}}))
+      ->option_text("flat|host");
+  app.add_option("--engine", o.engine,
                  "threads (default): a pool of blocking transfers; multi: one curl_multi "
                  "event loop (with -j auto: up to 512 transfers)")
-      ->check(CLI::IsMember({"threads", "multi"}));
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, fetch::Engine>{{"threads", fetch::Engine::Threads}, {"multi", fetch::Engine::Multi}}))
+      ->option_text("threads|multi");
   auto* skip = app.add_flag("--skip-existing", o.skip_existing, "skip URLs whose file already exists");
   app.add_flag("--force", o.force, "download everything again")->excludes(skip);
+  app.add_flag("--verify", o.verify,
+               "count a file recorded as done only if its SHA-256 still matches the manifest "
+               "(without it: only if its size does)");
+  app.add_flag("--wait-lock", o.wait_lock,
+               "when another run is using the output folder, wait for it (default: exit 2)");
   app.add_option("--manifest", o.manifest,
                  "JSONL record, one line per URL, also the resume journal "
                  "(default OUT/.conc-fetch.jsonl)");
-  app.add_option("-H,--header", o.transfer.headers, "extra request header, repeatable");
+  // One value per -H, so that the list after it is not taken as another header.
+  app.add_option("-H,--header", o.transfer.headers, "extra request header 'Name: value', repeatable")
+      ->allow_extra_args(false);
   app.add_option("-A,--user-agent", o.transfer.user_agent, "User-Agent (default conc-fetch/0.1)");
   app.add_option("--proxy", o.transfer.proxy, "proxy URL");
   app.add_flag("--http2", o.transfer.http2, "use HTTP/2 where the server offers it");
+  app.add_flag("--compressed", o.transfer.compressed,
+               "ask for a compressed response (gzip, deflate, br, zstd) and save it decoded, as curl "
+               "--compressed; such transfers are not resumed");
+  app.add_flag("--content-disposition", o.transfer.content_disposition,
+               "name each file as the server's Content-Disposition header says (kept inside --out, "
+               "made unique; out= names win), as curl -J and wget --content-disposition");
   app.add_flag("--insecure", o.transfer.insecure, "do not verify TLS certificates");
   bool no_hash = false;
   app.add_flag("--no-hash", no_hash,
@@ -94,32 +92,34 @@ int main(int argc, char** argv) {
       "  conc-fetch --rate 2M --max-size 100M aria2-input.txt\n"
       "  cat urls.txt | conc-fetch -o out -\n"
       "  conc-fetch --engine multi -j 256 --per-host 256 big-list.txt\n"
-      "Exit codes: 0 all downloaded or skipped, 1 some failed (the rest were downloaded), 2 usage error.");
+      "  conc-fetch -H 'Authorization: Bearer T' --compressed api-list.txt\n"
+      "  conc-fetch --wait-lock --verify -o mirror nightly.txt   (cron: waits for the previous run)\n"
+      "One run at a time per output folder (a lock on OUT/.conc-fetch.lock).\n"
+      "Exit codes: 0 all downloaded or skipped, 1 some failed (the rest were downloaded), 2 usage error\n"
+      "or the folder in use, 130 interrupted (Ctrl-C or SIGTERM; a re-run resumes).");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   try {
-    if (jobs != "auto") {
-      std::size_t used = 0;
-      const int n = std::stoi(jobs, &used);
-      if (used != jobs.size() || n < 1) throw std::invalid_argument("invalid --jobs '" + jobs + "' (N or auto)");
-      o.jobs = static_cast<unsigned>(n);
-    }
-    if (!max_size.empty()) o.transfer.max_size = static_cast<std::uint64_t>(parse_bytes(max_size));
-    if (!rate.empty()) o.rate = parse_bytes(rate);
-    if (!low_speed.empty()) o.transfer.low_speed_bytes = static_cast<long>(parse_bytes(low_speed));
+    o.jobs = fetch::parse_jobs(jobs);
+    if (!max_size.empty()) o.transfer.max_size = static_cast<std::uint64_t>(fetch::parse_bytes(max_size));
+    if (!rate.empty()) o.rate = fetch::parse_bytes(rate);
+    if (!low_speed.empty()) o.transfer.low_speed_bytes = static_cast<long>(fetch::parse_bytes(low_speed));
   } catch (const std::exception& e) {
     std::cerr << "conc-fetch: " << e.what() << "\n";
     return 2;
   }
+  o.retry_max_wait = std::chrono::seconds(static_cast<long long>(std::floor(std::min(retry_max_wait, 1e9))));
   o.transfer.timeout = std::chrono::seconds(static_cast<long long>(std::ceil(timeout)));
   o.transfer.connect_timeout = std::chrono::seconds(static_cast<long long>(std::ceil(connect_timeout)));
   o.transfer.low_speed_time = std::chrono::seconds(static_cast<long long>(std::ceil(low_speed_time)));
-  o.layout = layout == "host" ? fetch::Layout::Host : fetch::Layout::Flat;
-  o.engine = engine == "multi" ? fetch::Engine::Multi : fetch::Engine::Threads;
   o.progress = !no_progress;
   o.transfer.hash = !no_hash;
-  return fetch::run(o, std::cin, std::cout, std::cerr);
+  // A file stream on /dev/stdin, unlike std::cin, tells whether more of a piped list is ready yet,
+  // so that downloads start before the list ends.
+  std::ifstream stdin_list;
+  if (o.list.empty() || o.list == "-") stdin_list.open("/dev/stdin");
+  return fetch::run(o, stdin_list.is_open() ? static_cast<std::istream&>(stdin_list) : std::cin, std::cout, std::cerr);
 }

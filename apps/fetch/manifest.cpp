@@ -1,5 +1,8 @@
 #include "manifest.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -28,31 +31,40 @@ Manifest::Manifest(const std::filesystem::path& file) {
       r.status = "ok";
       r.bytes = j.value("bytes", std::uint64_t{0});
       r.sha256 = j.value("sha256", "");
-      done_[r.url] = r;
+      done_[{r.url, r.path}] = r;
+      last_done_[r.url] = r;
     } catch (const std::exception&) {
       // A line cut short by a killed run: ignore it.
     }
   }
   if (!file.parent_path().empty()) std::filesystem::create_directories(file.parent_path());
-  out_ = std::fopen(file.c_str(), "a");
-  if (out_ == nullptr) throw std::runtime_error("cannot write " + file.string() + ": " + std::strerror(errno));
-}
-
-Manifest::~Manifest() {
-  if (out_ != nullptr) std::fclose(out_);
+  out_ = conc::Fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+  if (!out_) throw std::runtime_error("cannot write " + file.string() + ": " + std::strerror(errno));
 }
 
 std::optional<Record> Manifest::done_before(const std::string& url) const {
-  auto it = done_.find(url);
+  auto it = last_done_.find(url);
+  if (it == last_done_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<Record> Manifest::done_before(const std::string& url, const std::string& path) const {
+  auto it = done_.find({url, path});
   if (it == done_.end()) return std::nullopt;
   return it->second;
 }
 
-void Manifest::append(const Record& r) {
+bool Manifest::append(const Record& r) {
   const std::string line = to_json_line(r) + "\n";
   std::lock_guard lock(mutex_);
-  std::fwrite(line.data(), 1, line.size(), out_);
-  std::fflush(out_);
+  // One write per line, O_APPEND: a killed run leaves whole lines and at most one cut-off last line.
+  for (std::size_t done = 0; done < line.size();) {
+    const ssize_t n = ::write(out_.get(), line.data() + done, line.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
 }
 
 }  // namespace fetch

@@ -2,12 +2,14 @@
 // The manifest: one JSON line per URL as it finishes, appended as results arrive. It is also
 // the resume journal: a re-run skips the URLs it records as done whose files are still there.
 
+#include <conc/fd.hpp>
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace fetch {
 
@@ -28,19 +30,23 @@ class Manifest {
  public:
   // Reads what an earlier run recorded (missing file: nothing), then appends to it.
   explicit Manifest(const std::filesystem::path& file);
-  ~Manifest();
   Manifest(const Manifest&) = delete;
   Manifest& operator=(const Manifest&) = delete;
 
-  // The last "ok" record of url from earlier runs.
+  // The last "ok" record of url saved as path (relative to the output folder) by earlier runs;
+  // a URL listed twice has one record per file.
+  std::optional<Record> done_before(const std::string& url, const std::string& path) const;
+  // The last "ok" record of url, whatever its path (a name the server gave).
   std::optional<Record> done_before(const std::string& url) const;
-  // Appends one line and flushes it, so that a killed run loses nothing it finished.
-  void append(const Record& r);
+  // Appends one line with one write, so that a killed run loses nothing it finished; false
+  // (errno set) when the line could not be written.
+  [[nodiscard]] bool append(const Record& r);
 
  private:
-  std::map<std::string, Record> done_;
+  std::map<std::pair<std::string, std::string>, Record> done_;  // by url and path
+  std::map<std::string, Record> last_done_;                     // by url
   std::mutex mutex_;
-  std::FILE* out_ = nullptr;
+  conc::Fd out_;
 };
 
 }  // namespace fetch

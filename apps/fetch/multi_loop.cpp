@@ -1,7 +1,6 @@
 #include "multi_loop.hpp"
 
 #include <sys/epoll.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -12,9 +11,8 @@
 namespace fetch {
 
 MultiLoop::MultiLoop() : multi_(curl_multi_init()), epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
-  if (multi_ == nullptr || epoll_ < 0) {
+  if (multi_ == nullptr || !epoll_) {
     if (multi_ != nullptr) curl_multi_cleanup(multi_);
-    if (epoll_ >= 0) ::close(epoll_);
     throw std::runtime_error(std::string("cannot create the event loop: ") + std::strerror(errno));
   }
   curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &MultiLoop::on_socket);
@@ -23,10 +21,7 @@ MultiLoop::MultiLoop() : multi_(curl_multi_init()), epoll_(::epoll_create1(EPOLL
   curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
 }
 
-MultiLoop::~MultiLoop() {
-  curl_multi_cleanup(multi_);
-  ::close(epoll_);
-}
+MultiLoop::~MultiLoop() { curl_multi_cleanup(multi_); }
 
 void MultiLoop::add(CURL* easy) {
   const CURLMcode code = curl_multi_add_handle(multi_, easy);
@@ -37,7 +32,7 @@ void MultiLoop::add(CURL* easy) {
 int MultiLoop::on_socket(CURL*, curl_socket_t fd, int what, void* user, void* registered) {
   auto* self = static_cast<MultiLoop*>(user);
   if (what == CURL_POLL_REMOVE) {
-    ::epoll_ctl(self->epoll_, EPOLL_CTL_DEL, fd, nullptr);  // fails harmlessly when curl closed it already
+    ::epoll_ctl(self->epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);  // fails harmlessly when curl closed it already
     curl_multi_assign(self->multi_, fd, nullptr);
     return 0;
   }
@@ -46,9 +41,9 @@ int MultiLoop::on_socket(CURL*, curl_socket_t fd, int what, void* user, void* re
   if (what == CURL_POLL_IN || what == CURL_POLL_INOUT) ev.events |= EPOLLIN;
   if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT) ev.events |= EPOLLOUT;
   if (registered != nullptr) {
-    ::epoll_ctl(self->epoll_, EPOLL_CTL_MOD, fd, &ev);
+    ::epoll_ctl(self->epoll_.get(), EPOLL_CTL_MOD, fd, &ev);
   } else {
-    ::epoll_ctl(self->epoll_, EPOLL_CTL_ADD, fd, &ev);
+    ::epoll_ctl(self->epoll_.get(), EPOLL_CTL_ADD, fd, &ev);
     curl_multi_assign(self->multi_, fd, self);  // any non-null marker: "in the epoll set"
   }
   return 0;
@@ -74,7 +69,7 @@ const std::vector<MultiLoop::Finished>& MultiLoop::poll(std::chrono::millisecond
     wait = std::clamp(until, std::chrono::milliseconds(0), most);
   }
   epoll_event events[256];
-  const int n = ::epoll_wait(epoll_, events, 256, static_cast<int>(wait.count()));
+  const int n = ::epoll_wait(epoll_.get(), events, 256, static_cast<int>(wait.count()));
   for (int i = 0; i < n; ++i) {
     int flags = 0;
     if (events[i].events & EPOLLIN) flags |= CURL_CSELECT_IN;

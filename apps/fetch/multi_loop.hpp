@@ -5,6 +5,8 @@
 
 #include <curl/curl.h>
 
+#include <conc/fd.hpp>
+
 #include <chrono>
 #include <cstddef>
 #include <utility>
@@ -40,7 +42,7 @@ class MultiLoop {
   void act(curl_socket_t fd, int flags);
 
   CURLM* multi_;
-  int epoll_;
+  conc::Fd epoll_;
   std::size_t transfers_ = 0;
   bool timer_set_ = false;
   Clock::time_point timer_due_{};

@@ -123,6 +123,55 @@ std::optional<std::string> confine(std::string_view relative) {
   return out;
 }
 
+std::string disposition_filename(std::string_view value) {
+  std::string plain;
+  std::string extended;
+  std::size_t i = 0;
+  while (i < value.size()) {
+    // One parameter: NAME=VALUE up to the next ';' outside quotes.
+    const auto eq = value.find('=', i);
+    const auto semi = value.find(';', i);
+    if (eq == std::string_view::npos || (semi != std::string_view::npos && semi < eq)) {
+      if (semi == std::string_view::npos) break;
+      i = semi + 1;
+      continue;
+    }
+    std::string name(value.substr(i, eq - i));
+    name.erase(std::remove_if(name.begin(), name.end(), [](unsigned char c) { return std::isspace(c); }), name.end());
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::size_t j = eq + 1;
+    while (j < value.size() && value[j] == ' ') ++j;
+    std::string v;
+    if (j < value.size() && value[j] == '"') {
+      for (++j; j < value.size() && value[j] != '"'; ++j) {
+        if (value[j] == '\\' && j + 1 < value.size()) ++j;
+        v += value[j];
+      }
+      j = value.find(';', j);
+    } else {
+      const auto end = value.find(';', j);
+      v = std::string(value.substr(j, end == std::string_view::npos ? std::string_view::npos : end - j));
+      while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back()))) v.pop_back();
+      j = end;
+    }
+    if (name == "filename") plain = v;
+    // RFC 5987: CHARSET'LANGUAGE'PERCENT-ENCODED; only UTF-8 (and its ASCII subset) is taken.
+    if (name == "filename*") {
+      const auto first = v.find('\'');
+      const auto second = first == std::string::npos ? std::string::npos : v.find('\'', first + 1);
+      std::string charset = v.substr(0, first == std::string::npos ? 0 : first);
+      std::transform(charset.begin(), charset.end(), charset.begin(), [](unsigned char c) { return std::tolower(c); });
+      if (second != std::string::npos && (charset == "utf-8" || charset == "us-ascii"))
+        extended = percent_decode(v.substr(second + 1));
+    }
+    if (j == std::string_view::npos) break;
+    i = j + 1;
+  }
+  std::string chosen = extended.empty() ? plain : extended;
+  if (const auto slash = chosen.find_last_of("/\\"); slash != std::string::npos) chosen.erase(0, slash + 1);
+  return sanitize_component(chosen);
+}
+
 std::string NameRegistry::claim(const std::string& path) {
   if (taken_.insert(path).second) return path;
   const auto slash = path.rfind('/');

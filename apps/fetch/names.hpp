@@ -30,6 +30,10 @@ std::string host_path(const Url& url);
 // segments dropped, a leading '/' ignored. Empty optional when nothing usable is left.
 std::optional<std::string> confine(std::string_view relative);
 
+// The file name a Content-Disposition header value gives (filename*=UTF-8''... preferred to
+// filename=), reduced to its last path component and sanitised; empty when it gives none.
+std::string disposition_filename(std::string_view value);
+
 // Hands out unique relative paths in request order: the second "a.jpg" becomes "a.1.jpg",
 // the third "a.2.jpg", and so on.
 class NameRegistry {

@@ -1,10 +1,11 @@
 #pragma once
 // conc-fetch's options, as parsed from the command line.
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 
-#include "downloader.hpp"
+#include "transfer_options.hpp"
 
 namespace fetch {
 
@@ -18,13 +19,16 @@ struct Options {
   unsigned jobs = 0;         // 0: auto (sized from the measured blocking coefficient)
   std::size_t per_host = 8;  // 0: no limit
   unsigned retries = 4;
+  std::chrono::seconds retry_max_wait{60};  // a longer Retry-After fails the URL instead
   TransferOptions transfer;
   double rate = 0;  // bytes/s, 0: no cap
   Layout layout = Layout::Flat;
   Engine engine = Engine::Threads;
   bool skip_existing = false;
   bool force = false;
-  std::string manifest;  // empty: OUT/.conc-fetch.jsonl
+  bool verify = false;     // a recorded file counts as done only if its SHA-256 still matches
+  bool wait_lock = false;  // wait for another run on the same folder instead of exiting 2
+  std::string manifest;    // empty: OUT/.conc-fetch.jsonl
   bool progress = true;
   bool verbose = false;
 };

@@ -121,6 +121,24 @@ bool Scheduler::done() const {
   return cancelled_ || all_done_locked();
 }
 
+void work_through(Scheduler& scheduler, const std::function<void(const Scheduler::Grant&)>& attempt,
+                  const std::function<void(const Scheduler::Grant&, const std::string& reason)>& on_failure) {
+  while (auto grant = scheduler.next()) {
+    struct Release {
+      Scheduler& scheduler;
+      const std::string& host;
+      ~Release() { scheduler.release(host); }
+    } release{scheduler, grant->host};
+    try {
+      attempt(*grant);
+    } catch (const std::exception& e) {
+      on_failure(*grant, e.what());
+    } catch (...) {
+      on_failure(*grant, "unknown exception");
+    }
+  }
+}
+
 std::chrono::milliseconds backoff(unsigned attempt, std::mt19937_64& rng, std::chrono::milliseconds base,
                                   std::chrono::milliseconds cap) {
   const auto ceiling = std::min<std::int64_t>(cap.count(), base.count() << std::min(attempt, 20u));

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -77,6 +78,12 @@ class Scheduler {
   bool input_closed_ = false;
   bool cancelled_ = false;
 };
+
+// One worker's loop: takes grants until none are left and hands each to `attempt`. Whatever
+// `attempt` does, the grant's host slot is released after it; an exception from it becomes that
+// download's failure, passed to `on_failure` with the reason, and the worker goes on.
+void work_through(Scheduler& scheduler, const std::function<void(const Scheduler::Grant&)>& attempt,
+                  const std::function<void(const Scheduler::Grant&, const std::string& reason)>& on_failure);
 
 // Exponential backoff with full jitter: a uniform delay in [0, min(cap, base * 2^attempt)).
 std::chrono::milliseconds backoff(unsigned attempt, std::mt19937_64& rng,

@@ -1,9 +1,10 @@
 #include "url_list.hpp"
 
-#include <functional>
+#include <idn2.h>
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 #include <sstream>
 
 namespace fetch {
@@ -33,6 +34,34 @@ bool valid_host(std::string_view host) {
                      [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '.' || c == '_'; });
 }
 
+// An internationalised host name in its ASCII (punycode) form, as libcurl converts it when it
+// resolves; empty (and `error` set) when it is not a valid IDN.
+std::string to_punycode(std::string_view host, std::string& error) {
+  const std::string utf8(host);
+  char* ascii = nullptr;
+  int rc = idn2_to_ascii_8z(utf8.c_str(), &ascii, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+  if (rc == IDN2_DISALLOWED) rc = idn2_to_ascii_8z(utf8.c_str(), &ascii, IDN2_NFC_INPUT | IDN2_TRANSITIONAL);
+  if (rc != IDN2_OK) {
+    error = std::string("invalid international host name (") + idn2_strerror(rc) + ")";
+    return "";
+  }
+  std::string out = lower(ascii);
+  idn2_free(ascii);
+  return out;
+}
+
+std::string encode_spaces(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (const char c : s) {
+    if (c == ' ')
+      out += "%20";
+    else
+      out += c;
+  }
+  return out;
+}
+
 }  // namespace
 
 UrlParse parse_url(std::string_view text) {
@@ -50,8 +79,8 @@ UrlParse parse_url(std::string_view text) {
     return r;
   }
   for (unsigned char c : text) {
-    if (c <= 0x20 || c == 0x7F) {
-      r.error = "URL contains spaces or control characters";
+    if (c < 0x20 || c == 0x7F) {
+      r.error = "URL contains control characters";
       return r;
     }
   }
@@ -59,7 +88,11 @@ UrlParse parse_url(std::string_view text) {
   const auto path_start = rest.find_first_of("/?#");
   std::string_view authority = rest.substr(0, path_start);
   std::string_view tail = path_start == std::string_view::npos ? std::string_view() : rest.substr(path_start);
-  if (const auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
+  std::string_view userinfo;
+  if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
+    userinfo = authority.substr(0, at + 1);
+    authority.remove_prefix(at + 1);
+  }
   std::string_view host = authority;
   if (authority.size() > 0 && authority.front() == '[') {
     const auto close = authority.find(']');
@@ -83,17 +116,26 @@ UrlParse parse_url(std::string_view text) {
       return r;
     }
   }
-  if (!valid_host(host)) {
+  if (std::any_of(host.begin(), host.end(), [](unsigned char c) { return c >= 0x80; })) {
+    u.host = to_punycode(host, r.error);
+    if (u.host.empty()) return r;
+  } else {
+    u.host = lower(host);
+  }
+  if (!valid_host(u.host)) {
     r.error = "invalid host";
     return r;
   }
-  u.host = lower(host);
   if (const auto hash = tail.find('#'); hash != std::string_view::npos) tail = tail.substr(0, hash);
-  if (const auto q = tail.find('?'); q != std::string_view::npos) {
+  const auto q = tail.find('?');
+  if (q != std::string_view::npos) {
     u.query = std::string(tail.substr(q + 1));
     tail = tail.substr(0, q);
   }
   u.path = tail.empty() ? "/" : std::string(tail);
+  // What is requested: the host in ASCII, spaces percent-encoded (as aria2c does), no fragment.
+  u.text = u.scheme + "://" + std::string(userinfo) + u.host + (u.port != 0 ? ":" + std::to_string(u.port) : "") +
+           encode_spaces(u.path) + (q != std::string_view::npos ? "?" + encode_spaces(u.query) : "");
   r.url = std::move(u);
   return r;
 }
@@ -105,6 +147,8 @@ void read_url_list(std::istream& in, const std::function<void(ListEntry&&)>& on_
   std::optional<ListEntry> current;  // the entry option lines belong to, until the next URL
   while (std::getline(in, line)) {
     ++number;
+    // A UTF-8 byte-order mark (as Windows editors write) is no part of the first URL.
+    if (number == 1 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
     if (!line.empty() && line.back() == '\r') line.pop_back();
     const bool indented = !line.empty() && (line.front() == ' ' || line.front() == '\t');
     const std::string_view text = trim(line);
@@ -136,14 +180,32 @@ void read_url_list(std::istream& in, const std::function<void(ListEntry&&)>& on_
     }
     ListEntry e;
     e.line = number;
-    // aria2 allows several mirror URIs on one line, separated by tabs: the first is used.
+    // aria2 allows several mirror URIs of one file on a line, separated by TABs.
     const std::string_view first = text.substr(0, text.find('\t'));
     e.raw = std::string(first);
     UrlParse p = parse_url(first);
     e.url = std::move(p.url);
     e.error = std::move(p.error);
+    for (std::string_view rest = text.substr(first.size()); !rest.empty();) {
+      rest.remove_prefix(1);
+      const std::string_view mirror = trim(rest.substr(0, rest.find('\t')));
+      rest.remove_prefix(std::min(rest.size(), rest.find('\t')));
+      if (mirror.empty()) continue;
+      UrlParse m = parse_url(mirror);
+      if (m.url) {
+        e.mirrors.push_back(std::move(*m.url));
+      } else {
+        on_warning("line " + std::to_string(number) + ": mirror '" + std::string(mirror) + "' ignored: " + m.error);
+      }
+    }
     if (current) on_entry(std::move(*current));
     current = std::move(e);
+    // Nothing more to read right now (a list still being written to a pipe): the entry goes at
+    // once instead of waiting for the line after it; option lines must come in the same write.
+    if (in.rdbuf()->in_avail() <= 0) {
+      on_entry(std::move(*current));
+      current.reset();
+    }
   }
   if (current) on_entry(std::move(*current));
 }

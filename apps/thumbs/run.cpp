@@ -254,6 +254,9 @@ int run(const Options& options, std::istream& paths_in, std::ostream& out, std::
       }
     }
     collector.finish();
+    // A worker killed while writing leaves its temporary behind; the run removes it, as the next
+    // run would.
+    remove_stale_temporaries(plan.out_root);
     // Compact the journal; a failed source keeps no thumbnail made with other options.
     for (std::size_t i : todo) {
       const Entry& e = plan.entries[i];

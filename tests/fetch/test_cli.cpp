@@ -16,6 +16,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -150,7 +151,8 @@ TEST_CASE("a mixed list: good files arrive intact, each bad one is reported", "[
   CHECK(r.err.find("error: " + s.url("/status/404") + ": HTTP 404\n") != std::string::npos);
   CHECK(r.err.find("error: " + s.url("/status/410") + ": HTTP 410\n") != std::string::npos);
   CHECK(r.err.find("error: " + s.url("/status/500") + ": HTTP 500 after 3 attempts\n") != std::string::npos);
-  CHECK(r.err.find(s.url("/loop") + ": too many redirects") != std::string::npos);
+  CHECK(r.err.find(s.url("/loop") + ": too many redirects (more than 20, --max-redirects)\n") != std::string::npos);
+  CHECK(s.hits("/loop") == 21);
   CHECK(r.err.find(s.url("/to-file") + ": redirected to a URL that is not http or https") != std::string::npos);
   CHECK(r.err.find("line 10: not a url at all: not a URL (no scheme://)") != std::string::npos);
   CHECK(r.err.find(s.url("/file/y?size=10&seed=6") + ": SHA-256 mismatch") != std::string::npos);
@@ -195,17 +197,35 @@ TEST_CASE("a re-run skips what the manifest records as done", "[fetch][cli]") {
   CHECK(forced.err.find("2 downloaded, 0 skipped") != std::string::npos);
 }
 
+TEST_CASE("a URL listed twice is downloaded once per listing, and not again on a re-run", "[fetch][cli]") {
+  Server s;
+  TempDir dir;
+  const std::string url = s.url("/file/twice.bin?size=3000&seed=9");
+  const std::string list = url + "\n" + url + "\n";
+  const Result first = run_fetch(dir, list, {"-o", (dir / "out").string(), "--no-progress"});
+  INFO(first.err);
+  CHECK(first.exit_code == 0);
+  CHECK(sha256_of(dir / "out/twice.bin") == s.digest(3000, 9));
+  CHECK(sha256_of(dir / "out/twice.1.bin") == s.digest(3000, 9));
+  const Result again = run_fetch(dir, list, {"-o", (dir / "out").string(), "--no-progress"});
+  INFO(again.err);
+  CHECK(again.exit_code == 0);
+  CHECK(again.err.find("0 downloaded, 2 skipped, 0 failed") != std::string::npos);
+  CHECK(s.hits("/file/twice.bin") == 2);
+}
+
 TEST_CASE("a killed run leaves only .part files and resumes with Range", "[fetch][cli]") {
   const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
   INFO("engine " << engine);
   Server s;
   TempDir dir;
-  const std::string url = s.url("/trickle/slow.bin?size=60000&seed=8&bps=40000");
+  // The server sends 20,000 bytes, then holds the rest until the gate opens.
+  const std::string url = s.url("/gate/killed/slow.bin?size=60000&seed=8&half=20000");
   std::ofstream(dir / "list.txt") << url << "\n";
   const pid_t pid = spawn(
       {CONC_FETCH_EXE, "-o", (dir / "out").string(), "--no-progress", "--engine", engine, (dir / "list.txt").string()},
       dir / "o.txt", dir / "e.txt");
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
   auto part_size = [&] {
     std::error_code ec;
     const auto n = fs::file_size(dir / "out/slow.bin.part", ec);
@@ -215,8 +235,9 @@ TEST_CASE("a killed run leaves only .part files and resumes with Range", "[fetch
   ::kill(pid, SIGKILL);
   wait_exit(pid);
   const auto partial = part_size();
+  s.get("/open/killed");
   REQUIRE(partial >= 10000);
-  REQUIRE(partial < 60000);
+  REQUIRE(partial <= 20000);
   CHECK_FALSE(fs::exists(dir / "out/slow.bin"));
   const Result r = run_fetch(dir, url + "\n", {"-o", (dir / "out").string(), "--no-progress", "--engine", engine});
   CHECK(r.exit_code == 0);
@@ -275,4 +296,379 @@ TEST_CASE("large bodies are hashed right, also across a Range resume", "[fetch][
   CHECK(sums.at("big.bin") == s.digest(5000000, 11));
   CHECK(sums.at("resumed.bin") == s.digest(3000000, 12));
   CHECK(sha256_of(dir / "out/big.bin") == s.digest(5000000, 11));
+}
+
+TEST_CASE("one run at a time per output folder: a second exits 2, or waits with --wait-lock", "[fetch][cli]") {
+  Server s;
+  TempDir dir;
+  TempDir other;
+  const std::string out = (dir / "out").string();
+  const std::string other_file = s.url("/file/other.bin?size=1000&seed=4");
+  // The first run holds the folder until the test opens the gate of its one download.
+  auto start_first = [&](const std::string& gate) {
+    std::ofstream(dir / "list.txt") << s.url("/gate/" + gate + "/slow.bin?size=40000&seed=3") << "\n";
+    const pid_t pid =
+        spawn({CONC_FETCH_EXE, "-o", out, "--no-progress", (dir / "list.txt").string()}, dir / "o.txt", dir / "e.txt");
+    // It holds the lock once its part file exists.
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (std::chrono::steady_clock::now() < deadline && !fs::exists(dir / "out/slow.bin.part"))
+      std::this_thread::sleep_for(10ms);
+    return pid;
+  };
+
+  const pid_t first = start_first("g1");
+  const Result refused = run_fetch(other, other_file + "\n", {"-o", out, "--no-progress"});
+  s.get("/open/g1");
+  const int first_exit = wait_exit(first);
+  INFO(refused.err);
+  CHECK(first_exit == 0);
+  CHECK(refused.exit_code == 2);
+  CHECK(refused.err.find(" is in use by another conc-fetch run (pid " + std::to_string(first) + ")") !=
+        std::string::npos);
+  CHECK(s.hits("/file/other.bin") == 0);
+  CHECK(sha256_of(dir / "out/slow.bin") == s.digest(40000, 3));
+  CHECK(manifest(dir / "out").size() == 1);
+
+  fs::remove(dir / "out/slow.bin");
+  fs::remove(dir / "out/.conc-fetch.jsonl");
+  const pid_t again = start_first("g2");
+  const std::string list = s.url("/gate/g2/slow.bin?size=40000&seed=3") + "\n" + other_file + "\n";
+  std::ofstream(other / "list.txt") << list;
+  const pid_t waiting =
+      spawn({CONC_FETCH_EXE, "-o", out, "--no-progress", "--wait-lock", (other / "list.txt").string()}, other / "o.txt",
+            other / "e.txt");
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < deadline &&
+         slurp(other / "e.txt").find("waiting for another conc-fetch run") == std::string::npos)
+    std::this_thread::sleep_for(10ms);
+  const std::string said_while_waiting = slurp(other / "e.txt");
+  s.get("/open/g2");
+  CHECK(wait_exit(again) == 0);
+  const int waited_exit = wait_exit(waiting);
+  const std::string waited_err = slurp(other / "e.txt");
+  INFO(waited_err);
+  CHECK(said_while_waiting.find("waiting for another conc-fetch run (pid " + std::to_string(again) + ")") !=
+        std::string::npos);
+  CHECK(waited_exit == 0);
+  CHECK(waited_err.find("1 downloaded, 1 skipped, 0 failed") != std::string::npos);
+  CHECK(s.hits("/gate/g2/slow.bin") == 1);  // by the first run only
+  CHECK(sha256_of(dir / "out/slow.bin") == s.digest(40000, 3));
+  CHECK(sha256_of(dir / "out/other.bin") == s.digest(1000, 4));
+  for (const auto& l : manifest(dir / "out")) CHECK(l["status"] == "ok");
+}
+
+TEST_CASE("a recorded file counts as done only while it matches the manifest", "[fetch][cli]") {
+  Server s;
+  TempDir dir;
+  const std::string out = (dir / "out").string();
+  const std::string list = s.url("/file/a.bin?size=5000&seed=1") + "\n" + s.url("/file/b.bin?size=5000&seed=2") + "\n";
+  REQUIRE(run_fetch(dir, list, {"-o", out, "--no-progress"}).exit_code == 0);
+  std::ofstream(dir / "out/a.bin", std::ios::app) << "more";  // another size
+  {
+    std::fstream b(dir / "out/b.bin", std::ios::in | std::ios::out | std::ios::binary);
+    b.seekp(100);
+    b.put('\x5a' ^ slurp(dir / "out/b.bin")[100]);  // the same size, other bytes
+  }
+  const Result sized = run_fetch(dir, list, {"-o", out, "--no-progress"});
+  INFO(sized.err);
+  CHECK(sized.exit_code == 0);
+  CHECK(sized.err.find("note: " + s.url("/file/a.bin?size=5000&seed=1") +
+                       ": a.bin changed since it was downloaded (its size is 5004 bytes, recorded 5000)") !=
+        std::string::npos);
+  CHECK(sized.err.find("1 downloaded, 1 skipped, 0 failed") != std::string::npos);
+  CHECK(sha256_of(dir / "out/a.bin") == s.digest(5000, 1));
+  CHECK(sha256_of(dir / "out/b.bin") != s.digest(5000, 2));
+
+  const Result verified = run_fetch(dir, list, {"-o", out, "--no-progress", "--verify"});
+  INFO(verified.err);
+  CHECK(verified.exit_code == 0);
+  CHECK(verified.err.find("b.bin changed since it was downloaded (its SHA-256 differs") != std::string::npos);
+  CHECK(verified.err.find("1 downloaded, 1 skipped, 0 failed") != std::string::npos);
+  CHECK(sha256_of(dir / "out/b.bin") == s.digest(5000, 2));
+  CHECK(s.hits("/file/a.bin") == 2);
+  CHECK(s.hits("/file/b.bin") == 2);
+}
+
+TEST_CASE("a cut download from a server without Range support starts again from zero", "[fetch][cli]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  Server s;
+  TempDir dir;
+  const std::string list = s.url("/cut/nr/nr.bin?size=400000&seed=5&cut=100000&norange=1") + "\n" +
+                           s.url("/file/refused.bin?size=1000&seed=6") + "\n" +
+                           s.url("/file/moved.bin?size=5000&seed=7&badrange=1") + "\n";
+  fs::create_directories(dir / "out");
+  // A part longer than the file: the server refuses its range with 416.
+  std::ofstream(dir / "out/refused.bin.part") << std::string(3000, 'x');
+  // A part the server answers with 206 from another byte than asked for: never appended to.
+  std::ofstream(dir / "out/moved.bin.part") << std::string(1000, 'y');
+  const Result r =
+      run_fetch(dir, list, {"-o", (dir / "out").string(), "--no-progress", "--retries", "1", "--engine", engine});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(sha256_of(dir / "out/nr.bin") == s.digest(400000, 5));
+  CHECK(sha256_of(dir / "out/refused.bin") == s.digest(1000, 6));
+  CHECK(sha256_of(dir / "out/moved.bin") == s.digest(5000, 7));
+  CHECK(s.hits("/file/moved.bin") == 2);
+  CHECK(s.hits("/cut/nr/nr.bin") == 2);
+  CHECK(s.hits("/file/refused.bin") == 2);
+  CHECK_FALSE(fs::exists(dir / "out/nr.bin.part"));
+  CHECK_FALSE(fs::exists(dir / "out/refused.bin.part"));
+  std::map<std::string, std::string> sums;
+  for (const auto& l : manifest(dir / "out")) sums[l["path"].get<std::string>()] = l["sha256"].get<std::string>();
+  CHECK(sums.at("nr.bin") == s.digest(400000, 5));
+  CHECK(sums.at("refused.bin") == s.digest(1000, 6));
+}
+
+TEST_CASE("each -H takes one header and leaves the list to the positional argument", "[fetch][cli]") {
+  Server s;
+  TempDir dir;
+  const Result r = run_fetch(dir, s.url("/headers") + "\n",
+                             {"-o", (dir / "out").string(), "--no-progress", "-H", "X-One: 1", "-H", "X-Two: 2"});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.find("1 downloaded, 0 skipped, 0 failed") != std::string::npos);
+  const std::string sent = slurp(dir / "out/headers");
+  CHECK(sent.find("X-One: 1\n") != std::string::npos);
+  CHECK(sent.find("X-Two: 2\n") != std::string::npos);
+}
+
+TEST_CASE("a Retry-After longer than --retry-max-wait fails the URL at once, with the reason", "[fetch][cli]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  Server s;
+  TempDir dir;
+  const std::string list = s.url("/status/429?retry_after=3600") + "\n" +
+                           s.url("/flaky/w6/1/six.bin?size=100&seed=1&code=503&retry_after=6") + "\n";
+  const Result r = run_fetch(dir, list, {"-o", (dir / "out").string(), "--no-progress", "--engine", engine});
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("error: " + s.url("/status/429?retry_after=3600") +
+                   ": HTTP 429, and the server asks to wait 3600 s (Retry-After), more than --retry-max-wait 60 s\n") !=
+        std::string::npos);
+  CHECK(s.hits("/status/429") == 1);
+  // A wait within the bound is said on its own line, without -v.
+  CHECK(r.err.find("retry: " + s.url("/flaky/w6/1/six.bin?size=100&seed=1&code=503&retry_after=6") +
+                   ": HTTP 503 (attempt 1), waiting") != std::string::npos);
+  CHECK(r.err.find("as the server asks (Retry-After)") != std::string::npos);
+  CHECK(sha256_of(dir / "out/six.bin") == s.digest(100, 1));
+
+  const Result capped =
+      run_fetch(dir, s.url("/flaky/w2/1/two.bin?size=100&seed=2&retry_after=2") + "\n",
+                {"-o", (dir / "out").string(), "--no-progress", "--engine", engine, "--retry-max-wait", "1"});
+  CHECK(capped.exit_code == 1);
+  CHECK(capped.err.find("asks to wait 2 s (Retry-After), more than --retry-max-wait 1 s") != std::string::npos);
+}
+
+TEST_CASE("501 is not retried, 20 redirects are followed and 21 are too many", "[fetch][cli]") {
+  Server s;
+  TempDir dir;
+  const std::string list = s.url("/status/501") + "\n" + s.url("/status/503") + "\n" +
+                           s.url("/redirect/20/far.bin?size=100&seed=1") + "\n" +
+                           s.url("/redirect/21/too-far.bin?size=100&seed=2") + "\n";
+  const Result r = run_fetch(dir, list, {"-o", (dir / "out").string(), "--no-progress", "--retries", "1"});
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(s.hits("/status/501") == 1);
+  CHECK(s.hits("/status/503") == 2);
+  CHECK(r.err.find("error: " + s.url("/status/501") + ": HTTP 501\n") != std::string::npos);
+  CHECK(sha256_of(dir / "out/far.bin") == s.digest(100, 1));
+  CHECK(r.err.find("error: " + s.url("/redirect/21/too-far.bin?size=100&seed=2") +
+                   ": too many redirects (more than 20, --max-redirects)\n") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "out/too-far.bin"));
+}
+
+TEST_CASE("huge response headers fail once with one clear reason", "[fetch][cli]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  Server s;
+  TempDir dir;
+  const std::string list = s.url("/big-headers?kb=380") + "\n" + s.url("/big-headers?kb=90") + "\n";
+  const Result r = run_fetch(dir, list, {"-o", (dir / "out").string(), "--no-progress", "--engine", engine});
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("error: " + s.url("/big-headers?kb=380") + ": response headers larger than 256 KiB\n") !=
+        std::string::npos);
+  CHECK(r.err.find("1 downloaded, 0 skipped, 1 failed") != std::string::npos);
+  CHECK(s.hits("/big-headers") == 2);
+  CHECK(slurp(dir / "out/big-headers.1") == "body\n");
+}
+
+TEST_CASE("Ctrl-C ends the run with the summary line, and the next run resumes", "[fetch][cli]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  Server s;
+  TempDir dir;
+  const std::string slow = s.url("/gate/int/int.bin?size=60000&seed=8&half=20000");
+  const std::string queued = s.url("/file/queued.bin?size=2000&seed=9");
+  std::ofstream(dir / "list.txt") << slow << "\n" << queued << "\n";
+  const std::string out = (dir / "out").string();
+  const pid_t pid =
+      spawn({CONC_FETCH_EXE, "-o", out, "--no-progress", "-j", "1", "--engine", engine, (dir / "list.txt").string()},
+            dir / "o.txt", dir / "e.txt");
+  auto part_size = [&] {
+    std::error_code ec;
+    const auto n = fs::file_size(dir / "out/int.bin.part", ec);
+    return ec ? std::uintmax_t{0} : n;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < deadline && part_size() == 0) std::this_thread::sleep_for(10ms);
+  ::kill(pid, SIGINT);
+  const int code = wait_exit(pid);
+  const std::string err = slurp(dir / "e.txt");
+  INFO(err);
+  CHECK(code == 130);
+  CHECK(err.find("0 downloaded, 0 skipped, 0 failed") != std::string::npos);
+  CHECK(err.find("interrupted: 2 left for the next run") != std::string::npos);
+  CHECK(part_size() > 0);
+  CHECK(manifest(dir / "out").empty());
+  CHECK(s.hits("/file/queued.bin") == 0);
+
+  s.get("/open/int");
+  const Result r = run_fetch(dir, slow + "\n" + queued + "\n", {"-o", out, "--no-progress", "--engine", engine});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(sha256_of(dir / "out/int.bin") == s.digest(60000, 8));
+  CHECK(sha256_of(dir / "out/queued.bin") == s.digest(2000, 9));
+}
+
+TEST_CASE("an international host is asked for in punycode, a literal space as %20", "[fetch][cli]") {
+  Server s;
+  TempDir dir;
+  // The test server doubles as an HTTP proxy, so that the IDN host never needs DNS.
+  const std::string list =
+      "http://b\xC3\xBC"
+      "cher.example/headers\n" +
+      s.url("/file/a b.bin?size=10&seed=1") + "\n";
+  const Result r = run_fetch(dir, list, {"-o", (dir / "out").string(), "--no-progress", "--proxy", s.url("")});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(slurp(dir / "out/headers").find("Host: xn--bcher-kva.example\n") != std::string::npos);
+  CHECK(sha256_of(dir / "out/a b.bin") == s.digest(10, 1));
+  CHECK(s.hits("/file/a%20b.bin") == 1);
+  std::set<std::string> urls;
+  for (const auto& l : manifest(dir / "out")) urls.insert(l["url"].get<std::string>());
+  CHECK(urls.count("http://b\xC3\xBC"
+                   "cher.example/headers") == 1);  // recorded as listed
+}
+
+TEST_CASE("with --compressed a compressed body is asked for and saved decoded", "[fetch][cli]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  Server s;
+  TempDir dir;
+  const std::string list = s.url("/gzip/z.bin?size=200000&seed=3") + "\n" + s.url("/headers") + "\n";
+  fs::create_directories(dir / "out");
+  std::ofstream(dir / "out/z.bin.part") << std::string(1000, 'x');  // never resumed: the range would be of gzip bytes
+  const Result r =
+      run_fetch(dir, list, {"-o", (dir / "out").string(), "--no-progress", "--compressed", "--engine", engine});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(sha256_of(dir / "out/z.bin") == s.digest(200000, 3));
+  const std::string sent = slurp(dir / "out/headers");
+  CHECK(sent.find("Accept-Encoding: ") != std::string::npos);
+  CHECK(sent.find("gzip") != std::string::npos);
+  std::map<std::string, nlohmann::json> lines;
+  for (const auto& l : manifest(dir / "out")) lines[l["path"].get<std::string>()] = l;
+  CHECK(lines.at("z.bin")["bytes"] == 200000);
+  CHECK(lines.at("z.bin")["sha256"] == s.digest(200000, 3));
+}
+
+TEST_CASE("aria2 mirrors: when one URI fails for good the next is tried", "[fetch][cli]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  Server s;
+  TempDir dir;
+  const std::string list = s.url("/status/404") + "\t" + s.url("/status/500") + "\t" +
+                           s.url("/file/m.bin?size=3000&seed=2") + "\n" + s.url("/status/410") + "\t" +
+                           s.url("/status/403") + "\n";
+  const Result r =
+      run_fetch(dir, list, {"-o", (dir / "out").string(), "--no-progress", "--retries", "1", "--engine", engine});
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(sha256_of(dir / "out/404") == s.digest(3000, 2));  // named after the listed URL
+  CHECK(s.hits("/status/404") == 1);
+  CHECK(s.hits("/status/500") == 2);
+  CHECK(s.hits("/file/m.bin") == 1);
+  CHECK(r.err.find("error: " + s.url("/status/410") + ": all 2 URIs failed: " + s.url("/status/410") + ": HTTP 410; " +
+                   s.url("/status/403") + ": HTTP 403 after 2 attempts\n") != std::string::npos);
+  CHECK(r.err.find("1 downloaded, 0 skipped, 1 failed") != std::string::npos);
+}
+
+TEST_CASE("downloads start while the list on stdin is still being read", "[fetch][cli]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  Server s;
+  TempDir dir;
+  int pipe_fds[2];
+  REQUIRE(::pipe2(pipe_fds, O_CLOEXEC) == 0);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, pipe_fds[0], 0);
+  posix_spawn_file_actions_addopen(&actions, 1, (dir / "o.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, (dir / "e.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  std::vector<std::string> args = {CONC_FETCH_EXE, "-o", (dir / "out").string(), "--no-progress", "--engine",
+                                   engine,         "-"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  const int spawned = ::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(pipe_fds[0]);
+  REQUIRE(spawned == 0);
+  const std::string first = s.url("/file/first.bin?size=1000&seed=1") + "\n";
+  CHECK(::write(pipe_fds[1], first.data(), first.size()) == static_cast<ssize_t>(first.size()));
+  // The first file arrives while the list is still open.
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline && !fs::exists(dir / "out/first.bin"))
+    std::this_thread::sleep_for(10ms);
+  const bool first_before_eof = fs::exists(dir / "out/first.bin");
+  const std::string second = s.url("/file/second.bin?size=1000&seed=2") + "\n";
+  CHECK(::write(pipe_fds[1], second.data(), second.size()) == static_cast<ssize_t>(second.size()));
+  ::close(pipe_fds[1]);
+  const int code = wait_exit(pid);
+  INFO(slurp(dir / "e.txt"));
+  CHECK(first_before_eof);
+  CHECK(code == 0);
+  CHECK(sha256_of(dir / "out/first.bin") == s.digest(1000, 1));
+  CHECK(sha256_of(dir / "out/second.bin") == s.digest(1000, 2));
+  CHECK(slurp(dir / "e.txt").find("2 downloaded, 0 skipped, 0 failed") != std::string::npos);
+}
+
+TEST_CASE("with --content-disposition files are named as the server says, inside --out and unique", "[fetch][cli]") {
+  Server s;
+  TempDir dir;
+  const std::string out = (dir / "out").string();
+  const std::string list =
+      s.url("/disposition/plain?size=100&seed=1") + "\n" + s.url("/disposition/star?size=100&seed=2") + "\n" +
+      s.url("/disposition/evil?size=100&seed=3") + "\n" + s.url("/disposition/clash?size=100&seed=4") + "\n" +
+      s.url("/disposition/plain?size=100&seed=5") + "\n  out=given.bin\n";
+  const Result r = run_fetch(dir, list, {"-o", out, "--no-progress", "-j", "1", "--content-disposition"});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(sha256_of(dir / "out/report 1.pdf") == s.digest(100, 1));
+  CHECK(sha256_of(dir / "out/r\xC3\xA9sum\xC3\xA9.txt") == s.digest(100, 2));
+  CHECK(sha256_of(dir / "out/evil.sh") == s.digest(100, 3));
+  CHECK(sha256_of(dir / "out/report 1.1.pdf") == s.digest(100, 4));
+  CHECK(sha256_of(dir / "out/given.bin") == s.digest(100, 5));  // out= wins
+  CHECK_FALSE(fs::exists(dir / "evil.sh"));
+  CHECK_FALSE(fs::exists(dir / "out/plain"));
+  std::set<std::string> paths;
+  for (const auto& l : manifest(dir / "out")) paths.insert(l["path"].get<std::string>());
+  CHECK(paths ==
+        std::set<std::string>{"report 1.pdf", "r\xC3\xA9sum\xC3\xA9.txt", "evil.sh", "report 1.1.pdf", "given.bin"});
+  const Result again = run_fetch(dir, list, {"-o", out, "--no-progress", "--content-disposition"});
+  INFO(again.err);
+  CHECK(again.err.find("0 downloaded, 5 skipped, 0 failed") != std::string::npos);
+}
+
+TEST_CASE("a network failure is said in libcurl's own words, naming host and port", "[fetch][cli]") {
+  TempDir dir;
+  const Result r = run_fetch(dir, "http://127.0.0.1:1/nothing-listens.bin\n",
+                             {"-o", (dir / "out").string(), "--no-progress", "--retries", "0"});
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("error: http://127.0.0.1:1/nothing-listens.bin: Failed to connect to 127.0.0.1 port 1") !=
+        std::string::npos);
 }

@@ -76,3 +76,19 @@ TEST_CASE("duplicates get a deterministic suffix", "[fetch][names]") {
   CHECK(second == "dir/" + std::string(194, 'n') + ".1.jpg");
   CHECK(second.size() - 4 == 200);
 }
+
+TEST_CASE("a Content-Disposition header gives one safe file name", "[fetch][names]") {
+  using fetch::disposition_filename;
+  CHECK(disposition_filename("attachment; filename=\"report 1.pdf\"") == "report 1.pdf");
+  CHECK(disposition_filename("attachment; filename=plain.txt") == "plain.txt");
+  CHECK(disposition_filename("attachment; filename=\"fallback.bin\"; filename*=UTF-8''r%C3%A9sum%C3%A9.txt") ==
+        "r\xC3\xA9sum\xC3\xA9.txt");
+  CHECK(disposition_filename("attachment; FILENAME*=utf-8'en'a%20b.txt; filename=\"x\"") == "a b.txt");
+  CHECK(disposition_filename("attachment; filename=\"a \\\"q\\\" b.txt\"") == "a \"q\" b.txt");
+  CHECK(disposition_filename("attachment; filename=\"../../etc/evil.sh\"") == "evil.sh");
+  CHECK(disposition_filename("attachment; filename=\"..\\\\..\\\\win.exe\"") == "win.exe");
+  CHECK(disposition_filename("attachment; filename=\"..\"") == "__");
+  CHECK(disposition_filename("attachment; filename=\"x.part\"") != "x.part");
+  CHECK(disposition_filename("inline") == "");
+  CHECK(disposition_filename("attachment; filename*=ISO-8859-1''caf%E9.txt") == "");
+}

@@ -3,16 +3,26 @@
 usage: /usr/bin/python3 tests/fetch/test_server.py [--port N]   (0 or absent: a free port)
 Prints "listening on PORT" once it accepts connections. Routes (bodies are deterministic:
 random.Random(seed).randbytes(size)):
-  /file/NAME?size=N&seed=S[&delay_ms=D][&norange=1]   a file; Range honoured unless norange
+  /file/NAME?size=N&seed=S[&delay_ms=D][&norange=1][&badrange=1]
+                                                        a file; Range honoured unless norange (badrange:
+                                                        answered with 206 from byte 0 whatever was asked)
   /digest?size=N&seed=S                                 the SHA-256 of that body, as hex
   /status/CODE[?retry_after=S]                          that status (with Retry-After)
   /flaky/KEY/N/NAME?size=..&seed=..[&code=503][&retry_after=S]   N failures, then the file
-  /cut/KEY/NAME?size=N&seed=S&cut=M                     the first response of KEY stops after M bytes
+  /cut/KEY/NAME?size=N&seed=S&cut=M[&norange=1]         the first response of KEY stops after M bytes
   /trickle/NAME?size=N&seed=S&bps=B                     sends B bytes a second (Range honoured)
+  /gate/KEY/NAME?size=N&seed=S&half=M                   sends up to byte M, then the rest once /open/KEY
+                                                        was asked for (Range honoured)
+  /open/KEY                                             opens gate KEY
   /loop                                                 redirects to itself
+  /redirect/N/NAME?size=..&seed=..                      N redirects, then the file
   /to-file                                              redirects to file:///etc/passwd
   /huge                                                 claims 8 GiB, streams zeros
+  /big-headers?kb=K                                     a small body after K KiB of response headers
   /hits/PATH                                            how often PATH was requested
+  /headers                                              the request's headers, one "Name: value" a line
+  /gzip/NAME?size=N&seed=S                              a file, compressed when the request accepts it
+  /disposition/KEY?size=N&seed=S                        a file with the Content-Disposition named by KEY
 """
 import argparse
 import asyncio
@@ -56,7 +66,10 @@ async def file(request):
     delay = int(request.query.get("delay_ms", "0"))
     if delay:
         await asyncio.sleep(delay / 1000)
-    return await send_file(request, body(size, seed), request.query.get("norange") != "1")
+    data = body(size, seed)
+    if request.query.get("badrange") == "1" and request.headers.get("Range"):
+        return web.Response(status=206, body=data, headers={"Content-Range": f"bytes 0-{size - 1}/{size}"})
+    return await send_file(request, data, request.query.get("norange") != "1")
 
 
 async def digest(request):
@@ -86,10 +99,11 @@ async def cut(request):
     size, seed = params(request)
     data = body(size, seed)
     key = request.match_info["key"]
+    allow_range = request.query.get("norange") != "1"
     if key in cut_done or request.headers.get("Range"):
-        return await send_file(request, data)
+        return await send_file(request, data, allow_range)
     cut_done.add(key)
-    response = web.StreamResponse(headers={"Content-Length": str(size), "Accept-Ranges": "bytes"})
+    response = web.StreamResponse(headers={"Content-Length": str(size), **({"Accept-Ranges": "bytes"} if allow_range else {})})
     await response.prepare(request)
     await response.write(data[: int(request.query.get("cut", str(size // 2)))])
     request.transport.close()  # the connection drops before Content-Length is reached
@@ -117,9 +131,51 @@ async def trickle(request):
     return response
 
 
+gates = {}
+
+
+def gate_of(key):
+    return gates.setdefault(key, asyncio.Event())
+
+
+async def gate(request):
+    hits[request.path] += 1
+    size, seed = params(request)
+    data = body(size, seed)
+    half = int(request.query.get("half", str(size // 2)))
+    start = 0
+    rng = request.headers.get("Range")
+    if rng and rng.startswith("bytes="):
+        start = min(int(rng[6:].split("-")[0] or 0), size)
+        response = web.StreamResponse(status=206, headers={
+            "Content-Length": str(size - start), "Content-Range": f"bytes {start}-{size - 1}/{size}"})
+    else:
+        response = web.StreamResponse(headers={"Content-Length": str(size), "Accept-Ranges": "bytes"})
+    await response.prepare(request)
+    if start < half:
+        await response.write(data[start:half])
+    await gate_of(request.match_info["key"]).wait()
+    await response.write(data[max(start, half):])
+    return response
+
+
+async def open_gate(request):
+    gate_of(request.match_info["key"]).set()
+    return web.Response(text="open\n")
+
+
 async def loop(request):
     hits[request.path] += 1
     raise web.HTTPFound("/loop")
+
+
+async def redirect(request):
+    hits[request.path] += 1
+    n = int(request.match_info["n"])
+    if n > 0:
+        raise web.HTTPFound(f"/redirect/{n - 1}/{request.match_info['name']}?{request.query_string}")
+    size, seed = params(request)
+    return await send_file(request, body(size, seed))
 
 
 async def to_file(request):
@@ -140,6 +196,40 @@ async def huge(request):
     return response
 
 
+async def headers(request):
+    return web.Response(text="".join(f"{k}: {v}\n" for k, v in request.headers.items()))
+
+
+async def big_headers(request):
+    hits[request.path] += 1
+    kb = int(request.query.get("kb", "380"))
+    return web.Response(text="body\n", headers={f"X-Filler-{i}": "x" * 1000 for i in range(kb)})
+
+
+async def gzipped(request):
+    hits[request.path] += 1
+    size, seed = params(request)
+    response = web.Response(body=body(size, seed))
+    response.enable_compression()
+    return response
+
+
+DISPOSITIONS = {
+    "plain": 'attachment; filename="report 1.pdf"',
+    "star": "attachment; filename=\"fallback.bin\"; filename*=UTF-8''r%C3%A9sum%C3%A9.txt",
+    "evil": 'attachment; filename="../../evil.sh"',
+    "clash": 'attachment; filename="report 1.pdf"',
+}
+
+
+async def disposition(request):
+    hits[request.path] += 1
+    size, seed = params(request)
+    response = await send_file(request, body(size, seed))
+    response.headers["Content-Disposition"] = DISPOSITIONS[request.match_info["key"]]
+    return response
+
+
 async def hit_count(request):
     return web.Response(text=str(hits["/" + request.match_info["path"]]))
 
@@ -152,8 +242,12 @@ def main():
     app.add_routes([
         web.get("/file/{name:.*}", file), web.get("/digest", digest), web.get("/status/{code}", status),
         web.get("/flaky/{key}/{n}/{name:.*}", flaky), web.get("/cut/{key}/{name:.*}", cut),
-        web.get("/trickle/{name:.*}", trickle), web.get("/loop", loop), web.get("/to-file", to_file),
+        web.get("/trickle/{name:.*}", trickle), web.get("/gate/{key}/{name:.*}", gate),
+        web.get("/open/{key}", open_gate), web.get("/loop", loop),
+        web.get("/redirect/{n}/{name:.*}", redirect), web.get("/to-file", to_file),
         web.get("/huge", huge), web.get("/hits/{path:.*}", hit_count),
+        web.get("/headers", headers), web.get("/big-headers", big_headers),
+        web.get("/gzip/{name:.*}", gzipped), web.get("/disposition/{key}", disposition),
     ])
 
     async def serve():

@@ -27,7 +27,8 @@ TEST_CASE("anything but a usable http(s) URL is refused with a reason", "[fetch]
   CHECK(parse_url("ftp://h/x").error == "unsupported scheme 'ftp' (only http and https)");
   CHECK(parse_url("file:///etc/passwd").error == "unsupported scheme 'file' (only http and https)");
   CHECK(parse_url("example.com/x.jpg").error == "not a URL (no scheme://)");
-  CHECK(parse_url("http://h/a b").error == "URL contains spaces or control characters");
+  CHECK(parse_url("http://h/a\tb").error == "URL contains control characters");
+  CHECK(parse_url("http://a b/").error == "invalid host");
   CHECK(parse_url("http://h:99999/").error == "invalid port");
   CHECK(parse_url("http://h:/").error == "invalid port");
   CHECK(parse_url("http:///x").error == "invalid host");
@@ -80,4 +81,41 @@ TEST_CASE("an option line before any URL is reported", "[fetch][list]") {
   CHECK(list.entries[0].out.empty());
   REQUIRE(list.warnings.size() == 1);
   CHECK(list.warnings[0] == "line 1: option line without a URL above it");
+}
+
+TEST_CASE("a UTF-8 byte-order mark before the first URL is dropped", "[fetch][list]") {
+  const auto list = parse_url_list("\xEF\xBB\xBFhttp://h/1.bin\r\nhttp://h/2.bin\r\n");
+  REQUIRE(list.entries.size() == 2);
+  CHECK(list.entries[0].raw == "http://h/1.bin");
+  REQUIRE(list.entries[0].url);
+  CHECK(list.entries[0].url->scheme == "http");
+  CHECK(list.warnings.empty());
+}
+
+TEST_CASE("the URL to request: punycode host, spaces as %20, no fragment", "[fetch][list]") {
+  auto u = parse_url(
+               "http://B\xC3\xBC"
+               "cher.example:8080/a b/c.jpg?q=x y#frag")
+               .url;
+  REQUIRE(u);
+  CHECK(u->host == "xn--bcher-kva.example");
+  CHECK(u->path == "/a b/c.jpg");
+  CHECK(u->text == "http://xn--bcher-kva.example:8080/a%20b/c.jpg?q=x%20y");
+  u = parse_url("https://user:pw@H.example/x%20y?").url;
+  REQUIRE(u);
+  CHECK(u->text == "https://user:pw@h.example/x%20y?");
+  CHECK(parse_url("http://a\xC3"
+                  "(b.example/")
+            .error.rfind("invalid international host name (", 0) == 0);
+}
+
+TEST_CASE("aria2 mirror URIs after TABs are kept in order, a bad one is reported", "[fetch][list]") {
+  const auto list = parse_url_list("http://a/f.bin\thttp://b/f.bin\tnot-a-url\t\thttps://c/f.bin\n");
+  REQUIRE(list.entries.size() == 1);
+  CHECK(list.entries[0].raw == "http://a/f.bin");
+  REQUIRE(list.entries[0].mirrors.size() == 2);
+  CHECK(list.entries[0].mirrors[0].text == "http://b/f.bin");
+  CHECK(list.entries[0].mirrors[1].text == "https://c/f.bin");
+  REQUIRE(list.warnings.size() == 1);
+  CHECK(list.warnings[0] == "line 1: mirror 'not-a-url' ignored: not a URL (no scheme://)");
 }

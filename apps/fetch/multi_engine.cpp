@@ -1,0 +1,79 @@
+// The multi engine: one thread running libcurl's socket interface, up to -j transfers at once.
+
+#include "run_state.hpp"
+
+namespace fetch {
+
+void Run::download_multi() {
+  const std::size_t most = o_.jobs == 0 ? kMaxAutoThreads : o_.jobs;
+  threads_started_ = 1;
+  struct Slot {
+    explicit Slot(const TransferOptions& t) : handle(t) {}
+    EasyHandle handle;
+    std::optional<Attempt> attempt;
+    Scheduler::Grant grant{};
+  };
+  std::vector<std::unique_ptr<Slot>> slots;
+  std::vector<Slot*> idle;
+  auto slot_of = [](CURL* easy) {
+    Slot* slot = nullptr;
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, &slot);
+    return slot;
+  };
+  MultiLoop loop;
+  std::mt19937_64 rng(std::random_device{}());
+  // Start whatever the scheduler allows, up to -j at once.
+  auto start_ready = [&] {
+    while (loop.size() < most) {
+      auto grant = scheduler_.try_next();
+      if (!grant) return;
+      if (idle.empty()) {
+        slots.push_back(std::make_unique<Slot>(transfer_));
+        curl_easy_setopt(slots.back()->handle.get(), CURLOPT_PRIVATE, slots.back().get());
+        idle.push_back(slots.back().get());
+      }
+      Slot* slot = idle.back();
+      Job& job = job_at(grant->index);
+      ++job.attempts;
+      ++job.source_attempts;
+      slot->grant = std::move(*grant);
+      slot->attempt.emplace(transfer_, slot->handle.get(), job.request(), root_ / job.path, job.sha256);
+      if (auto early = slot->attempt->start()) {
+        slot->attempt.reset();
+        settle(slot->grant, *early, rng);
+        scheduler_.release(slot->grant.host);
+        continue;
+      }
+      loop.add(slot->handle.get());
+      idle.pop_back();
+    }
+  };
+  for (;;) {
+    if (interrupted) scheduler_.cancel();
+    start_ready();
+    if (loop.size() == 0 && scheduler_.done()) break;
+    // Wait for network activity, or at most until the next retry falls due (or, while the list
+    // is read, until more work may have come).
+    auto wait = std::chrono::milliseconds(planning_done_ ? 1000 : 10);
+    if (const auto due = scheduler_.next_due()) {
+      wait = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(*due - Clock::now()),
+                        std::chrono::milliseconds(0), wait);
+    }
+    const std::vector<MultiLoop::Finished>& finished = loop.poll(wait);  // valid until the next poll
+    if (finished.empty()) continue;
+    // The next requests leave before the finished files are checked, renamed and recorded, so
+    // that a burst of completions does not hold up the connections it freed.
+    for (const MultiLoop::Finished& f : finished) scheduler_.release(slot_of(f.easy)->grant.host);
+    start_ready();
+    loop.kick();
+    for (const MultiLoop::Finished& f : finished) {
+      Slot* slot = slot_of(f.easy);
+      const AttemptResult r = slot->attempt->finish(f.code);
+      slot->attempt.reset();
+      idle.push_back(slot);
+      settle(slot->grant, r, rng);
+    }
+  }
+}
+
+}  // namespace fetch

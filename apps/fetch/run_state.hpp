@@ -1,0 +1,148 @@
+#pragma once
+// Inside a conc-fetch run (run.cpp): the state the planner, the two engines and settle share.
+// Each part lives in its own file: run.cpp (the run and its planner), thread_engine.cpp,
+// multi_engine.cpp and settle.cpp (what follows an attempt, and every line said or recorded).
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <conc/progress.hpp>
+#include <conc/sizing.hpp>
+#include <conc/thread_pool.hpp>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "downloader.hpp"
+#include "folder_lock.hpp"
+#include "manifest.hpp"
+#include "multi_loop.hpp"
+#include "names.hpp"
+#include "options.hpp"
+#include "scheduler.hpp"
+#include "url_list.hpp"
+
+namespace fetch {
+
+namespace fs = std::filesystem;
+
+using Clock = std::chrono::steady_clock;
+
+// Set by SIGINT or SIGTERM: the run stops starting transfers, ends those running and keeps their parts.
+extern std::atomic<bool> interrupted;
+static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
+inline constexpr const char* kManifestName = ".conc-fetch.jsonl";
+inline constexpr std::size_t kMaxAutoThreads = 512;
+inline constexpr std::chrono::seconds kLongWait{5};  // retry waits at least this long are said without -v
+
+struct Job {
+  std::string url;           // as listed: the manifest's key and what messages name
+  std::vector<Url> sources;  // the URL as requested, then any mirrors
+  std::string path;          // relative to the output folder
+  std::string sha256;
+  unsigned attempts = 0;         // in all
+  std::size_t source = 0;        // the one being tried
+  unsigned source_attempts = 0;  // at sources[source]
+  std::string failed_sources;    // what the ones before it said
+  bool named_by_list = false;    // out= given: never renamed after the server's Content-Disposition
+  const std::string& request() const { return sources[source].text; }
+};
+
+// One run: the list planned into jobs, downloaded by one engine, each attempt settled.
+class Run {
+ public:
+  Run(const Options& o, std::ostream& out, std::ostream& err)
+      : o_(o), out_(out), err_(err), root_(fs::absolute(o.out)), scheduler_(o.per_host) {
+    if (o.rate > 0) rate_.emplace(o.rate);
+    transfer_ = o.transfer;
+    transfer_.rate = rate_ ? &*rate_ : nullptr;
+    transfer_.stop = &interrupted;
+  }
+
+  int go(std::istream& list_in);
+
+ private:
+  struct Planner {
+    std::set<fs::path> folders;  // created already
+  };
+
+  // One list entry: its name, its folder, skipped if done before, or a job for the scheduler.
+  void plan(const ListEntry& e, Planner& planner);
+
+  // A file recorded as done counts only while it is what was recorded: its size, and with
+  // --verify its SHA-256 (when one was recorded). Otherwise it is said and downloaded again.
+  bool still_as_recorded(const fs::path& target, const Record& before, const std::string& url);
+
+  // One line on stderr, from any thread.
+  void say(const std::string& line);
+
+  // With --content-disposition: the finished file takes the server's name, in the same folder,
+  // made unique against this run's names and the files already there.
+  std::string rename_as_suggested(const Job& job, const AttemptResult& r);
+
+  // The job with that index; safe while the planner adds more.
+  Job& job_at(std::size_t index);
+
+  // One line on stderr and one in the manifest; callable from any worker.
+  void fail_record(const Record& r, const std::string& where);
+
+  // The manifest line of r; a line that cannot be written is said, and the run fails.
+  void record(const Record& r);
+
+  // The threads engine: pool workers, each with its own easy handle; -j auto grows the pool.
+  void download();
+
+  // A worker that stopped on an exception outside any one download: said once, and counted.
+  void report_worker_failure(const std::string& reason);
+
+  // One worker of the threads engine: attempts until the scheduler has nothing left.
+  void worker();
+
+  // The multi engine: one thread, one event loop, up to -j transfers at once.
+  void download_multi();
+
+  // What follows an attempt: a retry scheduled, or the URL recorded as done or failed. The caller
+  // releases the grant's host slot (the threads engine after this, so that a retry is queued before
+  // the scheduler can see nothing left; the single-threaded event loop before).
+  void settle(const Scheduler::Grant& grant, const AttemptResult& r, std::mt19937_64& rng);
+
+  const Options& o_;
+  std::ostream& out_;
+  std::ostream& err_;
+  const fs::path root_;
+  Scheduler scheduler_;
+  std::optional<conc::RateLimiter> rate_;
+  TransferOptions transfer_;
+  SharedCache cache_;
+  std::unique_ptr<Manifest> manifest_;
+  std::unique_ptr<conc::Progress> progress_;
+  std::mutex names_mutex_;
+  NameRegistry names_;  // the planner's, and --content-disposition's renames
+  std::mutex jobs_mutex_;
+  std::deque<Job> jobs_;  // a deque: the planner adds while workers hold references
+  std::atomic<std::size_t> pending_{0};
+  std::atomic<std::size_t> skipped_{0};
+  std::atomic<bool> planning_done_{false};
+  std::atomic<std::size_t> ok_{0};
+  std::atomic<std::size_t> failed_{0};
+  std::atomic<std::uint64_t> bytes_{0};
+  std::atomic<std::size_t> threads_started_{0};
+  std::atomic<bool> manifest_failed_{false};
+  std::atomic<std::size_t> settled_{0};  // downloads recorded as ok or failed
+  conc::BlockingMeter meter_;
+  std::mutex print_mutex_;
+  std::atomic<bool> finished_{false};
+  std::mutex finish_mutex_;
+  std::condition_variable finish_cv_;
+};
+
+}  // namespace fetch

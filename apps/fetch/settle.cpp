@@ -1,0 +1,124 @@
+// What follows each attempt (a retry, a restart, the next mirror, the manifest record) and every
+// line a run says.
+
+#include "run_state.hpp"
+
+namespace fetch {
+
+void Run::settle(const Scheduler::Grant& grant, const AttemptResult& r, std::mt19937_64& rng) {
+  Job& job = job_at(grant.index);
+  if (r.verdict == Verdict::Interrupted) return;  // its part stays for the next run
+  if (r.verdict == Verdict::Retry && r.restart) {
+    --job.attempts;
+    --job.source_attempts;
+    if (o_.verbose) {
+      std::lock_guard lock(print_mutex_);
+      err_ << "restart: " << job.url << ": " << r.error << "; downloading from the start\n";
+    }
+    scheduler_.retry(grant.index, grant.host, Clock::now());
+    return;
+  }
+  std::string error = r.error;
+  const bool wait_too_long = r.verdict == Verdict::Retry && r.retry_after && *r.retry_after > o_.retry_max_wait;
+  if (wait_too_long) {
+    error += ", and the server asks to wait " + std::to_string(r.retry_after->count()) +
+             " s (Retry-After), more than --retry-max-wait " + std::to_string(o_.retry_max_wait.count()) + " s";
+  }
+  if (r.verdict == Verdict::Retry && !wait_too_long && job.source_attempts <= o_.retries) {
+    auto delay = backoff(job.source_attempts - 1, rng);
+    if (r.retry_after) delay = std::max<std::chrono::milliseconds>(delay, *r.retry_after);
+    // A long wait is said even without -v, so that a quiet run is never a mystery.
+    if (o_.verbose || delay >= kLongWait) {
+      std::lock_guard lock(print_mutex_);
+      if (progress_) progress_->clear();
+      err_ << "retry: " << job.url << ": " << r.error << " (attempt " << job.attempts << "), waiting "
+           << conc::format_duration(std::chrono::duration<double>(delay).count())
+           << (r.retry_after ? " as the server asks (Retry-After)" : "") << "\n"
+           << std::flush;
+    }
+    scheduler_.retry(grant.index, grant.host, Clock::now() + delay);
+    return;
+  }
+  if (r.verdict != Verdict::Ok && job.source + 1 < job.sources.size()) {
+    // This URI has failed for good: the next mirror of the same file takes over.
+    job.failed_sources += job.request() + ": " + error + "; ";
+    ++job.source;
+    job.source_attempts = 0;
+    if (o_.verbose) {
+      std::lock_guard lock(print_mutex_);
+      err_ << "mirror: " << job.url << ": " << error << "; trying " << job.request() << "\n";
+    }
+    scheduler_.retry(grant.index, job.sources[job.source].host, Clock::now());
+    return;
+  }
+  if (!job.failed_sources.empty()) {
+    error = "all " + std::to_string(job.sources.size()) + " URIs failed: " + job.failed_sources + job.request() + ": " +
+            error;
+  }
+  Record rec{job.url,      job.path, r.verdict == Verdict::Ok ? "ok" : "failed", r.http_status, r.bytes, r.sha256,
+             job.attempts, ""};
+  if (r.verdict == Verdict::Ok) {
+    if (!r.suggested_name.empty() && !job.named_by_list) rec.path = job.path = rename_as_suggested(job, r);
+    ++ok_;
+    bytes_ += r.bytes;
+    progress_->add_bytes(r.bytes);
+    if (o_.verbose) {
+      std::lock_guard lock(print_mutex_);
+      out_ << "ok " << job.url << " -> " << job.path << " (" << r.bytes << " bytes)\n";
+    }
+    record(rec);
+  } else {
+    rec.error = job.attempts > 1 ? error + " after " + std::to_string(job.attempts) + " attempts" : error;
+    fail_record(rec, job.url);
+  }
+  ++settled_;
+  progress_->advance(1, r.verdict != Verdict::Ok);
+}
+
+std::string Run::rename_as_suggested(const Job& job, const AttemptResult& r) {
+  const fs::path planned(job.path);
+  const std::string wanted = (planned.parent_path() / r.suggested_name).string();
+  if (wanted == job.path) return job.path;
+  std::string name;
+  {
+    std::lock_guard lock(names_mutex_);
+    std::error_code ec;
+    do {
+      name = names_.claim(wanted);
+    } while (fs::exists(root_ / name, ec) || fs::exists(root_ / (name + ".part"), ec));
+  }
+  if (::rename((root_ / job.path).c_str(), (root_ / name).c_str()) != 0) {
+    say("note: " + job.url + ": kept as " + job.path + ", cannot rename it to " + name + ": " + std::strerror(errno));
+    return job.path;
+  }
+  return name;
+}
+
+void Run::say(const std::string& line) {
+  std::lock_guard lock(print_mutex_);
+  if (progress_) progress_->clear();
+  err_ << line << "\n" << std::flush;
+}
+
+void Run::fail_record(const Record& r, const std::string& where) {
+  {
+    std::lock_guard lock(print_mutex_);
+    if (progress_) progress_->clear();
+    err_ << "error: " << where << ": " << r.error << "\n" << std::flush;
+  }
+  record(r);
+  ++failed_;
+}
+
+void Run::record(const Record& r) {
+  if (manifest_->append(r)) return;
+  const std::string reason = std::strerror(errno);
+  {
+    std::lock_guard lock(print_mutex_);
+    if (progress_) progress_->clear();
+    err_ << "error: " << r.url << ": cannot write the manifest: " << reason << "\n" << std::flush;
+  }
+  manifest_failed_ = true;
+}
+
+}  // namespace fetch

@@ -1,0 +1,33 @@
+#pragma once
+// How each transfer is made: limits, request headers, TLS and proxy, hashing, and the signals
+// (bandwidth cap, stop) that both engines share.
+
+#include <atomic>
+#include <chrono>
+#include <conc/rate_limiter.hpp>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace fetch {
+
+struct TransferOptions {
+  std::chrono::seconds timeout{0};  // one attempt; 0: none
+  std::chrono::seconds connect_timeout{30};
+  long low_speed_bytes = 0;                 // abort below this many bytes/s ...
+  std::chrono::seconds low_speed_time{30};  // ... for this long
+  std::uint64_t max_size = 0;               // 0: no limit
+  long max_redirects = 20;                  // as aria2c; curl follows 50
+  std::vector<std::string> headers;         // "Name: value"
+  std::string user_agent = "conc-fetch/0.1";
+  std::string proxy;
+  bool http2 = false;
+  bool compressed = false;  // ask for gzip, deflate, brotli, zstd; save the decoded body (never resumed)
+  bool insecure = false;
+  bool content_disposition = false;         // report the Content-Disposition file name (AttemptResult::suggested_name)
+  bool hash = true;                         // SHA-256 of every file (always when one is expected)
+  conc::RateLimiter* rate = nullptr;        // global bandwidth cap, or none
+  const std::atomic<bool>* stop = nullptr;  // when it becomes true, transfers end (Verdict::Interrupted)
+};
+
+}  // namespace fetch
