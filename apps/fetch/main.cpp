@@ -29,7 +29,8 @@ int main(int argc, char** argv) {
       "transfers with Range and skips what the manifest records as done."};
   app.add_option("LIST", o.list, "URL list, one per line (aria2 input files too); - or absent: stdin");
   app.add_option("-o,--out", o.out, "output folder (default downloads/)");
-  app.add_option("-j,--jobs", jobs, "concurrent transfers: N, or auto (default: grows towards cores / (1 - blocking))");
+  app.add_option("-j,--jobs", jobs,
+                 "concurrent transfers: N, or auto (default: the pool sizes itself towards cores / (1 - blocking))");
   app.add_option("--per-host", o.per_host, "connections per host, default 8 (0: no limit)");
   app.add_option("--retries", o.retries,
                  "retries after the first attempt, default 4 (backoff with jitter, Retry-After)");

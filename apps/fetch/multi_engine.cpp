@@ -6,7 +6,7 @@ namespace fetch {
 
 void Run::download_multi() {
   const std::size_t most = o_.jobs == 0 ? kMaxAutoThreads : o_.jobs;
-  threads_started_ = 1;
+  threads_used_ = 1;
   struct Slot {
     explicit Slot(const TransferOptions& t) : handle(t) {}
     EasyHandle handle;

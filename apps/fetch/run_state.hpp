@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <chrono>
 #include <conc/progress.hpp>
+#include <conc/semaphore.hpp>
 #include <conc/sizing.hpp>
 #include <conc/thread_pool.hpp>
 #include <condition_variable>
@@ -98,14 +99,11 @@ class Run {
   // The manifest line of r; a line that cannot be written is said, and the run fails.
   void record(const Record& r);
 
-  // The threads engine: pool workers, each with its own easy handle; -j auto grows the pool.
+  // The threads engine: a task on the thread pool per transfer; -j auto lets the pool size itself.
   void download();
 
-  // A worker that stopped on an exception outside any one download: said once, and counted.
-  void report_worker_failure(const std::string& reason);
-
-  // One worker of the threads engine: attempts until the scheduler has nothing left.
-  void worker();
+  // One transfer of the threads engine, on a pool thread with its own easy handle.
+  void transfer(const Scheduler::Grant& grant);
 
   // The multi engine: one thread, one event loop, up to -j transfers at once.
   void download_multi();
@@ -135,14 +133,10 @@ class Run {
   std::atomic<std::size_t> ok_{0};
   std::atomic<std::size_t> failed_{0};
   std::atomic<std::uint64_t> bytes_{0};
-  std::atomic<std::size_t> threads_started_{0};
+  std::atomic<std::size_t> threads_used_{0};  // the most threads (or transfers, multi) at once
   std::atomic<bool> manifest_failed_{false};
   std::atomic<std::size_t> settled_{0};  // downloads recorded as ok or failed
-  conc::BlockingMeter meter_;
   std::mutex print_mutex_;
-  std::atomic<bool> finished_{false};
-  std::mutex finish_mutex_;
-  std::condition_variable finish_cv_;
 };
 
 }  // namespace fetch

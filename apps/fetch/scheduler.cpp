@@ -104,6 +104,20 @@ std::optional<Scheduler::Grant> Scheduler::next() {
   }
 }
 
+std::optional<Scheduler::Grant> Scheduler::next_until(Clock::time_point deadline) {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    if (cancelled_) return std::nullopt;
+    if (auto g = take_ready_locked()) return g;
+    if (all_done_locked()) {
+      changed_.notify_all();
+      return std::nullopt;
+    }
+    if (Clock::now() >= deadline) return std::nullopt;
+    changed_.wait_until(lock, delayed_.empty() ? deadline : std::min(deadline, delayed_.top().due));
+  }
+}
+
 std::optional<Scheduler::Grant> Scheduler::try_next() {
   std::lock_guard lock(mutex_);
   if (cancelled_) return std::nullopt;
@@ -121,22 +135,26 @@ bool Scheduler::done() const {
   return cancelled_ || all_done_locked();
 }
 
+void work_on(Scheduler& scheduler, const Scheduler::Grant& grant,
+             const std::function<void(const Scheduler::Grant&)>& attempt,
+             const std::function<void(const Scheduler::Grant&, const std::string& reason)>& on_failure) {
+  struct Release {
+    Scheduler& scheduler;
+    const std::string& host;
+    ~Release() { scheduler.release(host); }
+  } release{scheduler, grant.host};
+  try {
+    attempt(grant);
+  } catch (const std::exception& e) {
+    on_failure(grant, e.what());
+  } catch (...) {
+    on_failure(grant, "unknown exception");
+  }
+}
+
 void work_through(Scheduler& scheduler, const std::function<void(const Scheduler::Grant&)>& attempt,
                   const std::function<void(const Scheduler::Grant&, const std::string& reason)>& on_failure) {
-  while (auto grant = scheduler.next()) {
-    struct Release {
-      Scheduler& scheduler;
-      const std::string& host;
-      ~Release() { scheduler.release(host); }
-    } release{scheduler, grant->host};
-    try {
-      attempt(*grant);
-    } catch (const std::exception& e) {
-      on_failure(*grant, e.what());
-    } catch (...) {
-      on_failure(*grant, "unknown exception");
-    }
-  }
+  while (auto grant = scheduler.next()) work_on(scheduler, *grant, attempt, on_failure);
 }
 
 std::chrono::milliseconds backoff(unsigned attempt, std::mt19937_64& rng, std::chrono::milliseconds base,

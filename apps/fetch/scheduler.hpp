@@ -43,6 +43,8 @@ class Scheduler {
 
   // Blocks until a download may start (and returns it, its host slot taken) or everything is done.
   std::optional<Grant> next();
+  // As next(), but gives up (nothing) at `deadline`; done() tells the two apart.
+  std::optional<Grant> next_until(Clock::time_point deadline);
   // For an event loop: a download that may start now, if any; never blocks.
   std::optional<Grant> try_next();
   // When the earliest pending retry falls due, if one is waiting.
@@ -79,9 +81,13 @@ class Scheduler {
   bool cancelled_ = false;
 };
 
-// One worker's loop: takes grants until none are left and hands each to `attempt`. Whatever
-// `attempt` does, the grant's host slot is released after it; an exception from it becomes that
-// download's failure, passed to `on_failure` with the reason, and the worker goes on.
+// Hands one grant to `attempt`. Whatever `attempt` does, the grant's host slot is released after
+// it; an exception from it becomes that download's failure, passed to `on_failure` with the reason.
+void work_on(Scheduler& scheduler, const Scheduler::Grant& grant,
+             const std::function<void(const Scheduler::Grant&)>& attempt,
+             const std::function<void(const Scheduler::Grant&, const std::string& reason)>& on_failure);
+
+// One worker's loop: takes grants until none are left and works on each (work_on).
 void work_through(Scheduler& scheduler, const std::function<void(const Scheduler::Grant&)>& attempt,
                   const std::function<void(const Scheduler::Grant&, const std::string& reason)>& on_failure);
 

@@ -1,86 +1,64 @@
-// The threads engine: blocking transfers on the thread pool's workers.
+// The threads engine: every transfer is one task on conc::ThreadPool. With -j N the pool has N
+// threads; with -j auto it sizes itself (Sizing::Auto: towards cores / (1 - measured blocking),
+// as far as more threads bring more downloads per second).
 
 #include "run_state.hpp"
 
 namespace fetch {
 
 void Run::download() {
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  const bool automatic = o_.jobs == 0;
-  // Downloads wait far more than they compute: start as if 97% blocking, then follow the measurement.
-  const std::size_t first = automatic ? conc::threads_for(cores, 0.97) : o_.jobs;
-  const std::size_t most = automatic ? kMaxAutoThreads : o_.jobs;
-  conc::ThreadPool pool(most);
-  std::vector<conc::Future<void>> workers;
-  auto start_workers = [&](std::size_t n) {
-    for (std::size_t i = 0; i < n && threads_started_ < most; ++i) {
-      ++threads_started_;
-      workers.push_back(pool.submit([this] { worker(); }));
+  conc::ThreadPoolOptions options;
+  if (o_.jobs == 0) {
+    options.sizing = conc::Sizing::Auto;
+    options.max_threads = kMaxAutoThreads;
+    options.sample_interval = std::chrono::milliseconds(20);
+  } else {
+    options.max_threads = o_.jobs;
+  }
+  conc::ThreadPool pool(options);
+  // Grants are taken only while the pool could run them all at once: a grant holds a host slot,
+  // and none should wait in the queue behind others while its host could serve another.
+  conc::Semaphore room(pool.size());
+  const auto look_again = std::chrono::milliseconds(50);  // how soon an interrupt is seen
+  while (!scheduler_.done()) {
+    if (interrupted) {
+      scheduler_.cancel();
+      break;
     }
-  };
-  // Start workers as the list brings work, stop on an interrupt; with -j auto, grow the pool
-  // towards cores / (1 - blocking) as the blocking coefficient is measured.
-  while (!finished_.load() && !scheduler_.done()) {
-    if (interrupted) scheduler_.cancel();
-    std::size_t target = first;
-    if (const auto window = meter_.window(); automatic && window.samples >= 4)
-      target = conc::threads_for(cores, window.coefficient(), most);
-    const std::size_t want = std::min(target, pending_.load());
-    if (want > threads_started_) start_workers(want - threads_started_);
-    std::unique_lock lock(finish_mutex_);
-    finish_cv_.wait_for(lock, std::chrono::milliseconds(10), [&] { return finished_.load(); });
+    if (!room.try_acquire_for(look_again)) continue;
+    std::optional<Scheduler::Grant> grant = scheduler_.next_until(Scheduler::Clock::now() + look_again);
+    if (!grant) {
+      room.release();
+      continue;
+    }
+    pool.detach([this, &room, g = std::move(*grant)] {
+      transfer(g);
+      room.release();
+    });
   }
   pool.wait_idle();
-  for (const auto& w : workers) {
-    try {
-      w.get();
-    } catch (const std::exception& e) {
-      report_worker_failure(e.what());
-    }
-  }
+  threads_used_ = pool.stats().peak_threads;
 }
 
-void Run::report_worker_failure(const std::string& reason) {
-  {
-    std::lock_guard lock(print_mutex_);
-    if (progress_) progress_->clear();
-    err_ << "error: a download worker stopped: " << reason << "\n" << std::flush;
-  }
-  ++failed_;
-}
-
-void Run::worker() {
-  struct Finish {
-    Run& run;
-    // The last worker out wakes the pool's grower, also when this one leaves on an exception.
-    ~Finish() {
-      if (run.scheduler_.in_flight() == 0) {
-        run.finished_ = true;
-        run.finish_cv_.notify_all();
-      }
-    }
-  } finish{*this};
-  std::optional<Downloader> downloader;  // made by the first attempt, so that its failure is that download's
-  std::mt19937_64 rng(std::random_device{}());
-  work_through(
-      scheduler_,
-      [&](const Scheduler::Grant& grant) {
-        Job& job = job_at(grant.index);
+void Run::transfer(const Scheduler::Grant& grant) {
+  // Each pool thread keeps its own easy handle (keep-alive) for as long as it lives; the pool's
+  // threads end with this run's download().
+  thread_local std::optional<Downloader> downloader;
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  work_on(
+      scheduler_, grant,
+      [&](const Scheduler::Grant& g) {
+        Job& job = job_at(g.index);
         ++job.attempts;
         ++job.source_attempts;
         if (!downloader) downloader.emplace(transfer_, cache_);
-        AttemptResult r;
-        {
-          auto measure = meter_.measure();
-          r = downloader->attempt(job.request(), root_ / job.path, job.sha256);
-        }
-        settle(grant, r, rng);
+        settle(g, downloader->attempt(job.request(), root_ / job.path, job.sha256), rng);
       },
-      [&](const Scheduler::Grant& grant, const std::string& reason) {
+      [&](const Scheduler::Grant& g, const std::string& reason) {
         AttemptResult r;
         r.verdict = Verdict::Fail;
         r.error = reason;
-        settle(grant, r, rng);
+        settle(g, r, rng);
       });
 }
 
