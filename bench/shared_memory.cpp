@@ -1,7 +1,8 @@
 // Tasks whose input is big: a worker reads SIZE bytes whole (zlib's adler32) and returns the sum,
 // with the bytes copied into the task's payload or handed over in a SharedBuffer.
 //
-//   conc-bench-shm bytes|shared SIZE N [WORKERS]
+//   conc-bench-shm bytes|shared|in-process SIZE N [WORKERS]
+// in-process: the checksum alone, on the calling thread (the ceiling per worker).
 // Prints one line: "<name> tasks=<N> seconds=<s> tasks_per_s=<r> size=<SIZE>".
 
 #include <zlib.h>
@@ -71,6 +72,18 @@ int main(int argc, char** argv) {
       expected.push_back(crc(inputs[i]));
     }
     return run<crc_of_bytes>("conc::ProcessPool(bytes in the payload)", inputs, size, workers, expected);
+  }
+  if (mode == "in-process") {
+    // The same distinct inputs the pools get, each read once: no help from the cache either.
+    std::vector<std::string> inputs(n, std::string(size, '\0'));
+    for (std::size_t i = 0; i < n; ++i) fill(inputs[i].data(), size, i);
+    std::uint32_t sum = 0;
+    const auto start = Clock::now();
+    for (const auto& input : inputs) sum ^= crc(input);
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    std::printf("adler32 in-process, 1 thread tasks=%zu seconds=%.6f tasks_per_s=%.0f size=%zu sum=%u\n", n, seconds,
+                static_cast<double>(n) / seconds, size, sum);
+    return 0;
   }
   if (mode == "shared") {
     std::vector<conc::SharedBuffer> inputs;

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Tasks with big inputs (64 KiB, 1 MiB, 8 MiB) that the worker reads whole (zlib's adler32),
-# 2 workers, measured side by side in one run: conc::ProcessPool with the bytes in the payload
-# and with a SharedBuffer, Python's multiprocessing.Pool with bytes and with
-# multiprocessing.shared_memory. Every configuration runs REPS times, interleaved; medians.
+# 2 workers, measured side by side in one run: the checksum alone on one thread (the ceiling),
+# conc::ProcessPool with the bytes in the payload and with a SharedBuffer, Python's
+# multiprocessing.Pool with bytes and with multiprocessing.shared_memory. Every configuration runs REPS times, interleaved; medians.
 # Output: bench-results/shared-memory.csv and a Markdown table on stdout.
 #
 # Usage: scripts/bench/shared-memory.sh [REPS] [WORKERS]      (defaults: 5, 2)
@@ -39,6 +39,7 @@ for rep in $(seq 1 "$reps"); do
   echo "repetition $rep/$reps" >&2
   for size in 65536 1048576 8388608; do
     n=$(tasks_for "$size")
+    run "$rep" "$bench" in-process "$size" "$n"
     run "$rep" "$bench" bytes "$size" "$n" "$workers"
     run "$rep" "$bench" shared "$size" "$n" "$workers"
     run "$rep" "$python" scripts/bench/py_shared_memory.py bytes "$size" "$n" "$workers"
@@ -46,7 +47,7 @@ for rep in $(seq 1 "$reps"); do
   done
 done
 
-"$python" - "$csv" <<'PY'
+"$python" - "$csv" "$workers" <<'PY'
 import csv, statistics, sys
 from collections import defaultdict
 sys.path.insert(0, "scripts/bench")
@@ -55,14 +56,18 @@ runs = defaultdict(list)
 for row in csv.DictReader(open(sys.argv[1])):
     runs[(row["name"], int(row["size"]))].append(float(row["tasks_per_s"]))
 med = {k: statistics.median(v) for k, v in runs.items()}
+workers = int(sys.argv[2])
 names = ["conc::ProcessPool(bytes in the payload)", "conc::ProcessPool(SharedBuffer)",
          "multiprocessing.Pool(bytes)", "multiprocessing.Pool(shared_memory)"]
 print(f"Machine: {machine.describe()}; medians of {len(next(iter(runs.values())))} interleaved runs, tasks/s.\n")
-print("| input | " + " | ".join(names) + " | SharedBuffer / bytes | SharedBuffer / Python shared_memory |")
-print("|---|" + "---:|" * (len(names) + 2))
+ceiling_name = "adler32 in-process, 1 thread"
+print("| input | " + " | ".join(names) + " | SharedBuffer / bytes | SharedBuffer / Python shared_memory | "
+      "checksum ceiling, all workers |")
+print("|---|" + "---:|" * (len(names) + 3))
 for size in sorted({s for _, s in med}):
     cells = [f"{med.get((n, size), float('nan')):,.0f}" for n in names]
     shared, copied, py = (med.get((names[i], size), float("nan")) for i in (1, 0, 3))
     label = f"{size // 1024} KiB" if size < 1048576 else f"{size // 1048576} MiB"
-    print(f"| {label} | " + " | ".join(cells) + f" | {shared / copied:.2f} | {shared / py:.2f} |")
+    ceiling = med.get((ceiling_name, size), float("nan")) * workers
+    print(f"| {label} | " + " | ".join(cells) + f" | {shared / copied:.2f} | {shared / py:.2f} | {ceiling:,.0f} |")
 PY
