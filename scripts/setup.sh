@@ -8,6 +8,7 @@ packages=(
   g++-aarch64-linux-gnu
   libopencv-dev libpng-dev libjpeg-dev libcurl4-openssl-dev libtbb-dev libcli11-dev catch2 nlohmann-json3-dev libssl-dev python3-aiohttp
   liblcms2-dev libtiff-dev libwebp-dev libgif-dev libheif-dev libgs-common
+  libkainjow-mustache-dev
 )
 
 missing=()
