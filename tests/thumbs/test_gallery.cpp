@@ -97,7 +97,8 @@ TEST_CASE("the gallery has a page per folder and its links all name existing fil
                            (dir / "web").string(), (dir / "photos").string()}) == 1);
 
   const std::vector<fs::path> pages = {dir / "web/index.html", dir / "web/a b/index.html",
-                                       dir / "web/a b/été \"q\"/index.html", dir / "web/a b/été \"q\"/<deep>/index.html"};
+                                       dir / "web/a b/été \"q\"/index.html",
+                                       dir / "web/a b/été \"q\"/<deep>/index.html"};
   std::set<std::string> linked_pages;
   std::size_t images = 0;
   for (const fs::path& page : pages) {
@@ -147,7 +148,8 @@ TEST_CASE("the gallery has a page per folder and its links all name existing fil
   SECTION("--base-url links originals absolutely") {
     REQUIRE(run_thumbs(dir, {"--gallery", "--base-url", "https://example.org/p", "--no-progress", "-s", "32", "-o",
                              (dir / "web").string(), (dir / "photos").string()}) == 1);
-    CHECK(test_support::slurp(dir / "web/a b/index.html").find("href=\"https://example.org/p/a%20b/100%25%20%3F.jpg\"") !=
-          std::string::npos);
+    CHECK(
+        test_support::slurp(dir / "web/a b/index.html").find("href=\"https://example.org/p/a%20b/100%25%20%3F.jpg\"") !=
+        std::string::npos);
   }
 }
