@@ -8,6 +8,7 @@
 #include <iterator>
 #include <kainjow/mustache.hpp>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <vector>
@@ -65,6 +66,7 @@ ul.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(min({{cell}}p
 )";
 
 const char* const kPageName = "index.html";
+const char* const kFactsName = ".conc-gallery.json";
 
 struct Folder {
   std::vector<const Entry*> images;
@@ -108,10 +110,67 @@ std::string source_size(const Entry& e) {
   return std::to_string(turned ? h.height : h.width) + " x " + std::to_string(turned ? h.width : h.height) + " px";
 }
 
-std::string hover_text(const Entry& e, const std::string& name) {
+// What a tile shows that is not in the plan, read from the files once and remembered in
+// OUT/.conc-gallery.json, so a run over unchanged folders reads no image to render its pages.
+struct TileFacts {
+  std::int64_t mtime = 0;  // of the source, when these facts were read
+  std::uint64_t bytes = 0;
+  std::string pixels;  // "4000 x 3000 px", empty when the header does not say
+  int width = 0;       // of the thumbnail
+  int height = 0;
+};
+
+class FactsCache {
+ public:
+  explicit FactsCache(const fs::path& out_root) : path_(out_root / kFactsName) {
+    std::ifstream in(path_);
+    try {
+      const nlohmann::json all = nlohmann::json::parse(in);
+      for (const auto& [key, f] : all.items()) {
+        known_[key] = TileFacts{f.at("mtime").get<std::int64_t>(), f.at("bytes").get<std::uint64_t>(),
+                                f.at("pixels").get<std::string>(), f.at("width").get<int>(), f.at("height").get<int>()};
+      }
+    } catch (const std::exception&) {
+      known_.clear();  // missing or damaged: every fact is read again
+    }
+  }
+
+  // Facts for an image with a thumbnail: remembered ones while the source is unchanged and the
+  // thumbnail was not made again, else read now.
+  const TileFacts& facts(const Entry& e, const std::string& key) {
+    const auto known = known_.find(key);
+    const bool reusable = known != known_.end() && e.status == Status::Skipped && known->second.mtime == e.mtime &&
+                          known->second.bytes == e.bytes && known->second.width > 0;
+    TileFacts f = reusable ? known->second : TileFacts{e.mtime, e.bytes, source_size(e), e.width, e.height};
+    if (f.width == 0 || f.height == 0) {
+      const ImageHeader h = read_header(read_file(e.outputs.front(), 1 << 20));
+      f.width = static_cast<int>(h.width);
+      f.height = static_cast<int>(h.height);
+    }
+    return used_[key] = std::move(f);
+  }
+
+  // Keeps the facts of this run's tiles only; the file is replaced when they changed.
+  void save() const {
+    nlohmann::json all = nlohmann::json::object();
+    for (const auto& [key, f] : used_) {
+      all[key] = {
+          {"mtime", f.mtime}, {"bytes", f.bytes}, {"pixels", f.pixels}, {"width", f.width}, {"height", f.height}};
+    }
+    const std::string text = all.dump() + "\n";
+    if (read_file(path_, text.size() + 1) == text) return;
+    write_atomically(path_.string(), std::vector<unsigned char>(text.begin(), text.end()));
+  }
+
+ private:
+  fs::path path_;
+  std::map<std::string, TileFacts> known_;
+  std::map<std::string, TileFacts> used_;
+};
+
+std::string hover_text(const Entry& e, const std::string& name, const TileFacts& facts) {
   std::string text = name;
-  const std::string size = source_size(e);
-  if (!size.empty()) text += "\n" + size;
+  if (!facts.pixels.empty()) text += "\n" + facts.pixels;
   text += "\n" + human_bytes(e.bytes) + ", " + utc_date(e.mtime);
   return text;
 }
@@ -123,7 +182,7 @@ std::string up_levels(std::size_t depth) {
 }
 
 std::string render_page(const fs::path& out_root, const fs::path& folder_path, const Folder& folder,
-                        const GalleryOptions& options) {
+                        const GalleryOptions& options, FactsCache& cache) {
   const fs::path page_folder = (out_root / folder_path).lexically_normal();
   mustache::data page;
   std::vector<std::string> parts;
@@ -152,19 +211,13 @@ std::string render_page(const fs::path& out_root, const fs::path& folder_path, c
   mustache::data images{mustache::data::type::list};
   for (const Entry* e : folder.images) {
     const std::string name = fs::path(e->relative).filename().string();
-    int width = e->width;
-    int height = e->height;
-    if (width == 0 || height == 0) {
-      const ImageHeader h = read_header(read_file(e->outputs.front(), 1 << 20));
-      width = static_cast<int>(h.width);
-      height = static_cast<int>(h.height);
-    }
+    const TileFacts& facts = cache.facts(*e, fs::path(e->outputs.front()).lexically_relative(out_root).string());
     mustache::data tile;
     tile.set("name", name);
-    tile.set("hover", hover_text(*e, name));
+    tile.set("hover", hover_text(*e, name, facts));
     tile.set("thumb", relative_url(page_folder, e->outputs.front()));
-    tile.set("width", std::to_string(width));
-    tile.set("height", std::to_string(height));
+    tile.set("width", std::to_string(facts.width));
+    tile.set("height", std::to_string(facts.height));
     tile.set("original", options.base_url.empty() ? relative_url(page_folder, e->source)
                                                   : options.base_url + url_escape_path(e->relative));
     images.push_back(tile);
@@ -233,8 +286,9 @@ GalleryResult write_gallery(const Plan& plan, const GalleryOptions& options) {
   }
 
   GalleryResult result;
+  FactsCache cache(plan.out_root);
   for (const auto& [folder_path, folder] : folders) {
-    const std::string html = render_page(plan.out_root, folder_path, folder, options);
+    const std::string html = render_page(plan.out_root, folder_path, folder, options, cache);
     const fs::path page = plan.out_root / folder_path / kPageName;
     ++result.pages;
     std::error_code ec;
@@ -243,6 +297,7 @@ GalleryResult write_gallery(const Plan& plan, const GalleryOptions& options) {
     write_atomically(page.string(), std::vector<unsigned char>(html.begin(), html.end()));
     ++result.rewritten;
   }
+  cache.save();
   return result;
 }
 

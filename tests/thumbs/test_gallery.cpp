@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 #include <string>
@@ -138,6 +140,22 @@ TEST_CASE("the gallery has a page per folder and its links all name existing fil
     const auto after = stat_of(dir / "web/a b/index.html");
     CHECK(after.st_ino == before.st_ino);
     CHECK(after.st_mtim.tv_nsec == before.st_mtim.tv_nsec);
+  }
+  SECTION("unchanged images are shown from the remembered facts, changed ones read again") {
+    const fs::path facts_file = dir / "web/.conc-gallery.json";
+    auto facts = nlohmann::json::parse(test_support::slurp(facts_file));
+    REQUIRE(facts.at("top #1.jpg").at("pixels") == "64 x 48 px");
+    facts["top #1.jpg"]["pixels"] = "remembered";
+    facts["a b/100% ?.jpg"]["pixels"] = "remembered";
+    std::ofstream(facts_file) << facts.dump();
+    test_images::write(dir / "photos/a b/100% ?.jpg", test_images::encode(test_images::quadrants(48, 64), ".jpg"));
+    REQUIRE(run_thumbs(dir, {"--gallery", "--title", "My <Photos>", "--no-progress", "-s", "32", "-o",
+                             (dir / "web").string(), (dir / "photos").string()}) == 1);
+    CHECK(test_support::slurp(dir / "web/index.html").find("remembered") != std::string::npos);
+    const std::string middle_now = test_support::slurp(dir / "web/a b/index.html");
+    CHECK(middle_now.find("remembered") == std::string::npos);
+    CHECK(middle_now.find("48 x 64 px") != std::string::npos);
+    CHECK(middle_now.find("width=\"24\" height=\"32\"") != std::string::npos);
   }
   SECTION("a new photo rewrites its folder's page") {
     test_images::write(dir / "photos/a b/new.jpg", jpeg);
