@@ -4,7 +4,8 @@
 #   xargs -P J (with -define jpeg:size), the classic Pillow + multiprocessing.Pool script, and
 #   djpeg -scale 1/4 decode-only on the JPEGs as the floor; plus conc-thumbs -j 1 for the
 #   1 -> J speedup; conc-thumbs --colour keep beside the default (the cost of colour management), on
-#   the corpus and on a copy of its 12-megapixel JPEGs tagged Adobe RGB (every pixel converted); on the
+#   the corpus and on a copy of its 12-megapixel JPEGs tagged Adobe RGB (every pixel converted), also
+#   as the CPU time of one serial process (steadier than wall time on a shared machine); on the
 #   corpus's progressive JPEGs, conc-thumbs (DC scan only at 1/8) against djpeg -scale 1/8 decode-only.
 #   Same box (256x256), quality 85, every output written as JPEG.
 # The corpus is real photographs from Debian's wallpaper packages (fetched with apt-get download,
@@ -62,6 +63,7 @@ echo "corpus: $n_mixed images ($n_jpeg JPEG), $mp megapixels in all" >&2
 out=$work/out
 run_conc() { "$thumbs" -j "$1" -s $box -q $quality -f jpeg --force --no-progress -o "$out" "$2" 2>/dev/null; }
 run_conc_keep() { "$thumbs" -j "$1" -s $box -q $quality -f jpeg --colour keep --force --no-progress -o "$out" "$2" 2>/dev/null; }
+run_conc_serial() { "$thumbs" --engine serial -s $box -q $quality -f jpeg --colour "$1" --force --no-progress -o "$out" "$2" 2>/dev/null; }
 run_vips() { find -L "$1" -type f | xargs -P "$jobs" -n 8 vipsthumbnail -s ${box}x${box} -o "$out/%s.jpg[Q=$quality]"; }
 run_magick() {
   find -L "$1" -type f | xargs -P "$jobs" -n 8 "$mogrify" -path "$out" -format jpg -define jpeg:size=$((2 * box))x$((2 * box)) \
@@ -73,20 +75,21 @@ run_djpeg8() { find -L "$1" -type f | xargs -P "$jobs" -n 8 sh -c 'for f; do djp
 
 csv=$root/bench-results/thumbs-vs-anchors.csv
 mkdir -p "$(dirname "$csv")"
-echo "corpus,tool,jobs,rep,images,seconds,max_rss_kb" > "$csv"
+echo "corpus,tool,jobs,rep,images,seconds,max_rss_kb,cpu_seconds" > "$csv"
 measure() {  # corpus tool jobs rep images command...
   local corpus=$1 tool=$2 j=$3 rep=$4 images=$5
   shift 5
   rm -rf "$out"
   mkdir -p "$out"
   sync
-  local t
-  /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" >/dev/null 2>&1 || true
-  t=$(tail -1 "$work/time.txt")
-  echo "  $corpus $tool -j $j: ${t% *} s, max RSS ${t#* } KB" >&2
-  echo "$corpus,$tool,$j,$rep,$images,${t% *},${t#* }" >> "$csv"
+  local wall rss user system cpu
+  /usr/bin/time -f "%e %M %U %S" -o "$work/time.txt" "$@" >/dev/null 2>&1 || true
+  read -r wall rss user system < <(tail -1 "$work/time.txt")
+  cpu=$(awk -v u="$user" -v s="$system" 'BEGIN {printf "%.2f", u + s}')
+  echo "  $corpus $tool -j $j: $wall s (CPU $cpu s), max RSS $rss KB" >&2
+  echo "$corpus,$tool,$j,$rep,$images,$wall,$rss,$cpu" >> "$csv"
 }
-export -f run_conc run_conc_keep run_djpeg8 run_vips run_magick run_pillow run_djpeg
+export -f run_conc run_conc_keep run_conc_serial run_djpeg8 run_vips run_magick run_pillow run_djpeg
 export thumbs box quality out jobs mogrify
 
 for rep in $(seq 1 "$reps"); do
@@ -99,6 +102,10 @@ for rep in $(seq 1 "$reps"); do
   measure mixed "conc-thumbs-colour-keep" "$jobs" "$rep" "$n_mixed" bash -c 'run_conc_keep "$jobs" "$0"' "$mixed"
   measure tagged conc-thumbs "$jobs" "$rep" "$n_tagged" bash -c 'run_conc "$jobs" "$0"' "$tagged"
   measure tagged "conc-thumbs-colour-keep" "$jobs" "$rep" "$n_tagged" bash -c 'run_conc_keep "$jobs" "$0"' "$tagged"
+  measure mixed "conc-thumbs-serial" 1 "$rep" "$n_mixed" bash -c 'run_conc_serial srgb "$0"' "$mixed"
+  measure mixed "conc-thumbs-serial-colour-keep" 1 "$rep" "$n_mixed" bash -c 'run_conc_serial keep "$0"' "$mixed"
+  measure tagged "conc-thumbs-serial" 1 "$rep" "$n_tagged" bash -c 'run_conc_serial srgb "$0"' "$tagged"
+  measure tagged "conc-thumbs-serial-colour-keep" 1 "$rep" "$n_tagged" bash -c 'run_conc_serial keep "$0"' "$tagged"
   measure progressive conc-thumbs "$jobs" "$rep" "$n_progressive" bash -c 'run_conc "$jobs" "$0"' "$progressive"
   measure progressive "djpeg-1/8-decode-only" "$jobs" "$rep" "$n_progressive" bash -c 'run_djpeg8 "$0"' "$progressive"
   measure jpeg conc-thumbs "$jobs" "$rep" "$n_jpeg" bash -c 'run_conc "$jobs" "$0"' "$jpegs"
@@ -119,7 +126,7 @@ for kind in 12mp orig progressive; do
     kb=$(tail -1 "$work/time.txt")
     [ "$kb" -gt "$peak" ] && peak=$kb && peak_file=$(basename "$f")
   done
-  echo "memory,$kind,1,1,1,0,$peak" >> "$csv"
+  echo "memory,$kind,1,1,1,0,$peak,0" >> "$csv"
   echo "  peak RSS of one worker on $kind: $peak KB ($peak_file)" >&2
 done
 
