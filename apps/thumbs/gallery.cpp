@@ -111,7 +111,8 @@ std::string source_size(const Entry& e) {
 }
 
 // What a tile shows that is not in the plan, read from the files once and remembered in
-// OUT/.conc-gallery.json, so a run over unchanged folders reads no image to render its pages.
+// OUT/.conc-gallery.json, so a run over unchanged folders reads no image to render its pages;
+// with the folders that have a page, so a page whose folder is gone can be removed.
 struct TileFacts {
   std::int64_t mtime = 0;  // of the source, when these facts were read
   std::uint64_t bytes = 0;
@@ -126,13 +127,25 @@ class FactsCache {
     std::ifstream in(path_);
     try {
       const nlohmann::json all = nlohmann::json::parse(in);
-      for (const auto& [key, f] : all.items()) {
+      for (const auto& [key, f] : all.at("tiles").items()) {
         known_[key] = TileFacts{f.at("mtime").get<std::int64_t>(), f.at("bytes").get<std::uint64_t>(),
                                 f.at("pixels").get<std::string>(), f.at("width").get<int>(), f.at("height").get<int>()};
       }
+      known_pages_ = all.at("pages").get<std::set<std::string>>();
     } catch (const std::exception&) {
       known_.clear();  // missing or damaged: every fact is read again
+      known_pages_.clear();
     }
+  }
+
+  void page(const fs::path& folder) { pages_.insert(folder.string()); }
+
+  // Folders that had a page in the last run and have none now.
+  std::vector<std::string> vanished_pages() const {
+    std::vector<std::string> gone;
+    std::set_difference(known_pages_.begin(), known_pages_.end(), pages_.begin(), pages_.end(),
+                        std::back_inserter(gone));
+    return gone;
   }
 
   // Facts for an image with a thumbnail: remembered ones while the source is unchanged and the
@@ -152,11 +165,12 @@ class FactsCache {
 
   // Keeps the facts of this run's tiles only; the file is replaced when they changed.
   void save() const {
-    nlohmann::json all = nlohmann::json::object();
+    nlohmann::json tiles = nlohmann::json::object();
     for (const auto& [key, f] : used_) {
-      all[key] = {
+      tiles[key] = {
           {"mtime", f.mtime}, {"bytes", f.bytes}, {"pixels", f.pixels}, {"width", f.width}, {"height", f.height}};
     }
+    const nlohmann::json all = {{"pages", pages_}, {"tiles", tiles}};
     const std::string text = all.dump() + "\n";
     if (read_file(path_, text.size() + 1) == text) return;
     write_atomically(path_.string(), std::vector<unsigned char>(text.begin(), text.end()));
@@ -166,6 +180,8 @@ class FactsCache {
   fs::path path_;
   std::map<std::string, TileFacts> known_;
   std::map<std::string, TileFacts> used_;
+  std::set<std::string> known_pages_;
+  std::set<std::string> pages_;
 };
 
 std::string hover_text(const Entry& e, const std::string& name, const TileFacts& facts) {
@@ -290,12 +306,17 @@ GalleryResult write_gallery(const Plan& plan, const GalleryOptions& options) {
   for (const auto& [folder_path, folder] : folders) {
     const std::string html = render_page(plan.out_root, folder_path, folder, options, cache);
     const fs::path page = plan.out_root / folder_path / kPageName;
+    cache.page(folder_path);
     ++result.pages;
     std::error_code ec;
     if (fs::exists(page, ec) && read_file(page, html.size() + 1) == html) continue;
     fs::create_directories(page.parent_path(), ec);
     write_atomically(page.string(), std::vector<unsigned char>(html.begin(), html.end()));
     ++result.rewritten;
+  }
+  for (const std::string& gone : cache.vanished_pages()) {
+    std::error_code ec;
+    if (fs::remove(plan.out_root / gone / kPageName, ec)) ++result.removed;
   }
   cache.save();
   return result;

@@ -32,11 +32,13 @@ struct GalleryOptions {
 struct GalleryResult {
   std::size_t pages = 0;      // pages in the gallery
   std::size_t rewritten = 0;  // pages whose content changed and were written
+  std::size_t removed = 0;    // pages of folders that no longer hold anything to show
 };
 
 // Writes index.html into every folder of the output tree that holds thumbnails, failed sources or
-// such folders; a page is replaced atomically and only when its content differs. Throws on a
-// page that cannot be written.
+// such folders; a page is replaced atomically and only when its content differs; the pages it
+// wrote before for folders with nothing left to show are removed. Throws on a page that cannot
+// be written.
 GalleryResult write_gallery(const Plan& plan, const GalleryOptions& options);
 
 }  // namespace thumbs

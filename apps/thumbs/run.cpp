@@ -281,7 +281,10 @@ int run(const Options& options, std::istream& paths_in, std::ostream& out, std::
             .title = options.gallery_title, .base_url = options.gallery_base_url, .cell = options.sizes.front().width};
         if (!gallery.base_url.empty() && gallery.base_url.back() != '/') gallery.base_url += '/';
         const GalleryResult pages = write_gallery(plan, gallery);
-        if (options.verbose) out << "gallery: " << pages.rewritten << " of " << pages.pages << " pages rewritten\n";
+        if (options.verbose) {
+          out << "gallery: " << pages.rewritten << " of " << pages.pages << " pages rewritten, " << pages.removed
+              << " removed\n";
+        }
       } catch (const std::exception& e) {
         err << "error: gallery: " << e.what() << "\n";
         return 1;

@@ -144,9 +144,9 @@ TEST_CASE("the gallery has a page per folder and its links all name existing fil
   SECTION("unchanged images are shown from the remembered facts, changed ones read again") {
     const fs::path facts_file = dir / "web/.conc-gallery.json";
     auto facts = nlohmann::json::parse(test_support::slurp(facts_file));
-    REQUIRE(facts.at("top #1.jpg").at("pixels") == "64 x 48 px");
-    facts["top #1.jpg"]["pixels"] = "remembered";
-    facts["a b/100% ?.jpg"]["pixels"] = "remembered";
+    REQUIRE(facts.at("tiles").at("top #1.jpg").at("pixels") == "64 x 48 px");
+    facts["tiles"]["top #1.jpg"]["pixels"] = "remembered";
+    facts["tiles"]["a b/100% ?.jpg"]["pixels"] = "remembered";
     std::ofstream(facts_file) << facts.dump();
     test_images::write(dir / "photos/a b/100% ?.jpg", test_images::encode(test_images::quadrants(48, 64), ".jpg"));
     REQUIRE(run_thumbs(dir, {"--gallery", "--title", "My <Photos>", "--no-progress", "-s", "32", "-o",
@@ -156,6 +156,14 @@ TEST_CASE("the gallery has a page per folder and its links all name existing fil
     CHECK(middle_now.find("remembered") == std::string::npos);
     CHECK(middle_now.find("48 x 64 px") != std::string::npos);
     CHECK(middle_now.find("width=\"24\" height=\"32\"") != std::string::npos);
+  }
+  SECTION("a folder with nothing left to show loses its page and its tile") {
+    fs::remove_all(dir / "photos/a b/été \"q\"/<deep>");
+    REQUIRE(run_thumbs(dir, {"--gallery", "--title", "My <Photos>", "--no-progress", "-s", "32", "-o",
+                             (dir / "web").string(), (dir / "photos").string()}) == 1);
+    CHECK_FALSE(fs::exists(dir / "web/a b/été \"q\"/<deep>/index.html"));
+    CHECK(fs::exists(dir / "web/a b/été \"q\"/index.html"));
+    CHECK(test_support::slurp(dir / "web/a b/été \"q\"/index.html").find("deep") == std::string::npos);
   }
   SECTION("a new photo rewrites its folder's page") {
     test_images::write(dir / "photos/a b/new.jpg", jpeg);
