@@ -51,6 +51,12 @@ int main(int argc, char** argv) {
   app.add_option("--report", o.report, "write a JSON report: {\"summary\": {...}, \"files\": [...]}");
   app.add_flag("--no-progress", no_progress, "no progress bar (it is shown only on a terminal anyway)");
   app.add_flag("-v,--verbose", o.verbose, "print every thumbnail made");
+  app.add_flag("--gallery", o.gallery,
+               "also write a browsable page: OUT/index.html and one index.html per subfolder, each "
+               "thumbnail linking to its original");
+  app.add_option("--title", o.gallery_title, "the gallery's title (default Photos)");
+  app.add_option("--base-url", o.gallery_base_url,
+                 "link originals as BASE_URL + their path below the input folder instead of relatively");
   app.set_version_flag("--version", "conc-thumbs 0.1.0");
   app.footer(
       "Examples:\n"
@@ -59,6 +65,7 @@ int main(int argc, char** argv) {
       "  conc-thumbs -s 128 -s 512 --fit cover -o out a/ b/   two sizes: out/128x128/..., out/512x512/...\n"
       "  find . -name '*.jpg' -mtime -1 | conc-thumbs -o thumbs -    files named on stdin\n"
       "  conc-thumbs --report report.json --timeout 30 photos/\n"
+      "  conc-thumbs --gallery --title Holidays -s 256 -o web photos/   then open web/index.html\n"
       "Exit codes: 0 all made or skipped, 1 some failed (the rest were made), 2 usage error.");
   try {
     app.parse(argc, argv);

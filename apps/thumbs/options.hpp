@@ -29,6 +29,9 @@ struct Options {
   std::string report;  // JSON report path, empty: none
   bool progress = true;
   bool verbose = false;
+  bool gallery = false;  // write index.html pages beside the thumbnails
+  std::string gallery_title = "Photos";
+  std::string gallery_base_url;  // empty: link originals relatively
 };
 
 }  // namespace thumbs

@@ -142,6 +142,7 @@ class Planner {
     Entry e;
     e.source = absolute_clean(path).string();
     e.display = display;
+    e.relative = relative.lexically_normal().string();
     if (!head.error.empty()) {
       if (!image_name) return;  // an unreadable file that does not claim to be an image
       e.status = Status::Failed;
@@ -151,6 +152,7 @@ class Planner {
     }
     e.format = detect_format(head.bytes);
     e.bytes = head.size;
+    e.mtime = head.mtime.tv_sec;
     if (e.format == Format::Unknown) {
       if (!image_name) return;  // README.txt, .DS_Store: not ours
       e.status = Status::Failed;
@@ -211,6 +213,7 @@ class Planner {
     Entry e;
     e.source = absolute_clean(given).string();
     e.display = given;
+    e.relative = fs::path(given).filename().string();
     e.status = Status::Failed;
     e.note = why;
     plan_.entries.push_back(std::move(e));

@@ -21,9 +21,11 @@ const char* to_string(Status s);
 struct Entry {
   std::string source;                // absolute path
   std::string display;               // the path as the user named it, for messages
+  std::string relative;              // its place in the output tree: the path below its input folder
   std::vector<std::string> outputs;  // absolute paths, one per size
   Format format = Format::Unknown;
   std::uint64_t bytes = 0;          // source file size
+  std::int64_t mtime = 0;           // source modification time, seconds since the epoch
   Status status = Status::Pending;  // Pending: to be made
   std::string note;                 // why it failed or was skipped
   int width = 0;

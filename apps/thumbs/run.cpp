@@ -22,6 +22,7 @@
 #include <ostream>
 #include <thread>
 
+#include "gallery.hpp"
 #include "plan.hpp"
 #include "thumbnail.hpp"
 
@@ -276,6 +277,21 @@ int run(const Options& options, std::istream& paths_in, std::ostream& out, std::
     } catch (const std::exception& e) {
       err << "error: " << e.what() << "\n";
       return 1;
+    }
+    if (options.gallery) {
+      try {
+        GalleryOptions gallery{
+            .title = options.gallery_title, .base_url = options.gallery_base_url, .cell = options.sizes.front().width};
+        if (!gallery.base_url.empty() && gallery.base_url.back() != '/') gallery.base_url += '/';
+        const GalleryResult pages = write_gallery(plan, gallery);
+        if (options.verbose) {
+          out << "gallery: " << pages.rewritten << " of " << pages.pages << " pages rewritten, " << pages.removed
+              << " removed\n";
+        }
+      } catch (const std::exception& e) {
+        err << "error: gallery: " << e.what() << "\n";
+        return 1;
+      }
     }
   }
 

@@ -3,7 +3,11 @@
 #   conc-thumbs (-j J), vipsthumbnail under xargs -P J, ImageMagick mogrify -thumbnail under
 #   xargs -P J (with -define jpeg:size), the classic Pillow + multiprocessing.Pool script, and
 #   djpeg -scale 1/4 decode-only on the JPEGs as the floor; plus conc-thumbs -j 1 for the
-#   1 -> J speedup. Same box (256x256), quality 85, every output written as JPEG.
+#   1 -> J speedup; conc-thumbs --colour keep beside the default (the cost of colour management), on
+#   the corpus and on a copy of its 12-megapixel JPEGs tagged Adobe RGB (every pixel converted), also
+#   as the CPU time of one serial process (steadier than wall time on a shared machine); on the
+#   corpus's progressive JPEGs, conc-thumbs (DC scan only at 1/8) against djpeg -scale 1/8 decode-only.
+#   Same box (256x256), quality 85, every output written as JPEG.
 # The corpus is real photographs from Debian's wallpaper packages (fetched with apt-get download,
 # never committed) plus 12-megapixel JPEG derivatives of some of them (phone-sized photos).
 # Every configuration runs REPS times, interleaved; medians and min-max are reported.
@@ -34,12 +38,32 @@ mixed=$work/corpus/mixed
 jpegs=$work/corpus/jpeg
 n_mixed=$(find "$mixed" -type f | wc -l)
 n_jpeg=$(find "$jpegs" -type l | wc -l)
+# Progressive JPEGs of the corpus (SOF2), and the 12-megapixel JPEGs tagged with an Adobe RGB profile.
+progressive=$work/corpus/progressive
+tagged=$work/corpus/tagged
+if [ ! -f "$work/corpus/.extra-done" ]; then
+  rm -rf "$progressive" "$tagged"
+  mkdir -p "$progressive" "$tagged"
+  for f in "$jpegs"/*; do
+    [ "$(identify -format '%[interlace]' "$f[0]" 2>/dev/null)" = JPEG ] && ln -s "$(readlink -f "$f")" "$progressive/$(basename "$f")"
+  done
+  adobe=/usr/share/color/icc/compatibleWithAdobeRGB1998.icc
+  [ -f "$adobe" ] || adobe=/usr/share/color/icc/ghostscript/a98.icc
+  for f in "$mixed"/12mp/*; do
+    "$convert" "$f" -profile "$adobe" -quality 90 "$tagged/$(basename "$f")" 2>/dev/null
+  done
+  touch "$work/corpus/.extra-done"
+fi
+n_progressive=$(find "$progressive" -type l | wc -l)
+n_tagged=$(find "$tagged" -type f | wc -l)
 mp=$(find "$mixed" -type f -print0 | xargs -0 identify -format '%w %h\n' 2>/dev/null | awk '{s += $1 * $2} END {printf "%.0f", s / 1e6}')
 echo "corpus: $n_mixed images ($n_jpeg JPEG), $mp megapixels in all" >&2
 
 # ---- contenders -----------------------------------------------------------------------------
 out=$work/out
 run_conc() { "$thumbs" -j "$1" -s $box -q $quality -f jpeg --force --no-progress -o "$out" "$2" 2>/dev/null; }
+run_conc_keep() { "$thumbs" -j "$1" -s $box -q $quality -f jpeg --colour keep --force --no-progress -o "$out" "$2" 2>/dev/null; }
+run_conc_serial() { "$thumbs" --engine serial -s $box -q $quality -f jpeg --colour "$1" --force --no-progress -o "$out" "$2" 2>/dev/null; }
 run_vips() { find -L "$1" -type f | xargs -P "$jobs" -n 8 vipsthumbnail -s ${box}x${box} -o "$out/%s.jpg[Q=$quality]"; }
 run_magick() {
   find -L "$1" -type f | xargs -P "$jobs" -n 8 "$mogrify" -path "$out" -format jpg -define jpeg:size=$((2 * box))x$((2 * box)) \
@@ -47,23 +71,25 @@ run_magick() {
 }
 run_pillow() { /usr/bin/python3 scripts/bench/pillow_thumbs.py "$1" "$out" $box $quality "$jobs"; }
 run_djpeg() { find -L "$1" -type f | xargs -P "$jobs" -n 8 sh -c 'for f; do djpeg -scale 1/4 "$f" > /dev/null; done' sh; }
+run_djpeg8() { find -L "$1" -type f | xargs -P "$jobs" -n 8 sh -c 'for f; do djpeg -scale 1/8 "$f" > /dev/null; done' sh; }
 
 csv=$root/bench-results/thumbs-vs-anchors.csv
 mkdir -p "$(dirname "$csv")"
-echo "corpus,tool,jobs,rep,images,seconds,max_rss_kb" > "$csv"
+echo "corpus,tool,jobs,rep,images,seconds,max_rss_kb,cpu_seconds" > "$csv"
 measure() {  # corpus tool jobs rep images command...
   local corpus=$1 tool=$2 j=$3 rep=$4 images=$5
   shift 5
   rm -rf "$out"
   mkdir -p "$out"
   sync
-  local t
-  /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" >/dev/null 2>&1 || true
-  t=$(tail -1 "$work/time.txt")
-  echo "  $corpus $tool -j $j: ${t% *} s, max RSS ${t#* } KB" >&2
-  echo "$corpus,$tool,$j,$rep,$images,${t% *},${t#* }" >> "$csv"
+  local wall rss user system cpu
+  /usr/bin/time -f "%e %M %U %S" -o "$work/time.txt" "$@" >/dev/null 2>&1 || true
+  read -r wall rss user system < <(tail -1 "$work/time.txt")
+  cpu=$(awk -v u="$user" -v s="$system" 'BEGIN {printf "%.2f", u + s}')
+  echo "  $corpus $tool -j $j: $wall s (CPU $cpu s), max RSS $rss KB" >&2
+  echo "$corpus,$tool,$j,$rep,$images,$wall,$rss,$cpu" >> "$csv"
 }
-export -f run_conc run_vips run_magick run_pillow run_djpeg
+export -f run_conc run_conc_keep run_conc_serial run_djpeg8 run_vips run_magick run_pillow run_djpeg
 export thumbs box quality out jobs mogrify
 
 for rep in $(seq 1 "$reps"); do
@@ -73,6 +99,15 @@ for rep in $(seq 1 "$reps"); do
   measure mixed "pillow-pool" "$jobs" "$rep" "$n_mixed" bash -c 'run_pillow "$0"' "$mixed"
   measure mixed "imagemagick-mogrify" "$jobs" "$rep" "$n_mixed" bash -c 'run_magick "$0"' "$mixed"
   measure mixed conc-thumbs 1 "$rep" "$n_mixed" bash -c 'run_conc 1 "$0"' "$mixed"
+  measure mixed "conc-thumbs-colour-keep" "$jobs" "$rep" "$n_mixed" bash -c 'run_conc_keep "$jobs" "$0"' "$mixed"
+  measure tagged conc-thumbs "$jobs" "$rep" "$n_tagged" bash -c 'run_conc "$jobs" "$0"' "$tagged"
+  measure tagged "conc-thumbs-colour-keep" "$jobs" "$rep" "$n_tagged" bash -c 'run_conc_keep "$jobs" "$0"' "$tagged"
+  measure mixed "conc-thumbs-serial" 1 "$rep" "$n_mixed" bash -c 'run_conc_serial srgb "$0"' "$mixed"
+  measure mixed "conc-thumbs-serial-colour-keep" 1 "$rep" "$n_mixed" bash -c 'run_conc_serial keep "$0"' "$mixed"
+  measure tagged "conc-thumbs-serial" 1 "$rep" "$n_tagged" bash -c 'run_conc_serial srgb "$0"' "$tagged"
+  measure tagged "conc-thumbs-serial-colour-keep" 1 "$rep" "$n_tagged" bash -c 'run_conc_serial keep "$0"' "$tagged"
+  measure progressive conc-thumbs "$jobs" "$rep" "$n_progressive" bash -c 'run_conc "$jobs" "$0"' "$progressive"
+  measure progressive "djpeg-1/8-decode-only" "$jobs" "$rep" "$n_progressive" bash -c 'run_djpeg8 "$0"' "$progressive"
   measure jpeg conc-thumbs "$jobs" "$rep" "$n_jpeg" bash -c 'run_conc "$jobs" "$0"' "$jpegs"
   measure jpeg "djpeg-1/4-decode-only" "$jobs" "$rep" "$n_jpeg" bash -c 'run_djpeg "$0"' "$jpegs"
   measure jpeg vipsthumbnail "$jobs" "$rep" "$n_jpeg" bash -c 'run_vips "$0"' "$jpegs"
@@ -80,17 +115,19 @@ for rep in $(seq 1 "$reps"); do
 done
 
 # Peak memory of one conc-thumbs worker per kind of input: one process, one image at a time.
-for kind in 12mp orig; do
+for kind in 12mp orig progressive; do
   peak=0
   peak_file=none
-  for f in "$mixed/$kind"/*; do
+  dir=$mixed/$kind
+  [ "$kind" = progressive ] && dir=$progressive
+  for f in "$dir"/*; do
     rm -rf "$out"
     /usr/bin/time -f "%M" -o "$work/time.txt" "$thumbs" --engine serial -s $box -f jpeg --no-progress -o "$out" "$f" >/dev/null 2>&1 || true
     kb=$(tail -1 "$work/time.txt")
     [ "$kb" -gt "$peak" ] && peak=$kb && peak_file=$(basename "$f")
   done
-  echo "memory,$kind,1,1,1,0,$peak" >> "$csv"
+  echo "memory,$kind,1,1,1,0,$peak,0" >> "$csv"
   echo "  peak RSS of one worker on $kind: $peak KB ($peak_file)" >&2
 done
 
-/usr/bin/python3 scripts/bench/summarize_thumbs.py "$csv" "$jobs" "$n_mixed" "$n_jpeg" "$mp"
+/usr/bin/python3 scripts/bench/summarize_thumbs.py "$csv" "$jobs" "$n_mixed" "$n_jpeg" "$mp" "$n_progressive" "$n_tagged"
