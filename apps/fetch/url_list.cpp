@@ -47,6 +47,8 @@ std::string to_punycode(std::string_view host, std::string& error) {
   }
   std::string out = lower(ascii);
   idn2_free(ascii);
+  // Characters IDNA maps to nothing (a byte-order mark, a soft hyphen) can leave no host at all.
+  if (out.empty()) error = "invalid host";
   return out;
 }
 

@@ -92,6 +92,14 @@ TEST_CASE("a UTF-8 byte-order mark before the first URL is dropped", "[fetch][li
   CHECK(list.warnings.empty());
 }
 
+TEST_CASE("a host that IDNA maps to nothing is an invalid host", "[fetch][list]") {
+  // A byte-order mark as the whole host (found by the url_list fuzzer): an error, never an entry
+  // with neither a URL nor a reason.
+  const auto r = parse_url("http://\xEF\xBB\xBF/a.bin");
+  CHECK_FALSE(r.url.has_value());
+  CHECK(r.error == "invalid host");
+}
+
 TEST_CASE("the URL to request: punycode host, spaces as %20, no fragment", "[fetch][list]") {
   auto u = parse_url(
                "http://B\xC3\xBC"
