@@ -23,6 +23,8 @@ constexpr double kShrinkLoss = 0.97;
 constexpr int kShrinkEvery = 40;
 // Auto: samples to wait after a growth that did not pay before trying again.
 constexpr int kCooldownSamples = 20;
+// Auto: how far past the blocking rule the pool may look for more throughput.
+constexpr std::size_t kBeyondRule = 4;
 constexpr std::size_t kAutoMaxThreads = 1024;
 
 std::size_t default_capacity(std::size_t threads) { return std::clamp<std::size_t>(1024 * threads, 1024, 65536); }
@@ -319,6 +321,7 @@ void ThreadPool::controller_loop() {
   std::size_t probe_from = 0;
   std::size_t up_step = 0;  // 0: all the way to the ceiling
   int cooldown = 0;
+  int misses = 0;  // tries in a row that did not pay
   int since_shrink = 0;
   while (!stopping_.load(std::memory_order_acquire)) {
     control_.sleep_unless([&] { return stopping_.load(std::memory_order_relaxed); }, &interval);
@@ -345,7 +348,10 @@ void ThreadPool::controller_loop() {
       measured = true;
     }
     const std::size_t floor = std::max<std::size_t>(min_threads_, 1);
-    const std::size_t ceiling = std::clamp(threads_for(cores(), blocking, max_threads_), floor, max_threads_);
+    const std::size_t rule = std::clamp(threads_for(cores(), blocking, max_threads_), floor, max_threads_);
+    // Tasks that wait may go past the rule as far as throughput keeps rising (queueing leaves
+    // cores idle at exactly cores / (1 - b)); tasks that compute never get more than the cores.
+    const std::size_t ceiling = rule > cores() ? std::min(max_threads_, rule * kBeyondRule) : rule;
     std::size_t target = target_.load(std::memory_order_relaxed);
     const bool backlog = !queue_.empty();
     if (cooldown > 0) --cooldown;
@@ -363,11 +369,13 @@ void ThreadPool::controller_loop() {
         const bool pays = grew ? judged_rate >= base_rate * kGrowthGain : judged_rate >= base_rate * kShrinkLoss;
         if (pays) {
           up_step = 0;
+          misses = 0;
         } else {
           const std::size_t distance = grew ? target - probe_from : probe_from - target;
           if (grew) up_step = std::max<std::size_t>(1, distance / 2);
           target = probe_from;
-          cooldown = kCooldownSamples;
+          // Each try in a row that does not pay waits twice as long before the next.
+          cooldown = kCooldownSamples << std::min(misses++, 4);
         }
         break;
       }
@@ -376,8 +384,10 @@ void ThreadPool::controller_loop() {
           target = ceiling;  // the tasks block less than the pool assumed
         } else if (backlog && measured && cooldown == 0 && live_.load(std::memory_order_relaxed) >= target) {
           std::size_t next = target;
-          if (target < ceiling) {
-            next = up_step == 0 ? ceiling : std::min(ceiling, target + up_step);
+          if (target < rule) {
+            next = up_step == 0 ? rule : std::min(rule, target + up_step);
+          } else if (target < ceiling) {
+            next = std::min(ceiling, target + std::max<std::size_t>(1, up_step == 0 ? target / 2 : up_step));
           } else if (since_shrink >= kShrinkEvery && target > std::max(floor, cores())) {
             // At the ceiling: see whether fewer threads do as well.
             next = std::max({floor, cores(), target - std::max<std::size_t>(1, target / 4)});
