@@ -205,13 +205,18 @@ void ThreadPool::worker_loop(std::size_t slot) {
   const bool automatic = sizing_ == Sizing::Auto;
   // The meter leaves out the time spent waiting for a core, so that load from other processes
   // does not pass for blocking and CPU-bound work is never given more threads than cores.
+  // The next interval starts after the measuring is done, so that its own cost (a read of
+  // /proc) never counts as the tasks' CPU.
+  auto start_interval = [&] {
+    run_delay_start = thread_run_delay();
+    run_cpu_start = thread_cpu_time();
+    run_wall_start = std::chrono::steady_clock::now();
+  };
   auto report = [&](std::chrono::steady_clock::time_point now) {
     const auto cpu = thread_cpu_time();
     const auto delay = thread_run_delay();
     meter_.add((now - run_wall_start) - (delay - run_delay_start), cpu - run_cpu_start);
-    run_wall_start = now;
-    run_cpu_start = cpu;
-    run_delay_start = delay;
+    start_interval();
   };
   auto end_busy_run = [&] {
     if (!busy) return;
@@ -271,9 +276,7 @@ void ThreadPool::worker_loop(std::size_t slot) {
       // A busy run starts: measure its wall and CPU time for the meter.
       busy = true;
       busy_workers_.fetch_add(1, std::memory_order_acq_rel);
-      run_wall_start = std::chrono::steady_clock::now();
-      run_cpu_start = thread_cpu_time();
-      run_delay_start = thread_run_delay();
+      start_interval();
     }
     const bool ok = (*task)();
     task.reset();  // release captured state before the task counts as finished
