@@ -366,23 +366,33 @@ TEST_CASE("a pool whose threads cannot start reports it to the submitter", "[thr
 
 // ---- sizing ------------------------------------------------------------------------------------
 
-TEST_CASE("threads start as work arrives and idle ones retire after keep_alive", "[thread_pool][sizing]") {
-  conc::ThreadPool pool(4, {.min_threads = 1, .keep_alive = 50ms});
-  CHECK(pool.stats().threads == 0);
-  conc::Latch all_running(4);
+namespace {
+// Submits n tasks that each wait until all n run at the same time (bounded: 30 s); then calls
+// while_all_run(), lets them end and waits for them. False when they never all ran at once.
+template <class F>
+bool all_run_at_once(conc::ThreadPool& pool, int n, F while_all_run) {
+  conc::Latch all_running(static_cast<std::size_t>(n));
   conc::Event release;
   std::vector<conc::Future<void>> blocked;
-  for (int i = 0; i < 4; ++i) {
+  for (int i = 0; i < n; ++i) {
     blocked.push_back(pool.submit([&] {
       all_running.count_down();
       release.wait();
     }));
   }
-  // Four tasks that block at once need four threads.
-  REQUIRE(all_running.wait_for(30s));
-  CHECK(pool.stats().threads == 4);
+  const bool all = all_running.wait_for(30s);
+  if (all) while_all_run();
   release.set();
   for (auto& f : blocked) f.get();
+  return all;
+}
+}  // namespace
+
+TEST_CASE("threads start as work arrives and idle ones retire after keep_alive", "[thread_pool][sizing]") {
+  conc::ThreadPool pool(4, {.min_threads = 1, .keep_alive = 50ms});
+  CHECK(pool.stats().threads == 0);
+  // Four tasks that block at once need four threads.
+  REQUIRE(all_run_at_once(pool, 4, [&] { CHECK(pool.stats().threads == 4); }));
   const auto deadline = std::chrono::steady_clock::now() + 30s;
   while (pool.stats().threads > 1 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
   CHECK(pool.stats().threads == 1);
@@ -424,19 +434,8 @@ TEST_CASE("Auto sizing grows while every task is still blocked, and nested waits
   const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
   {
     conc::ThreadPool pool({.sizing = conc::Sizing::Auto, .max_threads = 64, .sample_interval = 20ms});
-    conc::Latch all_running(40);
-    conc::Event release;
-    std::vector<conc::Future<void>> blocked;
-    for (int i = 0; i < 40; ++i) {
-      blocked.push_back(pool.submit([&] {
-        all_running.count_down();
-        release.wait();
-      }));
-    }
     // No task finishes until all forty run at once: the pool must see them wait and grow.
-    CHECK(all_running.wait_for(30s));
-    release.set();
-    for (auto& f : blocked) f.get();
+    CHECK(all_run_at_once(pool, 40, [] {}));
   }
   {
     conc::ThreadPool pool({.sizing = conc::Sizing::Auto, .max_threads = 64, .sample_interval = 20ms});
