@@ -110,11 +110,8 @@ async def cut(request):
     return response
 
 
-async def trickle(request):
-    hits[request.path] += 1
-    size, seed = params(request)
-    data = body(size, seed)
-    bps = int(request.query.get("bps", "1000"))
+async def streamed_from_range(request, size):
+    """A prepared streaming response for a body of `size` bytes, from the byte a Range asks for."""
     start = 0
     rng = request.headers.get("Range")
     if rng and rng.startswith("bytes="):
@@ -124,6 +121,15 @@ async def trickle(request):
     else:
         response = web.StreamResponse(headers={"Content-Length": str(size), "Accept-Ranges": "bytes"})
     await response.prepare(request)
+    return start, response
+
+
+async def trickle(request):
+    hits[request.path] += 1
+    size, seed = params(request)
+    data = body(size, seed)
+    bps = int(request.query.get("bps", "1000"))
+    start, response = await streamed_from_range(request, size)
     step = max(1, bps // 10)
     for i in range(start, size, step):
         await response.write(data[i:i + step])
@@ -143,15 +149,7 @@ async def gate(request):
     size, seed = params(request)
     data = body(size, seed)
     half = int(request.query.get("half", str(size // 2)))
-    start = 0
-    rng = request.headers.get("Range")
-    if rng and rng.startswith("bytes="):
-        start = min(int(rng[6:].split("-")[0] or 0), size)
-        response = web.StreamResponse(status=206, headers={
-            "Content-Length": str(size - start), "Content-Range": f"bytes {start}-{size - 1}/{size}"})
-    else:
-        response = web.StreamResponse(headers={"Content-Length": str(size), "Accept-Ranges": "bytes"})
-    await response.prepare(request)
+    start, response = await streamed_from_range(request, size)
     if start < half:
         await response.write(data[start:half])
     await gate_of(request.match_info["key"]).wait()
