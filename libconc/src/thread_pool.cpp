@@ -352,9 +352,10 @@ void ThreadPool::controller_loop() {
     }
     const std::size_t floor = std::max<std::size_t>(min_threads_, 1);
     const std::size_t rule = std::clamp(threads_for(cores(), blocking, max_threads_), floor, max_threads_);
-    // Tasks that wait may go past the rule as far as throughput keeps rising (queueing leaves
-    // cores idle at exactly cores / (1 - b)); tasks that compute never get more than the cores.
-    const std::size_t ceiling = rule > cores() ? std::min(max_threads_, rule * kBeyondRule) : rule;
+    // Tasks that mostly wait may go past the rule as far as throughput keeps rising (queueing
+    // leaves cores idle at exactly cores / (1 - b)); tasks that mostly compute (b < 0.5, where a
+    // noisy measurement of b matters most) stay at the rule.
+    const std::size_t ceiling = rule >= 2 * cores() ? std::min(max_threads_, rule * kBeyondRule) : rule;
     std::size_t target = target_.load(std::memory_order_relaxed);
     const bool backlog = !queue_.empty();
     if (cooldown > 0) --cooldown;
