@@ -1,4 +1,4 @@
-// libFuzzer target: conc-thumbs' header parser (JPEG markers and EXIF, PNG chunks, WebP, BMP,
+// libFuzzer target: the imaging core's header parser (JPEG markers and EXIF, PNG chunks, WebP, BMP,
 // TIFF IFDs) must never read out of bounds, whatever the bytes.
 
 #include <cstddef>
@@ -9,9 +9,9 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
-  const thumbs::ImageHeader h = thumbs::read_header(bytes);
+  const imaging::ImageHeader h = imaging::read_header(bytes);
   if (h.orientation < 1 || h.orientation > 8) __builtin_trap();
-  (void)thumbs::tiff_orientation(bytes);
-  (void)thumbs::detect_format(bytes);
+  (void)imaging::tiff_orientation(bytes);
+  (void)imaging::detect_format(bytes);
   return 0;
 }

@@ -104,10 +104,10 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   try {
-    o.jobs = fetch::parse_jobs(jobs);
-    if (!max_size.empty()) o.transfer.max_size = static_cast<std::uint64_t>(fetch::parse_bytes(max_size));
-    if (!rate.empty()) o.rate = fetch::parse_bytes(rate);
-    if (!low_speed.empty()) o.transfer.low_speed_bytes = static_cast<long>(fetch::parse_bytes(low_speed));
+    o.jobs = common::parse_jobs(jobs);
+    if (!max_size.empty()) o.transfer.max_size = static_cast<std::uint64_t>(common::parse_bytes(max_size));
+    if (!rate.empty()) o.rate = common::parse_bytes(rate);
+    if (!low_speed.empty()) o.transfer.low_speed_bytes = static_cast<long>(common::parse_bytes(low_speed));
   } catch (const std::exception& e) {
     std::cerr << "conc-fetch: " << e.what() << "\n";
     return 2;

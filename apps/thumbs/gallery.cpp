@@ -13,6 +13,7 @@
 #include <sstream>
 #include <vector>
 
+#include "atomic_file.hpp"
 #include "image_header.hpp"
 #include "thumbnail.hpp"
 
@@ -173,7 +174,7 @@ class FactsCache {
     const nlohmann::json all = {{"pages", pages_}, {"tiles", tiles}};
     const std::string text = all.dump() + "\n";
     if (read_file(path_, text.size() + 1) == text) return;
-    write_atomically(path_.string(), std::vector<unsigned char>(text.begin(), text.end()));
+    common::write_atomically(path_.string(), text);
   }
 
  private:
@@ -311,7 +312,7 @@ GalleryResult write_gallery(const Plan& plan, const GalleryOptions& options) {
     std::error_code ec;
     if (fs::exists(page, ec) && read_file(page, html.size() + 1) == html) continue;
     fs::create_directories(page.parent_path(), ec);
-    write_atomically(page.string(), std::vector<unsigned char>(html.begin(), html.end()));
+    common::write_atomically(page.string(), html);
     ++result.rewritten;
   }
   for (const std::string& gone : cache.vanished_pages()) {

@@ -5,6 +5,7 @@
 #include <conc/task.hpp>
 #include <iostream>
 
+#include "cli_values.hpp"
 #include "options.hpp"
 #include "run.hpp"
 
@@ -76,17 +77,12 @@ int main(int argc, char** argv) {
   try {
     if (!sizes.empty()) {
       o.sizes.clear();
-      for (const std::string& s : sizes) o.sizes.push_back(thumbs::parse_box(s));
+      for (const std::string& s : sizes) o.sizes.push_back(imaging::parse_box(s));
     }
-    o.fit = thumbs::parse_fit(fit);
-    o.format = thumbs::parse_output_format(format);
-    o.colour = thumbs::parse_colour(colour);
-    if (jobs != "auto") {
-      std::size_t used = 0;
-      const int n = std::stoi(jobs, &used);
-      if (used != jobs.size() || n < 1) throw std::invalid_argument("invalid --jobs '" + jobs + "' (N or auto)");
-      o.jobs = static_cast<unsigned>(n);
-    }
+    o.fit = imaging::parse_fit(fit);
+    o.format = imaging::parse_output_format(format);
+    o.colour = imaging::parse_colour(colour);
+    o.jobs = common::parse_jobs(jobs, 4096);
   } catch (const std::exception& e) {
     std::cerr << "conc-thumbs: " << e.what() << "\n";
     return 2;

@@ -6,9 +6,30 @@
 #include <vector>
 
 #include "geometry.hpp"
+#include "image_header.hpp"
 #include "thumbnail.hpp"
 
 namespace thumbs {
+
+// The thumbnailer's core (apps/imaging) is this app's vocabulary.
+using imaging::Box;
+using imaging::Colour;
+using imaging::detect_format;
+using imaging::Fit;
+using imaging::Format;
+using imaging::format_extension;
+using imaging::format_name;
+using imaging::format_supported;
+using imaging::has_image_extension;
+using imaging::ImageHeader;
+using imaging::make_thumbnail;
+using imaging::output_format_for;
+using imaging::OutputFormat;
+using imaging::OutputSpec;
+using imaging::read_header;
+using imaging::ThumbJob;
+using imaging::ThumbResult;
+using imaging::to_string;
 
 enum class Engine { Process, Thread, Serial };
 

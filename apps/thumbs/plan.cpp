@@ -13,6 +13,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "atomic_file.hpp"
+
 namespace fs = std::filesystem;
 
 namespace thumbs {
@@ -285,7 +287,7 @@ State read_state(const fs::path& out_root) {
 void write_state(const fs::path& out_root, const State& state) {
   std::string text = nlohmann::json{{"signature", state.signature}}.dump() + "\n";
   for (const std::string& made : state.made) text += nlohmann::json{{"made", made}}.dump() + "\n";
-  write_atomically(state_file(out_root).string(), std::vector<unsigned char>(text.begin(), text.end()));
+  common::write_atomically(state_file(out_root).string(), text);
 }
 
 StateJournal::StateJournal(const fs::path& out_root)
@@ -328,7 +330,7 @@ std::size_t remove_stale_temporaries(const fs::path& out_root) {
   for (auto it = fs::recursive_directory_iterator(out_root, fs::directory_options::skip_permission_denied, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     std::error_code e;
-    if (it->is_regular_file(e) && !it->is_symlink(e) && is_temporary_name(it->path().filename().string())) {
+    if (it->is_regular_file(e) && !it->is_symlink(e) && common::is_temporary_name(it->path().filename().string())) {
       if (fs::remove(it->path(), e)) ++removed;
     }
   }

@@ -22,6 +22,7 @@
 #include <ostream>
 #include <thread>
 
+#include "atomic_file.hpp"
 #include "gallery.hpp"
 #include "plan.hpp"
 #include "thumbnail.hpp"
@@ -183,7 +184,7 @@ void write_report(const std::string& path, const Plan& plan, const nlohmann::jso
     files.push_back(std::move(f));
   }
   const std::string text = nlohmann::json{{"summary", summary}, {"files", files}}.dump(2) + "\n";
-  write_atomically(fs::absolute(path).string(), std::vector<unsigned char>(text.begin(), text.end()));
+  common::write_atomically(fs::absolute(path).string(), text);
 }
 
 }  // namespace

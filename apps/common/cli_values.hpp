@@ -1,0 +1,15 @@
+#pragma once
+// Values given on the command line that CLI11 cannot check by itself: byte counts and --jobs.
+
+#include <string_view>
+
+namespace common {
+
+// "512", "64k", "10M", "1.5G" (k = 1024): a positive, finite number of bytes; std::invalid_argument
+// with a one-line reason otherwise.
+double parse_bytes(std::string_view text);
+
+// --jobs: "auto" (0) or a count from 1 to `most`; std::invalid_argument otherwise.
+unsigned parse_jobs(std::string_view text, unsigned most = 100000);
+
+}  // namespace common

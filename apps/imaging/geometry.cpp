@@ -1,0 +1,108 @@
+#include "geometry.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace imaging {
+
+namespace {
+int positive_int(const std::string& text, const std::string& whole) {
+  std::size_t used = 0;
+  int v = 0;
+  try {
+    v = std::stoi(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || v <= 0 || v > 65535) {
+    throw std::invalid_argument("invalid size '" + whole + "' (expected WxH or N, e.g. 256x256 or 256)");
+  }
+  return v;
+}
+
+int scaled(int length, double factor) { return std::max(1, static_cast<int>(std::lround(length * factor))); }
+}  // namespace
+
+Box parse_box(const std::string& text) {
+  const auto x = text.find_first_of("xX");
+  if (x == std::string::npos) {
+    const int n = positive_int(text, text);
+    return {n, n};
+  }
+  return {positive_int(text.substr(0, x), text), positive_int(text.substr(x + 1), text)};
+}
+
+std::string to_string(Box box) { return std::to_string(box.width) + "x" + std::to_string(box.height); }
+
+Fit parse_fit(const std::string& text) {
+  if (text == "contain") return Fit::Contain;
+  if (text == "cover") return Fit::Cover;
+  if (text == "fill") return Fit::Fill;
+  throw std::invalid_argument("invalid fit '" + text + "' (contain, cover or fill)");
+}
+
+const char* to_string(Fit fit) {
+  switch (fit) {
+    case Fit::Cover:
+      return "cover";
+    case Fit::Fill:
+      return "fill";
+    case Fit::Contain:
+      break;
+  }
+  return "contain";
+}
+
+Geometry fit_geometry(int width, int height, Box box, Fit fit) {
+  Geometry g;
+  const double sx = static_cast<double>(box.width) / width;
+  const double sy = static_cast<double>(box.height) / height;
+  switch (fit) {
+    case Fit::Fill:
+      g.resize_width = box.width;
+      g.resize_height = box.height;
+      break;
+    case Fit::Contain:
+      if (sx >= 1 && sy >= 1) {
+        g.resize_width = width;
+        g.resize_height = height;
+      } else if (sx <= sy) {  // width binds: it becomes exactly the box's
+        g.resize_width = box.width;
+        g.resize_height = std::min(box.height, scaled(height, sx));
+      } else {
+        g.resize_height = box.height;
+        g.resize_width = std::min(box.width, scaled(width, sy));
+      }
+      break;
+    case Fit::Cover: {
+      const double s = std::min(1.0, std::max(sx, sy));
+      if (s >= 1) {
+        g.resize_width = width;
+        g.resize_height = height;
+      } else if (sx >= sy) {
+        g.resize_width = box.width;
+        g.resize_height = std::max(box.height, scaled(height, sx));
+      } else {
+        g.resize_height = box.height;
+        g.resize_width = std::max(box.width, scaled(width, sy));
+      }
+      break;
+    }
+  }
+  g.crop_width = std::min(g.resize_width, fit == Fit::Cover ? box.width : g.resize_width);
+  g.crop_height = std::min(g.resize_height, fit == Fit::Cover ? box.height : g.resize_height);
+  g.crop_x = (g.resize_width - g.crop_width) / 2;
+  g.crop_y = (g.resize_height - g.crop_height) / 2;
+  return g;
+}
+
+int jpeg_scale_denominator(int width, int height, int need_width, int need_height) {
+  for (int d : {8, 4, 2}) {
+    // libjpeg rounds scaled dimensions up.
+    if ((width + d - 1) / d >= need_width && (height + d - 1) / d >= need_height) return d;
+  }
+  return 1;
+}
+
+}  // namespace imaging

@@ -1,0 +1,42 @@
+#pragma once
+// Thumbnail geometry: how big the thumbnail is for a box and a fit mode, and which
+// libjpeg scale to decode at.
+
+#include <string>
+
+namespace imaging {
+
+enum class Fit { Contain, Cover, Fill };
+
+struct Box {
+  int width = 0;
+  int height = 0;
+  bool operator==(const Box&) const = default;
+};
+
+// "75x75", "320x200" or "256" (a square). Throws std::invalid_argument with a message.
+Box parse_box(const std::string& text);
+std::string to_string(Box box);
+Fit parse_fit(const std::string& text);
+const char* to_string(Fit fit);
+
+struct Geometry {
+  int resize_width = 0;  // the image is resized to this...
+  int resize_height = 0;
+  int crop_x = 0;  // ...then this rectangle is kept (the whole image unless cover crops)
+  int crop_y = 0;
+  int crop_width = 0;
+  int crop_height = 0;
+};
+
+// For an image of width x height (as displayed, after orientation):
+//   contain: fit inside the box keeping the aspect ratio, never upscale;
+//   cover:   fill the box keeping the aspect ratio and crop the centre, never upscale;
+//   fill:    exactly the box.
+Geometry fit_geometry(int width, int height, Box box, Fit fit);
+
+// The largest libjpeg scale denominator (8, 4, 2 or 1) at which an image of width x height
+// still decodes to at least need_width x need_height pixels.
+int jpeg_scale_denominator(int width, int height, int need_width, int need_height);
+
+}  // namespace imaging

@@ -1,0 +1,18 @@
+#pragma once
+// HEIC and AVIF with libheif: the primary image with its transforms (rotation, mirror) applied,
+// or the file's own thumbnail when that is already large enough, and the colour profile (ICC, or
+// one built from nclx primaries).
+
+#include <cstdint>
+#include <functional>
+#include <string_view>
+
+#include "decoded.hpp"
+
+namespace imaging {
+
+// `enough(width, height)`: whether an upright image of that size is large enough to resize from.
+// Throws std::runtime_error with libheif's message.
+Decoded decode_heif(std::string_view data, std::uint64_t max_pixels, const std::function<bool(int, int)>& enough);
+
+}  // namespace imaging

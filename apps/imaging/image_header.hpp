@@ -1,0 +1,47 @@
+#pragma once
+// What a file is, read from its first bytes and headers, without decoding pixels:
+// the format (by content, never by extension), the dimensions, the EXIF orientation
+// and whether the data is complete.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace imaging {
+
+enum class Format { Unknown, Jpeg, Png, Webp, Tiff, Bmp, Gif, Heic };
+
+// "JPEG", "PNG", ...
+const char* format_name(Format f);
+// The usual file extension, without the dot: "jpg", "png", "webp", "tif", "bmp".
+const char* format_extension(Format f);
+// Formats this tool can decode: every one it recognises.
+bool format_supported(Format f);
+
+// The format from the first bytes of a file (16 are enough).
+Format detect_format(std::string_view head);
+
+// True for names that promise an image (.jpg, .jpeg, .png, .webp, .tif, .tiff, .bmp, .gif,
+// .heic, .heif, .avif, ...), case-insensitively.
+bool has_image_extension(const std::string& filename);
+
+struct ImageHeader {
+  Format format = Format::Unknown;
+  std::uint32_t width = 0;  // as stored, before EXIF orientation
+  std::uint32_t height = 0;
+  int channels = 0;  // JPEG components, PNG colour type channels; 0 when unknown
+  int bit_depth = 8;
+  int orientation = 1;   // EXIF orientation 1..8
+  bool complete = true;  // the data reaches its end marker (JPEG EOI, PNG IEND)
+};
+
+// Parses what the header of `data` says. Never reads past data's end; a malformed header
+// leaves fields at their defaults (the decoder reports the error).
+ImageHeader read_header(std::string_view data);
+
+// The orientation tag (0x0112) of a TIFF structure: an EXIF APP1 payload after "Exif\0\0",
+// or a TIFF file. 1 when absent or malformed.
+int tiff_orientation(std::string_view tiff);
+
+}  // namespace imaging

@@ -1,0 +1,355 @@
+#include "thumbnail.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <conc/fd.hpp>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <stdexcept>
+
+#include "atomic_file.hpp"
+#include "bmp_decode.hpp"
+#include "colour.hpp"
+#include "gif_decode.hpp"
+#include "heif_decode.hpp"
+#include "jpeg_decode.hpp"
+#include "orientation.hpp"
+#include "png_decode.hpp"
+#include "profile_encode.hpp"
+#include "tiff_decode.hpp"
+#include "webp_decode.hpp"
+
+namespace fs = std::filesystem;
+
+namespace imaging {
+
+namespace {
+
+// A failure with the reason the user sees.
+struct Failure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::string read_file(const std::string& path) {
+  const conc::Fd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!file) throw Failure(std::string("cannot read: ") + std::strerror(errno));
+  std::string data;
+  struct stat st {};
+  if (::fstat(file.get(), &st) == 0 && st.st_size > 0) data.reserve(static_cast<std::size_t>(st.st_size));
+  char buf[1 << 16];
+  for (;;) {
+    const ssize_t n = ::read(file.get(), buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw Failure(std::string("cannot read: ") + std::strerror(errno));
+    }
+    if (n == 0) break;
+    data.append(buf, static_cast<std::size_t>(n));
+  }
+  return data;
+}
+
+// RLE-compressed BMP, the one kind of image left to OpenCV.
+cv::Mat decode_with_opencv(const std::string& data, const ImageHeader& h) {
+  const cv::Mat buffer(1, static_cast<int>(data.size()), CV_8U, const_cast<char*>(data.data()));
+  cv::Mat image;
+  try {
+    image = cv::imdecode(buffer, cv::IMREAD_IGNORE_ORIENTATION | cv::IMREAD_UNCHANGED);
+  } catch (const cv::Exception&) {
+    throw Failure(std::string("cannot decode ") + format_name(h.format) + " data");
+  }
+  if (image.empty()) throw Failure(std::string("cannot decode ") + format_name(h.format) + " data");
+  return image;
+}
+
+// Resizes BGRA with premultiplied alpha: transparent pixels lend no colour to their neighbours.
+cv::Mat resize_premultiplied(const cv::Mat& bgra, cv::Size size, int interpolation) {
+  cv::Mat premultiplied;
+  bgra.convertTo(premultiplied, CV_32FC4, 1.0 / 255.0);
+  for (int y = 0; y < premultiplied.rows; ++y) {
+    auto* p = premultiplied.ptr<cv::Vec4f>(y);
+    for (int x = 0; x < premultiplied.cols; ++x) {
+      for (int c = 0; c < 3; ++c) p[x][c] *= p[x][3];
+    }
+  }
+  cv::Mat small;
+  cv::resize(premultiplied, small, size, 0, 0, interpolation);
+  cv::Mat out(small.size(), CV_8UC4);
+  for (int y = 0; y < small.rows; ++y) {
+    const auto* p = small.ptr<cv::Vec4f>(y);
+    auto* d = out.ptr<cv::Vec4b>(y);
+    for (int x = 0; x < small.cols; ++x) {
+      const float a = std::clamp(p[x][3], 0.0f, 1.0f);
+      for (int c = 0; c < 3; ++c) d[x][c] = cv::saturate_cast<uchar>(a > 0 ? p[x][c] / a * 255.0f : 0.0f);
+      d[x][3] = cv::saturate_cast<uchar>(a * 255.0f);
+    }
+  }
+  return out;
+}
+
+// 8-bit, and 1, 3 or 4 channels (grey, BGR, BGRA).
+cv::Mat normalise(cv::Mat image) {
+  if (image.depth() == CV_16U) {
+    image.convertTo(image, CV_8U, 1.0 / 257.0);
+  } else if (image.depth() == CV_32F || image.depth() == CV_64F) {
+    image.convertTo(image, CV_8U, 255.0);
+  } else if (image.depth() != CV_8U) {
+    image.convertTo(image, CV_8U);
+  }
+  if (image.channels() == 2) cv::cvtColor(image, image, cv::COLOR_GRAY2BGR);  // unusual; drop nothing
+  return image;
+}
+
+// JPEG has no alpha: composite on white.
+cv::Mat flatten_on_white(const cv::Mat& bgra) {
+  cv::Mat out(bgra.size(), CV_8UC3);
+  for (int y = 0; y < bgra.rows; ++y) {
+    const auto* src = bgra.ptr<cv::Vec4b>(y);
+    auto* dst = out.ptr<cv::Vec3b>(y);
+    for (int x = 0; x < bgra.cols; ++x) {
+      const int a = src[x][3];
+      for (int c = 0; c < 3; ++c) dst[x][c] = static_cast<unsigned char>((src[x][c] * a + 255 * (255 - a) + 127) / 255);
+    }
+  }
+  return out;
+}
+
+// `icc`: the profile to embed (--colour keep); empty: none, the pixels are sRGB.
+std::vector<unsigned char> encode(const cv::Mat& image, Format format, int quality, const std::string& icc) {
+  std::vector<unsigned char> bytes;
+  std::vector<int> params;
+  const char* ext = ".jpg";
+  cv::Mat pixels = image;
+  switch (format) {
+    case Format::Png:
+      ext = ".png";
+      params = {cv::IMWRITE_PNG_COMPRESSION, 6};
+      break;
+    case Format::Webp:
+      ext = ".webp";
+      params = {cv::IMWRITE_WEBP_QUALITY, quality};
+      break;
+    default:
+      if (pixels.channels() == 4) pixels = flatten_on_white(pixels);
+      params = {cv::IMWRITE_JPEG_QUALITY, quality, cv::IMWRITE_JPEG_OPTIMIZE, 0};
+      break;
+  }
+  if (!icc.empty() && format == Format::Jpeg) return encode_jpeg_with_profile(pixels, quality, icc);
+  if (!icc.empty() && format == Format::Png) return encode_png_with_profile(pixels, icc);
+  if (!cv::imencode(ext, pixels, bytes, params)) throw Failure(std::string("cannot encode ") + format_name(format));
+  if (!icc.empty() && format == Format::Webp) return add_webp_profile(bytes, icc);
+  return bytes;
+}
+
+}  // namespace
+
+Colour parse_colour(const std::string& text) {
+  if (text == "srgb") return Colour::Srgb;
+  if (text == "keep") return Colour::Keep;
+  throw std::invalid_argument("invalid colour '" + text + "' (srgb or keep)");
+}
+
+const char* to_string(Colour c) { return c == Colour::Keep ? "keep" : "srgb"; }
+
+OutputFormat parse_output_format(const std::string& text) {
+  if (text == "auto") return OutputFormat::Auto;
+  if (text == "jpeg" || text == "jpg") return OutputFormat::Jpeg;
+  if (text == "png") return OutputFormat::Png;
+  if (text == "webp") return OutputFormat::Webp;
+  throw std::invalid_argument("invalid format '" + text + "' (auto, jpeg, png or webp)");
+}
+
+const char* to_string(OutputFormat f) {
+  switch (f) {
+    case OutputFormat::Jpeg:
+      return "jpeg";
+    case OutputFormat::Png:
+      return "png";
+    case OutputFormat::Webp:
+      return "webp";
+    case OutputFormat::Auto:
+      break;
+  }
+  return "auto";
+}
+
+Format output_format_for(Format source, OutputFormat requested) {
+  switch (requested) {
+    case OutputFormat::Jpeg:
+      return Format::Jpeg;
+    case OutputFormat::Png:
+      return Format::Png;
+    case OutputFormat::Webp:
+      return Format::Webp;
+    case OutputFormat::Auto:
+      break;
+  }
+  return source == Format::Png || source == Format::Webp ? source : Format::Jpeg;
+}
+
+ThumbResult make_thumbnail(const ThumbJob& job) {
+  ThumbResult result;
+  try {
+    const std::string data = read_file(job.source);
+    if (data.empty()) throw Failure("empty file");
+    const ImageHeader h = read_header(data);
+    if (h.format == Format::Unknown) throw Failure("not an image (unrecognised content)");
+    if (!format_supported(h.format)) throw Failure(std::string("unsupported format (") + format_name(h.format) + ")");
+    if (!h.complete) throw Failure(std::string("truncated ") + format_name(h.format) + " data");
+    const std::uint64_t pixels = std::uint64_t{h.width} * h.height;
+    if (pixels > job.max_pixels) {
+      throw Failure("too many pixels (" + std::to_string(h.width) + "x" + std::to_string(h.height) +
+                    " is more than the limit of " + std::to_string(job.max_pixels) + ")");
+    }
+
+    // The largest thumbnail decides the decode scale: at least twice its size, in stored axes.
+    const bool swap = swaps_axes(h.orientation);
+    const int shown_w = static_cast<int>(swap ? h.height : h.width);
+    const int shown_h = static_cast<int>(swap ? h.width : h.height);
+    int need_w = 1;
+    int need_h = 1;
+    if (h.width > 0 && h.height > 0) {
+      for (const OutputSpec& out : job.outputs) {
+        const Geometry g = fit_geometry(shown_w, shown_h, out.box, job.fit);
+        need_w = std::max(need_w, 2 * (swap ? g.resize_height : g.resize_width));
+        need_h = std::max(need_h, 2 * (swap ? g.resize_width : g.resize_height));
+      }
+    }
+    // WebP keeps its orientation in an EXIF chunk read while decoding: allow for either axis.
+    if (h.format == Format::Webp) need_w = need_h = std::max(need_w, need_h);
+    const int factor =
+        h.width > 0 && h.height > 0
+            ? std::max(1, std::min(static_cast<int>(h.width) / need_w, static_cast<int>(h.height) / need_h))
+            : 1;
+    Decoded decoded;
+    try {
+      switch (h.format) {
+        case Format::Jpeg:
+          decoded = decode_jpeg(
+              data, jpeg_scale_denominator(static_cast<int>(h.width), static_cast<int>(h.height), need_w, need_h));
+          break;
+        case Format::Png:
+          decoded = decode_png_shrunk(data, factor);
+          break;
+        case Format::Webp:
+          decoded = decode_webp(data, factor);
+          break;
+        case Format::Tiff:
+          decoded = decode_tiff(data, job.max_pixels);
+          break;
+        case Format::Gif:
+          decoded = decode_gif(data, job.max_pixels);
+          break;
+        case Format::Heic:
+          decoded = decode_heif(data, job.max_pixels, [&](int w, int h2) {
+            for (const OutputSpec& out : job.outputs) {
+              const Geometry g = fit_geometry(w, h2, out.box, job.fit);
+              if (w < 2 * g.resize_width || h2 < 2 * g.resize_height) return false;
+            }
+            return true;
+          });
+          break;
+        default:
+          if (auto bmp = decode_bmp(data, job.max_pixels)) {
+            decoded = std::move(*bmp);
+          } else {
+            decoded.pixels = normalise(decode_with_opencv(data, h));
+          }
+          break;
+      }
+    } catch (const Failure&) {
+      throw;
+    } catch (const std::exception& e) {
+      const std::string why = e.what();
+      throw Failure(why.rfind("too many pixels", 0) == 0 || why.rfind("cannot decode", 0) == 0 ||
+                            why.rfind("truncated", 0) == 0
+                        ? why
+                        : std::string("cannot decode ") + format_name(h.format) + " data: " + why);
+    }
+    const int orientation = decoded.orientation != 0 ? decoded.orientation : h.orientation;
+    const bool turned = swaps_axes(orientation);
+    // --colour keep: the source's pixels and profile, but CMYK still becomes sRGB (no CMYK thumbnails).
+    const bool keep = job.colour == Colour::Keep && !decoded.colour.cmyk;
+    const std::string embedded = keep ? decoded.colour.icc : std::string();
+    const cv::Mat stored = keep ? std::move(decoded.pixels) : to_srgb(std::move(decoded.pixels), decoded.colour);
+    const int width = turned ? stored.rows : stored.cols;
+    const int height = turned ? stored.cols : stored.rows;
+
+    const Format out_format = output_format_for(h.format, job.format);
+    for (std::size_t i = 0; i < job.outputs.size(); ++i) {
+      const Geometry g = fit_geometry(width, height, job.outputs[i].box, job.fit);
+      // Resize in stored axes, then turn the small image upright.
+      const cv::Size size(turned ? g.resize_height : g.resize_width, turned ? g.resize_width : g.resize_height);
+      cv::Mat small;
+      const int interpolation = size.area() < stored.size().area() ? cv::INTER_AREA : cv::INTER_CUBIC;
+      if (size == stored.size()) {
+        small = stored;
+      } else if (stored.channels() == 4) {
+        small = resize_premultiplied(stored, size, interpolation);
+      } else {
+        cv::resize(stored, small, size, 0, 0, interpolation);
+      }
+      cv::Mat upright = apply_orientation(small, orientation);
+      if (g.crop_width != upright.cols || g.crop_height != upright.rows) {
+        upright = upright(cv::Rect(g.crop_x, g.crop_y, g.crop_width, g.crop_height));
+      }
+      {
+        const std::vector<unsigned char> bytes = encode(upright, out_format, job.quality, embedded);
+        common::write_atomically(job.outputs[i].path, {reinterpret_cast<const char*>(bytes.data()), bytes.size()});
+      }
+      if (i == 0) {
+        result.width = upright.cols;
+        result.height = upright.rows;
+      }
+    }
+    result.ok = true;
+  } catch (const std::exception& e) {
+    result.ok = false;
+    result.error = e.what();
+  }
+  return result;
+}
+
+void to_json(nlohmann::json& j, const OutputSpec& o) {
+  j = {{"path", o.path}, {"w", o.box.width}, {"h", o.box.height}};
+}
+void from_json(const nlohmann::json& j, OutputSpec& o) {
+  o.path = j.at("path").get<std::string>();
+  o.box = {j.at("w").get<int>(), j.at("h").get<int>()};
+}
+void to_json(nlohmann::json& j, const ThumbJob& job) {
+  j = {{"source", job.source},
+       {"outputs", job.outputs},
+       {"fit", static_cast<int>(job.fit)},
+       {"format", static_cast<int>(job.format)},
+       {"quality", job.quality},
+       {"colour", static_cast<int>(job.colour)},
+       {"max_pixels", job.max_pixels}};
+}
+void from_json(const nlohmann::json& j, ThumbJob& job) {
+  job.source = j.at("source").get<std::string>();
+  job.outputs = j.at("outputs").get<std::vector<OutputSpec>>();
+  job.fit = static_cast<Fit>(j.at("fit").get<int>());
+  job.format = static_cast<OutputFormat>(j.at("format").get<int>());
+  job.quality = j.at("quality").get<int>();
+  job.colour = static_cast<Colour>(j.at("colour").get<int>());
+  job.max_pixels = j.at("max_pixels").get<std::uint64_t>();
+}
+void to_json(nlohmann::json& j, const ThumbResult& r) {
+  j = {{"ok", r.ok}, {"error", r.error}, {"w", r.width}, {"h", r.height}};
+}
+void from_json(const nlohmann::json& j, ThumbResult& r) {
+  r.ok = j.at("ok").get<bool>();
+  r.error = j.at("error").get<std::string>();
+  r.width = j.at("w").get<int>();
+  r.height = j.at("h").get<int>();
+}
+
+}  // namespace imaging

@@ -1,0 +1,59 @@
+#pragma once
+// One image in, one thumbnail per requested size out: the unit of work that every
+// engine (process pool, oneTBB, serial) runs. The job carries paths and options,
+// never pixels.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "geometry.hpp"
+#include "image_header.hpp"
+
+namespace imaging {
+
+enum class OutputFormat { Auto, Jpeg, Png, Webp };
+// srgb: convert to sRGB (the default); keep: keep the source's colour space and embed its profile.
+enum class Colour { Srgb, Keep };
+Colour parse_colour(const std::string& text);
+const char* to_string(Colour c);
+OutputFormat parse_output_format(const std::string& text);
+const char* to_string(OutputFormat f);
+// The format a thumbnail of a `source` image is written in.
+Format output_format_for(Format source, OutputFormat requested);
+
+struct OutputSpec {
+  std::string path;  // final path of the thumbnail
+  Box box;
+};
+
+struct ThumbJob {
+  std::string source;  // absolute path
+  std::vector<OutputSpec> outputs;
+  Fit fit = Fit::Contain;
+  OutputFormat format = OutputFormat::Auto;
+  int quality = 85;
+  Colour colour = Colour::Srgb;
+  std::uint64_t max_pixels = 200'000'000;
+};
+
+struct ThumbResult {
+  bool ok = false;
+  std::string error;  // when !ok: "truncated JPEG data", "not an image", ...
+  int width = 0;      // of the first output
+  int height = 0;
+};
+
+// Never throws: failures come back as a result with ok == false.
+ThumbResult make_thumbnail(const ThumbJob& job);
+
+void to_json(nlohmann::json& j, const OutputSpec& o);
+void from_json(const nlohmann::json& j, OutputSpec& o);
+void to_json(nlohmann::json& j, const ThumbJob& job);
+void from_json(const nlohmann::json& j, ThumbJob& job);
+void to_json(nlohmann::json& j, const ThumbResult& r);
+void from_json(const nlohmann::json& j, ThumbResult& r);
+
+}  // namespace imaging

@@ -1,0 +1,35 @@
+#include <catch2/catch.hpp>
+
+#include <stdexcept>
+
+#include "cli_values.hpp"
+
+using common::parse_bytes;
+using common::parse_jobs;
+
+TEST_CASE("byte counts: plain, k, M and G (k = 1024)", "[fetch][cli-values]") {
+  CHECK(parse_bytes("512") == 512);
+  CHECK(parse_bytes("64k") == 65536);
+  CHECK(parse_bytes("64K") == 65536);
+  CHECK(parse_bytes("10M") == 10.0 * 1024 * 1024);
+  CHECK(parse_bytes("1.5G") == 1.5 * 1024 * 1024 * 1024);
+  CHECK(parse_bytes("0.5k") == 512);
+}
+
+TEST_CASE("byte counts that are not one are refused with the value named", "[fetch][cli-values]") {
+  for (const char* bad : {"", "k", "0", "-5", "10x", "10 M", " 5", "5kk", "nan", "inf", "1e400", "0x10", "+5"}) {
+    INFO(bad);
+    CHECK_THROWS_WITH(parse_bytes(bad), "invalid size '" + std::string(bad) + "' (e.g. 512, 64k, 10M)");
+  }
+}
+
+TEST_CASE("jobs values: auto or a count in range", "[fetch][cli-values]") {
+  CHECK(parse_jobs("auto") == 0);
+  CHECK(parse_jobs("1") == 1);
+  CHECK(parse_jobs("64") == 64);
+  CHECK(parse_jobs("100000") == 100000);
+  for (const char* bad : {"", "0", "-1", "4x", " 4", "99999999999", "100001", "Auto"}) {
+    INFO(bad);
+    CHECK_THROWS_WITH(parse_jobs(bad), "invalid --jobs '" + std::string(bad) + "' (auto, or 1 to 100000)");
+  }
+}

@@ -1,0 +1,165 @@
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "images.hpp"
+#include "temp_dir.hpp"
+#include "thumbnail.hpp"
+
+namespace fs = std::filesystem;
+using imaging::OutputFormat;
+
+namespace {
+imaging::ThumbJob job(const fs::path& source, const fs::path& out, imaging::Box box = {75, 75}) {
+  imaging::ThumbJob j;
+  j.source = source.string();
+  j.outputs = {{out.string(), box}};
+  return j;
+}
+cv::Mat read_back(const fs::path& p) { return cv::imread(p.string(), cv::IMREAD_UNCHANGED); }
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+}  // namespace
+
+TEST_CASE("a JPEG becomes a thumbnail inside the box", "[thumbs][thumbnail]") {
+  TempDir dir;
+  test_images::write(dir / "big.jpg", test_images::encode(test_images::quadrants(1600, 1200), ".jpg"));
+  auto r = imaging::make_thumbnail(job(dir / "big.jpg", dir / "out/big.jpg"));
+  REQUIRE(r.ok);
+  CHECK(r.width == 75);
+  CHECK(r.height == 56);
+  const cv::Mat t = read_back(dir / "out/big.jpg");
+  CHECK(t.cols == 75);
+  CHECK(t.rows == 56);
+  CHECK(t.channels() == 3);
+  // The top-left quadrant stays red.
+  const cv::Vec3b tl = t.at<cv::Vec3b>(5, 5);
+  CHECK(tl[2] > 200);
+  CHECK(tl[1] < 60);
+}
+
+TEST_CASE("a portrait photo tagged by EXIF gives a portrait thumbnail", "[thumbs][thumbnail]") {
+  TempDir dir;
+  const std::string landscape = test_images::encode(test_images::quadrants(800, 600), ".jpg");
+  test_images::write(dir / "phone.jpg", test_images::with_exif_orientation(landscape, 6));
+  auto r = imaging::make_thumbnail(job(dir / "phone.jpg", dir / "out.jpg", {256, 256}));
+  REQUIRE(r.ok);
+  CHECK(r.width == 192);
+  CHECK(r.height == 256);
+  // Rotated 90 degrees clockwise: the stored bottom-left (blue) is now top-left.
+  const cv::Mat t = read_back(dir / "out.jpg");
+  CHECK(t.at<cv::Vec3b>(5, 5)[0] > 200);
+  // The thumbnail carries no EXIF (no GPS, no second rotation by viewers).
+  CHECK(slurp(dir / "out.jpg").find("Exif") == std::string::npos);
+}
+
+TEST_CASE("alpha is kept for PNG and composited on white for JPEG", "[thumbs][thumbnail]") {
+  TempDir dir;
+  cv::Mat rgba(100, 100, CV_8UC4, cv::Scalar(0, 0, 255, 0));        // fully transparent red
+  rgba(cv::Rect(0, 0, 50, 100)).setTo(cv::Scalar(255, 0, 0, 255));  // left half opaque blue
+  test_images::write(dir / "a.png", test_images::encode(rgba, ".png"));
+  auto png = imaging::make_thumbnail(job(dir / "a.png", dir / "a_out.png", {50, 50}));
+  REQUIRE(png.ok);
+  cv::Mat t = read_back(dir / "a_out.png");
+  REQUIRE(t.channels() == 4);
+  CHECK(t.at<cv::Vec4b>(25, 45)[3] == 0);
+  CHECK(t.at<cv::Vec4b>(25, 5)[3] == 255);
+
+  auto j = job(dir / "a.png", dir / "a_out.jpg", {50, 50});
+  j.format = OutputFormat::Jpeg;
+  REQUIRE(imaging::make_thumbnail(j).ok);
+  t = read_back(dir / "a_out.jpg");
+  REQUIRE(t.channels() == 3);
+  const cv::Vec3b right = t.at<cv::Vec3b>(25, 45);
+  CHECK(right[0] > 230);  // white where it was transparent
+  CHECK(right[1] > 230);
+  CHECK(right[2] > 230);
+}
+
+TEST_CASE("16-bit and grey sources give 8-bit thumbnails", "[thumbs][thumbnail]") {
+  TempDir dir;
+  cv::Mat deep(200, 300, CV_16UC3, cv::Scalar(65535, 32768, 0));
+  test_images::write(dir / "deep.png", test_images::encode(deep, ".png"));
+  REQUIRE(imaging::make_thumbnail(job(dir / "deep.png", dir / "deep_out.png")).ok);
+  const cv::Mat t = read_back(dir / "deep_out.png");
+  CHECK(t.depth() == CV_8U);
+  CHECK(t.at<cv::Vec3b>(10, 10)[0] == 255);
+  CHECK(std::abs(t.at<cv::Vec3b>(10, 10)[1] - 128) <= 1);
+
+  test_images::write(dir / "grey.jpg", test_images::encode(test_images::quadrants(640, 480, CV_8UC1), ".jpg"));
+  REQUIRE(imaging::make_thumbnail(job(dir / "grey.jpg", dir / "grey_out.jpg")).ok);
+  CHECK(read_back(dir / "grey_out.jpg").channels() == 1);
+}
+
+TEST_CASE("TIFF, BMP and WebP sources", "[thumbs][thumbnail]") {
+  TempDir dir;
+  const cv::Mat img = test_images::quadrants(300, 200);
+  for (const char* ext : {".tiff", ".bmp", ".webp"}) {
+    INFO(ext);
+    const fs::path src = dir / (std::string("src") + ext);
+    test_images::write(src, test_images::encode(img, ext));
+    auto r = imaging::make_thumbnail(job(src, dir / (std::string("out") + ext)));
+    REQUIRE(r.ok);
+    CHECK(r.width == 75);
+    CHECK(r.height == 50);
+  }
+}
+
+TEST_CASE("several sizes from one decode", "[thumbs][thumbnail]") {
+  TempDir dir;
+  test_images::write(dir / "x.jpg", test_images::encode(test_images::quadrants(1000, 500), ".jpg"));
+  imaging::ThumbJob j = job(dir / "x.jpg", dir / "small.jpg", {50, 50});
+  j.outputs.push_back({(dir / "large.jpg").string(), {400, 400}});
+  j.fit = imaging::Fit::Cover;
+  REQUIRE(imaging::make_thumbnail(j).ok);
+  CHECK(read_back(dir / "small.jpg").size() == cv::Size(50, 50));
+  CHECK(read_back(dir / "large.jpg").size() == cv::Size(400, 400));
+}
+
+TEST_CASE("bad input is reported, never written", "[thumbs][thumbnail]") {
+  TempDir dir;
+  const std::string jpeg = test_images::encode(test_images::quadrants(400, 300), ".jpg");
+  test_images::write(dir / "truncated.jpg", jpeg.substr(0, jpeg.size() / 2));
+  std::string corrupt = jpeg;
+  for (std::size_t i = 700; i < 900; ++i) corrupt[i] = '\xFF';  // markers in the middle of the scan
+  corrupt.replace(200, 4, "\xFF\xC4\x00\x02");                  // and a broken table
+  test_images::write(dir / "corrupt.jpg", corrupt);
+  test_images::write(dir / "empty.jpg", "");
+  test_images::write(dir / "text.jpg", "just text");
+  auto big = job(dir / "big.jpg", dir / "o/big.jpg");
+  test_images::write(dir / "big.jpg", jpeg);
+  big.max_pixels = 100'000;
+
+  CHECK(imaging::make_thumbnail(job(dir / "truncated.jpg", dir / "o/t.jpg")).error == "truncated JPEG data");
+  CHECK(imaging::make_thumbnail(job(dir / "empty.jpg", dir / "o/e.jpg")).error == "empty file");
+  CHECK(imaging::make_thumbnail(job(dir / "text.jpg", dir / "o/x.jpg")).error == "not an image (unrecognised content)");
+  CHECK(imaging::make_thumbnail(job(dir / "missing.jpg", dir / "o/m.jpg")).error ==
+        "cannot read: No such file or directory");
+  CHECK(imaging::make_thumbnail(big).error == "too many pixels (400x300 is more than the limit of 100000)");
+  const auto c = imaging::make_thumbnail(job(dir / "corrupt.jpg", dir / "o/c.jpg"));
+  CHECK_FALSE(c.ok);
+  CHECK_FALSE(fs::exists(dir / "o"));
+}
+
+TEST_CASE("jobs and results survive the JSON codec", "[thumbs][thumbnail]") {
+  imaging::ThumbJob j;
+  j.source = "/a/ü b.jpg";
+  j.outputs = {{"/o/x.jpg", {75, 60}}};
+  j.fit = imaging::Fit::Cover;
+  j.format = OutputFormat::Webp;
+  j.quality = 70;
+  j.max_pixels = 12345;
+  const imaging::ThumbJob back = nlohmann::json(j).get<imaging::ThumbJob>();
+  CHECK(back.source == j.source);
+  CHECK(back.outputs[0].path == "/o/x.jpg");
+  CHECK(back.outputs[0].box == imaging::Box{75, 60});
+  CHECK(back.fit == imaging::Fit::Cover);
+  CHECK(back.format == OutputFormat::Webp);
+  CHECK(back.max_pixels == 12345);
+}
