@@ -70,6 +70,15 @@ std::string format_progress(const ProgressSnapshot& s, const std::string& label,
     const double remaining = static_cast<double>(s.total - std::min(s.done, s.total));
     tail += " ETA " + format_duration(rate > 0 ? remaining / rate : -1);
   }
+  if (!s.status.empty()) {
+    // The status gives way first when the line is narrow: the counts matter more.
+    const int room = width - static_cast<int>(label.size() + tail.size()) - 4;
+    if (room >= 8) {
+      std::string status = s.status;
+      if (static_cast<int>(status.size()) > room) status = status.substr(0, static_cast<std::size_t>(room - 3)) + "...";
+      tail += " | " + status;
+    }
+  }
   std::string head = label.empty() ? "" : label + " ";
   const int bar_width = width - static_cast<int>(head.size() + tail.size()) - 2;
   if (s.total == 0 || bar_width < 10) return (head + tail.substr(1)).substr(0, static_cast<std::size_t>(width));
@@ -114,6 +123,13 @@ void Progress::clear() {
 void Progress::set_total(std::uint64_t total) {
   std::lock_guard lock(mutex_);
   state_.total = total;
+}
+
+void Progress::set_status(std::string status) {
+  std::lock_guard lock(mutex_);
+  if (status == state_.status) return;
+  state_.status = std::move(status);
+  maybe_draw(true);
 }
 
 ProgressSnapshot Progress::snapshot() const {

@@ -41,6 +41,35 @@ TEST_CASE("progress line with bytes, failures and unknown total", "[progress]") 
   CHECK(line.find('[') == std::string::npos);
 }
 
+TEST_CASE("progress line ends with the status, which gives way first when the line is narrow", "[progress]") {
+  conc::ProgressSnapshot s{.done = 50, .total = 200, .elapsed_seconds = 10, .status = "waiting 30 s: Retry-After"};
+  const std::string wide = conc::format_progress(s, "fetch", "files", 120);
+  CHECK(wide.size() <= 120);
+  CHECK(wide.find("50/200 files") != std::string::npos);
+  CHECK(wide.size() >= std::string(" | waiting 30 s: Retry-After").size());
+  CHECK(wide.substr(wide.size() - std::string(" | waiting 30 s: Retry-After").size()) ==
+        " | waiting 30 s: Retry-After");
+  const std::string narrow = conc::format_progress(s, "fetch", "files", 60);
+  CHECK(narrow.size() <= 60);
+  CHECK(narrow.find("50/200 files") != std::string::npos);
+  CHECK(narrow.find("Retry-After") == std::string::npos);
+}
+
+TEST_CASE("a new status is drawn at once", "[progress]") {
+  std::FILE* f = std::tmpfile();
+  REQUIRE(f != nullptr);
+  {
+    conc::Progress bar(10, {.stream = f, .mode = conc::ProgressOptions::Mode::Always, .width = 100});
+    bar.advance();
+    bar.set_status("waiting for example.com");
+    CHECK(read_all(f).find("| waiting for example.com") != std::string::npos);
+    std::fseek(f, 0, SEEK_END);
+    bar.set_status("");
+    CHECK(bar.snapshot().status.empty());
+  }
+  std::fclose(f);
+}
+
 TEST_CASE("byte and duration formatting", "[progress]") {
   CHECK(conc::format_bytes(12) == "12 B");
   CHECK(conc::format_bytes(1500) == "1.50 kB");

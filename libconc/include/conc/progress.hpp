@@ -29,6 +29,7 @@ struct ProgressSnapshot {
   std::uint64_t failed = 0;
   std::uint64_t bytes = 0;
   double elapsed_seconds = 0;
+  std::string status{};  // what the work is doing or waiting for; shown after the counts
 };
 
 // One line of progress, without terminal control characters, fitted to width.
@@ -48,6 +49,9 @@ class Progress {
   void advance(std::uint64_t n = 1, bool failed = false);
   void add_bytes(std::uint64_t n);
   void set_total(std::uint64_t total);
+  // A short note after the counts ("waiting 30 s: Retry-After from example.com", "thumbnailed
+  // 120"); empty removes it. Redraws at once when it changes.
+  void set_status(std::string status);
   // Clears the bar's line, so that a message can be printed on it; the next update redraws.
   void clear();
   // Draws the final state and ends the line. Idempotent.
