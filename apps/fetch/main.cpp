@@ -11,6 +11,8 @@
 #include "cli_values.hpp"
 #include "options.hpp"
 #include "run.hpp"
+#include "shard.hpp"
+#include "summary.hpp"
 
 int main(int argc, char** argv) {
   fetch::Options o;
@@ -82,6 +84,25 @@ int main(int argc, char** argv) {
   bool no_hash = false;
   app.add_flag("--no-hash", no_hash,
                "skip the SHA-256 of files that have no expected checksum (manifest sha256 empty)");
+  std::string shard;
+  std::size_t shard_count = 0;
+  std::string summary;
+  app.add_option("--shard", shard,
+                 "I/N: download only shard I of N (from 0) of the list, by a stable hash of each URL; auto: "
+                 "the shard mpirun, Slurm (array or srun) or a Kubernetes Indexed Job gives this process. "
+                 "Names are planned for the whole list; the manifest is OUT/.conc-fetch.shard-IIII-of-NNNN.jsonl");
+  app.add_option("--shard-count", shard_count,
+                 "the number of shards (needed with --shard auto in a Kubernetes Indexed Job)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--shard-by", o.shard_by,
+                 "url (default): each URL's hash picks its shard; host: each host's, so that --per-host holds "
+                 "across shards")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, fetch::ShardBy>{{"url", fetch::ShardBy::Url}, {"host", fetch::ShardBy::Host}}))
+      ->option_text("url|host");
+  app.add_option("--summary", summary,
+                 "print the summary of every manifest in this folder (the whole list's and each shard's) with "
+                 "the exit code one run would have had, and download nothing");
   app.add_flag("--no-progress", no_progress, "no progress bar (it is shown only on a terminal anyway)");
   app.add_flag("-v,--verbose", o.verbose, "print every download and retry");
   app.set_version_flag("--version", "conc-fetch 0.1.0");
@@ -95,6 +116,7 @@ int main(int argc, char** argv) {
       "  conc-fetch --engine multi -j 256 --per-host 256 big-list.txt\n"
       "  conc-fetch -H 'Authorization: Bearer T' --compressed api-list.txt\n"
       "  conc-fetch --wait-lock --verify -o mirror nightly.txt   (cron: waits for the previous run)\n"
+      "  mpirun -np 16 conc-fetch --shard auto -o /shared/out list.txt   then: conc-fetch --summary /shared/out\n"
       "One run at a time per output folder (a lock on OUT/.conc-fetch.lock).\n"
       "Exit codes: 0 all downloaded or skipped, 1 some failed (the rest were downloaded), 2 usage error\n"
       "or the folder in use, 130 interrupted (Ctrl-C or SIGTERM; a re-run resumes).");
@@ -103,7 +125,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
+  if (!summary.empty()) return fetch::summarize(summary, o.manifest, std::cout, std::cerr);
   try {
+    if (!shard.empty()) o.shard = common::resolve_shard(shard, shard_count, common::process_environment());
+    if (shard.empty() && shard_count != 0) throw std::runtime_error("--shard-count goes with --shard");
     o.jobs = common::parse_jobs(jobs);
     if (!max_size.empty()) o.transfer.max_size = static_cast<std::uint64_t>(common::parse_bytes(max_size));
     if (!rate.empty()) o.rate = common::parse_bytes(rate);

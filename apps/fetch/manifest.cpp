@@ -20,6 +20,13 @@ std::string to_json_line(const Record& r) {
 }
 
 Manifest::Manifest(const std::filesystem::path& file) {
+  read_also(file);
+  if (!file.parent_path().empty()) std::filesystem::create_directories(file.parent_path());
+  out_ = conc::Fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+  if (!out_) throw std::runtime_error("cannot write " + file.string() + ": " + std::strerror(errno));
+}
+
+void Manifest::read_also(const std::filesystem::path& file) {
   std::ifstream in(file);
   for (std::string line; std::getline(in, line);) {
     try {
@@ -34,12 +41,9 @@ Manifest::Manifest(const std::filesystem::path& file) {
       done_[{r.url, r.path}] = r;
       last_done_[r.url] = r;
     } catch (const std::exception&) {
-      // A line cut short by a killed run: ignore it.
+      // A line cut short by a killed run (or one another shard is writing): ignore it.
     }
   }
-  if (!file.parent_path().empty()) std::filesystem::create_directories(file.parent_path());
-  out_ = conc::Fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
-  if (!out_) throw std::runtime_error("cannot write " + file.string() + ": " + std::strerror(errno));
 }
 
 std::optional<Record> Manifest::done_before(const std::string& url) const {

@@ -38,6 +38,8 @@ class Manifest {
   std::optional<Record> done_before(const std::string& url, const std::string& path) const;
   // The last "ok" record of url, whatever its path (a name the server gave).
   std::optional<Record> done_before(const std::string& url) const;
+  // Also takes what another run recorded in `file` as done (the whole list's manifest, or a shard's).
+  void read_also(const std::filesystem::path& file);
   // Appends one line with one write, so that a killed run loses nothing it finished; false
   // (errno set) when the line could not be written.
   [[nodiscard]] bool append(const Record& r);

@@ -3,8 +3,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
+#include "shard.hpp"
 #include "transfer_options.hpp"
 
 namespace fetch {
@@ -12,6 +14,8 @@ namespace fetch {
 enum class Layout { Flat, Host };
 // threads: a pool of blocking easy handles; multi: one curl_multi event loop.
 enum class Engine { Threads, Multi };
+// What a URL's shard is decided by: the URL, or its host (one host's politeness limit then holds across shards).
+enum class ShardBy { Url, Host };
 
 struct Options {
   std::string list;  // URL list file; "-" or empty: stdin
@@ -26,9 +30,11 @@ struct Options {
   Engine engine = Engine::Threads;
   bool skip_existing = false;
   bool force = false;
-  bool verify = false;     // a recorded file counts as done only if its SHA-256 still matches
-  bool wait_lock = false;  // wait for another run on the same folder instead of exiting 2
-  std::string manifest;    // empty: OUT/.conc-fetch.jsonl
+  bool verify = false;                 // a recorded file counts as done only if its SHA-256 still matches
+  bool wait_lock = false;              // wait for another run on the same folder instead of exiting 2
+  std::string manifest;                // empty: OUT/.conc-fetch.jsonl
+  std::optional<common::Shard> shard;  // this run's part of the list; nothing: all of it
+  ShardBy shard_by = ShardBy::Url;
   bool progress = true;
   bool verbose = false;
 };

@@ -32,7 +32,7 @@ int Run::go(std::istream& list_in) {
   std::optional<FolderLock> folder_lock;
   try {
     std::string holder;
-    folder_lock = FolderLock::try_take(root_, holder);
+    folder_lock = FolderLock::try_take(root_, holder, o_.shard);
     if (!folder_lock && !o_.wait_lock) {
       err_ << "conc-fetch: " << root_.string() << " is in use by " << holder
            << "; --wait-lock waits for it to finish\n";
@@ -40,15 +40,16 @@ int Run::go(std::istream& list_in) {
     }
     if (!folder_lock) {
       err_ << "conc-fetch: waiting for " << holder << " to finish with " << root_.string() << "\n" << std::flush;
-      folder_lock = FolderLock::take(root_);
+      folder_lock = FolderLock::take(root_, o_.shard);
     }
   } catch (const std::exception& e) {
     err_ << "conc-fetch: " << e.what() << "\n";
     return 2;
   }
-  const fs::path manifest_path = o_.manifest.empty() ? root_ / kManifestName : fs::absolute(o_.manifest);
+  const fs::path manifest_path = manifest_file(o_.shard);
   try {
     manifest_ = std::make_unique<Manifest>(manifest_path);
+    read_other_manifests();
   } catch (const std::exception& e) {
     err_ << "conc-fetch: " << e.what() << "\n";
     return 2;
@@ -72,8 +73,14 @@ int Run::go(std::istream& list_in) {
       Planner planner;
       {
         std::lock_guard lock(names_mutex_);
-        names_.reserve(fs::relative(manifest_path, root_).string());
+        names_.reserve(fs::relative(manifest_file(std::nullopt), root_).string());
         names_.reserve(FolderLock::kFileName);
+        // Every shard keeps every shard's files out of the names, so that all plan the same names.
+        for (std::size_t i = 0; o_.shard && i < o_.shard->count; ++i) {
+          const common::Shard other{i, o_.shard->count};
+          names_.reserve(fs::relative(manifest_file(other), root_).string());
+          names_.reserve(common::shard_file_name(FolderLock::kFileName, other));
+        }
       }
       read_url_list(
           *in, [&](ListEntry&& e) { plan(e, planner); }, [&](std::string&& w) { say("warning: " + w); });
@@ -95,6 +102,7 @@ int Run::go(std::istream& list_in) {
 
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   char line[256];
+  if (o_.shard) err_ << common::shard_tag(*o_.shard) << ": ";
   std::snprintf(
       line, sizeof line, "%zu downloaded, %zu skipped, %zu failed, %s in %.2f s (%s/s, %zu threads)\n", ok_.load(),
       skipped_.load(), failed_.load(), conc::format_bytes(static_cast<double>(bytes_.load())).c_str(), seconds,
@@ -107,9 +115,33 @@ int Run::go(std::istream& list_in) {
   return failed_ > 0 || manifest_failed_ ? 1 : 0;
 }
 
+fs::path Run::manifest_file(const std::optional<common::Shard>& shard) const {
+  return common::shard_file_name(o_.manifest.empty() ? root_ / kManifestName : fs::absolute(o_.manifest), shard);
+}
+
+void Run::read_other_manifests() {
+  const fs::path whole = manifest_file(std::nullopt);
+  const std::string extension = whole.extension().string();
+  const std::string stem = whole.filename().string().substr(0, whole.filename().string().size() - extension.size());
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(whole.parent_path(), ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    const auto shard = common::shard_of_file_name(it->path().filename().string(), stem, extension);
+    const bool other_run =
+        shard ? shard != o_.shard && (!o_.shard || shard->count != o_.shard->count) : o_.shard.has_value();
+    if (other_run && (shard || it->path().filename() == whole.filename())) manifest_->read_also(it->path());
+  }
+}
+
+bool Run::mine(const ListEntry& e) const {
+  if (!o_.shard) return true;
+  return common::owns(*o_.shard, o_.shard_by == ShardBy::Host && e.url ? std::string_view(e.url->host) : e.raw);
+}
+
 void Run::plan(const ListEntry& e, Planner& planner) {
   if (interrupted) return;
   if (!e.url) {
+    if (!mine(e)) return;
     fail_record(Record{e.raw, "", "failed", 0, 0, "", 0, e.error}, "line " + std::to_string(e.line) + ": " + e.raw);
     return;
   }
@@ -117,6 +149,7 @@ void Run::plan(const ListEntry& e, Planner& planner) {
   if (!e.out.empty()) {
     const auto confined = confine(e.out);
     if (!confined) {
+      if (!mine(e)) return;
       fail_record(Record{e.raw, "", "failed", 0, 0, "", 0, "out=" + e.out + " names no file inside the output folder"},
                   e.raw);
       return;
@@ -129,6 +162,8 @@ void Run::plan(const ListEntry& e, Planner& planner) {
     std::lock_guard lock(names_mutex_);
     relative = names_.claim(relative);
   }
+  // Every shard names the whole list alike (a duplicate gets the same .1 in each), then does its own part.
+  if (!mine(e)) return;
   const fs::path target = root_ / relative;
   std::error_code ec;
   // Each folder is created once here, not on every transfer.

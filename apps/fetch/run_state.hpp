@@ -76,6 +76,16 @@ class Run {
     std::set<fs::path> folders;  // created already
   };
 
+  // The manifest of a run of the whole list (no shard) or of one shard.
+  fs::path manifest_file(const std::optional<common::Shard>& shard) const;
+
+  // What runs of the whole list or of other shards recorded in the manifest's folder (a shard of
+  // the same count records only its own URLs, and is not read).
+  void read_other_manifests();
+
+  // Whether the entry is this run's: its URL's (or host's) shard, or every entry without --shard.
+  bool mine(const ListEntry& e) const;
+
   // One list entry: its name, its folder, skipped if done before, or a job for the scheduler.
   void plan(const ListEntry& e, Planner& planner);
 
