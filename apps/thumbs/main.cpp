@@ -8,6 +8,8 @@
 #include "cli_values.hpp"
 #include "options.hpp"
 #include "run.hpp"
+#include "shard.hpp"
+#include "summary.hpp"
 
 int main(int argc, char** argv) {
   conc::worker_main_if_requested(argc, argv);
@@ -27,7 +29,23 @@ int main(int argc, char** argv) {
       "the folder tree is mirrored "
       "under the output root; thumbnails already up to date are skipped, so an interrupted run\n"
       "resumes where it stopped."};
-  app.add_option("INPUT", o.inputs, "folders (recursed), image files, or - to read paths from stdin")->required();
+  std::string summary;
+  auto* summary_option =
+      app.add_option("--summary", summary,
+                     "print the summary of every shard's report in this output root (and the whole tree's) with the "
+                     "exit code one run would have had, and make nothing");
+  // Required, except with --summary.
+  app.add_option("INPUT", o.inputs, "folders (recursed), image files, or - to read paths from stdin")
+      ->excludes(summary_option);
+  std::string shard;
+  std::size_t shard_count = 0;
+  app.add_option("--shard", shard,
+                 "I/N: make only shard I of N (from 0) of the sources, by a stable hash of each one's path "
+                 "below its input; auto: the shard mpirun, Slurm (array or srun) or a Kubernetes Indexed Job "
+                 "gives this process. The state file and report carry the shard in their names");
+  app.add_option("--shard-count", shard_count,
+                 "the number of shards (needed with --shard auto in a Kubernetes Indexed Job)")
+      ->check(CLI::PositiveNumber);
   app.add_option("-o,--out", o.out, "output root (default: INPUT/thumbs when INPUT is a single folder)");
   app.add_option("-s,--size", sizes, "bounding box WxH or N (default 75x75); repeat for several sizes (OUT/WxH/...)");
   app.add_option("--fit", fit,
@@ -67,11 +85,18 @@ int main(int argc, char** argv) {
       "  find . -name '*.jpg' -mtime -1 | conc-thumbs -o thumbs -    files named on stdin\n"
       "  conc-thumbs --report report.json --timeout 30 photos/\n"
       "  conc-thumbs --gallery --title Holidays -s 256 -o web photos/   then open web/index.html\n"
+      "  mpirun -np 8 conc-thumbs --shard auto -o /shared/thumbs /shared/photos   then: conc-thumbs --summary "
+      "/shared/thumbs\n"
       "Exit codes: 0 all made or skipped, 1 some failed (the rest were made), 2 usage error.");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;  // --help and --version exit 0, usage errors 2
+  }
+  if (!summary.empty()) return thumbs::summarize(summary, o.report, std::cout, std::cerr);
+  if (o.inputs.empty()) {
+    std::cerr << "INPUT is required\nRun with --help for more information.\n";
+    return 2;
   }
 
   try {
@@ -83,6 +108,13 @@ int main(int argc, char** argv) {
     o.format = imaging::parse_output_format(format);
     o.colour = imaging::parse_colour(colour);
     o.jobs = common::parse_jobs(jobs, 4096);
+    if (!shard.empty()) o.shard = common::resolve_shard(shard, shard_count, common::process_environment());
+    if (shard.empty() && shard_count != 0) throw std::runtime_error("--shard-count goes with --shard");
+    if (o.shard && o.gallery) {
+      throw std::runtime_error(
+          "--gallery shows the whole tree: run it once without --shard after the shards (it makes only what "
+          "they did not)");
+    }
   } catch (const std::exception& e) {
     std::cerr << "conc-thumbs: " << e.what() << "\n";
     return 2;

@@ -2,11 +2,13 @@
 // conc-thumbs' options, as parsed from the command line.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "geometry.hpp"
 #include "image_header.hpp"
+#include "shard.hpp"
 #include "thumbnail.hpp"
 
 namespace thumbs {
@@ -47,7 +49,8 @@ struct Options {
   std::uint64_t max_pixels = 200'000'000;
   bool force = false;
   bool dry_run = false;
-  std::string report;  // JSON report path, empty: none
+  std::string report;  // JSON report path, empty: none (with a shard: OUT/.conc-thumbs.report.shard-...json)
+  std::optional<common::Shard> shard;  // this run's part of the sources; nothing: all of them
   bool progress = true;
   bool verbose = false;
   bool gallery = false;  // write index.html pages beside the thumbnails

@@ -22,6 +22,7 @@ namespace thumbs {
 namespace {
 
 const char* const kStateName = ".conc-thumbs.json";
+const char* const kStateStem = ".conc-thumbs";
 
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -93,8 +94,23 @@ fs::path absolute_clean(const fs::path& p) {
 class Planner {
  public:
   Planner(const Options& options, Plan& plan) : options_(options), plan_(plan) {
-    plan.state = read_state(plan.out_root);
+    plan.state = read_state(plan.out_root, options.shard);
+    if (!options.shard) trust_shards(plan);
     state_matches_ = !options.force && plan.state.signature == plan.signature;
+  }
+
+  // A run of the whole tree after its shards trusts what they made with the same options.
+  static void trust_shards(Plan& plan) {
+    if (!plan.state.signature.empty() && plan.state.signature != plan.signature) return;
+    std::error_code ec;
+    for (auto it = fs::directory_iterator(plan.out_root, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+      const auto shard = common::shard_of_file_name(it->path().filename().string(), kStateStem, ".json");
+      if (!shard) continue;
+      State state = read_state(plan.out_root, shard);
+      if (state.signature != plan.signature) continue;
+      plan.state.signature = plan.signature;
+      plan.state.made.merge(state.made);
+    }
   }
 
   void input(const std::string& given) {
@@ -268,11 +284,13 @@ std::string options_signature(const Options& options) {
   return s;
 }
 
-fs::path state_file(const fs::path& out_root) { return out_root / kStateName; }
+fs::path state_file(const fs::path& out_root, const std::optional<common::Shard>& shard) {
+  return out_root / common::shard_file_name(kStateName, shard);
+}
 
-State read_state(const fs::path& out_root) {
+State read_state(const fs::path& out_root, const std::optional<common::Shard>& shard) {
   State state;
-  std::ifstream in(state_file(out_root));
+  std::ifstream in(state_file(out_root, shard));
   std::string line;
   if (!in || !std::getline(in, line)) return state;
   try {
@@ -284,16 +302,17 @@ State read_state(const fs::path& out_root) {
   return state;
 }
 
-void write_state(const fs::path& out_root, const State& state) {
+void write_state(const fs::path& out_root, const State& state, const std::optional<common::Shard>& shard) {
   std::string text = nlohmann::json{{"signature", state.signature}}.dump() + "\n";
   for (const std::string& made : state.made) text += nlohmann::json{{"made", made}}.dump() + "\n";
-  common::write_atomically(state_file(out_root).string(), text);
+  common::write_atomically(state_file(out_root, shard).string(), text);
 }
 
-StateJournal::StateJournal(const fs::path& out_root)
-    : out_root_(out_root), file_(::open(state_file(out_root).c_str(), O_WRONLY | O_APPEND | O_CLOEXEC)) {
-  if (!file_)
-    throw std::runtime_error("cannot append to " + state_file(out_root).string() + ": " + std::strerror(errno));
+StateJournal::StateJournal(const fs::path& out_root, const std::optional<common::Shard>& shard)
+    : out_root_(out_root),
+      file_name_(state_file(out_root, shard)),
+      file_(::open(file_name_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC)) {
+  if (!file_) throw std::runtime_error("cannot append to " + file_name_.string() + ": " + std::strerror(errno));
 }
 
 void StateJournal::made(const std::string& output) {
@@ -301,7 +320,7 @@ void StateJournal::made(const std::string& output) {
       nlohmann::json{{"made", fs::path(output).lexically_relative(out_root_).string()}}.dump() + "\n";
   // One write per line with O_APPEND: a killed run leaves at worst one partial last line.
   if (::write(file_.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
-    throw std::runtime_error("cannot append to " + state_file(out_root_).string() + ": " + std::strerror(errno));
+    throw std::runtime_error("cannot append to " + file_name_.string() + ": " + std::strerror(errno));
   }
 }
 
@@ -320,17 +339,23 @@ Plan make_plan(const Options& options, std::istream& paths_in) {
       planner.input(input);
     }
   }
+  if (options.shard) {
+    std::erase_if(plan.entries, [&](const Entry& e) { return !common::owns(*options.shard, e.relative); });
+  }
   return plan;
 }
 
-std::size_t remove_stale_temporaries(const fs::path& out_root) {
+std::size_t remove_stale_temporaries(const fs::path& out_root,
+                                     const std::function<bool(const std::string& final_path)>& ours) {
   std::size_t removed = 0;
   std::error_code ec;
   if (!fs::is_directory(out_root, ec)) return 0;
   for (auto it = fs::recursive_directory_iterator(out_root, fs::directory_options::skip_permission_denied, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     std::error_code e;
-    if (it->is_regular_file(e) && !it->is_symlink(e) && common::is_temporary_name(it->path().filename().string())) {
+    const std::string name = it->path().filename().string();
+    if (it->is_regular_file(e) && !it->is_symlink(e) && common::is_temporary_name(name) &&
+        (!ours || ours((it->path().parent_path() / name.substr(0, name.rfind(".tmp-"))).string()))) {
       if (fs::remove(it->path(), e)) ++removed;
     }
   }

@@ -5,7 +5,9 @@
 #include <conc/fd.hpp>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <istream>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -63,26 +65,35 @@ std::string output_name(const std::string& source_name, Format output);
 // (2: colour managed), so thumbnails an older conc-thumbs made are made again.
 std::string options_signature(const Options& options);
 
-std::filesystem::path state_file(const std::filesystem::path& out_root);
-State read_state(const std::filesystem::path& out_root);
+// A shard's state file carries the shard in its name (.conc-thumbs.shard-0002-of-0016.json).
+std::filesystem::path state_file(const std::filesystem::path& out_root,
+                                 const std::optional<common::Shard>& shard = std::nullopt);
+State read_state(const std::filesystem::path& out_root, const std::optional<common::Shard>& shard = std::nullopt);
 // Replaces the state file atomically.
-void write_state(const std::filesystem::path& out_root, const State& state);
+void write_state(const std::filesystem::path& out_root, const State& state,
+                 const std::optional<common::Shard>& shard = std::nullopt);
 
 // Appends one line per thumbnail to the state file as the run makes them.
 class StateJournal {
  public:
-  explicit StateJournal(const std::filesystem::path& out_root);
+  explicit StateJournal(const std::filesystem::path& out_root,
+                        const std::optional<common::Shard>& shard = std::nullopt);
   void made(const std::string& output);
 
  private:
   std::filesystem::path out_root_;
+  std::filesystem::path file_name_;
   conc::Fd file_;
 };
 
-// Plans the run; paths for "-" are read from `paths_in`.
+// Plans the run; paths for "-" are read from `paths_in`. With a shard, every source is planned
+// (so that all shards agree on names and collisions) and only the shard's own are kept: those whose
+// relative path hashes to it. Without one, thumbnails the shards' state files list are trusted too.
 Plan make_plan(const Options& options, std::istream& paths_in);
 
-// Removes temporary files a killed run left in the output tree; returns how many.
-std::size_t remove_stale_temporaries(const std::filesystem::path& out_root);
+// Removes temporary files a killed run left in the output tree; returns how many. With `ours`, only
+// the temporaries of the final paths it accepts (a shard leaves the other shards' alone).
+std::size_t remove_stale_temporaries(const std::filesystem::path& out_root,
+                                     const std::function<bool(const std::string& final_path)>& ours = {});
 
 }  // namespace thumbs

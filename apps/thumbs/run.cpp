@@ -14,12 +14,14 @@
 #include <conc/progress.hpp>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 #include <opencv2/core/utils/logger.hpp>
 #include <optional>
 #include <ostream>
+#include <set>
 #include <thread>
 
 #include "atomic_file.hpp"
@@ -228,15 +230,24 @@ int run(const Options& options, std::istream& paths_in, std::ostream& out, std::
       err << "error: " << plan.out_root.string() << ": cannot create the output folder: " << ec.message() << "\n";
       return 1;
     }
-    remove_stale_temporaries(plan.out_root);
+    // A shard removes only its own sources' temporaries: the other shards may be writing theirs.
+    std::set<std::string> own_outputs;
+    std::function<bool(const std::string&)> ours;
+    if (options.shard) {
+      for (const Entry& e : plan.entries) own_outputs.insert(e.outputs.begin(), e.outputs.end());
+      ours = [&](const std::string& path) { return own_outputs.count(path) != 0; };
+    }
+    remove_stale_temporaries(plan.out_root, ours);
     State state = plan.state;
     std::optional<StateJournal> journal;
     try {
       if (state.signature != plan.signature) {
         state = State{plan.signature, {}};
-        write_state(plan.out_root, state);
+        write_state(plan.out_root, state, options.shard);
+      } else if (!fs::exists(state_file(plan.out_root, options.shard))) {
+        write_state(plan.out_root, state, options.shard);  // what the shards made, in a run of the whole tree
       }
-      journal.emplace(plan.out_root);
+      journal.emplace(plan.out_root, options.shard);
     } catch (const std::exception& e) {
       err << "error: " << e.what() << "\n";
       return 1;
@@ -258,7 +269,7 @@ int run(const Options& options, std::istream& paths_in, std::ostream& out, std::
     collector.finish();
     // A worker killed while writing leaves its temporary behind; the run removes it, as the next
     // run would.
-    remove_stale_temporaries(plan.out_root);
+    remove_stale_temporaries(plan.out_root, ours);
     // Compact the journal; a failed source keeps no thumbnail made with other options.
     for (std::size_t i : todo) {
       const Entry& e = plan.entries[i];
@@ -274,7 +285,7 @@ int run(const Options& options, std::istream& paths_in, std::ostream& out, std::
       }
     }
     try {
-      write_state(plan.out_root, state);
+      write_state(plan.out_root, state, options.shard);
     } catch (const std::exception& e) {
       err << "error: " << e.what() << "\n";
       return 1;
@@ -306,13 +317,19 @@ int run(const Options& options, std::istream& paths_in, std::ostream& out, std::
   }
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   char line[256];
+  if (options.shard) err << common::shard_tag(*options.shard) << ": ";
   std::snprintf(line, sizeof line,
                 "%s%zu made, %zu skipped, %zu failed in %.2f s (%.1f images/s, %s engine, %u jobs)\n",
                 options.dry_run ? "dry run: " : "", made, skipped, failed, seconds,
                 seconds > 0 ? static_cast<double>(made) / seconds : 0.0, engine_name(options.engine), jobs);
   err << line;
 
-  if (!options.report.empty()) {
+  // A shard always leaves its report: conc-thumbs --summary reads them all.
+  std::string report = options.report.empty() ? "" : common::shard_file_name(options.report, options.shard);
+  if (report.empty() && options.shard && !options.dry_run) {
+    report = (plan.out_root / common::shard_file_name(kReportName, options.shard)).string();
+  }
+  if (!report.empty()) {
     const nlohmann::json summary = {{"total", plan.entries.size()},
                                     {"made", made},
                                     {"skipped", skipped},
@@ -324,9 +341,9 @@ int run(const Options& options, std::istream& paths_in, std::ostream& out, std::
                                     {"output_root", plan.out_root.string()},
                                     {"dry_run", options.dry_run}};
     try {
-      write_report(options.report, plan, summary);
+      write_report(report, plan, summary);
     } catch (const std::exception& e) {
-      err << "error: " << options.report << ": cannot write the report: " << e.what() << "\n";
+      err << "error: " << report << ": cannot write the report: " << e.what() << "\n";
       return 1;
     }
   }
