@@ -102,12 +102,12 @@ int Run::go(std::istream& list_in) {
 
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   char line[256];
-  if (o_.shard) err_ << common::shard_tag(*o_.shard) << ": ";
   std::snprintf(
       line, sizeof line, "%zu downloaded, %zu skipped, %zu failed, %s in %.2f s (%s/s, %zu threads)\n", ok_.load(),
       skipped_.load(), failed_.load(), conc::format_bytes(static_cast<double>(bytes_.load())).c_str(), seconds,
       conc::format_bytes(static_cast<double>(bytes_.load()) / std::max(seconds, 1e-9)).c_str(), threads_used_.load());
-  err_ << line;
+  // One write, so that the lines of shards sharing a terminal do not interleave.
+  err_ << (o_.shard ? common::shard_tag(*o_.shard) + ": " : std::string()) + line;
   if (interrupted) {
     err_ << "interrupted: " << pending_ - settled_.load() << " left for the next run, which resumes them\n";
     return 130;

@@ -317,12 +317,12 @@ int run(const Options& options, std::istream& paths_in, std::ostream& out, std::
   }
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   char line[256];
-  if (options.shard) err << common::shard_tag(*options.shard) << ": ";
   std::snprintf(line, sizeof line,
                 "%s%zu made, %zu skipped, %zu failed in %.2f s (%.1f images/s, %s engine, %u jobs)\n",
                 options.dry_run ? "dry run: " : "", made, skipped, failed, seconds,
                 seconds > 0 ? static_cast<double>(made) / seconds : 0.0, engine_name(options.engine), jobs);
-  err << line;
+  // One write, so that the lines of shards sharing a terminal do not interleave.
+  err << (options.shard ? common::shard_tag(*options.shard) + ": " : std::string()) + line;
 
   // A shard always leaves its report: conc-thumbs --summary reads them all.
   std::string report = options.report.empty() ? "" : common::shard_file_name(options.report, options.shard);
