@@ -1,6 +1,9 @@
 // What follows each attempt (a retry, a restart, the next mirror, the manifest record) and every
 // line a run says.
 
+#include <fcntl.h>
+#include <stdio.h>
+
 #include "run_state.hpp"
 
 namespace fetch {
@@ -79,19 +82,26 @@ std::string Run::rename_as_suggested(const Job& job, const AttemptResult& r) {
   const fs::path planned(job.path);
   const std::string wanted = (planned.parent_path() / r.suggested_name).string();
   if (wanted == job.path) return job.path;
-  std::string name;
-  {
-    std::lock_guard lock(names_mutex_);
-    std::error_code ec;
-    do {
-      name = names_.claim(wanted);
-    } while (fs::exists(root_ / name, ec) || fs::exists(root_ / (name + ".part"), ec));
+  for (int attempt = 0;; ++attempt) {
+    std::string name;
+    {
+      std::lock_guard lock(names_mutex_);
+      std::error_code ec;
+      do {
+        name = names_.claim(wanted);
+      } while (fs::exists(root_ / name, ec) || fs::exists(root_ / (name + ".part"), ec));
+    }
+    // Never over a file: another shard in the same folder may take the same name at the same moment.
+    const fs::path from = root_ / job.path;
+    const fs::path to = root_ / name;
+    int rc = ::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE);
+    if (rc != 0 && errno == EINVAL) rc = ::rename(from.c_str(), to.c_str());  // a filesystem without it
+    if (rc == 0) return name;
+    if (errno != EEXIST || attempt == 100) {
+      say("note: " + job.url + ": kept as " + job.path + ", cannot rename it to " + name + ": " + std::strerror(errno));
+      return job.path;
+    }
   }
-  if (::rename((root_ / job.path).c_str(), (root_ / name).c_str()) != 0) {
-    say("note: " + job.url + ": kept as " + job.path + ", cannot rename it to " + name + ": " + std::strerror(errno));
-    return job.path;
-  }
-  return name;
 }
 
 void Run::say(const std::string& line) {
