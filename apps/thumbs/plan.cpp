@@ -95,21 +95,29 @@ class Planner {
  public:
   Planner(const Options& options, Plan& plan) : options_(options), plan_(plan) {
     plan.state = read_state(plan.out_root, options.shard);
-    if (!options.shard) trust_shards(plan);
+    trust_other_runs(plan, options.shard);
     state_matches_ = !options.force && plan.state.signature == plan.signature;
   }
 
-  // A run of the whole tree after its shards trusts what they made with the same options.
-  static void trust_shards(Plan& plan) {
+  // A run of the whole tree trusts what its shards made with the same options, and a shard what a
+  // run of the whole tree made.
+  static void trust_other_runs(Plan& plan, const std::optional<common::Shard>& shard) {
     if (!plan.state.signature.empty() && plan.state.signature != plan.signature) return;
-    std::error_code ec;
-    for (auto it = fs::directory_iterator(plan.out_root, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
-      const auto shard = common::shard_of_file_name(it->path().filename().string(), kStateStem, ".json");
-      if (!shard) continue;
-      State state = read_state(plan.out_root, shard);
-      if (state.signature != plan.signature) continue;
+    auto trust = [&](const std::optional<common::Shard>& other) {
+      State state = read_state(plan.out_root, other);
+      if (state.signature != plan.signature) return;
       plan.state.signature = plan.signature;
       plan.state.made.merge(state.made);
+    };
+    if (shard) {
+      trust(std::nullopt);
+      return;
+    }
+    std::error_code ec;
+    for (auto it = fs::directory_iterator(plan.out_root, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+      if (const auto other = common::shard_of_file_name(it->path().filename().string(), kStateStem, ".json")) {
+        trust(other);
+      }
     }
   }
 
