@@ -149,7 +149,7 @@ class Setup:
         thumbs = None
         if self.args.thumbs:
             thumbs = subprocess.run([self.args.thumbs, "--no-progress", "-v", "-s", "48", "-o", ref / "thumbs",
-                                     self.photos], capture_output=True, text=True, timeout=300)
+                                     self.photos], capture_output=True, text=True, timeout=120)
             check(thumbs.returncode == 1, f"reference conc-thumbs exits 1 (a broken JPEG): {thumbs.returncode}")
             self.thumbs_counts = summary_counts(thumbs.stderr, ["made", "failed"])
             self.made = sorted(re.findall(r"^made (\S+) ->", thumbs.stdout, re.M))
@@ -312,10 +312,13 @@ def run_slurm(setup, server, listing, paths):
             q = subprocess.run(["squeue", "-h", "-j", job], env=env, capture_output=True, text=True, timeout=30)
             return q.returncode == 0 and q.stdout.strip() == "" or "Invalid job id" in q.stderr
 
-        wait_for(job_gone, 300, f"array job {job} to finish")
+        wait_for(job_gone, 180, f"array job {job} to finish")
         print(f"array done {time.monotonic() - started:.1f} s after the cluster's start", flush=True)
         setup.verify(server, ref, out, paths)
     finally:
+        if failures:  # what the jobs and the daemons said, for whoever reads the failure
+            for log in sorted((out / "logs").glob("slurm-*.out")) + sorted((cluster / "log").glob("*.log")):
+                print(f"--- {log}\n{log.read_text(errors='replace')[-3000:]}", file=sys.stderr)
         r = subprocess.run(["bash", setup.args.cluster, "stop", cluster], env=env, capture_output=True, text=True,
                            timeout=120)
         check(r.returncode == 0, f"the Slurm cluster stops: {r.stdout}{r.stderr}")
