@@ -68,7 +68,7 @@ start() {
   done
   mkdir -p "$dir"/{etc,munge,log,run,spool/ctld,spool/d}
   dir=$(cd "$dir" && pwd)
-  chmod 700 "$dir/munge"
+  chmod 755 "$dir/munge"  # clients reach the socket inside; the key itself is 0400
   local node topology
   node=$(hostname -s)
   # The node's real topology (CPUs=2 alone draws a warning about socket and core boundaries).
