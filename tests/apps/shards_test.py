@@ -176,6 +176,9 @@ class Setup:
     def verify(self, server, ref, out, paths):
         """The union of the shards' outputs is the reference's; every URL and image was done once."""
         logs = out / "logs"
+        for log in logs.glob("*.err"):
+            text = log.read_text(errors="replace")
+            check("Sanitizer" not in text and "runtime error:" not in text, f"{log.name}: no sanitizer report")
         fetch_errs = "".join(p.read_text() for p in sorted(logs.glob("fetch-*.err")))
         tags = sorted(re.findall(r"^(shard-\d+-of-\d+): \d+ downloaded", fetch_errs, re.M))
         check(tags == [f"shard-{i:04d}-of-{SHARDS:04d}" for i in range(SHARDS)],
