@@ -4,7 +4,8 @@ usage: /usr/bin/python3 shards_test.py plain|mpirun|slurm|resume --work DIR --fe
                                        --server TEST_SERVER --cluster SLURM_CLUSTER_SCRIPT
   plain   three processes with --shard 0/3, 1/3, 2/3 at once
   mpirun  mpirun -np 3 --oversubscribe with --shard auto
-  slurm   sbatch --array=0-2 with --shard auto, on a single-node cluster this test starts and stops
+  slurm   sbatch --array=0-2, then srun -n 3, with --shard auto, on a single-node cluster this test
+          starts and stops
   resume  a conc-fetch shard killed mid-transfer and started again finishes its part and touches
           nothing of the others'; a re-run of a conc-thumbs shard leaves the others' temporaries
 Exit 0 when everything holds, 1 with the reasons otherwise, 77 (skipped) only for slurm when not root.
@@ -173,8 +174,9 @@ class Setup:
         script.chmod(0o755)
         return script
 
-    def verify(self, server, ref, out, paths):
-        """The union of the shards' outputs is the reference's; every URL and image was done once."""
+    def verify(self, server, ref, out, paths, runs_before=1):
+        """The union of the shards' outputs is the reference's; every URL and image was done once
+        (each URL was requested by runs_before earlier runs, the reference's included)."""
         logs = out / "logs"
         for log in logs.glob("*.err"):
             text = log.read_text(errors="replace")
@@ -196,7 +198,7 @@ class Setup:
         check(sorted(shard_lines) == sorted(ref_lines), "the shards' manifests hold the reference's lines, once each")
         for path in paths:
             hits = server.hits(path)
-            check(hits == 2, f"{path} was requested once by the reference and once by the shards: {hits}")
+            check(hits == runs_before + 1, f"{path} was requested once by the shards: {hits - runs_before}")
         summary = subprocess.run([self.args.fetch, "--summary", out / "fetch"], capture_output=True, text=True,
                                  timeout=60)
         check(summary.returncode == 1, f"conc-fetch --summary exits 1 as one run did: {summary.returncode}")
@@ -318,6 +320,13 @@ def run_slurm(setup, server, listing, paths):
         wait_for(job_gone, 180, f"array job {job} to finish")
         print(f"array done {time.monotonic() - started:.1f} s after the cluster's start", flush=True)
         setup.verify(server, ref, out, paths)
+        # srun -n 3: the shards from SLURM_PROCID and SLURM_NTASKS (-O: 3 tasks on fewer cores).
+        out = setup.work / "srun"
+        script = setup.shard_script(listing, out)
+        r = subprocess.run(["timeout", "-k", "5", "120", "srun", "-O", "-n", str(SHARDS), script], env=env,
+                           capture_output=True, text=True, timeout=180)
+        check(r.returncode == 0, f"srun -n {SHARDS} ends normally: {r.returncode} {r.stderr}")
+        setup.verify(server, ref, out, paths, runs_before=2)
     finally:
         if failures:  # what the jobs and the daemons said, for whoever reads the failure
             for log in sorted((out / "logs").glob("slurm-*.out")) + sorted((cluster / "log").glob("*.log")):
