@@ -406,6 +406,7 @@ def run_resume(setup, server, listing, paths):
 
     if not setup.args.thumbs:
         return
+    resume_thumbs_shard(setup)
     thumbs_out = setup.work / "thumbs"
     for i in range(SHARDS):
         subprocess.run([setup.args.thumbs, "--no-progress", "--shard", f"{i}/{SHARDS}", "-s", "48", "-o",
@@ -426,6 +427,47 @@ def run_resume(setup, server, listing, paths):
     check(planted[0].exists() and planted[2].exists(), "the shard left the other shards' temporaries alone")
     check({name: (thumbs_out / name).stat().st_mtime_ns for name in others} == state_before,
           "the shard left the other shards' state files alone")
+
+
+def resume_thumbs_shard(setup):
+    """A conc-thumbs shard killed mid-run and started again makes the rest of its part only."""
+    from PIL import Image
+    photos = setup.work / "big-photos"
+    photos.mkdir()
+    image = Image.new("RGB", (2400, 1800))
+    for x, colour in enumerate([(200, 30, 30), (30, 200, 30), (30, 30, 200), (220, 220, 40)]):
+        image.paste(colour, (600 * x, 0, 600 * x + 600, 1800))
+    image.save(photos / "IMG_0.jpg", quality=92)
+    for k in range(1, 60):
+        shutil.copyfile(photos / "IMG_0.jpg", photos / f"IMG_{k}.jpg")
+    out = setup.work / "thumbs-killed"
+    command = [setup.args.thumbs, "--no-progress", "--engine", "serial", "-s", "1200", "-o", out, photos]
+    for i in (0, 2):
+        subprocess.run(command + ["--shard", f"{i}/{SHARDS}"], capture_output=True, timeout=120)
+    others = file_states(out, set())
+    state = out / f".conc-thumbs.shard-0001-of-{SHARDS:04d}.json"
+    p = subprocess.Popen(command + ["--shard", f"1/{SHARDS}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
+    try:
+        # The state file's first line is the options; one more line per thumbnail made.
+        wait_for(lambda: state.is_file() and len(state.read_text().splitlines()) >= 3, 60, "two thumbnails of shard 1")
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait(timeout=30)
+    finally:
+        stop(p)
+    made_before = len(state.read_text().splitlines()) - 1
+    r = subprocess.run(command + ["--shard", f"1/{SHARDS}"], capture_output=True, text=True, timeout=120)
+    counts = summary_counts(r.stderr, ["made", "skipped", "failed"])
+    print(f"conc-thumbs shard 1 killed after {made_before} thumbnails; the restart: {counts}", flush=True)
+    check(r.returncode == 0 and counts["skipped"] is not None and counts["skipped"] >= made_before and
+          counts["made"] >= 1, f"the restarted shard made only what the killed one had not: {r.stderr.strip()}")
+    check(file_states(out, set()).items() >= others.items(), "the restart touched none of the other shards' files")
+    summary = subprocess.run([setup.args.thumbs, "--summary", out], capture_output=True, text=True, timeout=60)
+    check(summary.returncode == 0 and summary_counts(summary.stdout, ["made", "skipped", "failed"]) ==
+          {"made": 60 - counts["skipped"], "skipped": counts["skipped"], "failed": 0},
+          f"--summary after the restart: {summary.stdout.strip()}")
+    thumbnails = [p for p in out.rglob("*") if p.is_file() and not p.name.startswith(".")]
+    check(len(thumbnails) == 60, f"60 thumbnails, no temporary left: {len(thumbnails)}")
 
 
 def main():
