@@ -6,7 +6,7 @@ usage: /usr/bin/python3 shards_test.py plain|mpirun|slurm|resume --work DIR --fe
   mpirun  mpirun -np 3 --oversubscribe with --shard auto
   slurm   sbatch --array=0-2, then srun -n 3, with --shard auto, on a single-node cluster this test
           starts and stops
-  resume  a conc-fetch shard killed mid-transfer and started again finishes its part and touches
+  resume  a shard of each app killed mid-run and started again finishes its part and touches
           nothing of the others'; a re-run of a conc-thumbs shard leaves the others' temporaries
 Exit 0 when everything holds, 1 with the reasons otherwise, 77 (skipped) only for slurm when not root.
 Everything runs on 127.0.0.1; every process this test starts is stopped by its PID, also on failure.
