@@ -169,8 +169,8 @@ void WebDatasetWriter::complete_tar() {
 
 void WebDatasetWriter::abandon_tar() noexcept {
   if (archive_) {
-    // A failed archive is freed without writing its end-of-archive blocks.
-    archive_write_fail(archive_.get());
+    // Closed rather than failed: libarchive 3.6 frees its write buffer only on close (libarchive#1568).
+    archive_write_close(archive_.get());
     archive_.reset();
   }
   file_.reset();
