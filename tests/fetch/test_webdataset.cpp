@@ -101,7 +101,8 @@ TEST_CASE("25 samples at 10 a tar make 00000.tar, 00001.tar and, on finish, 0000
   CHECK(done.tars[2] == out / "00002.tar");
   for (std::size_t t = 0; t < 3; ++t) {
     std::vector<std::string> want;
-    for (int i = static_cast<int>(t) * 10; i < std::min(25, static_cast<int>(t + 1) * 10); ++i) want.push_back(key_for(i));
+    for (int i = static_cast<int>(t) * 10; i < std::min(25, static_cast<int>(t + 1) * 10); ++i)
+      want.push_back(key_for(i));
     CHECK(done.keys[t] == want);
   }
   CHECK(names_in(out) == std::vector<std::string>{"00000.tar", "00001.tar", "00002.tar"});
