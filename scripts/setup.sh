@@ -10,6 +10,7 @@ packages=(
   liblcms2-dev libtiff-dev libwebp-dev libgif-dev libheif-dev libgs-common
   libidn2-dev
   libarchive-dev
+  python3-opencv
   libkainjow-mustache-dev
   chromium chromium-driver python3-selenium python3-pil
 )
