@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 namespace conc {
 
@@ -30,19 +31,39 @@ std::chrono::nanoseconds process_cpu_time() {
   return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
 }
 
-std::chrono::nanoseconds thread_run_delay() {
-  const int fd = ::open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+namespace {
+// The run delay from a schedstat file: "cpu_ns run_delay_ns timeslices".
+std::chrono::nanoseconds run_delay_from(const char* path) {
+  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::chrono::nanoseconds(0);
   char buf[128];
   const ssize_t n = ::read(fd, buf, sizeof buf - 1);
   ::close(fd);
   if (n <= 0) return std::chrono::nanoseconds(0);
   buf[n] = '\0';
-  // "cpu_ns run_delay_ns timeslices"
   unsigned long long cpu = 0;
   unsigned long long delay = 0;
   if (std::sscanf(buf, "%llu %llu", &cpu, &delay) != 2) return std::chrono::nanoseconds(0);
   return std::chrono::nanoseconds(static_cast<std::int64_t>(delay));
+}
+}  // namespace
+
+std::chrono::nanoseconds thread_run_delay() { return run_delay_from("/proc/thread-self/schedstat"); }
+
+std::optional<bool> thread_blocked(int tid) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  char buf[512];
+  const ssize_t n = ::read(fd, buf, sizeof buf - 1);
+  ::close(fd);
+  if (n <= 0) return std::nullopt;
+  buf[n] = '\0';
+  // "tid (name) S ...": the name may hold spaces and parentheses, the state follows the last ')'.
+  const char* close = std::strrchr(buf, ')');
+  if (close == nullptr || close[1] != ' ' || close[2] == '\0') return std::nullopt;
+  return close[2] == 'S' || close[2] == 'D';
 }
 
 double BlockingMeter::Reading::coefficient() const {
@@ -52,6 +73,9 @@ double BlockingMeter::Reading::coefficient() const {
 }
 
 void BlockingMeter::add(std::chrono::nanoseconds wall, std::chrono::nanoseconds cpu) {
+  // A run cannot take less wall time than CPU time; the time waiting for a core, read a moment
+  // apart from the clocks, can make it look so on a loaded machine.
+  wall = std::max(wall, cpu);
   wall_ns_.fetch_add(wall.count(), std::memory_order_relaxed);
   cpu_ns_.fetch_add(cpu.count(), std::memory_order_relaxed);
   samples_.fetch_add(1, std::memory_order_relaxed);

@@ -1,7 +1,10 @@
 #include "conc/thread_pool.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
+#include <optional>
 #include <system_error>
 
 namespace conc {
@@ -197,6 +200,7 @@ bool ThreadPool::should_retire(std::size_t live) const {
 
 void ThreadPool::worker_loop(std::size_t slot) {
   WorkerCounters& counters = counters_[slot];
+  counters.tid.store(static_cast<int>(::gettid()), std::memory_order_relaxed);
   std::uint64_t in_run = 0;
   bool busy = false;
   auto run_wall_start = std::chrono::steady_clock::now();
@@ -223,6 +227,7 @@ void ThreadPool::worker_loop(std::size_t slot) {
     report(std::chrono::steady_clock::now());
     in_run = 0;
     busy = false;
+    counters.busy.store(false, std::memory_order_relaxed);
     busy_workers_.fetch_sub(1, std::memory_order_acq_rel);
     idle_.wake_all();
   };
@@ -275,6 +280,7 @@ void ThreadPool::worker_loop(std::size_t slot) {
     if (!busy) {
       // A busy run starts: measure its wall and CPU time for the meter.
       busy = true;
+      counters.busy.store(true, std::memory_order_relaxed);
       busy_workers_.fetch_add(1, std::memory_order_acq_rel);
       start_interval();
     }
@@ -296,6 +302,7 @@ void ThreadPool::worker_loop(std::size_t slot) {
     }
   }
   end_busy_run();
+  counters.tid.store(0, std::memory_order_relaxed);
   slots_[slot].free.store(true, std::memory_order_release);  // the last touch of the pool
 }
 
@@ -316,7 +323,6 @@ void ThreadPool::controller_loop() {
   bool measured = false;
   std::uint64_t last_completed = completed_now();
   auto last_time = Clock::now();
-  auto last_cpu = process_cpu_time();
   enum class Phase { Steady, Settling, Judging } phase = Phase::Steady;
   double base_rate = 0;
   double previous_rate = 0;  // the sample before this one: rates are judged over two samples
@@ -336,19 +342,29 @@ void ThreadPool::controller_loop() {
     last_completed = completed;
     last_time = now;
     const BlockingMeter::Reading window = meter_.window();
-    const auto cpu_now = process_cpu_time();
-    const double cpu_seconds = std::chrono::duration<double>(cpu_now - last_cpu).count();
-    last_cpu = cpu_now;
     const std::size_t busy = busy_workers_.load(std::memory_order_relaxed);
     if (window.samples > 0 && window.wall.count() > 0) {
       blocking = measured ? 0.5 * blocking + 0.5 * window.coefficient() : window.coefficient();
       measured = true;
-    } else if (busy > 0 && seconds > 0) {
-      // No run reported in this sample: every task is still running. What the process used of
-      // the CPU says how much they wait (the producers' CPU counts against it: conservative).
-      const double running = std::clamp(1.0 - cpu_seconds / (static_cast<double>(busy) * seconds), 0.0, 0.999);
-      blocking = measured ? 0.5 * blocking + 0.5 * running : running;
-      measured = true;
+    } else if (busy > 0) {
+      // No run reported in this sample: every task is still running. The share of busy workers
+      // the kernel has asleep says how much they wait (CPU time would not do: on a loaded
+      // machine a thread ready to run but given no core uses none either).
+      std::size_t seen = 0;
+      std::size_t blocked = 0;
+      for (std::size_t i = 0; i < max_threads_; ++i) {
+        if (!counters_[i].busy.load(std::memory_order_relaxed)) continue;
+        const int tid = counters_[i].tid.load(std::memory_order_relaxed);
+        const std::optional<bool> asleep = tid == 0 ? std::nullopt : thread_blocked(tid);
+        if (!asleep) continue;
+        ++seen;
+        if (*asleep) ++blocked;
+      }
+      if (seen > 0) {
+        const double running = std::min(0.999, static_cast<double>(blocked) / static_cast<double>(seen));
+        blocking = measured ? 0.5 * blocking + 0.5 * running : running;
+        measured = true;
+      }
     }
     const std::size_t floor = std::max<std::size_t>(min_threads_, 1);
     const std::size_t rule = std::clamp(threads_for(cores(), blocking, max_threads_), floor, max_threads_);

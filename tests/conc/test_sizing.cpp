@@ -1,9 +1,14 @@
-#include <catch2/catch.hpp>
-#include <conc/sizing.hpp>
+#include <unistd.h>
 
+#include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cmath>
+#include <conc/sizing.hpp>
+#include <condition_variable>
 #include <limits>
+#include <mutex>
+#include <optional>
 #include <thread>
 
 using namespace std::chrono_literals;
@@ -57,4 +62,34 @@ TEST_CASE("BlockingMeter windows reset and totals accumulate", "[sizing]") {
   CHECK(meter.total().samples == 2);
   CHECK(meter.coefficient() == Approx(0.5));
   CHECK(conc::BlockingMeter::Reading{}.coefficient() == 0.0);
+}
+
+TEST_CASE("thread_blocked tells a sleeping thread from a running one, and an exited one from both", "[sizing]") {
+  std::atomic<int> sleeper_tid{0};
+  std::atomic<bool> stop{false};
+  std::mutex m;
+  std::condition_variable cv;
+  std::thread sleeper([&] {
+    sleeper_tid = static_cast<int>(::gettid());
+    std::unique_lock lock(m);
+    cv.wait(lock, [&] { return stop.load(); });
+  });
+  while (sleeper_tid == 0) std::this_thread::yield();
+  // The sleeper reaches its wait soon; a busy machine may take a while.
+  bool seen_asleep = false;
+  for (int i = 0; i < 3000 && !seen_asleep; ++i) {
+    seen_asleep = conc::thread_blocked(sleeper_tid) == std::optional<bool>(true);
+    if (!seen_asleep) std::this_thread::sleep_for(10ms);
+  }
+  CHECK(seen_asleep);
+  // The calling thread is running while it asks.
+  CHECK(conc::thread_blocked(static_cast<int>(::gettid())) == std::optional<bool>(false));
+  {
+    std::lock_guard lock(m);
+    stop = true;
+  }
+  cv.notify_all();
+  const int gone = sleeper_tid;
+  sleeper.join();
+  CHECK_FALSE(conc::thread_blocked(gone).has_value());
 }

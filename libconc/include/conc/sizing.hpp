@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 namespace conc {
 
@@ -21,6 +22,10 @@ std::chrono::nanoseconds process_cpu_time();
 // zero where the kernel does not say. Wall time minus this is time the thread really ran or
 // blocked, so other processes' load does not read as blocking.
 std::chrono::nanoseconds thread_run_delay();
+// Whether a thread of this process (by its kernel thread id, gettid()) is blocked at this moment:
+// sleeping or in uninterruptible IO ('S', 'D' in /proc), as opposed to running or ready to run.
+// std::nullopt when the kernel does not say (the thread has exited).
+std::optional<bool> thread_blocked(int tid);
 
 // Collects (wall, CPU) time of task runs and reports 1 - cpu/wall. Thread-safe. Scope and
 // ThreadPool leave out of the wall time what the thread spent waiting for a core.

@@ -244,6 +244,8 @@ class ThreadPool {
   struct alignas(64) WorkerCounters {
     std::atomic<std::uint64_t> completed{0};
     std::atomic<std::uint64_t> failed{0};
+    std::atomic<int> tid{0};        // the worker's kernel thread id while it runs, else 0
+    std::atomic<bool> busy{false};  // in a busy run (running tasks) rather than idle
   };
 
   // A counter that threads sleep on until it changes, and the number of sleepers, so that
