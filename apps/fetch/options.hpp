@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "thumbnail_protocol.hpp"
 #include "transfer_options.hpp"
 
 namespace fetch {
@@ -12,6 +13,21 @@ namespace fetch {
 enum class Layout { Flat, Host };
 // threads: a pool of blocking easy handles; multi: one curl_multi event loop.
 enum class Engine { Threads, Multi };
+
+// --output-format with --thumbnail: files under OUT, or WebDataset tar shards.
+enum class OutputFormat { Files, WebDataset };
+
+// --thumbnail: every body goes to a thumbnail worker in memory; the thumbnail is what is saved.
+struct ThumbnailOptions {
+  bool enabled = false;
+  ThumbnailSpec spec;
+  bool keep_originals = false;       // also save each body under OUT/originals/
+  std::size_t workers = 0;           // thumbnail processes; 0: one per core
+  std::chrono::seconds timeout{60};  // a thumbnail taking longer fails its URL
+  OutputFormat output = OutputFormat::Files;
+  std::size_t samples_per_tar = 10000;
+  std::string task = kThumbnailTask;  // the registered task; tests run the pipeline with a stand-in
+};
 
 struct Options {
   std::string list;  // URL list file; "-" or empty: stdin
@@ -31,6 +47,7 @@ struct Options {
   std::string manifest;    // empty: OUT/.conc-fetch.jsonl
   bool progress = true;
   bool verbose = false;
+  ThumbnailOptions thumbnail;
 };
 
 }  // namespace fetch
