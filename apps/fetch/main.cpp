@@ -129,6 +129,15 @@ int main(int argc, char** argv) {
                "with --thumbnail: also save each body as downloaded, under OUT/originals/");
   app.add_option("--thumbnail-workers", o.thumbnail.workers,
                  "with --thumbnail: thumbnail processes (default: one per core)");
+  app.add_option("--output-format", o.thumbnail.output,
+                 "with --thumbnail: files (default: OUT/NAME.jpg ...) or webdataset (OUT/00000.tar ..., "
+                 "KEY.jpg + KEY.json per sample)")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, fetch::OutputFormat>{
+          {"files", fetch::OutputFormat::Files}, {"webdataset", fetch::OutputFormat::WebDataset}}))
+      ->option_text("files|webdataset");
+  app.add_option("--samples-per-tar", o.thumbnail.samples_per_tar,
+                 "with --output-format webdataset: samples per tar, default 10000")
+      ->check(CLI::PositiveNumber);
   double thumbnail_timeout = 60;
   app.add_option("--thumbnail-timeout", thumbnail_timeout,
                  "with --thumbnail: seconds one thumbnail may take, default 60 (a hung decoder fails its URL)")
@@ -148,6 +157,7 @@ int main(int argc, char** argv) {
       "  conc-fetch --wait-lock --verify -o mirror nightly.txt   (cron: waits for the previous run)\n"
       "  conc-fetch --thumbnail 256x256 -o thumbs photos.txt   (thumbnails only, no full-size files)\n"
       "  conc-fetch --thumbnail 512 --fit cover --format webp --keep-originals -o set urls.txt\n"
+      "  conc-fetch --thumbnail 256 --output-format webdataset --samples-per-tar 1000 -o shards urls.txt\n"
       "One run at a time per output folder (a lock on OUT/.conc-fetch.lock).\n"
       "Exit codes: 0 all downloaded or skipped, 1 some failed (the rest were downloaded), 2 usage error\n"
       "or the folder in use, 130 interrupted (Ctrl-C or SIGTERM; a re-run resumes).");

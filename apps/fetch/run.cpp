@@ -176,6 +176,7 @@ void Run::plan(const ListEntry& e, Planner& planner) {
   job.path = relative;
   job.sha256 = e.sha256;
   job.named_by_list = !e.out.empty();
+  job.line = e.line;
   if (thumbnailing() && o_.thumbnail.keep_originals) {
     job.original = "originals/" + relative + fs::path(download_name).extension().string();
   }

@@ -32,6 +32,7 @@
 #include "run_stats.hpp"
 #include "scheduler.hpp"
 #include "thumbnail_stage.hpp"
+#include "thumbnail_tars.hpp"
 #include "url_list.hpp"
 
 namespace fetch {
@@ -57,6 +58,7 @@ struct Job {
   unsigned source_attempts = 0;  // at sources[source]
   std::string failed_sources;    // what the ones before it said
   bool named_by_list = false;    // out= given: never renamed after the server's Content-Disposition
+  std::size_t line = 0;          // in the list; --output-format webdataset's sample key
   std::string original;          // --thumbnail --keep-originals: where the body is kept, relative
   long http_status = 0;          // --thumbnail: of the download whose body is being thumbnailed
   std::uint64_t body_bytes = 0;
@@ -111,6 +113,8 @@ class Run {
     if (thumbnails_ && !(r.verdict == Verdict::Ok && r.body)) thumbnails_->release();
   }
   void thumbnail_done(std::size_t index, conc::Outcome<ThumbnailReply>&& outcome);
+  // --output-format webdataset: the samples of a tar, recorded once it is complete (or failed if lost).
+  void tar_settled(std::vector<ThumbnailTars::Pending>&& samples, const std::string& tar, const std::string& error);
   void update_thumbnail_status();
   // Waits for the thumbnails in flight, then writes OUT/stats.json.
   void finish_thumbnails(Clock::time_point start);
@@ -163,6 +167,8 @@ class Run {
   std::atomic<std::size_t> settled_{0};  // downloads recorded as ok or failed
   std::mutex print_mutex_;
   std::unique_ptr<ThumbnailStage> thumbnails_;  // with --thumbnail
+  std::unique_ptr<ThumbnailTars> tars_;         // with --output-format webdataset
+  std::atomic<std::size_t> thumbnailed_{0};     // thumbnails made (recorded as ok once written)
   RunStats stats_;
   std::atomic<std::size_t> handed_off_{0};  // bodies given to the thumbnail workers
 };

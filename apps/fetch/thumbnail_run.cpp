@@ -35,6 +35,11 @@ std::string Run::claim_thumbnail_stem(const std::string& relative) {
 
 bool Run::thumbnail_done_before(const std::string& url, const std::string& stem) {
   std::error_code ec;
+  if (o_.thumbnail.output == OutputFormat::WebDataset) {
+    // Its sample is in a complete tar (lines are written only then), and the tar is still there.
+    const auto before = manifest_->done_before(url);
+    return before && before->path.ends_with(".tar") && fs::is_regular_file(root_ / before->path, ec);
+  }
   for (const char* extension : kThumbnailExtensions) {
     const std::string path = stem + extension;
     if (o_.skip_existing && fs::is_regular_file(root_ / path, ec)) return true;
@@ -57,6 +62,13 @@ void Run::start_thumbnails() {
   // Enough bodies for every transfer to run and every worker to have the next one waiting; no more.
   const std::size_t transfers = o_.jobs != 0 ? o_.jobs : 32;
   settings.max_bodies = transfers + 2 * workers;
+  if (o_.thumbnail.output == OutputFormat::WebDataset) {
+    tars_ = std::make_unique<ThumbnailTars>(
+        root_, o_.thumbnail.samples_per_tar, settings.max_bodies,
+        [this](std::vector<ThumbnailTars::Pending>&& samples, const std::string& tar, const std::string& error) {
+          tar_settled(std::move(samples), tar, error);
+        });
+  }
   thumbnails_ =
       std::make_unique<ThumbnailStage>(settings, [this](std::size_t index, conc::Outcome<ThumbnailReply>&& outcome) {
         thumbnail_done(index, std::move(outcome));
@@ -69,7 +81,8 @@ void Run::hand_off(std::size_t index, const AttemptResult& r) {
   job.body_bytes = r.bytes;
   ThumbnailRequest request;
   request.body = std::move(*r.body);
-  request.output_stem = (root_ / job.path).string();
+  // For a tar the thumbnail's bytes come back; for files the worker writes them.
+  if (!tars_) request.output_stem = (root_ / job.path).string();
   if (!job.original.empty()) request.original = (root_ / job.original).string();
   request.spec = o_.thumbnail.spec;
   ++handed_off_;
@@ -105,6 +118,25 @@ void Run::thumbnail_done(std::size_t index, conc::Outcome<ThumbnailReply>&& outc
   }
   // A worker writes the original before it tries the thumbnail; one that died may not have.
   if (!outcome) facts.original.clear();
+  if (rec.status == "ok") ++thumbnailed_;
+  if (rec.status == "ok" && tars_) {
+    char key[32];
+    std::snprintf(key, sizeof key, "%09zu", job.line);
+    facts.path = key + outcome->extension;
+    const nlohmann::json meta = {{"key", key},
+                                 {"url", job.url},
+                                 {"width", facts.width},
+                                 {"height", facts.height},
+                                 {"source_width", facts.source_width},
+                                 {"source_height", facts.source_height},
+                                 {"source_bytes", facts.source_bytes},
+                                 {"sha256", rec.sha256}};
+    WebDatasetSample sample{key, outcome->extension.substr(1), std::move(outcome->encoded),
+                            meta.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+    tars_->add(std::move(sample), {rec, facts});
+    update_thumbnail_status();
+    return;
+  }
   if (rec.status == "ok") {
     ++ok_;
     bytes_ += rec.bytes;
@@ -123,17 +155,36 @@ void Run::thumbnail_done(std::size_t index, conc::Outcome<ThumbnailReply>&& outc
   update_thumbnail_status();
 }
 
+void Run::tar_settled(std::vector<ThumbnailTars::Pending>&& samples, const std::string& tar, const std::string& error) {
+  for (ThumbnailTars::Pending& p : samples) {
+    if (error.empty()) {
+      p.record.path = tar;
+      ++ok_;
+      bytes_ += p.record.bytes;
+      record(p.record, &p.facts);
+    } else {
+      p.record.status = "failed";
+      p.record.error = error;
+      p.facts.path.clear();
+      fail_record(p.record, p.record.url, &p.facts);
+    }
+    ++settled_;
+    progress_->advance(1, !error.empty());
+  }
+  update_thumbnail_status();
+}
+
 void Run::update_thumbnail_status() {
-  const std::size_t thumbnailed = ok_.load();
+  const std::size_t thumbnailed = thumbnailed_.load();
   const std::size_t failed = failed_.load();
-  const std::size_t waiting = handed_off_.load() - std::min(handed_off_.load(), thumbnailed + failed);
   progress_->set_status("downloaded " + std::to_string(handed_off_.load()) + ", thumbnailed " +
                         std::to_string(thumbnailed) + ", failed " + std::to_string(failed) + ", " +
-                        std::to_string(waiting) + " at the workers");
+                        std::to_string(thumbnails_->in_flight()) + " at the workers");
 }
 
 void Run::finish_thumbnails(Clock::time_point start) {
   thumbnails_->finish();
+  if (tars_) tars_->finish();
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   const RunStats::Totals totals = stats_.totals();
   nlohmann::json by_status = totals.by_status;
@@ -151,6 +202,7 @@ void Run::finish_thumbnails(Clock::time_point start) {
         {"fit", o_.thumbnail.spec.fit},
         {"format", o_.thumbnail.spec.format},
         {"quality", o_.thumbnail.spec.quality}}},
+      {"output", tars_ ? "webdataset" : "files"},
       {"workers", thumbnails_->workers()},
       {"max_bodies_held", thumbnails_->max_bodies()},
       {"peak_bodies_held", thumbnails_->peak_held()},

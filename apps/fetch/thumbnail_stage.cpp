@@ -103,6 +103,11 @@ void ThumbnailStage::finish() {
   pool_->shutdown(conc::Shutdown::Drain);
 }
 
+std::size_t ThumbnailStage::in_flight() const {
+  std::lock_guard lock(mutex_);
+  return submitted_;
+}
+
 std::size_t ThumbnailStage::peak_held() const {
   std::lock_guard lock(mutex_);
   return peak_;

@@ -48,6 +48,8 @@ class ThumbnailStage {
 
   std::size_t workers() const noexcept { return workers_; }
   std::size_t max_bodies() const noexcept { return max_bodies_; }
+  // Bodies handed to the workers and not yet done.
+  std::size_t in_flight() const;
   // The most slots held at once so far (never more than max_bodies()).
   std::size_t peak_held() const;
 

@@ -392,3 +392,149 @@ TEST_CASE("conc-fetch --thumbnail: a malformed size is a usage error", "[thumbna
     CHECK(r.err.find("--thumbnail") != std::string::npos);
   }
 }
+
+namespace {
+
+struct TarSample {
+  std::string tar;
+  std::string key;
+  int width;
+  int height;
+};
+
+// The samples of the tars in out, read and checked by Python's tarfile (check_thumbnail_tars.py):
+// by URL. Fails the test when the script finds a problem.
+std::map<std::string, TarSample> tar_samples(const TempDir& dir, const fs::path& out) {
+  std::vector<std::string> argv = {"/usr/bin/python3", CONC_THUMBNAIL_TARS_CHECK};
+  std::set<std::string> tars;
+  for (const auto& e : fs::directory_iterator(out)) {
+    if (e.path().extension() == ".tar") tars.insert(e.path().string());
+  }
+  argv.insert(argv.end(), tars.begin(), tars.end());
+  const pid_t pid = test_support::spawn(argv, dir / "check.out", dir / "check.err");
+  const int code = test_support::wait_exit(pid);
+  INFO(slurp(dir / "check.err"));
+  REQUIRE(code == 0);
+  std::map<std::string, TarSample> samples;
+  std::istringstream lines(slurp(dir / "check.out"));
+  for (std::string tar, key, url; lines >> tar >> key >> url;) {
+    TarSample s{tar, key, 0, 0};
+    lines >> s.width >> s.height;
+    CHECK(samples.count(url) == 0);  // each URL once
+    samples[url] = s;
+  }
+  return samples;
+}
+
+}  // namespace
+
+TEST_CASE("conc-fetch --thumbnail --output-format webdataset: tars that Python reads, lines once a tar is complete",
+          "[thumbnail][webdataset][server]") {
+  const std::string engine = GENERATE(as<std::string>{}, "threads", "multi");
+  INFO("engine " << engine);
+  TempDir dir;
+  const Corpus corpus(dir / "served");
+  FetchServer server(CONC_FETCH_TEST_SERVER, {"--files", (dir / "served").string()});
+  const std::vector<std::string> good = {"photo.jpg", "pic.png", "art.webp", "anim.gif"};
+  std::vector<std::string> urls;
+  for (const auto& name : good) urls.push_back(server.url("/static/" + name));
+  urls.push_back(server.url("/static/notes.txt"));
+  urls.push_back(server.url("/static/missing.jpg"));
+  const fs::path out = dir / "out";
+  const std::vector<std::string> args = {
+      "--thumbnail", "64",   "--output-format", "webdataset", "--samples-per-tar", "3", "-j", "4",
+      "--engine",    engine, "--no-progress",   "-o",         out.string()};
+  const Result r = run_fetch(dir, urls, args);
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(fs::is_regular_file(out / "00000.tar"));
+  CHECK(fs::is_regular_file(out / "00001.tar"));  // the last, partial one
+  CHECK_FALSE(fs::exists(out / "00002.tar"));
+  const auto samples = tar_samples(dir, out);
+  REQUIRE(samples.size() == good.size());
+  const auto lines = manifest_by_url(out);
+  for (std::size_t i = 0; i < good.size(); ++i) {
+    const auto& j = lines.at(urls[i]);
+    INFO(j.dump());
+    const TarSample& s = samples.at(urls[i]);
+    CHECK(j.at("status") == "ok");
+    CHECK(j.at("path") == s.tar);
+    CHECK(j.at("thumbnail").get<std::string>().rfind(s.key + ".", 0) == 0);
+    CHECK(j.at("width") == s.width);
+    CHECK(j.at("height") == s.height);
+    CHECK(s.key == (i < 9 ? "00000000" : "0000000") + std::to_string(i + 1));  // the list's line
+  }
+  CHECK(samples.at(urls[0]).width == 48);  // the EXIF-turned photo, upright
+  CHECK(lines.at(urls[4]).at("status") == "failed");
+  CHECK(lines.at(urls[5]).at("error") == "HTTP 404");
+  for (const auto& e : fs::directory_iterator(out)) {
+    const std::string ext = e.path().extension().string();
+    CHECK((ext == ".tar" || ext == ".json" || ext == ".jsonl" || ext == ".lock"));  // no thumbnail files
+  }
+  CHECK(nlohmann::json::parse(slurp(out / "stats.json")).at("output") == "webdataset");
+
+  // Done samples are not done again; the failures are tried again.
+  const Result again = run_fetch(dir, urls, args);
+  INFO(again.err);
+  CHECK(again.err.find("0 thumbnailed, 4 skipped, 2 failed") != std::string::npos);
+  CHECK(server.hits("/static/photo.jpg") == 1);
+  CHECK_FALSE(fs::exists(out / "00002.tar"));
+}
+
+TEST_CASE("conc-fetch --output-format webdataset: killed mid-run, only samples in complete tars are recorded",
+          "[thumbnail][webdataset][server]") {
+  TempDir dir;
+  constexpr int kFast = 6;
+  constexpr int kSlow = 10;
+  for (int i = 0; i < kFast + kSlow; ++i) {
+    test_images::write(dir / "served" / ("p" + std::to_string(i) + ".jpg"),
+                       test_images::encode(test_images::quadrants(200 + 8 * i, 150), ".jpg"));
+  }
+  FetchServer server(CONC_FETCH_TEST_SERVER, {"--files", (dir / "served").string()});
+  std::vector<std::string> urls;
+  for (int i = 0; i < kFast + kSlow; ++i) {
+    urls.push_back(server.url("/static/p" + std::to_string(i) + ".jpg" + (i < kFast ? "" : "?delay_ms=1500")));
+  }
+  const fs::path out = dir / "out";
+  std::ofstream list(dir / "list.txt");
+  for (const auto& u : urls) list << u << "\n";
+  list.close();
+  std::vector<std::string> args = {"--thumbnail", "32", "--output-format", "webdataset", "--samples-per-tar", "4",
+                                   "-j",          "2",  "--no-progress",   "-o",         out.string()};
+  std::vector<std::string> argv = {CONC_FETCH_EXE};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.push_back((dir / "list.txt").string());
+  const pid_t pid = test_support::spawn(argv, dir / "stdout.txt", dir / "stderr.txt");
+  // Killed once a tar is complete, while slow ones are still downloading.
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < deadline && !fs::exists(out / "00000.tar"))
+    std::this_thread::sleep_for(20ms);
+  std::this_thread::sleep_for(300ms);
+  ::kill(pid, SIGKILL);
+  test_support::wait_exit(pid);
+  INFO(slurp(dir / "stderr.txt"));
+  REQUIRE(fs::exists(out / "00000.tar"));
+  const auto recorded = manifest_lines(out);
+  REQUIRE(recorded.size() < urls.size());
+  // Every recorded sample is in the tar its line names.
+  {
+    const auto samples = tar_samples(dir, out);
+    for (const auto& j : recorded) {
+      INFO(j.dump());
+      REQUIRE(j.at("status") == "ok");
+      CHECK(samples.at(j.at("url").get<std::string>()).tar == j.at("path"));
+    }
+  }
+  const Result r = run_fetch(dir, urls, args);
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  std::map<std::string, int> ok_lines;
+  for (const auto& j : manifest_lines(out)) ok_lines[j.at("url").get<std::string>()] += j.at("status") == "ok";
+  CHECK(ok_lines.size() == urls.size());
+  for (const auto& [url, count] : ok_lines) CHECK(count == 1);
+  for (const auto& j : recorded)
+    CHECK(server.hits(fs::path(j.at("url").get<std::string>()).filename().string().insert(0, "/static/")) == 1);
+  const auto samples = tar_samples(dir, out);
+  for (const auto& j : manifest_lines(out)) CHECK(samples.at(j.at("url").get<std::string>()).tar == j.at("path"));
+  for (const auto& e : fs::directory_iterator(out)) CHECK(e.path().string().find(".tmp") == std::string::npos);
+}
