@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -90,6 +91,13 @@ std::int64_t range_start(std::string_view value) {
 }
 
 }  // namespace
+
+std::string sha256_of_bytes(std::string_view bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned len = 0;
+  EVP_Digest(bytes.data(), bytes.size(), digest, &len, sha256_method(), nullptr);
+  return to_hex(digest, len);
+}
 
 std::string sha256_of_file(const fs::path& file) {
   const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx{EVP_MD_CTX_new(), EVP_MD_CTX_free};
@@ -257,7 +265,8 @@ Attempt::Attempt(const TransferOptions& options, CURL* curl, const std::string& 
       target_(std::move(target)),
       part_(target_.string() + ".part"),
       expected_sha256_(std::move(expected_sha256)) {
-  if (options.hash || !expected_sha256_.empty()) sha_ = std::make_unique<Digest>();
+  // A body kept in memory is hashed by whoever reads it next (the thumbnail worker).
+  if (!options.to_memory && (options.hash || !expected_sha256_.empty())) sha_ = std::make_unique<Digest>();
 }
 
 Attempt::~Attempt() = default;
@@ -333,17 +342,29 @@ size_t Attempt::write_body(char* data, size_t bytes) {
 }
 
 std::optional<AttemptResult> Attempt::start() {
-  // A Range counts bytes of the encoded body, the part holds decoded ones: a compressed transfer starts over.
-  if (options_.compressed || !measure_existing(part_, sha_ ? sha_->ctx.get() : nullptr, offset_)) offset_ = 0;
-  if (offset_ == 0 && sha_) sha_->reset();
-  if (sha_) sha_->hashed = offset_;
-  // O_APPEND: after a restart (truncation to 0) writes go to the new end by themselves.
-  fd_ = conc::Fd(
-      ::open(part_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (offset_ > 0 ? O_APPEND : O_TRUNC | O_APPEND), 0644));
-  if (!fd_) {
-    AttemptResult r;
-    r.error = "cannot write " + part_.string() + ": " + std::strerror(errno);
-    return r;
+  if (options_.to_memory) {
+    // The body goes to a memfd that becomes a SharedBuffer once whole; nothing is resumed.
+    offset_ = 0;
+    fd_ = conc::Fd(::memfd_create("conc-fetch-body", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+    if (!fd_) {
+      AttemptResult r;
+      r.verdict = Verdict::Retry;
+      r.error = std::string("cannot hold a body in memory: ") + std::strerror(errno);
+      return r;
+    }
+  } else {
+    // A Range counts bytes of the encoded body, the part holds decoded ones: a compressed transfer starts over.
+    if (options_.compressed || !measure_existing(part_, sha_ ? sha_->ctx.get() : nullptr, offset_)) offset_ = 0;
+    if (offset_ == 0 && sha_) sha_->reset();
+    if (sha_) sha_->hashed = offset_;
+    // O_APPEND: after a restart (truncation to 0) writes go to the new end by themselves.
+    fd_ = conc::Fd(
+        ::open(part_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (offset_ > 0 ? O_APPEND : O_TRUNC | O_APPEND), 0644));
+    if (!fd_) {
+      AttemptResult r;
+      r.error = "cannot write " + part_.string() + ": " + std::strerror(errno);
+      return r;
+    }
   }
   curl_easy_setopt(curl_, CURLOPT_URL, url_.c_str());
   // A plain Range header, not CURLOPT_RESUME_FROM: libcurl then fails a resume the server answers
@@ -357,6 +378,35 @@ std::optional<AttemptResult> Attempt::start() {
   return std::nullopt;
 }
 
+AttemptResult Attempt::body_in_memory(conc::Fd memory, AttemptResult r) {
+  if (r.bytes == 0) {
+    r.verdict = Verdict::Fail;
+    r.error = "empty body";
+    return r;
+  }
+  try {
+    if (::fcntl(memory.get(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
+      throw std::runtime_error(std::strerror(errno));
+    }
+    r.body = std::make_shared<conc::SharedBuffer>(conc::SharedBuffer::map(std::move(memory)));
+  } catch (const std::exception& e) {
+    r.verdict = Verdict::Retry;
+    r.error = std::string("cannot hold a body in memory: ") + e.what();
+    return r;
+  }
+  if (!expected_sha256_.empty()) {
+    const std::string got = sha256_of_bytes(r.body->view());
+    if (got != expected_sha256_) {
+      r.body.reset();
+      r.verdict = Verdict::Fail;
+      r.error = "SHA-256 mismatch (expected " + expected_sha256_ + ", got " + got + ")";
+      return r;
+    }
+  }
+  r.verdict = Verdict::Ok;
+  return r;
+}
+
 AttemptResult Downloader::attempt(const std::string& url, const fs::path& target, const std::string& expected_sha256) {
   Attempt a(options_, handle_.get(), url, target, expected_sha256);
   if (auto early = a.start()) return *early;
@@ -367,7 +417,8 @@ AttemptResult Attempt::finish(CURLcode code) {
   curl_easy_setopt(curl_, CURLOPT_ERRORBUFFER, nullptr);  // the buffer dies with this attempt
   AttemptResult r;
   curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &r.http_status);
-  const bool closed = fd_.close();
+  conc::Fd memory = options_.to_memory ? std::move(fd_) : conc::Fd();
+  const bool closed = options_.to_memory || fd_.close();
   const std::uint64_t size = offset_ + written_;
   std::error_code ec;
   if (!retry_after_.empty())
@@ -397,6 +448,7 @@ AttemptResult Attempt::finish(CURLcode code) {
       r.error = "SHA-256 mismatch (expected " + expected_sha256_ + ", got " + r.sha256 + ")";
       return r;
     }
+    if (options_.to_memory) return body_in_memory(std::move(memory), std::move(r));
     if (::rename(part_.c_str(), target_.c_str()) != 0) {
       r.verdict = Verdict::Fail;
       r.error = "cannot rename to " + target_.string() + ": " + std::strerror(errno);

@@ -13,9 +13,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <conc/fd.hpp>
+#include <conc/shared_buffer.hpp>
 
 #include "transfer_options.hpp"
 
@@ -35,6 +37,8 @@ struct AttemptResult {
   // count this attempt.
   bool restart = false;
   std::string suggested_name;  // with content_disposition: the safe file name the server gave, if any
+  // With TransferOptions::to_memory, an Ok attempt's whole body, sealed; no file is written.
+  std::shared_ptr<conc::SharedBuffer> body;
 };
 
 // The cache shared by the thread engine's handles; thread-safe.
@@ -89,6 +93,8 @@ class Attempt {
   static size_t on_body(char* data, size_t size, size_t n, void* user);
   size_t write_body(char* data, size_t bytes);
   std::string curl_reason(CURLcode code) const;
+  // The verdict of a whole body held in memory (TransferOptions::to_memory).
+  AttemptResult body_in_memory(conc::Fd memory, AttemptResult r);
 
   const TransferOptions& options_;
   CURL* curl_;
@@ -114,6 +120,8 @@ class Attempt {
   std::unique_ptr<Digest> sha_;  // null when no hash is wanted
 };
 
+// SHA-256 of bytes as hex.
+std::string sha256_of_bytes(std::string_view bytes);
 // SHA-256 of a whole file as hex; empty when it cannot be read.
 std::string sha256_of_file(const std::filesystem::path& file);
 

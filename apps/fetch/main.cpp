@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
+#include <conc/task.hpp>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -14,7 +15,33 @@
 #include "shard.hpp"
 #include "summary.hpp"
 
+namespace {
+
+// "256x256", or "256" for a square.
+bool parse_thumbnail_size(const std::string& text, fetch::ThumbnailSpec& spec) {
+  const auto x = text.find_first_of("xX");
+  try {
+    std::size_t used = 0;
+    const int w = std::stoi(text.substr(0, x), &used);
+    if (used != (x == std::string::npos ? text.size() : x)) return false;
+    int h = w;
+    if (x != std::string::npos) {
+      h = std::stoi(text.substr(x + 1), &used);
+      if (used != text.size() - x - 1) return false;
+    }
+    if (w < 1 || h < 1 || w > 65535 || h > 65535) return false;
+    spec.width = w;
+    spec.height = h;
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  conc::worker_main_if_requested(argc, argv);
   fetch::Options o;
   std::string jobs = "auto";
   std::string max_size;
@@ -46,7 +73,8 @@ int main(int argc, char** argv) {
   app.add_option("--connect-timeout", connect_timeout, "seconds to connect, default 30")->check(CLI::PositiveNumber);
   app.add_option("--low-speed", low_speed, "abort an attempt slower than BYTES/S for --low-speed-time seconds");
   app.add_option("--low-speed-time", low_speed_time, "seconds for --low-speed, default 30")->check(CLI::PositiveNumber);
-  app.add_option("--max-size", max_size, "refuse or abort bodies larger than this (k = 1024, M = 1024^2)");
+  app.add_option("--max-size", max_size,
+                 "refuse or abort bodies larger than this (k = 1024, M = 1024^2; with --thumbnail default 64M)");
   app.add_option("--rate", rate, "global bandwidth cap in bytes/s (k = 1024, M = 1024^2)");
   app.add_option("--layout", o.layout, "flat (default): OUT/NAME; host: OUT/HOST/PATH")
       ->transform(CLI::CheckedTransformer(
@@ -103,6 +131,38 @@ int main(int argc, char** argv) {
   app.add_option("--summary", summary,
                  "print the summary of every manifest in this folder (the whole list's and each shard's) with "
                  "the exit code one run would have had, and download nothing");
+  std::string thumbnail;
+  app.add_option("--thumbnail", thumbnail,
+                 "make a WxH thumbnail (256x256, or 256 for a square) of every body in memory and save "
+                 "that instead of the body (OUT/NAME with the thumbnail's extension)")
+      ->option_text("WxH");
+  app.add_option("--fit", o.thumbnail.spec.fit,
+                 "with --thumbnail: contain (default: fit inside), cover (fill and crop) or fill (stretch)")
+      ->check(CLI::IsMember({"contain", "cover", "fill"}));
+  app.add_option("--format", o.thumbnail.spec.format,
+                 "with --thumbnail: auto (keep JPEG/PNG/WebP, JPEG otherwise), jpeg, png or webp")
+      ->check(CLI::IsMember({"auto", "jpeg", "jpg", "png", "webp"}));
+  app.add_option("--quality", o.thumbnail.spec.quality, "with --thumbnail: JPEG/WebP quality, 1-100 (default 85)")
+      ->check(CLI::Range(1, 100));
+  app.add_option("--max-pixels", o.thumbnail.spec.max_pixels,
+                 "with --thumbnail: refuse images with more pixels, from their header (default 200000000)");
+  app.add_flag("--keep-originals", o.thumbnail.keep_originals,
+               "with --thumbnail: also save each body as downloaded, under OUT/originals/");
+  app.add_option("--thumbnail-workers", o.thumbnail.workers,
+                 "with --thumbnail: thumbnail processes (default: one per core)");
+  app.add_option("--output-format", o.thumbnail.output,
+                 "with --thumbnail: files (default: OUT/NAME.jpg ...) or webdataset (OUT/00000.tar ..., "
+                 "KEY.jpg + KEY.json per sample)")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, fetch::OutputFormat>{
+          {"files", fetch::OutputFormat::Files}, {"webdataset", fetch::OutputFormat::WebDataset}}))
+      ->option_text("files|webdataset");
+  app.add_option("--samples-per-tar", o.thumbnail.samples_per_tar,
+                 "with --output-format webdataset: samples per tar, default 10000")
+      ->check(CLI::PositiveNumber);
+  double thumbnail_timeout = 60;
+  app.add_option("--thumbnail-timeout", thumbnail_timeout,
+                 "with --thumbnail: seconds one thumbnail may take, default 60 (a hung decoder fails its URL)")
+      ->check(CLI::PositiveNumber);
   app.add_flag("--no-progress", no_progress, "no progress bar (it is shown only on a terminal anyway)");
   app.add_flag("-v,--verbose", o.verbose, "print every download and retry");
   app.set_version_flag("--version", "conc-fetch 0.1.0");
@@ -117,6 +177,9 @@ int main(int argc, char** argv) {
       "  conc-fetch -H 'Authorization: Bearer T' --compressed api-list.txt\n"
       "  conc-fetch --wait-lock --verify -o mirror nightly.txt   (cron: waits for the previous run)\n"
       "  mpirun -np 16 conc-fetch --shard auto -o /shared/out list.txt   then: conc-fetch --summary /shared/out\n"
+      "  conc-fetch --thumbnail 256x256 -o thumbs photos.txt   (thumbnails only, no full-size files)\n"
+      "  conc-fetch --thumbnail 512 --fit cover --format webp --keep-originals -o set urls.txt\n"
+      "  conc-fetch --thumbnail 256 --output-format webdataset --samples-per-tar 1000 -o shards urls.txt\n"
       "One run at a time per output folder (a lock on OUT/.conc-fetch.lock).\n"
       "Exit codes: 0 all downloaded or skipped, 1 some failed (the rest were downloaded), 2 usage error\n"
       "or the folder in use, 130 interrupted (Ctrl-C or SIGTERM; a re-run resumes).");
@@ -141,6 +204,22 @@ int main(int argc, char** argv) {
   o.transfer.timeout = std::chrono::seconds(static_cast<long long>(std::ceil(timeout)));
   o.transfer.connect_timeout = std::chrono::seconds(static_cast<long long>(std::ceil(connect_timeout)));
   o.transfer.low_speed_time = std::chrono::seconds(static_cast<long long>(std::ceil(low_speed_time)));
+  if (!thumbnail.empty()) {
+    if (!parse_thumbnail_size(thumbnail, o.thumbnail.spec)) {
+      std::cerr << "conc-fetch: --thumbnail " << thumbnail << ": expected WxH (256x256) or one size (256)\n";
+      return 2;
+    }
+#ifndef CONC_FETCH_THUMBNAILS
+    std::cerr << "conc-fetch: --thumbnail: this conc-fetch was built without the imaging library "
+                 "(CONC_BUILD_THUMBS=OFF)\n";
+    return 2;
+#endif
+    o.thumbnail.enabled = true;
+    if (o.thumbnail.spec.format == "jpg") o.thumbnail.spec.format = "jpeg";
+    o.thumbnail.timeout = std::chrono::seconds(static_cast<long long>(std::ceil(thumbnail_timeout)));
+    // Bodies are held in memory: without --max-size, one over 64 MiB fails its URL.
+    if (max_size.empty()) o.transfer.max_size = std::uint64_t{64} << 20;
+  }
   o.progress = !no_progress;
   o.transfer.hash = !no_hash;
   // A file stream on /dev/stdin, unlike std::cin, tells whether more of a piped list is ready yet,

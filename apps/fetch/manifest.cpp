@@ -11,9 +11,18 @@
 
 namespace fetch {
 
-std::string to_json_line(const Record& r) {
+std::string to_json_line(const Record& r, const ThumbnailFacts* thumbnail) {
   nlohmann::json j = {{"url", r.url},     {"path", r.path},     {"status", r.status},    {"http_status", r.http_status},
                       {"bytes", r.bytes}, {"sha256", r.sha256}, {"attempts", r.attempts}};
+  if (thumbnail != nullptr) {
+    j["thumbnail"] = thumbnail->path;
+    j["width"] = thumbnail->width;
+    j["height"] = thumbnail->height;
+    j["source_width"] = thumbnail->source_width;
+    j["source_height"] = thumbnail->source_height;
+    j["source_bytes"] = thumbnail->source_bytes;
+    if (!thumbnail->original.empty()) j["original"] = thumbnail->original;
+  }
   if (!r.error.empty()) j["error"] = r.error;
   // Invalid UTF-8 in a URL or name is replaced rather than refused: the line must be written.
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -38,6 +47,13 @@ void Manifest::read_also(const std::filesystem::path& file) {
       r.status = "ok";
       r.bytes = j.value("bytes", std::uint64_t{0});
       r.sha256 = j.value("sha256", "");
+      if (j.contains("thumbnail")) {
+        ThumbnailFacts t;
+        t.path = j.at("thumbnail").get<std::string>();
+        t.original = j.value("original", "");
+        t.source_bytes = j.value("source_bytes", std::uint64_t{0});
+        thumbnails_[{r.url, r.path}] = t;
+      }
       done_[{r.url, r.path}] = r;
       last_done_[r.url] = r;
     } catch (const std::exception&) {
@@ -58,8 +74,14 @@ std::optional<Record> Manifest::done_before(const std::string& url, const std::s
   return it->second;
 }
 
-bool Manifest::append(const Record& r) {
-  const std::string line = to_json_line(r) + "\n";
+std::optional<ThumbnailFacts> Manifest::thumbnail_before(const std::string& url, const std::string& path) const {
+  auto it = thumbnails_.find({url, path});
+  if (it == thumbnails_.end()) return std::nullopt;
+  return it->second;
+}
+
+bool Manifest::append(const Record& r, const ThumbnailFacts* thumbnail) {
+  const std::string line = to_json_line(r, thumbnail) + "\n";
   std::lock_guard lock(mutex_);
   // One write per line, O_APPEND: a killed run leaves whole lines and at most one cut-off last line.
   for (std::size_t done = 0; done < line.size();) {

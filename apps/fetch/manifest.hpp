@@ -13,6 +13,17 @@
 
 namespace fetch {
 
+// With --thumbnail: what the worker made of the downloaded body.
+struct ThumbnailFacts {
+  std::string path;  // the thumbnail, relative to the output folder; empty when it failed
+  int width = 0;
+  int height = 0;
+  int source_width = 0;
+  int source_height = 0;
+  std::uint64_t source_bytes = 0;
+  std::string original;  // with --keep-originals: the body as downloaded
+};
+
 struct Record {
   std::string url;
   std::string path;    // relative to the output folder
@@ -24,7 +35,8 @@ struct Record {
   std::string error;
 };
 
-std::string to_json_line(const Record& r);
+// With `thumbnail`, the line also has its fields (thumbnail, width, height, source_width, ...).
+std::string to_json_line(const Record& r, const ThumbnailFacts* thumbnail = nullptr);
 
 class Manifest {
  public:
@@ -42,11 +54,14 @@ class Manifest {
   void read_also(const std::filesystem::path& file);
   // Appends one line with one write, so that a killed run loses nothing it finished; false
   // (errno set) when the line could not be written.
-  [[nodiscard]] bool append(const Record& r);
+  [[nodiscard]] bool append(const Record& r, const ThumbnailFacts* thumbnail = nullptr);
+  // The thumbnail facts of the last "ok" record of url at path (its thumbnail), if it had any.
+  std::optional<ThumbnailFacts> thumbnail_before(const std::string& url, const std::string& path) const;
 
  private:
   std::map<std::pair<std::string, std::string>, Record> done_;  // by url and path
   std::map<std::string, Record> last_done_;                     // by url
+  std::map<std::pair<std::string, std::string>, ThumbnailFacts> thumbnails_;
   std::mutex mutex_;
   conc::Fd out_;
 };

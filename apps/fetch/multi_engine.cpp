@@ -23,10 +23,16 @@ void Run::download_multi() {
   MultiLoop loop;
   std::mt19937_64 rng(std::random_device{}());
   // Start whatever the scheduler allows, up to -j at once.
+  bool body_room = true;  // --thumbnail: false while every body slot is taken
   auto start_ready = [&] {
     while (loop.size() < most) {
+      body_room = !thumbnails_ || thumbnails_->try_acquire();
+      if (!body_room) return;
       auto grant = scheduler_.try_next();
-      if (!grant) return;
+      if (!grant) {
+        if (thumbnails_) thumbnails_->release();
+        return;
+      }
       if (idle.empty()) {
         slots.push_back(std::make_unique<Slot>(transfer_));
         curl_easy_setopt(slots.back()->handle.get(), CURLOPT_PRIVATE, slots.back().get());
@@ -41,6 +47,7 @@ void Run::download_multi() {
       if (auto early = slot->attempt->start()) {
         slot->attempt.reset();
         settle(slot->grant, *early, rng);
+        body_slot_done(*early);
         scheduler_.release(slot->grant.host);
         continue;
       }
@@ -54,7 +61,8 @@ void Run::download_multi() {
     if (loop.size() == 0 && scheduler_.done()) break;
     // Wait for network activity, or at most until the next retry falls due (or, while the list
     // is read, until more work may have come).
-    auto wait = std::chrono::milliseconds(planning_done_ ? 1000 : 10);
+    // A body slot is freed by a thumbnail worker, which cannot wake this loop: look again soon.
+    auto wait = std::chrono::milliseconds(planning_done_ && body_room ? 1000 : 10);
     if (const auto due = scheduler_.next_due()) {
       wait = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(*due - Clock::now()),
                         std::chrono::milliseconds(0), wait);
@@ -72,6 +80,7 @@ void Run::download_multi() {
       slot->attempt.reset();
       idle.push_back(slot);
       settle(slot->grant, r, rng);
+      body_slot_done(r);
     }
   }
 }

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "shard.hpp"
+#include "thumbnail_protocol.hpp"
 #include "transfer_options.hpp"
 
 namespace fetch {
@@ -16,6 +17,21 @@ enum class Layout { Flat, Host };
 enum class Engine { Threads, Multi };
 // What a URL's shard is decided by: the URL, or its host (one host's politeness limit then holds across shards).
 enum class ShardBy { Url, Host };
+
+// --output-format with --thumbnail: files under OUT, or WebDataset tar shards.
+enum class OutputFormat { Files, WebDataset };
+
+// --thumbnail: every body goes to a thumbnail worker in memory; the thumbnail is what is saved.
+struct ThumbnailOptions {
+  bool enabled = false;
+  ThumbnailSpec spec;
+  bool keep_originals = false;       // also save each body under OUT/originals/
+  std::size_t workers = 0;           // thumbnail processes; 0: one per core
+  std::chrono::seconds timeout{60};  // a thumbnail taking longer fails its URL
+  OutputFormat output = OutputFormat::Files;
+  std::size_t samples_per_tar = 10000;
+  std::string task = kThumbnailTask;  // the registered task; tests run the pipeline with a stand-in
+};
 
 struct Options {
   std::string list;  // URL list file; "-" or empty: stdin
@@ -37,6 +53,7 @@ struct Options {
   ShardBy shard_by = ShardBy::Url;
   bool progress = true;
   bool verbose = false;
+  ThumbnailOptions thumbnail;
 };
 
 }  // namespace fetch

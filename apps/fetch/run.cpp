@@ -54,6 +54,14 @@ int Run::go(std::istream& list_in) {
     err_ << "conc-fetch: " << e.what() << "\n";
     return 2;
   }
+  if (thumbnailing()) {
+    try {
+      start_thumbnails();
+    } catch (const std::exception& e) {
+      err_ << "conc-fetch: cannot start the thumbnail workers: " << e.what() << "\n";
+      return 2;
+    }
+  }
   progress_ = std::make_unique<conc::Progress>(
       0, conc::ProgressOptions{
              .label = "fetch",
@@ -98,14 +106,16 @@ int Run::go(std::istream& list_in) {
     scheduler_.cancel();
   }
   planning.join();
+  if (thumbnails_) finish_thumbnails(start);
   progress_->finish();
 
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   char line[256];
-  std::snprintf(
-      line, sizeof line, "%zu downloaded, %zu skipped, %zu failed, %s in %.2f s (%s/s, %zu threads)\n", ok_.load(),
-      skipped_.load(), failed_.load(), conc::format_bytes(static_cast<double>(bytes_.load())).c_str(), seconds,
-      conc::format_bytes(static_cast<double>(bytes_.load()) / std::max(seconds, 1e-9)).c_str(), threads_used_.load());
+  std::snprintf(line, sizeof line, "%zu %s, %zu skipped, %zu failed, %s in %.2f s (%s/s, %zu threads)\n", ok_.load(),
+                thumbnailing() ? "thumbnailed" : "downloaded", skipped_.load(), failed_.load(),
+                conc::format_bytes(static_cast<double>(bytes_.load())).c_str(), seconds,
+                conc::format_bytes(static_cast<double>(bytes_.load()) / std::max(seconds, 1e-9)).c_str(),
+                threads_used_.load());
   // One write, so that the lines of shards sharing a terminal do not interleave.
   err_ << (o_.shard ? common::shard_tag(*o_.shard) + ": " : std::string()) + line;
   if (interrupted) {
@@ -158,9 +168,10 @@ void Run::plan(const ListEntry& e, Planner& planner) {
   } else {
     relative = o_.layout == Layout::Host ? host_path(*e.url) : flat_name(*e.url);
   }
+  const std::string download_name = relative;
   {
     std::lock_guard lock(names_mutex_);
-    relative = names_.claim(relative);
+    relative = thumbnailing() ? claim_thumbnail_stem(relative) : names_.claim(relative);
   }
   // Every shard names the whole list alike (a duplicate gets the same .1 in each), then does its own part.
   if (!mine(e)) return;
@@ -176,8 +187,12 @@ void Run::plan(const ListEntry& e, Planner& planner) {
       return;
     }
   }
+  if (thumbnailing() && !o_.force && thumbnail_done_before(e.raw, relative)) {
+    ++skipped_;
+    return;
+  }
   const bool exists = fs::is_regular_file(target, ec);
-  if (!o_.force) {
+  if (!o_.force && !thumbnailing()) {
     auto before = manifest_->done_before(e.raw, relative);
     // A file the server named is recorded under that name.
     if (!before && o_.transfer.content_disposition && e.out.empty()) before = manifest_->done_before(e.raw);
@@ -196,6 +211,10 @@ void Run::plan(const ListEntry& e, Planner& planner) {
   job.path = relative;
   job.sha256 = e.sha256;
   job.named_by_list = !e.out.empty();
+  job.line = e.line;
+  if (thumbnailing() && o_.thumbnail.keep_originals) {
+    job.original = "originals/" + relative + fs::path(download_name).extension().string();
+  }
   std::size_t index = 0;
   {
     std::lock_guard lock(jobs_mutex_);

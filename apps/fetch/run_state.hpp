@@ -29,7 +29,10 @@
 #include "multi_loop.hpp"
 #include "names.hpp"
 #include "options.hpp"
+#include "run_stats.hpp"
 #include "scheduler.hpp"
+#include "thumbnail_stage.hpp"
+#include "thumbnail_tars.hpp"
 #include "url_list.hpp"
 
 namespace fetch {
@@ -55,6 +58,10 @@ struct Job {
   unsigned source_attempts = 0;  // at sources[source]
   std::string failed_sources;    // what the ones before it said
   bool named_by_list = false;    // out= given: never renamed after the server's Content-Disposition
+  std::size_t line = 0;          // in the list; --output-format webdataset's sample key
+  std::string original;          // --thumbnail --keep-originals: where the body is kept, relative
+  long http_status = 0;          // --thumbnail: of the download whose body is being thumbnailed
+  std::uint64_t body_bytes = 0;
   const std::string& request() const { return sources[source].text; }
 };
 
@@ -67,6 +74,7 @@ class Run {
     transfer_ = o.transfer;
     transfer_.rate = rate_ ? &*rate_ : nullptr;
     transfer_.stop = &interrupted;
+    transfer_.to_memory = o.thumbnail.enabled;
   }
 
   int go(std::istream& list_in);
@@ -100,14 +108,35 @@ class Run {
   // made unique against this run's names and the files already there.
   std::string rename_as_suggested(const Job& job, const AttemptResult& r);
 
+  // --thumbnail (thumbnail_run.cpp). Job::path is then the thumbnail's stem: the thumbnail is
+  // STEM.jpg, .png or .webp, as its format turns out.
+  bool thumbnailing() const { return o_.thumbnail.enabled; }
+  // Claims the stem of the thumbnail of a download that would be named `relative`.
+  std::string claim_thumbnail_stem(const std::string& relative);
+  // The thumbnail recorded as done for url at stem (and, with --keep-originals, its original) is there.
+  bool thumbnail_done_before(const std::string& url, const std::string& stem);
+  void start_thumbnails();
+  // Takes a download's whole body (in memory) on to the thumbnail workers.
+  void hand_off(std::size_t index, const AttemptResult& r);
+  // The engines free a body's slot when the attempt brought no body to hand off.
+  void body_slot_done(const AttemptResult& r) {
+    if (thumbnails_ && !(r.verdict == Verdict::Ok && r.body)) thumbnails_->release();
+  }
+  void thumbnail_done(std::size_t index, conc::Outcome<ThumbnailReply>&& outcome);
+  // --output-format webdataset: the samples of a tar, recorded once it is complete (or failed if lost).
+  void tar_settled(std::vector<ThumbnailTars::Pending>&& samples, const std::string& tar, const std::string& error);
+  void update_thumbnail_status();
+  // Waits for the thumbnails in flight, then writes OUT/stats.json.
+  void finish_thumbnails(Clock::time_point start);
+
   // The job with that index; safe while the planner adds more.
   Job& job_at(std::size_t index);
 
   // One line on stderr and one in the manifest; callable from any worker.
-  void fail_record(const Record& r, const std::string& where);
+  void fail_record(const Record& r, const std::string& where, const ThumbnailFacts* thumbnail = nullptr);
 
   // The manifest line of r; a line that cannot be written is said, and the run fails.
-  void record(const Record& r);
+  void record(const Record& r, const ThumbnailFacts* thumbnail = nullptr);
 
   // The threads engine: a task on the thread pool per transfer; -j auto lets the pool size itself.
   void download();
@@ -147,6 +176,11 @@ class Run {
   std::atomic<bool> manifest_failed_{false};
   std::atomic<std::size_t> settled_{0};  // downloads recorded as ok or failed
   std::mutex print_mutex_;
+  std::unique_ptr<ThumbnailStage> thumbnails_;  // with --thumbnail
+  std::unique_ptr<ThumbnailTars> tars_;         // with --output-format webdataset
+  std::atomic<std::size_t> thumbnailed_{0};     // thumbnails made (recorded as ok once written)
+  RunStats stats_;
+  std::atomic<std::size_t> handed_off_{0};  // bodies given to the thumbnail workers
 };
 
 }  // namespace fetch

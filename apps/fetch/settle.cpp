@@ -11,6 +11,7 @@ namespace fetch {
 void Run::settle(const Scheduler::Grant& grant, const AttemptResult& r, std::mt19937_64& rng) {
   Job& job = job_at(grant.index);
   if (r.verdict == Verdict::Interrupted) return;  // its part stays for the next run
+  if (r.verdict == Verdict::Ok && r.body) return hand_off(grant.index, r);
   if (r.verdict == Verdict::Retry && r.restart) {
     --job.attempts;
     --job.source_attempts;
@@ -110,18 +111,19 @@ void Run::say(const std::string& line) {
   err_ << line << "\n" << std::flush;
 }
 
-void Run::fail_record(const Record& r, const std::string& where) {
+void Run::fail_record(const Record& r, const std::string& where, const ThumbnailFacts* thumbnail) {
   {
     std::lock_guard lock(print_mutex_);
     if (progress_) progress_->clear();
     err_ << "error: " << where << ": " << r.error << "\n" << std::flush;
   }
-  record(r);
+  record(r, thumbnail);
   ++failed_;
 }
 
-void Run::record(const Record& r) {
-  if (manifest_->append(r)) return;
+void Run::record(const Record& r, const ThumbnailFacts* thumbnail) {
+  stats_.count(r);
+  if (manifest_->append(r, thumbnail)) return;
   const std::string reason = std::strerror(errno);
   {
     std::lock_guard lock(print_mutex_);

@@ -26,9 +26,15 @@ void Run::download() {
       break;
     }
     if (!room.try_acquire_for(look_again)) continue;
+    // With --thumbnail a transfer also needs room for its body (the bounded hand-off).
+    if (thumbnails_ && !thumbnails_->acquire_for(look_again)) {
+      room.release();
+      continue;
+    }
     std::optional<Scheduler::Grant> grant = scheduler_.next_until(Scheduler::Clock::now() + look_again);
     if (!grant) {
       room.release();
+      if (thumbnails_) thumbnails_->release();
       continue;
     }
     pool.detach([this, &room, g = std::move(*grant)] {
@@ -52,13 +58,16 @@ void Run::transfer(const Scheduler::Grant& grant) {
         ++job.attempts;
         ++job.source_attempts;
         if (!downloader) downloader.emplace(transfer_, cache_);
-        settle(g, downloader->attempt(job.request(), root_ / job.path, job.sha256), rng);
+        const AttemptResult r = downloader->attempt(job.request(), root_ / job.path, job.sha256);
+        settle(g, r, rng);
+        body_slot_done(r);
       },
       [&](const Scheduler::Grant& g, const std::string& reason) {
         AttemptResult r;
         r.verdict = Verdict::Fail;
         r.error = reason;
         settle(g, r, rng);
+        body_slot_done(r);
       });
 }
 

@@ -26,6 +26,7 @@ struct TransferOptions {
   bool insecure = false;
   bool content_disposition = false;         // report the Content-Disposition file name (AttemptResult::suggested_name)
   bool hash = true;                         // SHA-256 of every file (always when one is expected)
+  bool to_memory = false;                   // bodies go to a sealed SharedBuffer (AttemptResult::body), not a file
   conc::RateLimiter* rate = nullptr;        // global bandwidth cap, or none
   const std::atomic<bool>* stop = nullptr;  // when it becomes true, transfers end (Verdict::Interrupted)
 };

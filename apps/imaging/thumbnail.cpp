@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <stdexcept>
@@ -57,7 +58,7 @@ std::string read_file(const std::string& path) {
 }
 
 // RLE-compressed BMP, the one kind of image left to OpenCV.
-cv::Mat decode_with_opencv(const std::string& data, const ImageHeader& h) {
+cv::Mat decode_with_opencv(std::string_view data, const ImageHeader& h) {
   const cv::Mat buffer(1, static_cast<int>(data.size()), CV_8U, const_cast<char*>(data.data()));
   cv::Mat image;
   try {
@@ -194,124 +195,206 @@ Format output_format_for(Format source, OutputFormat requested) {
   return source == Format::Png || source == Format::Webp ? source : Format::Jpeg;
 }
 
+namespace {
+
+// What a thumbnail is made with, whichever front door the image came in by.
+struct Recipe {
+  const std::vector<Box>& boxes;
+  Fit fit;
+  OutputFormat format;
+  int quality;
+  Colour colour;
+  std::uint64_t max_pixels;
+};
+
+struct Facts {
+  int width = 0;  // of the first output
+  int height = 0;
+  int source_width = 0;  // upright, as shown
+  int source_height = 0;
+};
+
+// The one pipeline: header (limits checked before any decoding), decode at the smallest scale that
+// serves the largest box, colour, orientation, resize, encode. `emit(i, format, bytes)` takes
+// output i's encoded bytes. Throws Failure (or another exception) with the reason.
+Facts thumbnail_of(std::string_view data, const Recipe& job,
+                   const std::function<void(std::size_t, Format, std::vector<unsigned char>&&)>& emit) {
+  Facts result;
+  if (data.empty()) throw Failure("empty file");
+  const ImageHeader h = read_header(data);
+  if (h.format == Format::Unknown) throw Failure("not an image (unrecognised content)");
+  if (!format_supported(h.format)) throw Failure(std::string("unsupported format (") + format_name(h.format) + ")");
+  if (!h.complete) throw Failure(std::string("truncated ") + format_name(h.format) + " data");
+  const std::uint64_t pixels = std::uint64_t{h.width} * h.height;
+  if (pixels > job.max_pixels) {
+    throw Failure("too many pixels (" + std::to_string(h.width) + "x" + std::to_string(h.height) +
+                  " is more than the limit of " + std::to_string(job.max_pixels) + ")");
+  }
+
+  // The largest thumbnail decides the decode scale: at least twice its size, in stored axes.
+  const bool swap = swaps_axes(h.orientation);
+  const int shown_w = static_cast<int>(swap ? h.height : h.width);
+  const int shown_h = static_cast<int>(swap ? h.width : h.height);
+  int need_w = 1;
+  int need_h = 1;
+  if (h.width > 0 && h.height > 0) {
+    for (const Box& box : job.boxes) {
+      const Geometry g = fit_geometry(shown_w, shown_h, box, job.fit);
+      need_w = std::max(need_w, 2 * (swap ? g.resize_height : g.resize_width));
+      need_h = std::max(need_h, 2 * (swap ? g.resize_width : g.resize_height));
+    }
+  }
+  // WebP keeps its orientation in an EXIF chunk read while decoding: allow for either axis.
+  if (h.format == Format::Webp) need_w = need_h = std::max(need_w, need_h);
+  const int factor =
+      h.width > 0 && h.height > 0
+          ? std::max(1, std::min(static_cast<int>(h.width) / need_w, static_cast<int>(h.height) / need_h))
+          : 1;
+  Decoded decoded;
+  try {
+    switch (h.format) {
+      case Format::Jpeg:
+        decoded = decode_jpeg(
+            data, jpeg_scale_denominator(static_cast<int>(h.width), static_cast<int>(h.height), need_w, need_h));
+        break;
+      case Format::Png:
+        decoded = decode_png_shrunk(data, factor);
+        break;
+      case Format::Webp:
+        decoded = decode_webp(data, factor);
+        break;
+      case Format::Tiff:
+        decoded = decode_tiff(data, job.max_pixels);
+        break;
+      case Format::Gif:
+        decoded = decode_gif(data, job.max_pixels);
+        break;
+      case Format::Heic:
+        decoded = decode_heif(data, job.max_pixels, [&](int w, int h2) {
+          for (const Box& box : job.boxes) {
+            const Geometry g = fit_geometry(w, h2, box, job.fit);
+            if (w < 2 * g.resize_width || h2 < 2 * g.resize_height) return false;
+          }
+          return true;
+        });
+        break;
+      default:
+        if (auto bmp = decode_bmp(data, job.max_pixels)) {
+          decoded = std::move(*bmp);
+        } else {
+          decoded.pixels = normalise(decode_with_opencv(data, h));
+        }
+        break;
+    }
+  } catch (const Failure&) {
+    throw;
+  } catch (const std::exception& e) {
+    const std::string why = e.what();
+    throw Failure(why.rfind("too many pixels", 0) == 0 || why.rfind("cannot decode", 0) == 0 ||
+                          why.rfind("truncated", 0) == 0
+                      ? why
+                      : std::string("cannot decode ") + format_name(h.format) + " data: " + why);
+  }
+  const int orientation = decoded.orientation != 0 ? decoded.orientation : h.orientation;
+  const bool turned = swaps_axes(orientation);
+  // --colour keep: the source's pixels and profile, but CMYK still becomes sRGB (no CMYK thumbnails).
+  const bool keep = job.colour == Colour::Keep && !decoded.colour.cmyk;
+  const std::string embedded = keep ? decoded.colour.icc : std::string();
+  const cv::Mat stored = keep ? std::move(decoded.pixels) : to_srgb(std::move(decoded.pixels), decoded.colour);
+  const int width = turned ? stored.rows : stored.cols;
+  const int height = turned ? stored.cols : stored.rows;
+
+  // The source's own size (the decoder may have shrunk it on load), upright.
+  const bool known = h.width > 0 && h.height > 0;
+  result.source_width = known ? static_cast<int>(turned ? h.height : h.width) : width;
+  result.source_height = known ? static_cast<int>(turned ? h.width : h.height) : height;
+
+  const Format out_format = output_format_for(h.format, job.format);
+  for (std::size_t i = 0; i < job.boxes.size(); ++i) {
+    const Geometry g = fit_geometry(width, height, job.boxes[i], job.fit);
+    // Resize in stored axes, then turn the small image upright.
+    const cv::Size size(turned ? g.resize_height : g.resize_width, turned ? g.resize_width : g.resize_height);
+    cv::Mat small;
+    const int interpolation = size.area() < stored.size().area() ? cv::INTER_AREA : cv::INTER_CUBIC;
+    if (size == stored.size()) {
+      small = stored;
+    } else if (stored.channels() == 4) {
+      small = resize_premultiplied(stored, size, interpolation);
+    } else {
+      cv::resize(stored, small, size, 0, 0, interpolation);
+    }
+    cv::Mat upright = apply_orientation(small, orientation);
+    if (g.crop_width != upright.cols || g.crop_height != upright.rows) {
+      upright = upright(cv::Rect(g.crop_x, g.crop_y, g.crop_width, g.crop_height));
+    }
+    if (i == 0) {
+      result.width = upright.cols;
+      result.height = upright.rows;
+    }
+    emit(i, out_format, encode(upright, out_format, job.quality, embedded));
+  }
+  return result;
+}
+
+}  // namespace
+
+const char* extension_for(Format thumbnail_format) {
+  switch (thumbnail_format) {
+    case Format::Png:
+      return ".png";
+    case Format::Webp:
+      return ".webp";
+    default:
+      break;
+  }
+  return ".jpg";
+}
+
 ThumbResult make_thumbnail(const ThumbJob& job) {
   ThumbResult result;
   try {
-    const std::string data = read_file(job.source);
-    if (data.empty()) throw Failure("empty file");
-    const ImageHeader h = read_header(data);
-    if (h.format == Format::Unknown) throw Failure("not an image (unrecognised content)");
-    if (!format_supported(h.format)) throw Failure(std::string("unsupported format (") + format_name(h.format) + ")");
-    if (!h.complete) throw Failure(std::string("truncated ") + format_name(h.format) + " data");
-    const std::uint64_t pixels = std::uint64_t{h.width} * h.height;
-    if (pixels > job.max_pixels) {
-      throw Failure("too many pixels (" + std::to_string(h.width) + "x" + std::to_string(h.height) +
-                    " is more than the limit of " + std::to_string(job.max_pixels) + ")");
-    }
-
-    // The largest thumbnail decides the decode scale: at least twice its size, in stored axes.
-    const bool swap = swaps_axes(h.orientation);
-    const int shown_w = static_cast<int>(swap ? h.height : h.width);
-    const int shown_h = static_cast<int>(swap ? h.width : h.height);
-    int need_w = 1;
-    int need_h = 1;
-    if (h.width > 0 && h.height > 0) {
-      for (const OutputSpec& out : job.outputs) {
-        const Geometry g = fit_geometry(shown_w, shown_h, out.box, job.fit);
-        need_w = std::max(need_w, 2 * (swap ? g.resize_height : g.resize_width));
-        need_h = std::max(need_h, 2 * (swap ? g.resize_width : g.resize_height));
-      }
-    }
-    // WebP keeps its orientation in an EXIF chunk read while decoding: allow for either axis.
-    if (h.format == Format::Webp) need_w = need_h = std::max(need_w, need_h);
-    const int factor =
-        h.width > 0 && h.height > 0
-            ? std::max(1, std::min(static_cast<int>(h.width) / need_w, static_cast<int>(h.height) / need_h))
-            : 1;
-    Decoded decoded;
-    try {
-      switch (h.format) {
-        case Format::Jpeg:
-          decoded = decode_jpeg(
-              data, jpeg_scale_denominator(static_cast<int>(h.width), static_cast<int>(h.height), need_w, need_h));
-          break;
-        case Format::Png:
-          decoded = decode_png_shrunk(data, factor);
-          break;
-        case Format::Webp:
-          decoded = decode_webp(data, factor);
-          break;
-        case Format::Tiff:
-          decoded = decode_tiff(data, job.max_pixels);
-          break;
-        case Format::Gif:
-          decoded = decode_gif(data, job.max_pixels);
-          break;
-        case Format::Heic:
-          decoded = decode_heif(data, job.max_pixels, [&](int w, int h2) {
-            for (const OutputSpec& out : job.outputs) {
-              const Geometry g = fit_geometry(w, h2, out.box, job.fit);
-              if (w < 2 * g.resize_width || h2 < 2 * g.resize_height) return false;
-            }
-            return true;
-          });
-          break;
-        default:
-          if (auto bmp = decode_bmp(data, job.max_pixels)) {
-            decoded = std::move(*bmp);
-          } else {
-            decoded.pixels = normalise(decode_with_opencv(data, h));
-          }
-          break;
-      }
-    } catch (const Failure&) {
-      throw;
-    } catch (const std::exception& e) {
-      const std::string why = e.what();
-      throw Failure(why.rfind("too many pixels", 0) == 0 || why.rfind("cannot decode", 0) == 0 ||
-                            why.rfind("truncated", 0) == 0
-                        ? why
-                        : std::string("cannot decode ") + format_name(h.format) + " data: " + why);
-    }
-    const int orientation = decoded.orientation != 0 ? decoded.orientation : h.orientation;
-    const bool turned = swaps_axes(orientation);
-    // --colour keep: the source's pixels and profile, but CMYK still becomes sRGB (no CMYK thumbnails).
-    const bool keep = job.colour == Colour::Keep && !decoded.colour.cmyk;
-    const std::string embedded = keep ? decoded.colour.icc : std::string();
-    const cv::Mat stored = keep ? std::move(decoded.pixels) : to_srgb(std::move(decoded.pixels), decoded.colour);
-    const int width = turned ? stored.rows : stored.cols;
-    const int height = turned ? stored.cols : stored.rows;
-
-    const Format out_format = output_format_for(h.format, job.format);
-    for (std::size_t i = 0; i < job.outputs.size(); ++i) {
-      const Geometry g = fit_geometry(width, height, job.outputs[i].box, job.fit);
-      // Resize in stored axes, then turn the small image upright.
-      const cv::Size size(turned ? g.resize_height : g.resize_width, turned ? g.resize_width : g.resize_height);
-      cv::Mat small;
-      const int interpolation = size.area() < stored.size().area() ? cv::INTER_AREA : cv::INTER_CUBIC;
-      if (size == stored.size()) {
-        small = stored;
-      } else if (stored.channels() == 4) {
-        small = resize_premultiplied(stored, size, interpolation);
-      } else {
-        cv::resize(stored, small, size, 0, 0, interpolation);
-      }
-      cv::Mat upright = apply_orientation(small, orientation);
-      if (g.crop_width != upright.cols || g.crop_height != upright.rows) {
-        upright = upright(cv::Rect(g.crop_x, g.crop_y, g.crop_width, g.crop_height));
-      }
-      {
-        const std::vector<unsigned char> bytes = encode(upright, out_format, job.quality, embedded);
-        common::write_atomically(job.outputs[i].path, {reinterpret_cast<const char*>(bytes.data()), bytes.size()});
-      }
-      if (i == 0) {
-        result.width = upright.cols;
-        result.height = upright.rows;
-      }
-    }
+    std::vector<Box> boxes;
+    for (const OutputSpec& out : job.outputs) boxes.push_back(out.box);
+    const Recipe recipe{boxes, job.fit, job.format, job.quality, job.colour, job.max_pixels};
+    const Facts facts =
+        thumbnail_of(read_file(job.source), recipe, [&](std::size_t i, Format, std::vector<unsigned char>&& bytes) {
+          common::write_atomically(job.outputs[i].path, {reinterpret_cast<const char*>(bytes.data()), bytes.size()});
+        });
+    result.width = facts.width;
+    result.height = facts.height;
+    result.source_width = facts.source_width;
+    result.source_height = facts.source_height;
     result.ok = true;
   } catch (const std::exception& e) {
     result.ok = false;
+    result.error = e.what();
+  }
+  return result;
+}
+
+BufferThumbResult make_thumbnail(std::string_view encoded, const BufferThumbJob& job) {
+  BufferThumbResult result;
+  try {
+    const std::vector<Box> boxes{job.box};
+    const Recipe recipe{boxes, job.fit, job.format, job.quality, job.colour, job.max_pixels};
+    const Facts facts =
+        thumbnail_of(encoded, recipe, [&](std::size_t, Format format, std::vector<unsigned char>&& bytes) {
+          result.extension = extension_for(format);
+          const std::string_view view(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+          if (job.output_stem.empty()) {
+            result.encoded.assign(view);
+          } else {
+            result.path = job.output_stem + result.extension;
+            common::write_atomically(result.path, view);
+          }
+        });
+    result.width = facts.width;
+    result.height = facts.height;
+    result.source_width = facts.source_width;
+    result.source_height = facts.source_height;
+    result.ok = true;
+  } catch (const std::exception& e) {
+    result = BufferThumbResult{};
     result.error = e.what();
   }
   return result;
@@ -343,13 +426,36 @@ void from_json(const nlohmann::json& j, ThumbJob& job) {
   job.max_pixels = j.at("max_pixels").get<std::uint64_t>();
 }
 void to_json(nlohmann::json& j, const ThumbResult& r) {
-  j = {{"ok", r.ok}, {"error", r.error}, {"w", r.width}, {"h", r.height}};
+  j = {{"ok", r.ok},    {"error", r.error},     {"w", r.width},
+       {"h", r.height}, {"sw", r.source_width}, {"sh", r.source_height}};
 }
 void from_json(const nlohmann::json& j, ThumbResult& r) {
   r.ok = j.at("ok").get<bool>();
   r.error = j.at("error").get<std::string>();
   r.width = j.at("w").get<int>();
   r.height = j.at("h").get<int>();
+  r.source_width = j.value("sw", 0);
+  r.source_height = j.value("sh", 0);
+}
+
+void to_json(nlohmann::json& j, const BufferThumbJob& job) {
+  j = {{"stem", job.output_stem},
+       {"w", job.box.width},
+       {"h", job.box.height},
+       {"fit", static_cast<int>(job.fit)},
+       {"format", static_cast<int>(job.format)},
+       {"quality", job.quality},
+       {"colour", static_cast<int>(job.colour)},
+       {"max_pixels", job.max_pixels}};
+}
+void from_json(const nlohmann::json& j, BufferThumbJob& job) {
+  job.output_stem = j.at("stem").get<std::string>();
+  job.box = {j.at("w").get<int>(), j.at("h").get<int>()};
+  job.fit = static_cast<Fit>(j.at("fit").get<int>());
+  job.format = static_cast<OutputFormat>(j.at("format").get<int>());
+  job.quality = j.at("quality").get<int>();
+  job.colour = static_cast<Colour>(j.at("colour").get<int>());
+  job.max_pixels = j.at("max_pixels").get<std::uint64_t>();
 }
 
 }  // namespace imaging

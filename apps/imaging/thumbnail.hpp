@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -44,10 +45,43 @@ struct ThumbResult {
   std::string error;  // when !ok: "truncated JPEG data", "not an image", ...
   int width = 0;      // of the first output
   int height = 0;
+  int source_width = 0;  // the source, upright (after its EXIF orientation)
+  int source_height = 0;
 };
 
 // Never throws: failures come back as a result with ok == false.
 ThumbResult make_thumbnail(const ThumbJob& job);
+
+// The same thumbnail of an encoded image held in memory (a downloaded body in a SharedBuffer).
+struct BufferThumbJob {
+  // The thumbnail goes to output_stem + its extension (".jpg", ".png", ".webp"), written
+  // atomically; empty: its bytes come back in the result instead.
+  std::string output_stem;
+  Box box;
+  Fit fit = Fit::Contain;
+  OutputFormat format = OutputFormat::Auto;
+  int quality = 85;
+  Colour colour = Colour::Srgb;
+  std::uint64_t max_pixels = 200'000'000;
+};
+
+struct BufferThumbResult {
+  bool ok = false;
+  std::string error;
+  int width = 0;  // the thumbnail's
+  int height = 0;
+  int source_width = 0;  // the source's, upright
+  int source_height = 0;
+  std::string extension;  // of the thumbnail's format: ".jpg", ".png" or ".webp"
+  std::string path;       // where it was written (output_stem + extension), or empty
+  std::string encoded;    // the thumbnail's bytes, when output_stem is empty
+};
+
+// Never throws. --max-pixels is enforced from the header, before anything is decoded.
+BufferThumbResult make_thumbnail(std::string_view encoded, const BufferThumbJob& job);
+
+// ".jpg", ".png" or ".webp": the extension of a thumbnail written in that format.
+const char* extension_for(Format thumbnail_format);
 
 void to_json(nlohmann::json& j, const OutputSpec& o);
 void from_json(const nlohmann::json& j, OutputSpec& o);
@@ -55,5 +89,7 @@ void to_json(nlohmann::json& j, const ThumbJob& job);
 void from_json(const nlohmann::json& j, ThumbJob& job);
 void to_json(nlohmann::json& j, const ThumbResult& r);
 void from_json(const nlohmann::json& j, ThumbResult& r);
+void to_json(nlohmann::json& j, const BufferThumbJob& job);
+void from_json(const nlohmann::json& j, BufferThumbJob& job);
 
 }  // namespace imaging

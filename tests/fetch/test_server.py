@@ -1,6 +1,6 @@
 """The conc-fetch test server: real HTTP on 127.0.0.1 with faults on demand.
 
-usage: /usr/bin/python3 tests/fetch/test_server.py [--port N]   (0 or absent: a free port)
+usage: /usr/bin/python3 tests/fetch/test_server.py [--port N] [--files DIR]   (port 0 or absent: a free port)
 Prints "listening on PORT" once it accepts connections. Routes (bodies are deterministic:
 random.Random(seed).randbytes(size)):
   /file/NAME?size=N&seed=S[&delay_ms=D][&norange=1][&badrange=1]
@@ -23,10 +23,12 @@ random.Random(seed).randbytes(size)):
   /headers                                              the request's headers, one "Name: value" a line
   /gzip/NAME?size=N&seed=S                              a file, compressed when the request accepts it
   /disposition/KEY?size=N&seed=S                        a file with the Content-Disposition named by KEY
+  /static/NAME[?delay_ms=D]                             the file NAME of --files DIR, as it is (Range honoured)
 """
 import argparse
 import asyncio
 import hashlib
+import os
 import random
 import sys
 from collections import Counter
@@ -228,6 +230,23 @@ async def disposition(request):
     return response
 
 
+files_dir = None
+
+
+async def static(request):
+    hits[request.path] += 1
+    delay = int(request.query.get("delay_ms", "0"))
+    if delay:
+        await asyncio.sleep(delay / 1000)
+    name = os.path.basename(request.match_info["name"])
+    path = os.path.join(files_dir or "", name)
+    if files_dir is None or not os.path.isfile(path):
+        return web.Response(status=404, text="not found\n")
+    with open(path, "rb") as f:
+        data = f.read()
+    return await send_file(request, data)
+
+
 async def hit_count(request):
     return web.Response(text=str(hits["/" + request.match_info["path"]]))
 
@@ -235,7 +254,10 @@ async def hit_count(request):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--files", default=None)
     args = parser.parse_args()
+    global files_dir
+    files_dir = args.files
     app = web.Application()
     app.add_routes([
         web.get("/file/{name:.*}", file), web.get("/digest", digest), web.get("/status/{code}", status),
@@ -246,6 +268,7 @@ def main():
         web.get("/huge", huge), web.get("/hits/{path:.*}", hit_count),
         web.get("/headers", headers), web.get("/big-headers", big_headers),
         web.get("/gzip/{name:.*}", gzipped), web.get("/disposition/{key}", disposition),
+        web.get("/static/{name:.*}", static),
     ])
 
     async def serve():

@@ -160,3 +160,63 @@ TEST_CASE("jobs and results survive the JSON codec", "[thumbs][thumbnail]") {
   CHECK(back.format == OutputFormat::Webp);
   CHECK(back.max_pixels == 12345);
 }
+
+TEST_CASE("an image in memory gives the same thumbnail as its file, and the source's own size",
+          "[thumbs][thumbnail][buffer]") {
+  TempDir dir;
+  const std::string photo =
+      test_images::with_exif_orientation(test_images::encode(test_images::quadrants(800, 600), ".jpg"), 6);
+  test_images::write(dir / "phone.jpg", photo);
+  const auto from_file = imaging::make_thumbnail(job(dir / "phone.jpg", dir / "file.jpg", {256, 256}));
+  REQUIRE(from_file.ok);
+  CHECK(from_file.source_width == 600);  // upright, though decoded at a smaller scale
+  CHECK(from_file.source_height == 800);
+
+  imaging::BufferThumbJob written;
+  written.output_stem = (dir / "memory").string();
+  written.box = {256, 256};
+  const auto to_file = imaging::make_thumbnail(photo, written);
+  REQUIRE(to_file.ok);
+  CHECK(to_file.extension == ".jpg");
+  CHECK(to_file.path == (dir / "memory.jpg").string());
+  CHECK(to_file.width == 192);
+  CHECK(to_file.height == 256);
+  CHECK(to_file.source_width == 600);
+  CHECK(to_file.source_height == 800);
+  CHECK(to_file.encoded.empty());
+  CHECK(slurp(dir / "memory.jpg") == slurp(dir / "file.jpg"));
+
+  imaging::BufferThumbJob returned = written;
+  returned.output_stem.clear();
+  const auto bytes = imaging::make_thumbnail(photo, returned);
+  REQUIRE(bytes.ok);
+  CHECK(bytes.path.empty());
+  CHECK(bytes.encoded == slurp(dir / "file.jpg"));
+}
+
+TEST_CASE("an image in memory: the format decides the extension, the header the pixel limit",
+          "[thumbs][thumbnail][buffer]") {
+  imaging::BufferThumbJob j;
+  j.box = {32, 32};
+  const auto png = imaging::make_thumbnail(test_images::encode(test_images::quadrants(100, 50), ".png"), j);
+  REQUIRE(png.ok);
+  CHECK(png.extension == ".png");
+  CHECK(imaging::read_header(png.encoded).format == imaging::Format::Png);
+  j.format = OutputFormat::Webp;
+  CHECK(imaging::make_thumbnail(test_images::encode(test_images::quadrants(100, 50), ".png"), j).extension == ".webp");
+
+  // A 30000x30000 PNG header in front of nothing: refused from the header, never decoded.
+  const std::string small = test_images::encode(test_images::quadrants(8, 8), ".png");
+  std::string huge = small;
+  const unsigned char side[4] = {0x00, 0x00, 0x75, 0x30};
+  huge.replace(16, 4, reinterpret_cast<const char*>(side), 4);
+  huge.replace(20, 4, reinterpret_cast<const char*>(side), 4);
+  j.max_pixels = 1'000'000;
+  const auto refused = imaging::make_thumbnail(huge, j);
+  CHECK_FALSE(refused.ok);
+  CHECK(refused.error.find("too many pixels (30000x30000") != std::string::npos);
+
+  const auto text = imaging::make_thumbnail(std::string_view("not an image at all"), j);
+  CHECK_FALSE(text.ok);
+  CHECK(text.error.find("not an image") != std::string::npos);
+}

@@ -1,0 +1,221 @@
+// conc-fetch --thumbnail: downloads' bodies go in memory to a process pool of thumbnail workers
+// (a bounded hand-off), each thumbnail is recorded with its facts, and the run ends with
+// OUT/stats.json.
+
+#include <nlohmann/json.hpp>
+
+#include "atomic_file.hpp"
+#include "shard.hpp"
+#include "run_state.hpp"
+
+namespace fetch {
+
+namespace {
+
+constexpr const char* kThumbnailExtensions[] = {".jpg", ".png", ".webp"};
+// A claim of a stem in the name registry: one pseudo-extension for every thumbnail, so that two
+// downloads never share a stem whatever formats their thumbnails turn out in.
+constexpr std::string_view kStemClaim = ".thumb";
+constexpr std::size_t kMaxExtension = 16;
+
+// "a/b.jpg" -> {"a/b", ".jpg"}; "a/b" -> {"a/b", ""}.
+std::pair<std::string, std::string> split_extension(const std::string& relative) {
+  const auto slash = relative.rfind('/');
+  const std::size_t base = slash == std::string::npos ? 0 : slash + 1;
+  const auto dot = relative.rfind('.');
+  if (dot == std::string::npos || dot <= base || relative.size() - dot > kMaxExtension) return {relative, ""};
+  return {relative.substr(0, dot), relative.substr(dot)};
+}
+
+}  // namespace
+
+std::string Run::claim_thumbnail_stem(const std::string& relative) {
+  const std::string claimed = names_.claim(split_extension(relative).first + std::string(kStemClaim));
+  return claimed.substr(0, claimed.size() - kStemClaim.size());
+}
+
+bool Run::thumbnail_done_before(const std::string& url, const std::string& stem) {
+  std::error_code ec;
+  if (o_.thumbnail.output == OutputFormat::WebDataset) {
+    // Its sample is in a complete tar (lines are written only then), and the tar is still there.
+    const auto before = manifest_->done_before(url);
+    return before && before->path.ends_with(".tar") && fs::is_regular_file(root_ / before->path, ec);
+  }
+  for (const char* extension : kThumbnailExtensions) {
+    const std::string path = stem + extension;
+    if (o_.skip_existing && fs::is_regular_file(root_ / path, ec)) return true;
+    const auto before = manifest_->thumbnail_before(url, path);
+    if (!before || !fs::is_regular_file(root_ / path, ec)) continue;
+    if (o_.thumbnail.keep_originals && (before->original.empty() || !fs::is_regular_file(root_ / before->original, ec)))
+      continue;
+    return true;
+  }
+  return false;
+}
+
+void Run::start_thumbnails() {
+  ThumbnailStage::Settings settings;
+  settings.workers = o_.thumbnail.workers;
+  settings.task = o_.thumbnail.task;
+  settings.task_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(o_.thumbnail.timeout);
+  const std::size_t workers =
+      settings.workers != 0 ? settings.workers : std::max(1u, std::thread::hardware_concurrency());
+  // Enough bodies for every transfer to run and every worker to have the next one waiting; no more.
+  const std::size_t transfers = o_.jobs != 0 ? o_.jobs : 32;
+  settings.max_bodies = transfers + 2 * workers;
+  if (o_.thumbnail.output == OutputFormat::WebDataset) {
+    // Each shard numbers its own tars, in a folder of its own: shards sharing OUT never meet.
+    const fs::path tar_folder = o_.shard ? root_ / common::shard_tag(*o_.shard) : root_;
+    tars_ = std::make_unique<ThumbnailTars>(
+        tar_folder, o_.thumbnail.samples_per_tar, settings.max_bodies,
+        [this](std::vector<ThumbnailTars::Pending>&& samples, const std::string& tar, const std::string& error) {
+          tar_settled(std::move(samples), tar, error);
+        });
+  }
+  thumbnails_ =
+      std::make_unique<ThumbnailStage>(settings, [this](std::size_t index, conc::Outcome<ThumbnailReply>&& outcome) {
+        thumbnail_done(index, std::move(outcome));
+      });
+}
+
+void Run::hand_off(std::size_t index, const AttemptResult& r) {
+  Job& job = job_at(index);
+  job.http_status = r.http_status;
+  job.body_bytes = r.bytes;
+  ThumbnailRequest request;
+  request.body = std::move(*r.body);
+  // For a tar the thumbnail's bytes come back; for files the worker writes them.
+  if (!tars_) request.output_stem = (root_ / job.path).string();
+  if (!job.original.empty()) request.original = (root_ / job.original).string();
+  request.spec = o_.thumbnail.spec;
+  ++handed_off_;
+  progress_->add_bytes(r.bytes);
+  thumbnails_->submit(index, request);
+  update_thumbnail_status();
+}
+
+void Run::thumbnail_done(std::size_t index, conc::Outcome<ThumbnailReply>&& outcome) {
+  // A worker that died of the same Ctrl-C that stops the run: the URL is left for the next run.
+  if (!outcome && interrupted) return;
+  Job& job = job_at(index);
+  Record rec{job.url, "", "ok", job.http_status, job.body_bytes, "", job.attempts, ""};
+  ThumbnailFacts facts;
+  facts.source_bytes = job.body_bytes;
+  facts.original = job.original;
+  if (!outcome) {
+    rec.status = "failed";
+    rec.error = "thumbnail: " + outcome.error().what;
+  } else {
+    const ThumbnailReply& reply = *outcome;
+    rec.sha256 = reply.sha256;
+    if (!reply.ok) {
+      rec.status = "failed";
+      rec.error = reply.error;
+    } else {
+      rec.path = facts.path = job.path + reply.extension;
+      facts.width = reply.width;
+      facts.height = reply.height;
+      facts.source_width = reply.source_width;
+      facts.source_height = reply.source_height;
+    }
+  }
+  // A worker writes the original before it tries the thumbnail; one that died may not have.
+  if (!outcome) facts.original.clear();
+  if (rec.status == "ok") ++thumbnailed_;
+  if (rec.status == "ok" && tars_) {
+    char key[32];
+    std::snprintf(key, sizeof key, "%09zu", job.line);
+    facts.path = key + outcome->extension;
+    const nlohmann::json meta = {{"key", key},
+                                 {"url", job.url},
+                                 {"width", facts.width},
+                                 {"height", facts.height},
+                                 {"source_width", facts.source_width},
+                                 {"source_height", facts.source_height},
+                                 {"source_bytes", facts.source_bytes},
+                                 {"sha256", rec.sha256}};
+    WebDatasetSample sample{key, outcome->extension.substr(1), std::move(outcome->encoded),
+                            meta.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+    tars_->add(std::move(sample), {rec, facts});
+    update_thumbnail_status();
+    return;
+  }
+  if (rec.status == "ok") {
+    ++ok_;
+    bytes_ += rec.bytes;
+    if (o_.verbose) {
+      std::lock_guard lock(print_mutex_);
+      if (progress_) progress_->clear();
+      out_ << "ok " << job.url << " -> " << rec.path << " (" << facts.width << "x" << facts.height << " from "
+           << facts.source_width << "x" << facts.source_height << ")\n";
+    }
+    record(rec, &facts);
+  } else {
+    fail_record(rec, job.url, &facts);
+  }
+  ++settled_;
+  progress_->advance(1, rec.status != "ok");
+  update_thumbnail_status();
+}
+
+void Run::tar_settled(std::vector<ThumbnailTars::Pending>&& samples, const std::string& tar, const std::string& error) {
+  for (ThumbnailTars::Pending& p : samples) {
+    if (error.empty()) {
+      p.record.path = tar;
+      ++ok_;
+      bytes_ += p.record.bytes;
+      record(p.record, &p.facts);
+    } else {
+      p.record.status = "failed";
+      p.record.error = error;
+      p.facts.path.clear();
+      fail_record(p.record, p.record.url, &p.facts);
+    }
+    ++settled_;
+    progress_->advance(1, !error.empty());
+  }
+  update_thumbnail_status();
+}
+
+void Run::update_thumbnail_status() {
+  const std::size_t thumbnailed = thumbnailed_.load();
+  const std::size_t failed = failed_.load();
+  progress_->set_status("downloaded " + std::to_string(handed_off_.load()) + ", thumbnailed " +
+                        std::to_string(thumbnailed) + ", failed " + std::to_string(failed) + ", " +
+                        std::to_string(thumbnails_->in_flight()) + " at the workers");
+}
+
+void Run::finish_thumbnails(Clock::time_point start) {
+  thumbnails_->finish();
+  if (tars_) tars_->finish();
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  const RunStats::Totals totals = stats_.totals();
+  nlohmann::json by_status = totals.by_status;
+  by_status["skipped"] = skipped_.load();
+  const nlohmann::json stats = {
+      {"wall_seconds", seconds},
+      {"urls", by_status},
+      {"errors", totals.by_error},
+      {"bytes_downloaded", totals.bytes},
+      {"images_per_second", seconds > 0 ? static_cast<double>(ok_.load()) / seconds : 0.0},
+      {"interrupted", interrupted.load()},
+      {"thumbnail",
+       {{"width", o_.thumbnail.spec.width},
+        {"height", o_.thumbnail.spec.height},
+        {"fit", o_.thumbnail.spec.fit},
+        {"format", o_.thumbnail.spec.format},
+        {"quality", o_.thumbnail.spec.quality}}},
+      {"output", tars_ ? "webdataset" : "files"},
+      {"workers", thumbnails_->workers()},
+      {"max_bodies_held", thumbnails_->max_bodies()},
+      {"peak_bodies_held", thumbnails_->peak_held()},
+  };
+  try {
+    common::write_atomically((root_ / common::shard_file_name("stats.json", o_.shard)).string(), stats.dump(2) + "\n");
+  } catch (const std::exception& e) {
+    say(std::string("error: ") + e.what());
+    manifest_failed_ = true;
+  }
+}
+
+}  // namespace fetch

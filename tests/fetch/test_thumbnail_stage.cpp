@@ -1,0 +1,215 @@
+// The --thumbnail hand-off without the imaging code: ThumbnailStage (the bound on bodies held,
+// crashes and hangs costing one body) and a whole conc-fetch run whose workers run a stand-in
+// task, so that the download/thumbnail concurrency also runs under ThreadSanitizer (whose build
+// has no OpenCV).
+
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "atomic_file.hpp"
+#include "downloader.hpp"
+#include "fetch_server.hpp"
+#include "options.hpp"
+#include "run.hpp"
+#include "subprocess.hpp"
+#include "temp_dir.hpp"
+#include "thumbnail_stage.hpp"
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A stand-in for the thumbnail task: the "thumbnail" is the body itself (written to STEM.bin, or
+// returned), its width the body's size. Bodies starting with "crash" or "hang" do what they say,
+// to test how the stage lives through a decoder that does.
+fetch::ThumbnailReply stand_in_thumbnail(const fetch::ThumbnailRequest& request) {
+  const std::string_view body = request.body.view();
+  if (body.substr(0, 5) == "crash") ::raise(SIGSEGV);
+  if (body.substr(0, 4) == "hang") std::this_thread::sleep_for(60s);
+  std::this_thread::sleep_for(2ms);  // long enough for bodies to queue up behind the workers
+  fetch::ThumbnailReply reply;
+  reply.ok = true;
+  reply.sha256 = fetch::sha256_of_bytes(body);
+  reply.width = static_cast<int>(body.size());
+  reply.height = 1;
+  reply.source_width = reply.width;
+  reply.source_height = 1;
+  reply.extension = ".bin";
+  if (request.output_stem.empty()) {
+    reply.encoded = std::string(body);
+  } else {
+    common::write_atomically(request.output_stem + reply.extension, body);
+  }
+  return reply;
+}
+CONC_TASK(stand_in_thumbnail);
+
+fetch::ThumbnailRequest request_of(const std::string& bytes) {
+  fetch::ThumbnailRequest r;
+  r.body = conc::SharedBuffer::create(bytes.size());
+  std::memcpy(r.body.data(), bytes.data(), bytes.size());
+  r.body.seal();
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("thumbnail stage: never more bodies held than its bound, whatever the producers do", "[thumbnail-stage]") {
+  constexpr std::size_t kBound = 3;
+  constexpr int kProducers = 4;
+  constexpr int kPerProducer = 15;
+  std::atomic<int> held{0};  // counted here, independently of the stage's own count
+  std::atomic<int> most_held{0};
+  std::mutex mutex;
+  std::map<std::size_t, conc::Outcome<fetch::ThumbnailReply>> replies;
+  fetch::ThumbnailStage stage({.workers = 2, .max_bodies = kBound, .task_timeout = 60s, .task = "stand_in_thumbnail"},
+                              [&](std::size_t index, conc::Outcome<fetch::ThumbnailReply>&& outcome) {
+                                held.fetch_sub(1);
+                                std::lock_guard lock(mutex);
+                                replies.emplace(index, std::move(outcome));
+                              });
+  std::vector<std::thread> producers;
+  for (int p = 0; p < kProducers; ++p) {
+    producers.emplace_back([&, p] {
+      for (int i = 0; i < kPerProducer; ++i) {
+        while (!stage.acquire_for(50ms)) {
+        }
+        const int now = held.fetch_add(1) + 1;
+        for (int seen = most_held.load(); now > seen && !most_held.compare_exchange_weak(seen, now);) {
+        }
+        const std::size_t index = static_cast<std::size_t>(p * kPerProducer + i);
+        stage.submit(index, request_of(std::string(index + 1, 'x')));
+      }
+    });
+  }
+  for (auto& t : producers) t.join();
+  stage.finish();
+  CHECK(most_held.load() <= static_cast<int>(kBound));
+  CHECK(stage.peak_held() <= kBound);
+  CHECK(stage.peak_held() >= 1);
+  REQUIRE(replies.size() == kProducers * kPerProducer);
+  for (const auto& [index, outcome] : replies) {
+    REQUIRE(outcome.ok());
+    CHECK(outcome->encoded == std::string(index + 1, 'x'));
+    CHECK(outcome->width == static_cast<int>(index + 1));
+  }
+}
+
+TEST_CASE("thumbnail stage: a full stage refuses a new body until one is done", "[thumbnail-stage]") {
+  fetch::ThumbnailStage stage({.workers = 1, .max_bodies = 2, .task_timeout = 60s, .task = "stand_in_thumbnail"},
+                              [](std::size_t, conc::Outcome<fetch::ThumbnailReply>&&) {});
+  REQUIRE(stage.try_acquire());
+  REQUIRE(stage.try_acquire());
+  CHECK_FALSE(stage.try_acquire());
+  CHECK_FALSE(stage.acquire_for(100ms));
+  stage.release();
+  CHECK(stage.try_acquire());
+  stage.release();
+  stage.release();
+}
+
+TEST_CASE("thumbnail stage: a crashing or hanging task costs its own body only", "[thumbnail-stage]") {
+  std::mutex mutex;
+  std::map<std::size_t, conc::Outcome<fetch::ThumbnailReply>> replies;
+  fetch::ThumbnailStage stage({.workers = 2, .max_bodies = 8, .task_timeout = 3s, .task = "stand_in_thumbnail"},
+                              [&](std::size_t index, conc::Outcome<fetch::ThumbnailReply>&& outcome) {
+                                std::lock_guard lock(mutex);
+                                replies.emplace(index, std::move(outcome));
+                              });
+  const std::vector<std::string> bodies = {"good one", "crash here", "good two", "hang here", "good three"};
+  for (std::size_t i = 0; i < bodies.size(); ++i) {
+    REQUIRE(stage.acquire_for(10s));
+    stage.submit(i, request_of(bodies[i]));
+  }
+  // The stage goes on after both: one more body, then everything is done.
+  REQUIRE(stage.acquire_for(30s));
+  stage.submit(bodies.size(), request_of("good after"));
+  stage.finish();
+  REQUIRE(replies.size() == bodies.size() + 1);
+  for (std::size_t i : {0u, 2u, 4u, 5u}) {
+    INFO(i);
+    REQUIRE(replies.at(i).ok());
+    CHECK(replies.at(i)->ok);
+  }
+  REQUIRE_FALSE(replies.at(1).ok());
+  CHECK(replies.at(1).error().what.find("killed by SIGSEGV") != std::string::npos);
+  REQUIRE_FALSE(replies.at(3).ok());
+  CHECK(replies.at(3).error().what.find("timed out") != std::string::npos);
+}
+
+TEST_CASE("conc-fetch --thumbnail pipeline with a stand-in task: every body thumbnailed once, bounded",
+          "[thumbnail-stage][server]") {
+  const auto engine = GENERATE(fetch::Engine::Threads, fetch::Engine::Multi);
+  INFO((engine == fetch::Engine::Threads ? "threads" : "multi"));
+  test_support::FetchServer server(CONC_FETCH_TEST_SERVER);
+  TempDir dir;
+  constexpr int kFiles = 40;
+  std::ostringstream list;
+  for (int i = 0; i < kFiles; ++i) {
+    list << server.url("/file/f" + std::to_string(i) + ".dat?size=" + std::to_string(1000 + 7919 * i) +
+                       "&seed=" + std::to_string(i))
+         << "\n";
+  }
+  list << server.url("/status/404") << "\n";
+  std::ofstream(dir / "list.txt") << list.str();
+  fetch::Options o;
+  o.list = (dir / "list.txt").string();
+  o.out = (dir / "out").string();
+  o.jobs = 4;
+  o.engine = engine;
+  o.progress = false;
+  o.thumbnail.enabled = true;
+  o.thumbnail.task = "stand_in_thumbnail";
+  o.thumbnail.workers = 2;
+  o.transfer.max_size = 1 << 20;
+  std::istringstream no_input;
+  std::ostringstream out;
+  std::ostringstream err;
+  const int code = fetch::run(o, no_input, out, err);
+  INFO(err.str());
+  CHECK(code == 1);  // the 404
+  std::map<std::string, nlohmann::json> lines;
+  std::ifstream in(dir / "out" / ".conc-fetch.jsonl");
+  for (std::string line; std::getline(in, line);) {
+    const auto j = nlohmann::json::parse(line);
+    lines[j.at("url").get<std::string>()] = j;
+  }
+  REQUIRE(lines.size() == kFiles + 1);
+  for (int i = 0; i < kFiles; ++i) {
+    const std::string query = "size=" + std::to_string(1000 + 7919 * i) + "&seed=" + std::to_string(i);
+    const auto& j = lines.at(server.url("/file/f" + std::to_string(i) + ".dat?" + query));
+    INFO(j.dump());
+    REQUIRE(j.at("status") == "ok");
+    CHECK(j.at("thumbnail") == "f" + std::to_string(i) + ".bin");
+    CHECK(j.at("width") == 1000 + 7919 * i);
+    CHECK(j.at("source_bytes") == 1000 + 7919 * i);
+    const std::string digest = server.get("/digest?" + query);
+    CHECK(j.at("sha256") == digest);
+    CHECK(fetch::sha256_of_file(dir / "out" / ("f" + std::to_string(i) + ".bin")) == digest);
+    CHECK_FALSE(fs::exists(dir / "out" / ("f" + std::to_string(i) + ".dat")));  // no full-size file
+    CHECK(server.hits("/file/f" + std::to_string(i) + ".dat") == 1);
+  }
+  const auto& failed = lines.at(server.url("/status/404"));
+  CHECK(failed.at("status") == "failed");
+  CHECK(failed.at("error") == "HTTP 404");
+  const auto stats = nlohmann::json::parse(test_support::slurp(dir / "out" / "stats.json"));
+  INFO(stats.dump());
+  CHECK(stats.at("urls").at("ok") == kFiles);
+  CHECK(stats.at("urls").at("failed") == 1);
+  CHECK(stats.at("errors").at("http_404") == 1);
+  CHECK(stats.at("peak_bodies_held").get<int>() <= stats.at("max_bodies_held").get<int>());
+  CHECK(stats.at("max_bodies_held") == 4 + 2 * 2);
+}
