@@ -22,6 +22,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tarfile
 import sys
 import time
 import urllib.request
@@ -63,9 +64,9 @@ def stop(process):
 
 
 class Server:
-    def __init__(self, script):
-        self.process = subprocess.Popen(["/usr/bin/python3", script, "--port", "0"], stdout=subprocess.PIPE,
-                                        text=True, start_new_session=True)
+    def __init__(self, script, files=None):
+        command = ["/usr/bin/python3", script, "--port", "0"] + (["--files", str(files)] if files else [])
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, start_new_session=True)
         ready, _, _ = select.select([self.process.stdout], [], [], 30)
         line = self.process.stdout.readline() if ready else ""
         match = re.match(r"listening on (\d+)", line)
@@ -261,6 +262,32 @@ def run_plain(setup, server, listing, paths):
     r = subprocess.run([setup.args.fetch, "--shard", "auto", "-o", setup.work / "none", listing], env=env,
                        capture_output=True, text=True, timeout=60)
     check(r.returncode == 2 and "no launcher found" in r.stderr, f"--shard auto with no launcher: {r.returncode}")
+    if setup.args.thumbs:
+        check_thumbnail_tars(setup, server)
+
+
+def check_thumbnail_tars(setup, server):
+    """conc-fetch --thumbnail --output-format webdataset as 3 shards: each shard writes its own tars
+    and stats, and every image is in exactly one tar."""
+    photos = sorted(p.name for p in setup.photos.glob("img*"))  # the test server serves one folder's files
+    listing = setup.work / "photos.txt"
+    listing.write_text("".join(f"{server.base}/static/{p}\n" for p in photos))
+    out = setup.work / "tars"
+    for i in range(SHARDS):
+        r = subprocess.run([setup.args.fetch, "--no-progress", "--shard", f"{i}/{SHARDS}", "--thumbnail", "32",
+                            "--output-format", "webdataset", "--samples-per-tar", "3", "-o", out, listing],
+                           capture_output=True, text=True, timeout=300)
+        check(r.returncode == 0, f"thumbnail shard {i} exits 0: {r.returncode} {r.stderr.strip()}")
+        tag = f"shard-{i:04d}-of-{SHARDS:04d}"
+        check((out / f"stats.{tag}.json").is_file(), f"shard {i} writes stats.{tag}.json")
+    check(not (out / "stats.json").exists(), "no shard writes the unsharded stats.json")
+    keys = []
+    for tar in sorted(out.glob("shard-*/*.tar")):
+        with tarfile.open(tar) as t:
+            keys += [Path(m.name).stem for m in t.getmembers() if m.name.endswith(".json")]
+    check(sorted(keys) == sorted(set(keys)) and len(keys) == len(photos),
+          f"every image is in one tar of one shard: {len(keys)} samples, {len(set(keys))} distinct, {len(photos)} images")
+    check(len({tar.parent for tar in out.glob("shard-*/*.tar")}) == SHARDS, "each shard has its own tar folder")
 
 
 def run_mpirun(setup, server, listing, paths):
@@ -480,7 +507,7 @@ def main():
     parser.add_argument("--cluster", required=True)
     args = parser.parse_args()
     setup = Setup(args)
-    server = Server(args.server)
+    server = Server(args.server, setup.photos if args.thumbs else None)
     try:
         listing, paths = write_list(server, setup.work)
         {"plain": run_plain, "mpirun": run_mpirun, "slurm": run_slurm, "resume": run_resume}[args.mode](
