@@ -20,6 +20,7 @@
 #include <sstream>
 #include <thread>
 
+#include "fetch_server.hpp"
 #include "subprocess.hpp"
 #include "temp_dir.hpp"
 
@@ -33,52 +34,8 @@ using test_support::spawn;
 using test_support::wait_exit;
 
 // The test server, started on a free port of 127.0.0.1 and stopped by PID, whatever happens.
-class Server {
- public:
-  Server() : dir_() {
-    pid_ = spawn({"/usr/bin/python3", CONC_FETCH_TEST_SERVER, "--port", "0"}, dir_ / "server.out", dir_ / "server.err");
-    const auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      const std::string out = slurp(dir_ / "server.out");
-      if (const auto at = out.find("listening on ");
-          at != std::string::npos && out.find('\n', at) != std::string::npos) {
-        port_ = std::stoi(out.substr(at + 13));
-        return;
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-    ::kill(pid_, SIGKILL);
-    wait_exit(pid_);
-    FAIL("the test server did not start: " << slurp(dir_ / "server.err"));
-  }
-  ~Server() {
-    ::kill(pid_, SIGTERM);
-    wait_exit(pid_);
-  }
-  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
-  std::string get(const std::string& path) const {
-    std::string body;
-    CURL* c = curl_easy_init();
-    curl_easy_setopt(c, CURLOPT_URL, url(path).c_str());
-    curl_easy_setopt(
-        c, CURLOPT_WRITEFUNCTION, +[](char* d, size_t s, size_t n, void* u) {
-          static_cast<std::string*>(u)->append(d, s * n);
-          return s * n;
-        });
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
-    curl_easy_perform(c);
-    curl_easy_cleanup(c);
-    return body;
-  }
-  std::string digest(int size, int seed) const {
-    return get("/digest?size=" + std::to_string(size) + "&seed=" + std::to_string(seed));
-  }
-  int hits(const std::string& path) const { return std::stoi(get("/hits" + path)); }
-
- private:
-  TempDir dir_;
-  pid_t pid_ = -1;
-  int port_ = 0;
+struct Server : test_support::FetchServer {
+  Server() : FetchServer(CONC_FETCH_TEST_SERVER) {}
 };
 
 std::string sha256_of(const fs::path& p) {

@@ -61,6 +61,10 @@ class FetchServer {
     return body;
   }
   int hits(const std::string& path) const { return std::stoi(get("/hits" + path)); }
+  // The SHA-256 of the server's /file body of this size and seed.
+  std::string digest(int size, int seed) const {
+    return get("/digest?size=" + std::to_string(size) + "&seed=" + std::to_string(seed));
+  }
 
  private:
   TempDir dir_;
