@@ -60,6 +60,7 @@ void Run::download_multi() {
                         std::chrono::milliseconds(0), wait);
     }
     const std::vector<MultiLoop::Finished>& finished = loop.poll(wait);  // valid until the next poll
+    show_waiting();
     if (finished.empty()) continue;
     // The next requests leave before the finished files are checked, renamed and recorded, so
     // that a burst of completions does not hold up the connections it freed.

@@ -91,6 +91,7 @@ int Run::go(std::istream& list_in) {
     scheduler_.cancel();
   }
   planning.join();
+  progress_->set_status("");
   progress_->finish();
 
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();

@@ -31,6 +31,7 @@
 #include "options.hpp"
 #include "scheduler.hpp"
 #include "url_list.hpp"
+#include "wait_status.hpp"
 
 namespace fetch {
 
@@ -86,6 +87,10 @@ class Run {
   // One line on stderr, from any thread.
   void say(const std::string& line);
 
+  // Puts what the run waits for (wait_status) on the progress line; called by the engine's own
+  // thread as it goes round, acting at most a few times a second.
+  void show_waiting();
+
   // With --content-disposition: the finished file takes the server's name, in the same folder,
   // made unique against this run's names and the files already there.
   std::string rename_as_suggested(const Job& job, const AttemptResult& r);
@@ -137,6 +142,7 @@ class Run {
   std::atomic<bool> manifest_failed_{false};
   std::atomic<std::size_t> settled_{0};  // downloads recorded as ok or failed
   std::mutex print_mutex_;
+  Clock::time_point status_shown_{};  // by show_waiting(), on the engine's thread
 };
 
 }  // namespace fetch

@@ -25,6 +25,7 @@ void Run::download() {
       scheduler_.cancel();
       break;
     }
+    show_waiting();
     if (!room.try_acquire_for(look_again)) continue;
     std::optional<Scheduler::Grant> grant = scheduler_.next_until(Scheduler::Clock::now() + look_again);
     if (!grant) {
