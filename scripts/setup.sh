@@ -11,6 +11,10 @@ packages=(
   libidn2-dev
   libkainjow-mustache-dev
   chromium chromium-driver python3-selenium python3-pil
+  curl
+  nginx
+  python3-httpbin
+  gunicorn
 )
 
 missing=()
