@@ -57,20 +57,12 @@ bool write_all(int fd, const char* data, size_t n) {
   return true;
 }
 
-// The size of a part file left by an earlier attempt, its bytes fed to the hash (if any).
-bool measure_existing(const fs::path& part, EVP_MD_CTX* sha, std::uint64_t& size) {
-  if (sha == nullptr) {
-    struct stat st {};
-    if (::stat(part.c_str(), &st) != 0) return false;
-    size = static_cast<std::uint64_t>(st.st_size);
-    return true;
-  }
-  const conc::Fd file(::open(part.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!file) return false;
+// Feeds the whole of an open file to the hash and counts its bytes; false when it cannot be read.
+bool hash_file(int fd, EVP_MD_CTX* sha, std::uint64_t& size) {
   std::vector<char> buf(1 << 16);
   size = 0;
   for (;;) {
-    const ssize_t n = ::read(file.get(), buf.data(), buf.size());
+    const ssize_t n = ::pread(fd, buf.data(), buf.size(), static_cast<off_t>(size));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return false;
     if (n == 0) return true;
@@ -95,8 +87,9 @@ std::int64_t range_start(std::string_view value) {
 std::string sha256_of_file(const fs::path& file) {
   const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx{EVP_MD_CTX_new(), EVP_MD_CTX_free};
   EVP_DigestInit_ex(ctx.get(), sha256_method(), nullptr);
+  const conc::Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
   std::uint64_t size = 0;
-  if (!measure_existing(file, ctx.get(), size)) return "";
+  if (!fd || !hash_file(fd.get(), ctx.get(), size)) return "";
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned len = 0;
   EVP_DigestFinal_ex(ctx.get(), digest, &len);
@@ -288,17 +281,27 @@ bool Attempt::flush() {
 }
 
 std::optional<AttemptResult> Attempt::start() {
-  // A Range counts bytes of the encoded body, the part holds decoded ones: a compressed transfer starts over.
-  if (options_.compressed || !measure_existing(part_, sha_ ? sha_->ctx.get() : nullptr, offset_)) offset_ = 0;
-  if (offset_ == 0 && sha_) sha_->reset();
-  // O_APPEND: after a restart (truncation to 0) writes go to the new end by themselves.
-  fd_ = conc::Fd(
-      ::open(part_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (offset_ > 0 ? O_APPEND : O_TRUNC | O_APPEND), 0644));
-  if (!fd_) {
+  // One open for both cases, a part left by an earlier attempt or none (the common case, where a
+  // look for it first would cost a failed lookup per file). O_APPEND: after a restart (truncation
+  // to 0) writes go to the new end by themselves.
+  fd_ = conc::Fd(::open(part_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+  struct stat st {};
+  if (!fd_ || ::fstat(fd_.get(), &st) != 0) {
     AttemptResult r;
     r.error = "cannot write " + part_.string() + ": " + std::strerror(errno);
     return r;
   }
+  offset_ = static_cast<std::uint64_t>(st.st_size);
+  // A Range counts bytes of the encoded body, the part holds decoded ones: a compressed transfer starts over.
+  if (offset_ > 0 && (options_.compressed || (sha_ && !hash_file(fd_.get(), sha_->ctx.get(), offset_)))) {
+    offset_ = 0;
+    if (::ftruncate(fd_.get(), 0) != 0) {
+      AttemptResult r;
+      r.error = "cannot write " + part_.string() + ": " + std::strerror(errno);
+      return r;
+    }
+  }
+  if (offset_ == 0 && sha_) sha_->reset();
   curl_easy_setopt(curl_, CURLOPT_URL, url_.c_str());
   // A plain Range header, not CURLOPT_RESUME_FROM: libcurl then fails a resume the server answers
   // with the whole file, which write_body takes instead, starting the part again.
