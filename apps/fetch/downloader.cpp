@@ -24,7 +24,7 @@ namespace fetch {
 
 namespace {
 
-constexpr long kReceiveBuffer = 512 * 1024;          // fewer, larger writes on fast links
+constexpr long kReceiveBuffer = 512 * 1024;          // fewer, larger reads on fast links
 constexpr std::size_t kMaxHeaderBytes = 256 * 1024;  // all response headers of one attempt
 constexpr std::uint64_t kWriteDirectly = 64 * 1024;  // bodies up to here are written as they come
 constexpr std::size_t kWriteBuffer = 256 * 1024;     // past it, in writes of this size

@@ -5,7 +5,7 @@
 namespace fetch {
 
 void Run::download_multi() {
-  const std::size_t most = o_.jobs == 0 ? kMaxAutoThreads : o_.jobs;
+  const std::size_t most = most_at_once();
   threads_used_ = 1;
   struct Slot {
     explicit Slot(const TransferOptions& t) : handle(t) {}

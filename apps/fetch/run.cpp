@@ -186,6 +186,17 @@ bool Run::still_as_recorded(const fs::path& target, const Record& before, const 
   return false;
 }
 
+std::size_t Run::most_at_once() {
+  const std::size_t fit = transfers_within_open_file_limit();
+  if (o_.jobs == 0) return std::min(kMaxAutoThreads, fit);
+  if (o_.jobs > fit) {
+    say("note: -j " + std::to_string(o_.jobs) + " would need up to " + std::to_string(o_.jobs * kFilesPerTransfer) +
+        " open files, more than this process may open; running " + std::to_string(fit) + " at once");
+    return fit;
+  }
+  return o_.jobs;
+}
+
 Job& Run::job_at(std::size_t index) {
   std::lock_guard lock(jobs_mutex_);
   return jobs_[index];

@@ -28,6 +28,7 @@
 #include "manifest.hpp"
 #include "multi_loop.hpp"
 #include "names.hpp"
+#include "open_files.hpp"
 #include "options.hpp"
 #include "scheduler.hpp"
 #include "url_list.hpp"
@@ -43,6 +44,13 @@ using Clock = std::chrono::steady_clock;
 extern std::atomic<bool> interrupted;
 static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
 inline constexpr const char* kManifestName = ".conc-fetch.jsonl";
+// -j auto's ceiling. The threads engine's pool sizes itself below it (Sizing::Auto). The multi engine
+// runs this many at once, as long as there is work: its transfers cost no thread, and what bounds
+// their use is the one core that serves them all. That core completes about 8,000-11,000 small
+// transfers a second (90-120 us of CPU each, docs/BENCHMARKS.md, W1), so at a 50 ms response time
+// 400-550 transfers keep it busy (Little's law: rate x time); more at once only wait for the loop,
+// fewer leave it idle. Slower servers would gain from more: -j N says so. The open-file limit caps
+// both (most_at_once).
 inline constexpr std::size_t kMaxAutoThreads = 512;
 inline constexpr std::chrono::seconds kLongWait{5};  // retry waits at least this long are said without -v
 
@@ -103,6 +111,10 @@ class Run {
 
   // The manifest line of r; a line that cannot be written is said, and the run fails.
   void record(const Record& r);
+
+  // The most transfers the engine may run at once: -j, or for -j auto kMaxAutoThreads, and never more
+  // than the open-file limit allows (a -j above it is said and lowered).
+  std::size_t most_at_once();
 
   // The threads engine: a task on the thread pool per transfer; -j auto lets the pool size itself.
   void download();
