@@ -9,6 +9,8 @@ packages=(
   libopencv-dev libpng-dev libjpeg-dev libcurl4-openssl-dev libtbb-dev libcli11-dev catch2 nlohmann-json3-dev libssl-dev python3-aiohttp
   liblcms2-dev libtiff-dev libwebp-dev libgif-dev libheif-dev libgs-common
   libidn2-dev
+  libarchive-dev
+  python3-opencv
   libkainjow-mustache-dev
   chromium chromium-driver python3-selenium python3-pil
   curl

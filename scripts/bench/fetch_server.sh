@@ -5,6 +5,8 @@
 #   /m/NAME   a 1 MiB file
 #   /g/NAME   a 1 GiB file
 #   /s/NAME   a 1 KiB file
+#   /p/PATH   DIR/www/PATH after a 200 ms delay (a remote photo host; the caller fills DIR/www)
+#   /PATH     DIR/www/PATH at once
 # usage: scripts/bench/fetch_server.sh DIR
 set -euo pipefail
 dir=$(realpath "$1")
@@ -40,6 +42,7 @@ http {
     location /m/ { try_files /1m.bin =404; }
     location /g/ { try_files /1g.bin =404; }
     location /s/ { try_files /1k.bin =404; }
+    location ~ ^/p/(.+)$ { echo_sleep 0.2; echo_exec /f/\$1; }
   }
 }
 CONF

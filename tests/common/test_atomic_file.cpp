@@ -2,22 +2,14 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
+#include "files.hpp"
 #include "temp_dir.hpp"
 
 namespace fs = std::filesystem;
 
-namespace {
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-}  // namespace
+using test_support::slurp;
 
 TEST_CASE("write_atomically creates the folder, replaces the old file and leaves no temporary") {
   TempDir dir;

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "files.hpp"
 #include "images.hpp"
 #include "temp_dir.hpp"
 #include "thumbnail.hpp"
@@ -19,13 +20,9 @@ imaging::ThumbJob job(const fs::path& source, const fs::path& out, imaging::Box 
   return j;
 }
 cv::Mat read_back(const fs::path& p) { return cv::imread(p.string(), cv::IMREAD_UNCHANGED); }
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 }  // namespace
+
+using test_support::slurp;
 
 TEST_CASE("a JPEG becomes a thumbnail inside the box", "[thumbs][thumbnail]") {
   TempDir dir;

@@ -13,16 +13,11 @@
 #include <string>
 #include <vector>
 
+#include "files.hpp"
+
 extern char** environ;
 
 namespace test_support {
-
-inline std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // Starts argv[0] with stdin from /dev/null and stdout/stderr into the given files.
 inline pid_t spawn(std::vector<std::string> argv_strings, const std::filesystem::path& out,

@@ -4,7 +4,7 @@ from index.html must show all its images loaded, every link must name an existin
 folder's page must be reachable; a screenshot of each page is kept as a test artefact.
 
 Usage: /usr/bin/python3 gallery_browser_test.py CONC_THUMBS ARTEFACT_DIR
-Exit code 77 (skipped) only when Chromium, its driver or Selenium is not installed.
+A missing Chromium, driver or Selenium fails the test: scripts/setup.sh installs them.
 """
 import os
 import pathlib
@@ -14,12 +14,9 @@ import sys
 import tempfile
 import urllib.parse
 
-SKIP = 77
-
-
-def skip(why):
-    print(f"SKIP: {why} (install chromium chromium-driver python3-selenium; CI does)")
-    sys.exit(SKIP)
+def missing(why):
+    print(f"FAIL: {why} (scripts/setup.sh installs chromium, chromium-driver and python3-selenium)")
+    sys.exit(1)
 
 
 try:
@@ -28,12 +25,12 @@ try:
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.support.ui import WebDriverWait
 except ImportError as e:
-    skip(f"cannot import {e.name}")
+    missing(f"cannot import {e.name}")
 
 CHROMIUM = shutil.which("chromium")
 DRIVER = shutil.which("chromedriver")
 if not CHROMIUM or not DRIVER:
-    skip("chromium or chromedriver is not installed")
+    missing("chromium or chromedriver is not installed")
 
 SOURCES = [
     "top #1.jpg",
