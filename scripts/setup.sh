@@ -19,6 +19,10 @@ packages=(
   openmpi-bin
   libkainjow-mustache-dev
   chromium chromium-driver python3-selenium python3-pil
+  curl
+  nginx
+  python3-httpbin
+  gunicorn
 )
 
 missing=()

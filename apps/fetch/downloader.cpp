@@ -15,7 +15,6 @@
 #include <ctime>
 #include <mutex>
 #include <stdexcept>
-#include <thread>
 
 #include "names.hpp"
 #include "scheduler.hpp"
@@ -26,8 +25,10 @@ namespace fetch {
 
 namespace {
 
-constexpr long kReceiveBuffer = 512 * 1024;          // fewer, larger writes on fast links
+constexpr long kReceiveBuffer = 512 * 1024;          // fewer, larger reads on fast links
 constexpr std::size_t kMaxHeaderBytes = 256 * 1024;  // all response headers of one attempt
+constexpr std::uint64_t kWriteDirectly = 64 * 1024;  // bodies up to here are written as they come
+constexpr std::size_t kWriteBuffer = 256 * 1024;     // past it, in writes of this size
 
 std::string to_hex(const unsigned char* d, unsigned n) {
   static const char* const digits = "0123456789abcdef";
@@ -57,20 +58,12 @@ bool write_all(int fd, const char* data, size_t n) {
   return true;
 }
 
-// The size of a part file left by an earlier attempt, its bytes fed to the hash (if any).
-bool measure_existing(const fs::path& part, EVP_MD_CTX* sha, std::uint64_t& size) {
-  if (sha == nullptr) {
-    struct stat st {};
-    if (::stat(part.c_str(), &st) != 0) return false;
-    size = static_cast<std::uint64_t>(st.st_size);
-    return true;
-  }
-  const conc::Fd file(::open(part.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!file) return false;
+// Feeds the whole of an open file to the hash and counts its bytes; false when it cannot be read.
+bool hash_file(int fd, EVP_MD_CTX* sha, std::uint64_t& size) {
   std::vector<char> buf(1 << 16);
   size = 0;
   for (;;) {
-    const ssize_t n = ::read(file.get(), buf.data(), buf.size());
+    const ssize_t n = ::pread(fd, buf.data(), buf.size(), static_cast<off_t>(size));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return false;
     if (n == 0) return true;
@@ -102,8 +95,9 @@ std::string sha256_of_bytes(std::string_view bytes) {
 std::string sha256_of_file(const fs::path& file) {
   const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx{EVP_MD_CTX_new(), EVP_MD_CTX_free};
   EVP_DigestInit_ex(ctx.get(), sha256_method(), nullptr);
+  const conc::Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
   std::uint64_t size = 0;
-  if (!measure_existing(file, ctx.get(), size)) return "";
+  if (!fd || !hash_file(fd.get(), ctx.get(), size)) return "";
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned len = 0;
   EVP_DigestFinal_ex(ctx.get(), digest, &len);
@@ -130,80 +124,15 @@ SharedCache::SharedCache() : share_(curl_share_init()), locks_(std::make_unique<
 
 SharedCache::~SharedCache() { curl_share_cleanup(share_); }
 
-// SHA-256 of the part file as it grows. The first 256 KiB are hashed as they arrive; past that a
-// thread of its own reads the file back behind the writer (from the page cache), so that on a
-// fast link the hash runs on another core instead of slowing the transfer.
+// SHA-256 of the part file as it grows: each chunk is hashed as it is written, while it is still
+// in the cache, never read back from the file.
 struct Attempt::Digest {
-  static constexpr std::uint64_t kInlineBytes = 256 << 10;
-  static constexpr std::uint64_t kDone = std::uint64_t{1} << 63;  // in `published`: no more bytes will come
-
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx{EVP_MD_CTX_new(), EVP_MD_CTX_free};
-  std::uint64_t hashed = 0;                 // the file is hashed up to here
-  std::uint64_t notified = 0;               // the reader was last woken for bytes up to here
-  std::atomic<std::uint64_t> published{0};  // the file is written up to here (| kDone)
-  std::thread reader;
-  conc::Fd read_fd;
-  bool read_failed = false;
 
   Digest() { reset(); }
-  ~Digest() { stop(); }
-
-  void reset() {
-    EVP_DigestInit_ex(ctx.get(), sha256_method(), nullptr);
-    hashed = 0;
-  }
-  // `data` was just written to `part`, which now ends at `end`.
-  void update(const char* data, size_t n, std::uint64_t end, const fs::path& part) {
-    if (reader.joinable()) {
-      published.store(end, std::memory_order_release);
-      // Wake the reader in steps of 256 KiB, not for every small chunk an event loop hands over.
-      if (end - notified >= kInlineBytes) {
-        published.notify_one();
-        notified = end;
-      }
-      return;
-    }
-    if (end > kInlineBytes && (read_fd = conc::Fd(::open(part.c_str(), O_RDONLY | O_CLOEXEC)))) {
-      published.store(end, std::memory_order_release);
-      notified = end;
-      reader = std::thread([this] { read_behind(); });
-      return;
-    }
-    EVP_DigestUpdate(ctx.get(), data, n);
-    hashed = end;
-  }
-  void read_behind() {
-    std::vector<unsigned char> buf(1 << 20);
-    for (;;) {
-      const std::uint64_t p = published.load(std::memory_order_acquire);
-      const std::uint64_t end = p & ~kDone;
-      if (hashed < end) {
-        const ssize_t n = ::pread(read_fd.get(), buf.data(), std::min<std::uint64_t>(buf.size(), end - hashed),
-                                  static_cast<off_t>(hashed));
-        if (n <= 0) {
-          read_failed = true;
-          return;
-        }
-        EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<size_t>(n));
-        hashed += static_cast<std::uint64_t>(n);
-        continue;
-      }
-      if ((p & kDone) != 0) return;
-      published.wait(p, std::memory_order_acquire);
-    }
-  }
-  void stop() {
-    if (reader.joinable()) {
-      published.fetch_or(kDone, std::memory_order_release);
-      published.notify_one();
-      reader.join();
-    }
-    read_fd.reset();
-  }
-  // The digest of everything written; empty when the file could not be read back.
+  void reset() { EVP_DigestInit_ex(ctx.get(), sha256_method(), nullptr); }
+  void update(const char* data, size_t n) { EVP_DigestUpdate(ctx.get(), data, n); }
   std::string hex() {
-    stop();
-    if (read_failed) return "";
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned len = 0;
     EVP_DigestFinal_ex(ctx.get(), digest, &len);
@@ -332,13 +261,32 @@ size_t Attempt::write_body(char* data, size_t bytes) {
     return 0;
   }
   if (options_.rate != nullptr) options_.rate->acquire(static_cast<double>(bytes));
-  if (!write_all(fd_.get(), data, bytes)) {
+  if (sha_) sha_->update(data, bytes);
+  if (!store(data, bytes)) {
     write_failed_ = true;
     return 0;
   }
   written_ += bytes;
-  if (sha_) sha_->update(data, bytes, offset_ + written_, part_);
   return bytes;
+}
+
+bool Attempt::store(const char* data, size_t bytes) {
+  // libcurl hands a body over in pieces of at most 16 KiB (CURL_MAX_WRITE_SIZE), whatever its receive
+  // buffer: past the first few, they are gathered into writes of kWriteBuffer, a tenth of the system
+  // calls. Small files never get the buffer.
+  if (!pending_ && written_ + bytes <= kWriteDirectly) return write_all(fd_.get(), data, bytes);
+  if (!pending_) pending_ = std::make_unique_for_overwrite<char[]>(kWriteBuffer);
+  if (pending_size_ + bytes > kWriteBuffer && !flush()) return false;
+  if (bytes >= kWriteBuffer) return write_all(fd_.get(), data, bytes);
+  std::memcpy(pending_.get() + pending_size_, data, bytes);
+  pending_size_ += bytes;
+  return true;
+}
+
+bool Attempt::flush() {
+  const bool ok = pending_size_ == 0 || write_all(fd_.get(), pending_.get(), pending_size_);
+  pending_size_ = 0;
+  return ok;
 }
 
 std::optional<AttemptResult> Attempt::start() {
@@ -353,19 +301,28 @@ std::optional<AttemptResult> Attempt::start() {
       return r;
     }
   } else {
-    // A Range counts bytes of the encoded body, the part holds decoded ones: a compressed transfer starts over.
-    if (options_.compressed || !measure_existing(part_, sha_ ? sha_->ctx.get() : nullptr, offset_)) offset_ = 0;
-    if (offset_ == 0 && sha_) sha_->reset();
-    if (sha_) sha_->hashed = offset_;
-    // O_APPEND: after a restart (truncation to 0) writes go to the new end by themselves.
-    fd_ = conc::Fd(
-        ::open(part_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (offset_ > 0 ? O_APPEND : O_TRUNC | O_APPEND), 0644));
-    if (!fd_) {
+    // One open for both cases, a part left by an earlier attempt or none (the common case, where a
+    // look for it first would cost a failed lookup per file). O_APPEND: after a restart (truncation
+    // to 0) writes go to the new end by themselves.
+    fd_ = conc::Fd(::open(part_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+    struct stat st {};
+    if (!fd_ || ::fstat(fd_.get(), &st) != 0) {
       AttemptResult r;
       r.error = "cannot write " + part_.string() + ": " + std::strerror(errno);
       return r;
     }
+    offset_ = static_cast<std::uint64_t>(st.st_size);
+    // A Range counts bytes of the encoded body, the part holds decoded ones: a compressed transfer starts over.
+    if (offset_ > 0 && (options_.compressed || (sha_ && !hash_file(fd_.get(), sha_->ctx.get(), offset_)))) {
+      offset_ = 0;
+      if (::ftruncate(fd_.get(), 0) != 0) {
+        AttemptResult r;
+        r.error = "cannot write " + part_.string() + ": " + std::strerror(errno);
+        return r;
+      }
+    }
   }
+  if (offset_ == 0 && sha_) sha_->reset();
   curl_easy_setopt(curl_, CURLOPT_URL, url_.c_str());
   // A plain Range header, not CURLOPT_RESUME_FROM: libcurl then fails a resume the server answers
   // with the whole file, which write_body takes instead, starting the part again.
@@ -417,8 +374,9 @@ AttemptResult Attempt::finish(CURLcode code) {
   curl_easy_setopt(curl_, CURLOPT_ERRORBUFFER, nullptr);  // the buffer dies with this attempt
   AttemptResult r;
   curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &r.http_status);
+  const bool flushed = !fd_ || flush();
   conc::Fd memory = options_.to_memory ? std::move(fd_) : conc::Fd();
-  const bool closed = options_.to_memory || fd_.close();
+  const bool closed = (options_.to_memory || fd_.close()) && flushed;
   const std::uint64_t size = offset_ + written_;
   std::error_code ec;
   if (!retry_after_.empty())
@@ -437,9 +395,9 @@ AttemptResult Attempt::finish(CURLcode code) {
   if (code == CURLE_OK && s >= 200 && s < 300) {
     if (sha_) r.sha256 = sha_->hex();
     r.bytes = size;
-    if (!closed || (sha_ && r.sha256.empty())) {
+    if (!closed) {
       r.verdict = Verdict::Retry;
-      r.error = (closed ? "cannot read back " : "cannot write ") + part_.string();
+      r.error = "cannot write " + part_.string();
       return r;
     }
     if (!expected_sha256_.empty() && expected_sha256_ != r.sha256) {

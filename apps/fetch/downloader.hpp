@@ -92,6 +92,9 @@ class Attempt {
   static size_t on_header(char* data, size_t size, size_t n, void* user);
   static size_t on_body(char* data, size_t size, size_t n, void* user);
   size_t write_body(char* data, size_t bytes);
+  // Writes body bytes to the part file, gathering small pieces of a large body (flush() writes them).
+  bool store(const char* data, size_t bytes);
+  bool flush();
   std::string curl_reason(CURLcode code) const;
   // The verdict of a whole body held in memory (TransferOptions::to_memory).
   AttemptResult body_in_memory(conc::Fd memory, AttemptResult r);
@@ -103,8 +106,10 @@ class Attempt {
   std::filesystem::path part_;
   std::string expected_sha256_;
   conc::Fd fd_;
-  std::uint64_t offset_ = 0;   // bytes already in the part file when the attempt began
-  std::uint64_t written_ = 0;  // bytes written in this attempt
+  std::uint64_t offset_ = 0;         // bytes already in the part file when the attempt began
+  std::uint64_t written_ = 0;        // bytes of the body taken in this attempt (some perhaps still in pending_)
+  std::unique_ptr<char[]> pending_;  // body bytes not yet written
+  std::size_t pending_size_ = 0;
   bool too_large_ = false;
   bool write_failed_ = false;
   long status_ = 0;

@@ -5,7 +5,7 @@
 namespace fetch {
 
 void Run::download_multi() {
-  const std::size_t most = o_.jobs == 0 ? kMaxAutoThreads : o_.jobs;
+  const std::size_t most = most_at_once();
   threads_used_ = 1;
   struct Slot {
     explicit Slot(const TransferOptions& t) : handle(t) {}
@@ -68,6 +68,7 @@ void Run::download_multi() {
                         std::chrono::milliseconds(0), wait);
     }
     const std::vector<MultiLoop::Finished>& finished = loop.poll(wait);  // valid until the next poll
+    show_waiting();
     if (finished.empty()) continue;
     // The next requests leave before the finished files are checked, renamed and recorded, so
     // that a burst of completions does not hold up the connections it freed.

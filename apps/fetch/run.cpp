@@ -107,6 +107,7 @@ int Run::go(std::istream& list_in) {
   }
   planning.join();
   if (thumbnails_) finish_thumbnails(start);
+  show_status(&Run::wait_text_, "");
   progress_->finish();
 
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
@@ -237,6 +238,17 @@ bool Run::still_as_recorded(const fs::path& target, const Record& before, const 
   if (change.empty()) return true;
   say("note: " + url + ": " + before.path + " changed since it was downloaded (" + change + "); downloading it again");
   return false;
+}
+
+std::size_t Run::most_at_once() {
+  const std::size_t fit = transfers_within_open_file_limit();
+  if (o_.jobs == 0) return std::min(kMaxAutoThreads, fit);
+  if (o_.jobs > fit) {
+    say("note: -j " + std::to_string(o_.jobs) + " would need up to " + std::to_string(o_.jobs * kFilesPerTransfer) +
+        " open files, more than this process may open; running " + std::to_string(fit) + " at once");
+    return fit;
+  }
+  return o_.jobs;
 }
 
 Job& Run::job_at(std::size_t index) {

@@ -28,12 +28,14 @@
 #include "manifest.hpp"
 #include "multi_loop.hpp"
 #include "names.hpp"
+#include "open_files.hpp"
 #include "options.hpp"
 #include "run_stats.hpp"
 #include "scheduler.hpp"
 #include "thumbnail_stage.hpp"
 #include "thumbnail_tars.hpp"
 #include "url_list.hpp"
+#include "wait_status.hpp"
 
 namespace fetch {
 
@@ -45,6 +47,13 @@ using Clock = std::chrono::steady_clock;
 extern std::atomic<bool> interrupted;
 static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
 inline constexpr const char* kManifestName = ".conc-fetch.jsonl";
+// -j auto's ceiling. The threads engine's pool sizes itself below it (Sizing::Auto). The multi engine
+// runs this many at once, as long as there is work: its transfers cost no thread, and what bounds
+// their use is the one core that serves them all. That core completes about 8,000-11,000 small
+// transfers a second (90-120 us of CPU each, docs/BENCHMARKS.md, W1), so at a 50 ms response time
+// 400-550 transfers keep it busy (Little's law: rate x time); more at once only wait for the loop,
+// fewer leave it idle. Slower servers would gain from more: -j N says so. The open-file limit caps
+// both (most_at_once).
 inline constexpr std::size_t kMaxAutoThreads = 512;
 inline constexpr std::chrono::seconds kLongWait{5};  // retry waits at least this long are said without -v
 
@@ -104,6 +113,12 @@ class Run {
   // One line on stderr, from any thread.
   void say(const std::string& line);
 
+  // Puts what the run waits for (wait_status) on the progress line; called by the engine's own
+  // thread as it goes round, acting at most a few times a second.
+  void show_waiting();
+  // Sets one part of the progress line's status (stages_text_ or wait_text_) and redraws it.
+  void show_status(std::string Run::*part, std::string text);
+
   // With --content-disposition: the finished file takes the server's name, in the same folder,
   // made unique against this run's names and the files already there.
   std::string rename_as_suggested(const Job& job, const AttemptResult& r);
@@ -137,6 +152,10 @@ class Run {
 
   // The manifest line of r; a line that cannot be written is said, and the run fails.
   void record(const Record& r, const ThumbnailFacts* thumbnail = nullptr);
+
+  // The most transfers the engine may run at once: -j, or for -j auto kMaxAutoThreads, and never more
+  // than the open-file limit allows (a -j above it is said and lowered).
+  std::size_t most_at_once();
 
   // The threads engine: a task on the thread pool per transfer; -j auto lets the pool size itself.
   void download();
@@ -181,6 +200,11 @@ class Run {
   std::atomic<std::size_t> thumbnailed_{0};     // thumbnails made (recorded as ok once written)
   RunStats stats_;
   std::atomic<std::size_t> handed_off_{0};  // bodies given to the thumbnail workers
+  Clock::time_point status_shown_{};        // by show_waiting(), on the engine's thread
+  // The progress line's status: the stages (with --thumbnail) and what the run waits for.
+  std::mutex status_mutex_;
+  std::string stages_text_;
+  std::string wait_text_;
 };
 
 }  // namespace fetch

@@ -16,10 +16,10 @@ void Scheduler::add(std::size_t index, const std::string& host) {
   changed_.notify_one();
 }
 
-void Scheduler::retry(std::size_t index, const std::string& host, Clock::time_point due) {
+void Scheduler::retry(std::size_t index, const std::string& host, Clock::time_point due, std::string why) {
   {
     std::lock_guard lock(mutex_);
-    delayed_.push(Delayed{due, seq_++, index, host});
+    delayed_.push(Delayed{due, seq_++, index, host, std::move(why)});
   }
   changed_.notify_all();
 }
@@ -52,6 +52,30 @@ void Scheduler::release(const std::string& host) {
 std::size_t Scheduler::in_flight() const {
   std::lock_guard lock(mutex_);
   return running_;
+}
+
+Scheduler::Waiting Scheduler::waiting() const {
+  std::lock_guard lock(mutex_);
+  Waiting w;
+  w.running = running_;
+  if (per_host_ != 0) {
+    std::size_t most = 0;
+    for (const auto& [host, queue] : ready_) {
+      const auto active = active_.find(host);
+      if (queue.empty() || active == active_.end() || active->second < per_host_) continue;
+      w.held_by_host += queue.size();
+      if (queue.size() > most) {
+        most = queue.size();
+        w.host = host;
+      }
+    }
+  }
+  w.retries = delayed_.size();
+  if (!delayed_.empty()) {
+    w.next_due = delayed_.top().due;
+    w.next_why = delayed_.top().why;
+  }
+  return w;
 }
 
 bool Scheduler::all_done_locked() const {

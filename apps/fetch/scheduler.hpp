@@ -34,8 +34,9 @@ class Scheduler {
 
   // A download that may start at once.
   void add(std::size_t index, const std::string& host);
-  // A download to try again once `due` has passed (after a failure of the grant it had).
-  void retry(std::size_t index, const std::string& host, Clock::time_point due);
+  // A download to try again once `due` has passed (after a failure of the grant it had); `why`
+  // says what it waits for ("Retry-After from example.com"), for waiting().
+  void retry(std::size_t index, const std::string& host, Clock::time_point due, std::string why = {});
   // No more add() calls will come; next() returns nothing once all work is done.
   void close_input();
   // Stops at once: next() returns nothing from now on.
@@ -56,12 +57,25 @@ class Scheduler {
 
   std::size_t in_flight() const;
 
+  // What holds back the work that is not running, for the progress line.
+  struct Waiting {
+    std::size_t running = 0;
+    std::size_t held_by_host = 0;  // ready, but their host already has per_host downloads running
+    std::string host;              // the host holding back the most of them
+    std::size_t retries = 0;       // waiting for their retry time
+    std::optional<Clock::time_point> next_due;
+    std::string next_why;  // the earliest retry's `why`
+  };
+  Waiting waiting() const;
+  std::size_t per_host() const noexcept { return per_host_; }
+
  private:
   struct Delayed {
     Clock::time_point due;
     std::uint64_t seq;  // ties keep submission order
     std::size_t index;
     std::string host;
+    std::string why;
     bool operator>(const Delayed& o) const { return due != o.due ? due > o.due : seq > o.seq; }
   };
   std::optional<Grant> take_ready_locked();

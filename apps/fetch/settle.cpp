@@ -31,8 +31,9 @@ void Run::settle(const Scheduler::Grant& grant, const AttemptResult& r, std::mt1
   if (r.verdict == Verdict::Retry && !wait_too_long && job.source_attempts <= o_.retries) {
     auto delay = backoff(job.source_attempts - 1, rng);
     if (r.retry_after) delay = std::max<std::chrono::milliseconds>(delay, *r.retry_after);
-    // A long wait is said even without -v, so that a quiet run is never a mystery.
-    if (o_.verbose || delay >= kLongWait) {
+    // A long wait is said even without -v, so that a quiet run is never a mystery: on the progress
+    // line when there is one (show_waiting), else in a line of its own.
+    if (o_.verbose || (delay >= kLongWait && !progress_->enabled())) {
       std::lock_guard lock(print_mutex_);
       if (progress_) progress_->clear();
       err_ << "retry: " << job.url << ": " << r.error << " (attempt " << job.attempts << "), waiting "
@@ -40,7 +41,8 @@ void Run::settle(const Scheduler::Grant& grant, const AttemptResult& r, std::mt1
            << (r.retry_after ? " as the server asks (Retry-After)" : "") << "\n"
            << std::flush;
     }
-    scheduler_.retry(grant.index, grant.host, Clock::now() + delay);
+    scheduler_.retry(grant.index, grant.host, Clock::now() + delay,
+                     r.retry_after ? "Retry-After from " + grant.host : r.error);
     return;
   }
   if (r.verdict != Verdict::Ok && job.source + 1 < job.sources.size()) {
@@ -103,6 +105,25 @@ std::string Run::rename_as_suggested(const Job& job, const AttemptResult& r) {
       return job.path;
     }
   }
+}
+
+void Run::show_waiting() {
+  if (!progress_ || !progress_->enabled()) return;
+  const auto now = Clock::now();
+  if (now - status_shown_ < std::chrono::milliseconds(250)) return;
+  status_shown_ = now;
+  WaitFacts facts{scheduler_.waiting(), o_.per_host, o_.rate, false};
+  if (rate_) facts.rate_held = rate_->available() < 0;
+  show_status(&Run::wait_text_, wait_status(facts, now));
+}
+
+void Run::show_status(std::string Run::*part, std::string text) {
+  std::lock_guard lock(status_mutex_);
+  this->*part = std::move(text);
+  // The stages first (with --thumbnail), then what the run waits for.
+  std::string status = stages_text_;
+  if (!wait_text_.empty()) status += (status.empty() ? "" : "; ") + wait_text_;
+  progress_->set_status(std::move(status));
 }
 
 void Run::say(const std::string& line) {

@@ -8,12 +8,10 @@ namespace fetch {
 
 void Run::download() {
   conc::ThreadPoolOptions options;
+  options.max_threads = most_at_once();
   if (o_.jobs == 0) {
     options.sizing = conc::Sizing::Auto;
-    options.max_threads = kMaxAutoThreads;
     options.sample_interval = std::chrono::milliseconds(20);
-  } else {
-    options.max_threads = o_.jobs;
   }
   conc::ThreadPool pool(options);
   // Grants are taken only while the pool could run them all at once: a grant holds a host slot,
@@ -25,6 +23,7 @@ void Run::download() {
       scheduler_.cancel();
       break;
     }
+    show_waiting();
     if (!room.try_acquire_for(look_again)) continue;
     // With --thumbnail a transfer also needs room for its body (the bounded hand-off).
     if (thumbnails_ && !thumbnails_->acquire_for(look_again)) {

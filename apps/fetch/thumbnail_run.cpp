@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "atomic_file.hpp"
-#include "shard.hpp"
 #include "run_state.hpp"
+#include "shard.hpp"
 
 namespace fetch {
 
@@ -180,9 +180,9 @@ void Run::tar_settled(std::vector<ThumbnailTars::Pending>&& samples, const std::
 void Run::update_thumbnail_status() {
   const std::size_t thumbnailed = thumbnailed_.load();
   const std::size_t failed = failed_.load();
-  progress_->set_status("downloaded " + std::to_string(handed_off_.load()) + ", thumbnailed " +
-                        std::to_string(thumbnailed) + ", failed " + std::to_string(failed) + ", " +
-                        std::to_string(thumbnails_->in_flight()) + " at the workers");
+  show_status(&Run::stages_text_, "downloaded " + std::to_string(handed_off_.load()) + ", thumbnailed " +
+                                      std::to_string(thumbnailed) + ", failed " + std::to_string(failed) + ", " +
+                                      std::to_string(thumbnails_->in_flight()) + " at the workers");
 }
 
 void Run::finish_thumbnails(Clock::time_point start) {

@@ -371,7 +371,9 @@ def file_states(folder, skip):
 def run_resume(setup, server, listing, paths):
     fetch = setup.args.fetch
     gate = "/gate/k/g.bin"
-    size, half = 400_000, 200_000
+    # The server holds back the second part; conc-fetch writes a large body in blocks of 256 KiB, so
+    # 600,000 bytes received put at least 300,000 in the part file.
+    size, half, on_disk = 800_000, 600_000, 300_000
     with open(listing, "a") as f:
         f.write(f"{server.base}{gate}?size={size}&seed=7&half={half}\n")
     out = setup.work / "fetch"
@@ -385,11 +387,11 @@ def run_resume(setup, server, listing, paths):
         manifest = out / f".conc-fetch.shard-{blocked:04d}-of-{SHARDS:04d}.jsonl"
         others_done = sum(len((out / f".conc-fetch.shard-{i:04d}-of-{SHARDS:04d}.jsonl").read_text().splitlines())
                           for i in range(SHARDS) if i != blocked)
-        # All its other URLs recorded (the list's 39 entries but the gate), and half of the gated body in.
+        # All its other URLs recorded (the list's 39 entries but the gate), and part of the gated body on disk.
         wait_for(lambda: manifest.is_file() and others_done + len(manifest.read_text().splitlines()) == 39, 60,
                  "the blocked shard to finish its other URLs")
         part = out / "g.bin.part"
-        wait_for(lambda: part.is_file() and part.stat().st_size >= half, 60, "half of g.bin")
+        wait_for(lambda: part.is_file() and part.stat().st_size >= on_disk, 60, "part of g.bin")
         # One run of a shard at a time; a run of the whole list waits for every shard.
         again = subprocess.run([fetch, "--no-progress", "--shard", f"{blocked}/{SHARDS}", "-o", out, listing],
                                capture_output=True, text=True, timeout=60)

@@ -629,3 +629,28 @@ TEST_CASE("a network failure is said in libcurl's own words, naming host and por
   CHECK(r.err.find("error: http://127.0.0.1:1/nothing-listens.bin: Failed to connect to 127.0.0.1 port 1") !=
         std::string::npos);
 }
+
+TEST_CASE("a -j above the open-file limit is lowered to what fits, and every download arrives", "[fetch][cli]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  Server s;
+  TempDir dir;
+  std::string list;
+  for (int i = 0; i < 60; ++i) {
+    list += s.url("/file/f" + std::to_string(i) + ".bin?size=1000&seed=" + std::to_string(i) + "&delay_ms=300") + "\n";
+  }
+  std::ofstream(dir / "list.txt") << list;
+  // 128 descriptors in all (soft and hard): 60 transfers at once, each with a socket and a part file, do not fit.
+  const pid_t pid =
+      spawn({"/usr/bin/prlimit", "--nofile=128", CONC_FETCH_EXE, "-o", (dir / "out").string(), "--no-progress",
+             "--engine", engine, "-j", "60", "--per-host", "0", (dir / "list.txt").string()},
+            dir / "o.txt", dir / "e.txt");
+  const int code = wait_exit(pid);
+  const std::string err = slurp(dir / "e.txt");
+  INFO(err);
+  CHECK(code == 0);
+  CHECK(err.find("note: -j 60 would need up to 240 open files, more than this process may open; running 16 at once") !=
+        std::string::npos);
+  CHECK(err.find("60 downloaded, 0 skipped, 0 failed") != std::string::npos);
+  for (int i = 0; i < 60; ++i) CHECK(sha256_of(dir / ("out/f" + std::to_string(i) + ".bin")) == s.digest(1000, i));
+}

@@ -1,0 +1,389 @@
+// End-to-end against servers the project did not write: Debian's nginx (static files, gzip, byte
+// ranges, a redirect chain, 503 with Retry-After) and Debian's httpbin under gunicorn. curl, on
+// the same URLs, is the anchor: what conc-fetch saves must be what curl saves, byte for byte.
+
+#include <catch2/catch.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "subprocess.hpp"
+#include "temp_dir.hpp"
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+using test_support::slurp;
+using test_support::spawn;
+using test_support::wait_exit;
+
+constexpr const char* kAgent = "conc-test/1";  // both clients send the same, so that echoed headers match
+
+// A free port of 127.0.0.1, for a server that cannot be told to pick one itself.
+int free_port() {
+  const int s = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(s);
+  return ntohs(a.sin_port);
+}
+
+// Up to `limit` for `ready` to be true, looking every 20 ms.
+template <class F>
+bool wait_for(F ready, std::chrono::seconds limit = 30s) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!ready()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(20ms);
+  }
+  return true;
+}
+
+// Whether something answers HTTP on 127.0.0.1:port (curl exits 0 for any complete response).
+bool answers(int port, const fs::path& scratch) {
+  const pid_t pid = spawn(
+      {"/usr/bin/curl", "-s", "-o", "/dev/null", "--max-time", "2", "http://127.0.0.1:" + std::to_string(port) + "/"},
+      scratch / "probe.out", scratch / "probe.err");
+  return wait_exit(pid) == 0;
+}
+
+std::string random_bytes(std::size_t n, unsigned seed) {
+  std::mt19937_64 rng(seed);
+  std::string s(n, '\0');
+  for (auto& c : s) c = static_cast<char>(rng());
+  return s;
+}
+
+// Debian's nginx on a free port, its files and config in a folder of its own; stopped by PID.
+class Nginx {
+ public:
+  static constexpr std::size_t kBig = 24u << 20;     // a large static file
+  static constexpr std::size_t kSlow = 1536u << 10;  // served fast for 1 MiB, then trickled
+
+  Nginx() {
+    ::chmod(dir_.path.c_str(), 0755);  // nginx's workers run as nobody
+    fs::create_directories(dir_ / "www");
+    fs::create_directories(dir_ / "tmp");
+    std::ofstream(dir_ / "www/big.bin", std::ios::binary) << random_bytes(kBig, 1);
+    std::ofstream(dir_ / "www/part.bin", std::ios::binary) << random_bytes(kSlow, 2);
+    std::ostringstream text;
+    for (int i = 0; i < 20000; ++i) text << "line " << i << " of a text that compresses well\n";
+    std::ofstream(dir_ / "www/text.txt", std::ios::binary) << text.str();
+    for (int attempt = 0; attempt < 5 && port_ == 0; ++attempt) start(free_port());
+    if (port_ == 0) FAIL("nginx did not start: " << slurp(dir_ / "error.log") << slurp(dir_ / "nginx.err"));
+  }
+  ~Nginx() { stop(); }
+  Nginx(const Nginx&) = delete;
+  Nginx& operator=(const Nginx&) = delete;
+
+  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+  fs::path file(const std::string& name) const { return dir_ / "www" / name; }
+  // The access log: "URI STATUS "RANGE" "CONTENT-ENCODING"" per request.
+  std::vector<std::string> log_lines(const std::string& uri) const {
+    std::vector<std::string> lines;
+    std::istringstream in(slurp(dir_ / "access.log"));
+    for (std::string line; std::getline(in, line);) {
+      if (line.compare(0, uri.size() + 1, uri + " ") == 0) lines.push_back(line);
+    }
+    return lines;
+  }
+
+ private:
+  void start(int port) {
+    const std::string d = dir_.path.string();
+    std::string conf = R"(worker_processes 1;
+daemon off;
+pid DIR/nginx.pid;
+error_log DIR/error.log warn;
+events { worker_connections 256; }
+http {
+  types { text/plain txt; application/octet-stream bin; }
+  log_format t '$request_uri $status "$http_range" "$sent_http_content_encoding"';
+  access_log DIR/access.log t;
+  client_body_temp_path DIR/tmp;
+  proxy_temp_path DIR/tmp;
+  fastcgi_temp_path DIR/tmp;
+  uwsgi_temp_path DIR/tmp;
+  scgi_temp_path DIR/tmp;
+  gzip on;
+  gzip_types text/plain;
+  gzip_min_length 256;
+  server {
+    listen 127.0.0.1:PORT;
+    root DIR/www;
+    location = /hop3 { return 302 /hop2; }
+    location = /hop2 { return 301 /hop1; }
+    location = /hop1 { return 307 /text.txt; }
+    location = /busy { add_header Retry-After 1 always; return 503; }
+    location = /busy-long { add_header Retry-After 3600 always; return 503; }
+    location /slow/ { alias DIR/www/; limit_rate_after 1m; limit_rate 32k; }
+  }
+}
+)";
+    for (std::size_t at = 0; (at = conf.find("DIR", at)) != std::string::npos; at += d.size()) conf.replace(at, 3, d);
+    conf.replace(conf.find("PORT"), 4, std::to_string(port));
+    std::ofstream(dir_ / "nginx.conf") << conf;
+    pid_ = spawn({"/usr/sbin/nginx", "-c", d + "/nginx.conf", "-p", d, "-e", d + "/error.log"}, dir_ / "nginx.out",
+                 dir_ / "nginx.err");
+    if (wait_for([&] {
+          int status = 0;
+          if (::waitpid(pid_, &status, WNOHANG) == pid_) return true;  // it exited: the port was taken
+          return answers(port, dir_.path);
+        })) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == 0) {
+        port_ = port;
+        return;
+      }
+      pid_ = -1;
+      return;
+    }
+    stop();
+  }
+  void stop() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    wait_exit(pid_);
+    pid_ = -1;
+  }
+
+  TempDir dir_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+// Debian's httpbin, served by Debian's gunicorn on a port it picks; stopped by PID.
+class Httpbin {
+ public:
+  Httpbin() {
+    pid_ = spawn(
+        {"/usr/bin/python3", "-m", "gunicorn", "--workers", "2", "--threads", "4", "-b", "127.0.0.1:0", "httpbin:app"},
+        dir_ / "out.txt", dir_ / "err.txt");
+    const std::string mark = "Listening at: http://127.0.0.1:";
+    wait_for([&] {
+      const std::string err = slurp(dir_ / "err.txt");
+      const auto at = err.find(mark);
+      if (at == std::string::npos) return false;
+      port_ = std::stoi(err.substr(at + mark.size()));
+      return true;
+    });
+    if (port_ == 0 || !wait_for([&] { return answers(port_, dir_.path); })) {
+      stop();
+      FAIL("httpbin did not start: " << slurp(dir_ / "err.txt"));
+    }
+  }
+  ~Httpbin() { stop(); }
+  Httpbin(const Httpbin&) = delete;
+  Httpbin& operator=(const Httpbin&) = delete;
+  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+
+ private:
+  void stop() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);  // gunicorn stops its workers on SIGTERM
+    wait_exit(pid_);
+    pid_ = -1;
+  }
+  TempDir dir_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+struct Result {
+  int exit_code;
+  std::string err;
+};
+
+Result run_fetch(const TempDir& dir, const std::string& list, std::vector<std::string> args) {
+  std::ofstream(dir / "list.txt") << list;
+  std::vector<std::string> argv = {CONC_FETCH_EXE, "--no-progress", "-A", kAgent};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.push_back((dir / "list.txt").string());
+  const pid_t pid = spawn(argv, dir / "stdout.txt", dir / "stderr.txt");
+  const int code = wait_exit(pid);
+  return {code, slurp(dir / "stderr.txt")};
+}
+
+// What curl saves from url (following redirects, as conc-fetch does); extra: more curl options.
+std::string curl_body(const TempDir& dir, const std::string& url, std::vector<std::string> extra = {}) {
+  std::vector<std::string> argv = {"/usr/bin/curl", "-s", "-L", "-A", kAgent, "-o", (dir / "curl.body").string()};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  argv.push_back(url);
+  const int code = wait_exit(spawn(argv, dir / "curl.out", dir / "curl.err"));
+  INFO("curl " << url << ": " << slurp(dir / "curl.err"));
+  REQUIRE(code == 0);
+  return slurp(dir / "curl.body");
+}
+
+}  // namespace
+
+TEST_CASE("nginx: a large file, a redirect chain and gzip are saved as curl saves them", "[fetch][third-party]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  Nginx nginx;
+  TempDir dir;
+  const std::string list = nginx.url("/big.bin") + "\n" + nginx.url("/text.txt") + "\n" + nginx.url("/hop3") + "\n";
+  const Result plain = run_fetch(dir, list, {"-o", (dir / "plain").string(), "--engine", engine});
+  INFO(plain.err);
+  CHECK(plain.exit_code == 0);
+  const std::string big = slurp(dir / "plain/big.bin");
+  CHECK(big.size() == Nginx::kBig);
+  CHECK(big == slurp(nginx.file("big.bin")));
+  CHECK(big == curl_body(dir, nginx.url("/big.bin")));
+  CHECK(slurp(dir / "plain/text.txt") == curl_body(dir, nginx.url("/text.txt")));
+  CHECK(slurp(dir / "plain/hop3") == slurp(nginx.file("text.txt")));  // 302, 301, 307, then the file
+  CHECK(slurp(dir / "plain/hop3") == curl_body(dir, nginx.url("/hop3")));
+  for (const std::string& line : nginx.log_lines("/text.txt")) CHECK(line.find("\"gzip\"") == std::string::npos);
+
+  // --compressed: nginx sends gzip, conc-fetch saves the text itself, as curl --compressed does.
+  const Result compressed =
+      run_fetch(dir, nginx.url("/text.txt") + "\n", {"-o", (dir / "gz").string(), "--engine", engine, "--compressed"});
+  INFO(compressed.err);
+  CHECK(compressed.exit_code == 0);
+  CHECK(slurp(dir / "gz/text.txt") == slurp(nginx.file("text.txt")));
+  CHECK(slurp(dir / "gz/text.txt") == curl_body(dir, nginx.url("/text.txt"), {"--compressed"}));
+  const auto lines = nginx.log_lines("/text.txt");
+  CHECK(std::count_if(lines.begin(), lines.end(),
+                      [](const std::string& l) { return l.find(" 200 \"-\" \"gzip\"") != std::string::npos; }) == 2);
+}
+
+TEST_CASE("nginx: a download cut by a kill resumes with Range", "[fetch][third-party]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  Nginx nginx;
+  TempDir dir;
+  const std::string url = nginx.url("/slow/part.bin");
+  std::ofstream(dir / "list.txt") << url << "\n";
+  // The first MiB comes at once, the rest at 32 KiB/s: the run is killed in the slow part.
+  const pid_t pid = spawn(
+      {CONC_FETCH_EXE, "--no-progress", "-o", (dir / "out").string(), "--engine", engine, (dir / "list.txt").string()},
+      dir / "o.txt", dir / "e.txt");
+  auto part_size = [&] {
+    std::error_code ec;
+    const auto n = fs::file_size(dir / "out/part.bin.part", ec);
+    return ec ? std::uintmax_t{0} : n;
+  };
+  const bool cut = wait_for([&] { return part_size() >= (1u << 20); }, 60s);
+  ::kill(pid, SIGKILL);
+  wait_exit(pid);
+  REQUIRE(cut);
+  const auto partial = part_size();
+  REQUIRE(partial < Nginx::kSlow);
+  CHECK_FALSE(fs::exists(dir / "out/part.bin"));
+
+  const Result r = run_fetch(dir, url + "\n", {"-o", (dir / "out").string(), "--engine", engine});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(slurp(dir / "out/part.bin") == slurp(nginx.file("part.bin")));
+  CHECK(slurp(dir / "out/part.bin") == curl_body(dir, nginx.url("/part.bin")));  // the same file, not trickled
+  CHECK_FALSE(fs::exists(dir / "out/part.bin.part"));
+  const auto lines = nginx.log_lines("/slow/part.bin");
+  REQUIRE(lines.size() == 2);  // the cut run, the resume
+  CHECK(lines[1] == "/slow/part.bin 206 \"bytes=" + std::to_string(partial) + "-\" \"-\"");
+}
+
+TEST_CASE("nginx: a 503 with Retry-After is waited for, a long one fails at once", "[fetch][third-party]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  Nginx nginx;
+  TempDir dir;
+  const auto start = std::chrono::steady_clock::now();
+  const Result r = run_fetch(dir, nginx.url("/busy") + "\n" + nginx.url("/busy-long") + "\n",
+                             {"-o", (dir / "out").string(), "--engine", engine, "--retries", "2"});
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(std::chrono::steady_clock::now() - start >= 2s);  // two waits of the 1 s asked for
+  CHECK(r.err.find("error: " + nginx.url("/busy") + ": HTTP 503 after 3 attempts") != std::string::npos);
+  CHECK(r.err.find("error: " + nginx.url("/busy-long") +
+                   ": HTTP 503, and the server asks to wait 3600 s (Retry-After), more than --retry-max-wait 60 s") !=
+        std::string::npos);
+  CHECK(nginx.log_lines("/busy").size() == 3);
+  CHECK(nginx.log_lines("/busy-long").size() == 1);
+  CHECK_FALSE(fs::exists(dir / "out/busy"));
+  CHECK_FALSE(fs::exists(dir / "out/busy.part"));
+}
+
+TEST_CASE("httpbin: redirects, statuses, gzip, ranges and response headers, as curl has them", "[fetch][third-party]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  Httpbin bin;
+  TempDir dir;
+  const std::vector<std::pair<std::string, std::string>> good = {
+      {"/redirect/3", "redirected.json"},  // three hops to /get, which echoes the request
+      {"/range/70000", "range.txt"},      {"/bytes/60000?seed=5", "bytes.bin"},
+      {"/status/200", "empty"},           {"/response-headers?X-Test=1", "headers.json"},
+  };
+  std::string list;
+  for (const auto& [path, name] : good) list += bin.url(path) + "\n  out=" + name + "\n";
+  // gzip bytes, kept as sent without --compressed (not compared: their header holds the time they were made)
+  list += bin.url("/gzip") + "\n  out=gzip.gz\n";
+  list += bin.url("/status/404") + "\n" + bin.url("/status/501") + "\n" + bin.url("/status/503") + "\n" +
+          bin.url("/redirect/21") + "\n";
+  const Result r = run_fetch(dir, list, {"-o", (dir / "out").string(), "--engine", engine, "--retries", "1"});
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  for (const auto& [path, name] : good) {
+    INFO(path);
+    CHECK(slurp(dir / "out" / name) == curl_body(dir, bin.url(path)));
+  }
+  CHECK(fs::file_size(dir / "out/range.txt") == 70000);
+  CHECK(slurp(dir / "out/gzip.gz").substr(0, 2) == "\x1f\x8b");
+  CHECK(fs::file_size(dir / "out/empty") == 0);
+  CHECK(r.err.find("error: " + bin.url("/status/404") + ": HTTP 404\n") != std::string::npos);
+  CHECK(r.err.find("error: " + bin.url("/status/501") + ": HTTP 501\n") != std::string::npos);  // not retried
+  CHECK(r.err.find("error: " + bin.url("/status/503") + ": HTTP 503 after 2 attempts\n") != std::string::npos);
+  CHECK(r.err.find("error: " + bin.url("/redirect/21") + ": too many redirects (more than 20, --max-redirects)") !=
+        std::string::npos);
+  CHECK(r.err.find("6 downloaded, 0 skipped, 4 failed") != std::string::npos);
+
+  // --compressed: the decoded body, as curl --compressed saves it (the request's headers echoed alike).
+  const Result gz =
+      run_fetch(dir, bin.url("/gzip") + "\n", {"-o", (dir / "gz").string(), "--engine", engine, "--compressed"});
+  INFO(gz.err);
+  CHECK(gz.exit_code == 0);
+  const std::string decoded = slurp(dir / "gz/gzip");
+  CHECK(decoded.find("\"gzipped\":true") != std::string::npos);
+  CHECK(decoded == curl_body(dir, bin.url("/gzip"), {"--compressed"}));
+}
+
+TEST_CASE("httpbin: a part file is resumed with Range, and Content-Disposition names the file",
+          "[fetch][third-party]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  Httpbin bin;
+  TempDir dir;
+  const std::string whole = curl_body(dir, bin.url("/range/50000"));
+  REQUIRE(whole.size() == 50000);
+  // A part that is not the file's start: only a Range request can leave these bytes in place.
+  fs::create_directories(dir / "out");
+  std::ofstream(dir / "out/range.txt.part", std::ios::binary) << std::string(1000, '#');
+  const std::string named = "/response-headers?Content-Disposition=attachment%3B%20filename%3D%22report.json%22";
+  const Result r = run_fetch(dir, bin.url("/range/50000") + "\n  out=range.txt\n" + bin.url(named) + "\n",
+                             {"-o", (dir / "out").string(), "--engine", engine, "--content-disposition"});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(slurp(dir / "out/range.txt") == std::string(1000, '#') + whole.substr(1000));
+  CHECK(slurp(dir / "out/report.json") == curl_body(dir, bin.url(named)));
+}
