@@ -273,21 +273,26 @@ def check_thumbnail_tars(setup, server):
     listing = setup.work / "photos.txt"
     listing.write_text("".join(f"{server.base}/static/{p}\n" for p in photos))
     out = setup.work / "tars"
+    made = {}
     for i in range(SHARDS):
         r = subprocess.run([setup.args.fetch, "--no-progress", "--shard", f"{i}/{SHARDS}", "--thumbnail", "32",
                             "--output-format", "webdataset", "--samples-per-tar", "3", "-o", out, listing],
                            capture_output=True, text=True, timeout=300)
         check(r.returncode == 0, f"thumbnail shard {i} exits 0: {r.returncode} {r.stderr.strip()}")
         tag = f"shard-{i:04d}-of-{SHARDS:04d}"
+        made[tag] = summary_counts(r.stderr, ["thumbnailed"])["thumbnailed"]
         check((out / f"stats.{tag}.json").is_file(), f"shard {i} writes stats.{tag}.json")
     check(not (out / "stats.json").exists(), "no shard writes the unsharded stats.json")
-    keys = []
-    for tar in sorted(out.glob("shard-*/*.tar")):
+    keys, in_folder = [], {}
+    for tar in sorted(out.glob("**/*.tar")):
         with tarfile.open(tar) as t:
-            keys += [Path(m.name).stem for m in t.getmembers() if m.name.endswith(".json")]
+            found = [Path(m.name).stem for m in t.getmembers() if m.name.endswith(".json")]
+        keys += found
+        in_folder[tar.parent.name] = in_folder.get(tar.parent.name, 0) + len(found)
     check(sorted(keys) == sorted(set(keys)) and len(keys) == len(photos),
           f"every image is in one tar of one shard: {len(keys)} samples, {len(set(keys))} distinct, {len(photos)} images")
-    check(len({tar.parent for tar in out.glob("shard-*/*.tar")}) == SHARDS, "each shard has its own tar folder")
+    check(in_folder == {tag: n for tag, n in made.items() if n}, f"each shard's tars, in its own folder, hold what it "
+          f"thumbnailed: {in_folder} against {made}")
 
 
 def run_mpirun(setup, server, listing, paths):
