@@ -407,23 +407,31 @@ void from_json(const nlohmann::json& j, OutputSpec& o) {
   o.path = j.at("path").get<std::string>();
   o.box = {j.at("w").get<int>(), j.at("h").get<int>()};
 }
+namespace {
+void settings_to_json(nlohmann::json& j, const ThumbSettings& s) {
+  j["fit"] = static_cast<int>(s.fit);
+  j["format"] = static_cast<int>(s.format);
+  j["quality"] = s.quality;
+  j["colour"] = static_cast<int>(s.colour);
+  j["max_pixels"] = s.max_pixels;
+}
+void settings_from_json(const nlohmann::json& j, ThumbSettings& s) {
+  s.fit = static_cast<Fit>(j.at("fit").get<int>());
+  s.format = static_cast<OutputFormat>(j.at("format").get<int>());
+  s.quality = j.at("quality").get<int>();
+  s.colour = static_cast<Colour>(j.at("colour").get<int>());
+  s.max_pixels = j.at("max_pixels").get<std::uint64_t>();
+}
+}  // namespace
+
 void to_json(nlohmann::json& j, const ThumbJob& job) {
-  j = {{"source", job.source},
-       {"outputs", job.outputs},
-       {"fit", static_cast<int>(job.fit)},
-       {"format", static_cast<int>(job.format)},
-       {"quality", job.quality},
-       {"colour", static_cast<int>(job.colour)},
-       {"max_pixels", job.max_pixels}};
+  j = {{"source", job.source}, {"outputs", job.outputs}};
+  settings_to_json(j, job);
 }
 void from_json(const nlohmann::json& j, ThumbJob& job) {
   job.source = j.at("source").get<std::string>();
   job.outputs = j.at("outputs").get<std::vector<OutputSpec>>();
-  job.fit = static_cast<Fit>(j.at("fit").get<int>());
-  job.format = static_cast<OutputFormat>(j.at("format").get<int>());
-  job.quality = j.at("quality").get<int>();
-  job.colour = static_cast<Colour>(j.at("colour").get<int>());
-  job.max_pixels = j.at("max_pixels").get<std::uint64_t>();
+  settings_from_json(j, job);
 }
 void to_json(nlohmann::json& j, const ThumbResult& r) {
   j = {{"ok", r.ok},    {"error", r.error},     {"w", r.width},
@@ -439,23 +447,13 @@ void from_json(const nlohmann::json& j, ThumbResult& r) {
 }
 
 void to_json(nlohmann::json& j, const BufferThumbJob& job) {
-  j = {{"stem", job.output_stem},
-       {"w", job.box.width},
-       {"h", job.box.height},
-       {"fit", static_cast<int>(job.fit)},
-       {"format", static_cast<int>(job.format)},
-       {"quality", job.quality},
-       {"colour", static_cast<int>(job.colour)},
-       {"max_pixels", job.max_pixels}};
+  j = {{"stem", job.output_stem}, {"w", job.box.width}, {"h", job.box.height}};
+  settings_to_json(j, job);
 }
 void from_json(const nlohmann::json& j, BufferThumbJob& job) {
   job.output_stem = j.at("stem").get<std::string>();
   job.box = {j.at("w").get<int>(), j.at("h").get<int>()};
-  job.fit = static_cast<Fit>(j.at("fit").get<int>());
-  job.format = static_cast<OutputFormat>(j.at("format").get<int>());
-  job.quality = j.at("quality").get<int>();
-  job.colour = static_cast<Colour>(j.at("colour").get<int>());
-  job.max_pixels = j.at("max_pixels").get<std::uint64_t>();
+  settings_from_json(j, job);
 }
 
 }  // namespace imaging

@@ -30,14 +30,18 @@ struct OutputSpec {
   Box box;
 };
 
-struct ThumbJob {
-  std::string source;  // absolute path
-  std::vector<OutputSpec> outputs;
+// How a thumbnail is made, whatever the source is read from.
+struct ThumbSettings {
   Fit fit = Fit::Contain;
   OutputFormat format = OutputFormat::Auto;
   int quality = 85;
   Colour colour = Colour::Srgb;
   std::uint64_t max_pixels = 200'000'000;
+};
+
+struct ThumbJob : ThumbSettings {
+  std::string source;  // absolute path
+  std::vector<OutputSpec> outputs;
 };
 
 struct ThumbResult {
@@ -53,16 +57,11 @@ struct ThumbResult {
 ThumbResult make_thumbnail(const ThumbJob& job);
 
 // The same thumbnail of an encoded image held in memory (a downloaded body in a SharedBuffer).
-struct BufferThumbJob {
+struct BufferThumbJob : ThumbSettings {
   // The thumbnail goes to output_stem + its extension (".jpg", ".png", ".webp"), written
   // atomically; empty: its bytes come back in the result instead.
   std::string output_stem;
   Box box;
-  Fit fit = Fit::Contain;
-  OutputFormat format = OutputFormat::Auto;
-  int quality = 85;
-  Colour colour = Colour::Srgb;
-  std::uint64_t max_pixels = 200'000'000;
 };
 
 struct BufferThumbResult {
