@@ -15,6 +15,7 @@
 #include <ctime>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 
 #include "names.hpp"
 #include "scheduler.hpp"
@@ -260,7 +261,7 @@ size_t Attempt::write_body(char* data, size_t bytes) {
     too_large_ = true;
     return 0;
   }
-  if (options_.rate != nullptr) options_.rate->acquire(static_cast<double>(bytes));
+  if (options_.rate != nullptr && !pay_for(bytes)) return CURL_WRITEFUNC_PAUSE;
   if (sha_) sha_->update(data, bytes);
   if (!store(data, bytes)) {
     write_failed_ = true;
@@ -268,6 +269,33 @@ size_t Attempt::write_body(char* data, size_t bytes) {
   }
   written_ += bytes;
   return bytes;
+}
+
+bool Attempt::pay_for(size_t bytes) {
+  if (options_.stop != nullptr && options_.stop->load()) return true;  // the transfer is about to end
+  const std::size_t covered = std::min(prepaid_, bytes);
+  prepaid_ -= covered;
+  if (covered == bytes) return true;
+  const auto wait = options_.rate->reserve(static_cast<double>(bytes - covered));
+  if (wait.count() <= 0) return true;
+  if (options_.rate_pauses) {
+    // libcurl hands these bytes over again once the transfer is resumed: they are paid for.
+    prepaid_ = bytes;
+    paused_until_ = std::chrono::steady_clock::now() + wait;
+    return false;
+  }
+  // Short naps, so that a stop request is seen while the cap holds the transfer back.
+  const auto until = std::chrono::steady_clock::now() + wait;
+  while (std::chrono::steady_clock::now() < until && !(options_.stop != nullptr && options_.stop->load())) {
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(until - std::chrono::steady_clock::now(),
+                                                                              std::chrono::milliseconds(100)));
+  }
+  return true;
+}
+
+void Attempt::resume() {
+  paused_until_.reset();
+  curl_easy_pause(curl_, CURLPAUSE_CONT);
 }
 
 bool Attempt::store(const char* data, size_t bytes) {

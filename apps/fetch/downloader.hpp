@@ -86,12 +86,18 @@ class Attempt {
   std::optional<AttemptResult> start();
   // The verdict once libcurl has finished the transfer with `code`.
   AttemptResult finish(CURLcode code);
+  // With TransferOptions::rate_pauses: when the transfer, paused for the --rate cap, may go on
+  // (then the engine calls resume()); none while it runs.
+  std::optional<std::chrono::steady_clock::time_point> paused_until() const { return paused_until_; }
+  void resume();
 
  private:
   friend class EasyHandle;  // installs the callbacks
   static size_t on_header(char* data, size_t size, size_t n, void* user);
   static size_t on_body(char* data, size_t size, size_t n, void* user);
   size_t write_body(char* data, size_t bytes);
+  // Takes body bytes from the --rate cap; false when the transfer must pause first (rate_pauses).
+  bool pay_for(size_t bytes);
   // Writes body bytes to the part file, gathering small pieces of a large body (flush() writes them).
   bool store(const char* data, size_t bytes);
   bool flush();
@@ -110,6 +116,8 @@ class Attempt {
   std::uint64_t written_ = 0;        // bytes of the body taken in this attempt (some perhaps still in pending_)
   std::unique_ptr<char[]> pending_;  // body bytes not yet written
   std::size_t pending_size_ = 0;
+  std::size_t prepaid_ = 0;  // bytes paid to the cap that libcurl hands over again after a pause
+  std::optional<std::chrono::steady_clock::time_point> paused_until_;
   bool too_large_ = false;
   bool write_failed_ = false;
   long status_ = 0;

@@ -22,6 +22,23 @@ void Run::download_multi() {
   };
   MultiLoop loop;
   std::mt19937_64 rng(std::random_device{}());
+  // Transfers paused for the --rate cap go on when it covers them; the soonest such time.
+  auto resume_due = [&]() -> std::optional<Clock::time_point> {
+    if (!rate_) return std::nullopt;
+    std::optional<Clock::time_point> soonest;
+    const auto now = Clock::now();
+    for (const auto& slot : slots) {
+      if (!slot->attempt) continue;
+      const auto until = slot->attempt->paused_until();
+      if (!until) continue;
+      if (*until <= now || interrupted) {
+        slot->attempt->resume();  // may pause again at once; when stopping, it ends instead
+        continue;
+      }
+      if (!soonest || *until < *soonest) soonest = until;
+    }
+    return soonest;
+  };
   // Start whatever the scheduler allows, up to -j at once.
   bool body_room = true;  // --thumbnail: false while every body slot is taken
   auto start_ready = [&] {
@@ -63,9 +80,10 @@ void Run::download_multi() {
     // is read, until more work may have come).
     // A body slot is freed by a thumbnail worker, which cannot wake this loop: look again soon.
     auto wait = std::chrono::milliseconds(planning_done_ && body_room ? 1000 : 10);
-    if (const auto due = scheduler_.next_due()) {
-      wait = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(*due - Clock::now()),
-                        std::chrono::milliseconds(0), wait);
+    for (const auto due : {scheduler_.next_due(), resume_due()}) {
+      if (!due) continue;
+      wait = std::clamp(std::chrono::ceil<std::chrono::milliseconds>(*due - Clock::now()), std::chrono::milliseconds(0),
+                        wait);
     }
     const std::vector<MultiLoop::Finished>& finished = loop.poll(wait);  // valid until the next poll
     show_waiting();

@@ -82,6 +82,7 @@ class Run {
     if (o.rate > 0) rate_.emplace(o.rate);
     transfer_ = o.transfer;
     transfer_.rate = rate_ ? &*rate_ : nullptr;
+    transfer_.rate_pauses = o.engine == Engine::Multi;
     transfer_.stop = &interrupted;
     transfer_.to_memory = o.thumbnail.enabled;
   }

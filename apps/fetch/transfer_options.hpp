@@ -24,10 +24,13 @@ struct TransferOptions {
   bool http2 = false;
   bool compressed = false;  // ask for gzip, deflate, brotli, zstd; save the decoded body (never resumed)
   bool insecure = false;
-  bool content_disposition = false;         // report the Content-Disposition file name (AttemptResult::suggested_name)
-  bool hash = true;                         // SHA-256 of every file (always when one is expected)
-  bool to_memory = false;                   // bodies go to a sealed SharedBuffer (AttemptResult::body), not a file
-  conc::RateLimiter* rate = nullptr;        // global bandwidth cap, or none
+  bool content_disposition = false;   // report the Content-Disposition file name (AttemptResult::suggested_name)
+  bool hash = true;                   // SHA-256 of every file (always when one is expected)
+  bool to_memory = false;             // bodies go to a sealed SharedBuffer (AttemptResult::body), not a file
+  conc::RateLimiter* rate = nullptr;  // global bandwidth cap, or none
+  // How a transfer waits for the cap: in its own thread (threads engine), or paused, to be resumed
+  // by the event loop when the cap covers it (multi engine, whose one thread must never wait).
+  bool rate_pauses = false;
   const std::atomic<bool>* stop = nullptr;  // when it becomes true, transfers end (Verdict::Interrupted)
 };
 

@@ -489,6 +489,47 @@ TEST_CASE("Ctrl-C ends the run with the summary line, and the next run resumes",
   CHECK(sha256_of(dir / "out/queued.bin") == s.digest(2000, 9));
 }
 
+TEST_CASE("the --rate cap holds for the whole run, and a Ctrl-C is seen while the cap holds it back", "[fetch][cli]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  Server s;
+  {
+    TempDir dir;
+    // 1,200,000 bytes at 409,600 B/s, a second's worth of burst: at least 1.9 s, however fast the machine.
+    std::string list;
+    for (int i = 0; i < 3; ++i)
+      list += s.url("/file/r" + std::to_string(i) + ".bin?size=400000&seed=" + std::to_string(i)) + "\n";
+    const auto start = std::chrono::steady_clock::now();
+    const Result r =
+        run_fetch(dir, list, {"-o", (dir / "out").string(), "--no-progress", "--rate", "400k", "--engine", engine});
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(seconds >= 1.5);
+    for (int i = 0; i < 3; ++i) CHECK(sha256_of(dir / ("out/r" + std::to_string(i) + ".bin")) == s.digest(400000, i));
+  }
+  {
+    TempDir dir;
+    // At 1 KiB/s each 16 KiB piece of the body is due 16 s after the last: the run must still stop at once.
+    std::ofstream(dir / "list.txt") << s.url("/file/capped.bin?size=200000&seed=4") << "\n";
+    const pid_t pid = spawn({CONC_FETCH_EXE, "-o", (dir / "out").string(), "--no-progress", "--rate", "1k", "--engine",
+                             engine, (dir / "list.txt").string()},
+                            dir / "o.txt", dir / "e.txt");
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (std::chrono::steady_clock::now() < deadline && !fs::exists(dir / "out/capped.bin.part")) {
+      std::this_thread::sleep_for(10ms);
+    }
+    std::this_thread::sleep_for(500ms);
+    const auto asked = std::chrono::steady_clock::now();
+    ::kill(pid, SIGINT);
+    const int code = wait_exit(pid);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count();
+    INFO(slurp(dir / "e.txt"));
+    CHECK(code == 130);
+    CHECK(seconds < 8);
+  }
+}
+
 TEST_CASE("an international host is asked for in punycode, a literal space as %20", "[fetch][cli]") {
   Server s;
   TempDir dir;
