@@ -21,6 +21,15 @@ void Run::download_multi() {
     return slot;
   };
   MultiLoop loop;
+  // --thumbnail: a thumbnail worker that frees a body slot wakes the loop, which may then start a
+  // download; the hook goes before the loop does.
+  struct SlotHook {
+    ThumbnailStage* stage;
+    ~SlotHook() {
+      if (stage != nullptr) stage->on_slot_free({});
+    }
+  } hook{thumbnails_.get()};
+  if (thumbnails_) thumbnails_->on_slot_free([&loop] { loop.wake(); });
   std::mt19937_64 rng(std::random_device{}());
   // Transfers paused for the --rate cap go on when it covers them; the soonest such time.
   auto resume_due = [&]() -> std::optional<Clock::time_point> {
@@ -40,14 +49,12 @@ void Run::download_multi() {
     return soonest;
   };
   // Start whatever the scheduler allows, up to -j at once.
-  bool body_room = true;  // --thumbnail: false while every body slot is taken
   auto start_ready = [&] {
     while (loop.size() < most) {
-      body_room = !thumbnails_ || thumbnails_->try_acquire();
-      if (!body_room) return;
+      if (thumbnails_ && !thumbnails_->try_acquire()) return;  // every body slot taken: a freed one wakes the loop
       auto grant = scheduler_.try_next();
       if (!grant) {
-        if (thumbnails_) thumbnails_->release();
+        if (thumbnails_) thumbnails_->release(false);
         return;
       }
       if (idle.empty()) {
@@ -78,8 +85,7 @@ void Run::download_multi() {
     if (loop.size() == 0 && scheduler_.done()) break;
     // Wait for network activity, or at most until the next retry falls due (or, while the list
     // is read, until more work may have come).
-    // A body slot is freed by a thumbnail worker, which cannot wake this loop: look again soon.
-    auto wait = std::chrono::milliseconds(planning_done_ && body_room ? 1000 : 10);
+    auto wait = std::chrono::milliseconds(planning_done_ ? 1000 : 10);
     for (const auto due : {scheduler_.next_due(), resume_due()}) {
       if (!due) continue;
       wait = std::clamp(std::chrono::ceil<std::chrono::milliseconds>(*due - Clock::now()), std::chrono::milliseconds(0),

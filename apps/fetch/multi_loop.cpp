@@ -1,19 +1,29 @@
 #include "multi_loop.hpp"
 
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <stdexcept>
 #include <string>
 
 namespace fetch {
 
-MultiLoop::MultiLoop() : multi_(curl_multi_init()), epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
-  if (multi_ == nullptr || !epoll_) {
+MultiLoop::MultiLoop()
+    : multi_(curl_multi_init()),
+      epoll_(::epoll_create1(EPOLL_CLOEXEC)),
+      wake_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.fd = wake_.get();
+  if (multi_ == nullptr || !epoll_ || !wake_ || ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, wake_.get(), &ev) != 0) {
+    const int err = errno;
     if (multi_ != nullptr) curl_multi_cleanup(multi_);
-    throw std::runtime_error(std::string("cannot create the event loop: ") + std::strerror(errno));
+    throw std::runtime_error(std::string("cannot create the event loop: ") + std::strerror(err));
   }
   curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &MultiLoop::on_socket);
   curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
@@ -56,6 +66,11 @@ int MultiLoop::on_timer(CURLM*, long timeout_ms, void* user) {
   return 0;
 }
 
+void MultiLoop::wake() {
+  const std::uint64_t one = 1;
+  [[maybe_unused]] const ssize_t n = ::write(wake_.get(), &one, sizeof one);  // EAGAIN: a wake-up is pending already
+}
+
 void MultiLoop::act(curl_socket_t fd, int flags) {
   int running = 0;
   curl_multi_socket_action(multi_, fd, flags, &running);
@@ -71,6 +86,11 @@ const std::vector<MultiLoop::Finished>& MultiLoop::poll(std::chrono::millisecond
   epoll_event events[256];
   const int n = ::epoll_wait(epoll_.get(), events, 256, static_cast<int>(wait.count()));
   for (int i = 0; i < n; ++i) {
+    if (events[i].data.fd == wake_.get()) {
+      std::uint64_t count = 0;
+      [[maybe_unused]] const ssize_t r = ::read(wake_.get(), &count, sizeof count);
+      continue;
+    }
     int flags = 0;
     if (events[i].events & EPOLLIN) flags |= CURL_CSELECT_IN;
     if (events[i].events & EPOLLOUT) flags |= CURL_CSELECT_OUT;

@@ -35,6 +35,8 @@ class MultiLoop {
   const std::vector<Finished>& poll(std::chrono::milliseconds most);
   // Lets libcurl send the requests of transfers just added, without waiting.
   void kick() { act(CURL_SOCKET_TIMEOUT, 0); }
+  // Ends the current or next poll() at once; callable from any thread.
+  void wake();
 
  private:
   static int on_socket(CURL* easy, curl_socket_t fd, int what, void* user, void* registered);
@@ -43,6 +45,7 @@ class MultiLoop {
 
   CURLM* multi_;
   conc::Fd epoll_;
+  conc::Fd wake_;  // an eventfd in the epoll set
   std::size_t transfers_ = 0;
   bool timer_set_ = false;
   Clock::time_point timer_due_{};

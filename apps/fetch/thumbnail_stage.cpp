@@ -51,9 +51,17 @@ bool ThumbnailStage::acquire_for(std::chrono::milliseconds wait) {
   return true;
 }
 
-void ThumbnailStage::release() {
+void ThumbnailStage::release(bool notify) {
   held_changed(-1);
   slots_.release();
+  if (!notify) return;
+  std::lock_guard lock(slot_free_mutex_);
+  if (slot_free_) slot_free_();
+}
+
+void ThumbnailStage::on_slot_free(std::function<void()> call) {
+  std::lock_guard lock(slot_free_mutex_);
+  slot_free_ = std::move(call);
 }
 
 void ThumbnailStage::submit(std::size_t index, const ThumbnailRequest& request) {

@@ -39,8 +39,12 @@ class ThumbnailStage {
   // A slot for one body, taken before its download starts: at once, or within `wait`.
   bool try_acquire();
   bool acquire_for(std::chrono::milliseconds wait);
-  // Frees the slot of a download that brought no body to submit.
-  void release();
+  // Frees the slot of a download that brought no body to submit; `notify`: call the on_slot_free
+  // hook (not for a slot taken and given back at once, which would only wake its own loop).
+  void release(bool notify = true);
+  // Called (from any thread) each time a slot is freed, so that a loop waiting for one can wake;
+  // an empty function removes it, after which it is no longer called.
+  void on_slot_free(std::function<void()> call);
   // Hands a downloaded body to the workers; its slot (taken before) goes with it.
   void submit(std::size_t index, const ThumbnailRequest& request);
   // Waits until every submitted body is done, then stops the workers. Idempotent.
@@ -67,6 +71,8 @@ class ThumbnailStage {
   std::size_t peak_ = 0;
   std::size_t submitted_ = 0;  // handed to the pool and not yet done
   bool finished_ = false;
+  std::mutex slot_free_mutex_;
+  std::function<void()> slot_free_;
   std::unique_ptr<conc::ProcessPool> pool_;
 };
 
