@@ -428,13 +428,14 @@ AttemptResult Attempt::finish(CURLcode code) {
       r.error = "cannot write " + part_.string();
       return r;
     }
+    // A body in memory is hashed, and checked, once whole (body_in_memory).
+    if (options_.to_memory) return body_in_memory(std::move(memory), std::move(r));
     if (!expected_sha256_.empty() && expected_sha256_ != r.sha256) {
       fs::remove(part_, ec);
       r.verdict = Verdict::Fail;
       r.error = "SHA-256 mismatch (expected " + expected_sha256_ + ", got " + r.sha256 + ")";
       return r;
     }
-    if (options_.to_memory) return body_in_memory(std::move(memory), std::move(r));
     if (::rename(part_.c_str(), target_.c_str()) != 0) {
       r.verdict = Verdict::Fail;
       r.error = "cannot rename to " + target_.string() + ": " + std::strerror(errno);

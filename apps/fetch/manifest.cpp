@@ -62,6 +62,13 @@ void Manifest::read_also(const std::filesystem::path& file) {
   }
 }
 
+std::vector<std::string> Manifest::done_paths() const {
+  std::vector<std::string> paths;
+  paths.reserve(done_.size());
+  for (const auto& [key, record] : done_) paths.push_back(key.second);
+  return paths;
+}
+
 std::optional<Record> Manifest::done_before(const std::string& url) const {
   auto it = last_done_.find(url);
   if (it == last_done_.end()) return std::nullopt;

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace fetch {
 
@@ -50,6 +51,8 @@ class Manifest {
   std::optional<Record> done_before(const std::string& url, const std::string& path) const;
   // The last "ok" record of url, whatever its path (a name the server gave).
   std::optional<Record> done_before(const std::string& url) const;
+  // The paths of every "ok" record read at the start (this manifest's and those read_also() took).
+  std::vector<std::string> done_paths() const;
   // Also takes what another run recorded in `file` as done (the whole list's manifest, or a shard's).
   void read_also(const std::filesystem::path& file);
   // Appends one line with one write, so that a killed run loses nothing it finished; false

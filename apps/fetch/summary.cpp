@@ -22,6 +22,7 @@ struct Outcome {
   bool ok = false;
   std::uint64_t bytes = 0;
   std::string error;
+  bool thumbnail = false;  // a --thumbnail line
 };
 
 using Key = std::pair<std::string, std::string>;  // url, path
@@ -34,7 +35,8 @@ void read_manifest(const fs::path& file, std::map<Key, Outcome>& union_of_runs) 
     try {
       const auto j = nlohmann::json::parse(line);
       const Key key{j.at("url").get<std::string>(), j.value("path", "")};
-      last[key] = Outcome{j.value("status", "") == "ok", j.value("bytes", std::uint64_t{0}), j.value("error", "")};
+      last[key] = Outcome{j.value("status", "") == "ok", j.value("bytes", std::uint64_t{0}), j.value("error", ""),
+                          j.contains("thumbnail")};
     } catch (const std::exception&) {
       // A line cut short by a killed run.
     }
@@ -78,6 +80,14 @@ int summarize(const fs::path& out_folder, const std::string& manifest, std::ostr
   std::sort(files.begin(), files.end());
   std::map<Key, Outcome> outcomes;
   for (const fs::path& file : files) read_manifest(file, outcomes);
+  // With --thumbnail a failure names the planned stem ("photo") and a success the thumbnail or its
+  // tar ("photo.jpg", "00000.tar"): a URL that later made its thumbnail has not failed.
+  std::set<std::string> thumbnailed;
+  for (const auto& [key, outcome] : outcomes) {
+    if (outcome.ok && outcome.thumbnail) thumbnailed.insert(key.first);
+  }
+  std::erase_if(outcomes,
+                [&](const auto& entry) { return !entry.second.ok && thumbnailed.contains(entry.first.first); });
 
   std::size_t ok = 0;
   std::size_t failed = 0;

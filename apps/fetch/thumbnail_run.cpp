@@ -66,8 +66,22 @@ void Run::start_thumbnails() {
   if (o_.thumbnail.output == OutputFormat::WebDataset) {
     // Each shard numbers its own tars, in a folder of its own: shards sharing OUT never meet.
     const fs::path tar_folder = o_.shard ? root_ / common::shard_tag(*o_.shard) : root_;
+    // New tars are numbered past every tar recorded before, so that the name of one lost since is
+    // never given to other samples (whose records would then vouch for samples it does not hold).
+    std::size_t first_index = 0;
+    const fs::path folder = tar_folder.lexically_relative(root_);
+    for (const std::string& path : manifest_->done_paths()) {
+      const fs::path p(path);
+      const std::string name = p.filename().string();
+      const fs::path parent = p.has_parent_path() ? p.parent_path() : fs::path(".");
+      if (parent.lexically_normal() != folder.lexically_normal() || name.size() < 9 || !name.ends_with(".tar") ||
+          name.find_first_not_of("0123456789") != name.size() - 4) {
+        continue;
+      }
+      first_index = std::max<std::size_t>(first_index, std::stoull(name.substr(0, name.size() - 4)) + 1);
+    }
     tars_ = std::make_unique<ThumbnailTars>(
-        tar_folder, o_.thumbnail.samples_per_tar, settings.max_bodies,
+        tar_folder, o_.thumbnail.samples_per_tar, first_index, settings.max_bodies,
         [this](std::vector<ThumbnailTars::Pending>&& samples, const std::string& tar, const std::string& error) {
           tar_settled(std::move(samples), tar, error);
         });
@@ -161,7 +175,7 @@ void Run::thumbnail_done(std::size_t index, conc::Outcome<ThumbnailReply>&& outc
 void Run::tar_settled(std::vector<ThumbnailTars::Pending>&& samples, const std::string& tar, const std::string& error) {
   for (ThumbnailTars::Pending& p : samples) {
     if (error.empty()) {
-      p.record.path = tar;
+      p.record.path = fs::path(tar).lexically_relative(root_).string();  // a shard's tars are in a folder of its own
       ++ok_;
       bytes_ += p.record.bytes;
       record(p.record, &p.facts);

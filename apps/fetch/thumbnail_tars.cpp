@@ -2,9 +2,13 @@
 
 namespace fetch {
 
-ThumbnailTars::ThumbnailTars(std::filesystem::path out, std::size_t samples_per_tar, std::size_t capacity,
-                             Settled settled)
-    : out_(std::move(out)), samples_per_tar_(samples_per_tar), settled_(std::move(settled)), queue_(capacity) {
+ThumbnailTars::ThumbnailTars(std::filesystem::path out, std::size_t samples_per_tar, std::size_t first_index,
+                             std::size_t capacity, Settled settled)
+    : out_(std::move(out)),
+      samples_per_tar_(samples_per_tar),
+      first_index_(first_index),
+      settled_(std::move(settled)),
+      queue_(capacity) {
   open_writer();
   thread_ = std::thread([this] { write_all(); });
 }
@@ -12,9 +16,9 @@ ThumbnailTars::ThumbnailTars(std::filesystem::path out, std::size_t samples_per_
 ThumbnailTars::~ThumbnailTars() { finish(); }
 
 void ThumbnailTars::open_writer() {
-  writer_.emplace(out_, samples_per_tar_);
+  writer_.emplace(out_, samples_per_tar_, first_index_);
   writer_->on_tar_complete = [this](const std::filesystem::path& tar, const std::vector<std::string>&) {
-    settled_(std::exchange(in_tar_, {}), tar.filename().string(), "");
+    settled_(std::exchange(in_tar_, {}), tar.string(), "");
   };
 }
 

@@ -31,7 +31,9 @@ class ThumbnailTars {
   using Settled = std::function<void(std::vector<Pending>&& samples, const std::string& tar, const std::string& error)>;
 
   // At most `capacity` samples wait for the writer; add() blocks beyond (backpressure).
-  ThumbnailTars(std::filesystem::path out, std::size_t samples_per_tar, std::size_t capacity, Settled settled);
+  // Settled gets each complete tar's path (out / NNNNN.tar); first_index: see WebDatasetWriter.
+  ThumbnailTars(std::filesystem::path out, std::size_t samples_per_tar, std::size_t first_index, std::size_t capacity,
+                Settled settled);
   ~ThumbnailTars();  // finish()
   ThumbnailTars(const ThumbnailTars&) = delete;
   ThumbnailTars& operator=(const ThumbnailTars&) = delete;
@@ -46,6 +48,7 @@ class ThumbnailTars {
 
   std::filesystem::path out_;
   std::size_t samples_per_tar_;
+  std::size_t first_index_;
   Settled settled_;
   conc::BlockingQueue<std::pair<WebDatasetSample, Pending>> queue_;
   std::optional<WebDatasetWriter> writer_;

@@ -57,8 +57,8 @@ struct EntryFree {
 
 void WebDatasetWriter::ArchiveFree::operator()(archive* a) const noexcept { archive_write_free(a); }
 
-WebDatasetWriter::WebDatasetWriter(fs::path out, std::size_t samples_per_tar)
-    : out_(std::move(out)), samples_per_tar_(samples_per_tar) {
+WebDatasetWriter::WebDatasetWriter(fs::path out, std::size_t samples_per_tar, std::size_t first_index)
+    : out_(std::move(out)), samples_per_tar_(samples_per_tar), index_(first_index) {
   if (samples_per_tar_ == 0) throw std::invalid_argument("samples per tar must be at least 1");
   std::error_code ec;
   fs::create_directories(out_, ec);

@@ -33,8 +33,9 @@ struct WebDatasetSample {
 class WebDatasetWriter {
  public:
   // Creates out if needed, removes temporary tars a killed run left, and starts at the index after
-  // the highest complete NNNNN.tar already there.
-  WebDatasetWriter(std::filesystem::path out, std::size_t samples_per_tar);
+  // the highest complete NNNNN.tar already there, and at least at `first_index` (past every tar an
+  // earlier run recorded, so that a lost tar's name is never given to other samples).
+  WebDatasetWriter(std::filesystem::path out, std::size_t samples_per_tar, std::size_t first_index = 0);
   ~WebDatasetWriter();
   WebDatasetWriter(const WebDatasetWriter&) = delete;
   WebDatasetWriter& operator=(const WebDatasetWriter&) = delete;

@@ -293,6 +293,14 @@ def check_thumbnail_tars(setup, server):
           f"every image is in one tar of one shard: {len(keys)} samples, {len(set(keys))} distinct, {len(photos)} images")
     check(in_folder == {tag: n for tag, n in made.items() if n}, f"each shard's tars, in its own folder, hold what it "
           f"thumbnailed: {in_folder} against {made}")
+    # A second run of each shard finds its samples recorded, its tars where the records say.
+    for i in range(SHARDS):
+        r = subprocess.run([setup.args.fetch, "--no-progress", "--shard", f"{i}/{SHARDS}", "--thumbnail", "32",
+                            "--output-format", "webdataset", "--samples-per-tar", "3", "-o", out, listing],
+                           capture_output=True, text=True, timeout=300)
+        tag = f"shard-{i:04d}-of-{SHARDS:04d}"
+        check(summary_counts(r.stderr, ["thumbnailed", "skipped"]) == {"thumbnailed": 0, "skipped": made[tag]},
+              f"shard {i} run again redoes nothing: {r.stderr.strip()}")
 
 
 def run_mpirun(setup, server, listing, paths):

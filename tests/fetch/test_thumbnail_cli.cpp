@@ -479,6 +479,33 @@ TEST_CASE("conc-fetch --thumbnail --output-format webdataset: tars that Python r
   CHECK(again.err.find("0 thumbnailed, 4 skipped, 2 failed") != std::string::npos);
   CHECK(server.hits("/static/photo.jpg") == 1);
   CHECK_FALSE(fs::exists(out / "00002.tar"));
+
+  // A tar lost since: its name goes to no other samples, so its own are redone, not skipped.
+  fs::remove(out / "00001.tar");
+  const Result other = run_fetch(dir, {server.url("/static/photo.jpg?other=1")}, args);
+  INFO(other.err);
+  CHECK(other.exit_code == 0);
+  CHECK_FALSE(fs::exists(out / "00001.tar"));
+  CHECK(fs::is_regular_file(out / "00002.tar"));
+  const Result redo = run_fetch(dir, urls, args);
+  INFO(redo.err);
+  CHECK(redo.err.find("1 thumbnailed, 3 skipped, 2 failed") != std::string::npos);
+}
+
+TEST_CASE("conc-fetch --thumbnail checks a listed SHA-256 against the body", "[thumbnail][server]") {
+  TempDir dir;
+  const Corpus corpus(dir / "served");
+  FetchServer server(CONC_FETCH_TEST_SERVER, {"--files", (dir / "served").string()});
+  const std::string right = fetch::sha256_of_bytes(corpus.files.at("photo.jpg"));
+  const std::string wrong(64, '0');
+  const Result r = run_fetch(dir,
+                             {server.url("/static/photo.jpg"), "  checksum=sha-256=" + right,
+                              server.url("/static/pic.png"), "  checksum=sha-256=" + wrong},
+                             {"--thumbnail", "64", "--no-progress", "-o", (dir / "out").string()});
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("1 thumbnailed, 0 skipped, 1 failed") != std::string::npos);
+  CHECK(r.err.find("SHA-256 mismatch (expected " + wrong) != std::string::npos);
 }
 
 TEST_CASE("conc-fetch --output-format webdataset: killed mid-run, only samples in complete tars are recorded",
@@ -537,4 +564,21 @@ TEST_CASE("conc-fetch --output-format webdataset: killed mid-run, only samples i
   const auto samples = tar_samples(dir, out);
   for (const auto& j : manifest_lines(out)) CHECK(samples.at(j.at("url").get<std::string>()).tar == j.at("path"));
   for (const auto& e : fs::directory_iterator(out)) CHECK(e.path().string().find(".tmp") == std::string::npos);
+}
+
+TEST_CASE("conc-fetch --summary: a URL whose thumbnail a later run made has not failed", "[thumbnail][server]") {
+  TempDir dir;
+  const Corpus corpus(dir / "served");
+  FetchServer server(CONC_FETCH_TEST_SERVER, {"--files", (dir / "served").string()});
+  const std::vector<std::string> args = {"--thumbnail", "64", "--no-progress", "-o", (dir / "out").string()};
+  const std::string late = server.url("/static/late.jpg");
+  CHECK(run_fetch(dir, {late}, args).exit_code == 1);  // not there yet: HTTP 404
+  fs::copy_file(dir / "served/photo.jpg", dir / "served/late.jpg");
+  CHECK(run_fetch(dir, {late}, args).exit_code == 0);
+  const pid_t pid = test_support::spawn({CONC_FETCH_EXE, "--summary", (dir / "out").string()}, dir / "summary.out",
+                                        dir / "summary.err");
+  const int code = test_support::wait_exit(pid);
+  INFO(slurp(dir / "summary.out") + slurp(dir / "summary.err"));
+  CHECK(code == 0);
+  CHECK(slurp(dir / "summary.out").find("1 downloaded, 0 failed") != std::string::npos);
 }
