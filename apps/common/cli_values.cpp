@@ -25,6 +25,31 @@ double parse_bytes(std::string_view text) {
   return value * scale;
 }
 
+namespace {
+int box_side(std::string_view text, std::string_view whole) {
+  std::size_t used = 0;
+  int v = 0;
+  try {
+    v = std::stoi(std::string(text), &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || v <= 0 || v > 65535) {
+    throw std::invalid_argument("invalid size '" + std::string(whole) + "' (expected WxH or N, e.g. 256x256 or 256)");
+  }
+  return v;
+}
+}  // namespace
+
+BoxSize parse_box_size(std::string_view text) {
+  const auto x = text.find_first_of("xX");
+  if (x == std::string_view::npos) {
+    const int n = box_side(text, text);
+    return {n, n};
+  }
+  return {box_side(text.substr(0, x), text), box_side(text.substr(x + 1), text)};
+}
+
 unsigned parse_jobs(std::string_view text, unsigned most) {
   if (text == "auto") return 0;
   unsigned value = 0;

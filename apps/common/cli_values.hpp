@@ -9,6 +9,14 @@ namespace common {
 // with a one-line reason otherwise.
 double parse_bytes(std::string_view text);
 
+// A thumbnail box: "256x256", "320X200" or "256" (a square), each side 1 to 65535;
+// std::invalid_argument naming the text otherwise.
+struct BoxSize {
+  int width = 0;
+  int height = 0;
+};
+BoxSize parse_box_size(std::string_view text);
+
 // --jobs: "auto" (0) or a count from 1 to `most`; std::invalid_argument otherwise.
 unsigned parse_jobs(std::string_view text, unsigned most = 100000);
 

@@ -15,31 +15,6 @@
 #include "shard.hpp"
 #include "summary.hpp"
 
-namespace {
-
-// "256x256", or "256" for a square.
-bool parse_thumbnail_size(const std::string& text, fetch::ThumbnailSpec& spec) {
-  const auto x = text.find_first_of("xX");
-  try {
-    std::size_t used = 0;
-    const int w = std::stoi(text.substr(0, x), &used);
-    if (used != (x == std::string::npos ? text.size() : x)) return false;
-    int h = w;
-    if (x != std::string::npos) {
-      h = std::stoi(text.substr(x + 1), &used);
-      if (used != text.size() - x - 1) return false;
-    }
-    if (w < 1 || h < 1 || w > 65535 || h > 65535) return false;
-    spec.width = w;
-    spec.height = h;
-    return true;
-  } catch (const std::exception&) {
-    return false;
-  }
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   conc::worker_main_if_requested(argc, argv);
   fetch::Options o;
@@ -205,7 +180,11 @@ int main(int argc, char** argv) {
   o.transfer.connect_timeout = std::chrono::seconds(static_cast<long long>(std::ceil(connect_timeout)));
   o.transfer.low_speed_time = std::chrono::seconds(static_cast<long long>(std::ceil(low_speed_time)));
   if (!thumbnail.empty()) {
-    if (!parse_thumbnail_size(thumbnail, o.thumbnail.spec)) {
+    try {
+      const common::BoxSize box = common::parse_box_size(thumbnail);
+      o.thumbnail.spec.width = box.width;
+      o.thumbnail.spec.height = box.height;
+    } catch (const std::invalid_argument&) {
       std::cerr << "conc-fetch: --thumbnail " << thumbnail << ": expected WxH (256x256) or one size (256)\n";
       return 2;
     }

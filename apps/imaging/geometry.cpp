@@ -4,33 +4,17 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "cli_values.hpp"
+
 namespace imaging {
 
 namespace {
-int positive_int(const std::string& text, const std::string& whole) {
-  std::size_t used = 0;
-  int v = 0;
-  try {
-    v = std::stoi(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != text.size() || v <= 0 || v > 65535) {
-    throw std::invalid_argument("invalid size '" + whole + "' (expected WxH or N, e.g. 256x256 or 256)");
-  }
-  return v;
-}
-
 int scaled(int length, double factor) { return std::max(1, static_cast<int>(std::lround(length * factor))); }
 }  // namespace
 
 Box parse_box(const std::string& text) {
-  const auto x = text.find_first_of("xX");
-  if (x == std::string::npos) {
-    const int n = positive_int(text, text);
-    return {n, n};
-  }
-  return {positive_int(text.substr(0, x), text), positive_int(text.substr(x + 1), text)};
+  const common::BoxSize size = common::parse_box_size(text);
+  return {size.width, size.height};
 }
 
 std::string to_string(Box box) { return std::to_string(box.width) + "x" + std::to_string(box.height); }

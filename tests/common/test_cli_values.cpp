@@ -33,3 +33,15 @@ TEST_CASE("jobs values: auto or a count in range", "[fetch][cli-values]") {
     CHECK_THROWS_WITH(parse_jobs(bad), "invalid --jobs '" + std::string(bad) + "' (auto, or 1 to 100000)");
   }
 }
+
+TEST_CASE("box sizes: WxH or one side for a square, each side 1 to 65535") {
+  CHECK(common::parse_box_size("256x128").width == 256);
+  CHECK(common::parse_box_size("256x128").height == 128);
+  CHECK(common::parse_box_size("320X200").height == 200);
+  CHECK(common::parse_box_size("75").width == 75);
+  CHECK(common::parse_box_size("75").height == 75);
+  for (const char* bad : {"", "x", "0", "256x", "x256", "256x0", "65536", "12.5", "2x3x4", "big"}) {
+    INFO(bad);
+    CHECK_THROWS_AS(common::parse_box_size(bad), std::invalid_argument);
+  }
+}
