@@ -6,8 +6,8 @@
 #include <string>
 #include <string_view>
 
-#include "names.hpp"
-#include "url_list.hpp"
+#include "plan/names.hpp"
+#include "plan/url_list.hpp"
 
 namespace {
 void require(bool ok) {

@@ -3,7 +3,7 @@
 
 #include <iosfwd>
 
-#include "options.hpp"
+#include "cli/options.hpp"
 
 namespace fetch {
 

@@ -1,7 +1,11 @@
 #pragma once
-// Inside a conc-fetch run (run.cpp): the state the planner, the two engines and settle share.
-// Each part lives in its own file: run.cpp (the run and its planner), thread_engine.cpp,
-// multi_engine.cpp and settle.cpp (what follows an attempt, and every line said or recorded).
+// Inside a conc-fetch run: class Run, the state its parts share, and where each part lives.
+//   run.cpp                     the run: folder lock, manifest, planner thread, engine, summary, signals
+//   plan/planner.cpp            a list entry becomes a name, a skip, or a job for the scheduler
+//   engine/thread_engine.cpp    the threads engine: a thread-pool task per transfer
+//   engine/multi_engine.cpp     the multi engine: one event loop (engine/multi_loop.cpp) for every transfer
+//   store/settle.cpp            what follows an attempt: a retry, or a manifest line; every line said
+//   thumbnail/thumbnail_run.cpp --thumbnail: bodies handed to the workers, thumbnails and tars recorded
 
 #include <algorithm>
 #include <atomic>
@@ -23,19 +27,19 @@
 #include <set>
 #include <thread>
 
-#include "downloader.hpp"
-#include "folder_lock.hpp"
-#include "manifest.hpp"
-#include "multi_loop.hpp"
-#include "names.hpp"
-#include "open_files.hpp"
-#include "options.hpp"
-#include "run_stats.hpp"
-#include "scheduler.hpp"
-#include "thumbnail_stage.hpp"
-#include "thumbnail_tars.hpp"
-#include "url_list.hpp"
-#include "wait_status.hpp"
+#include "cli/options.hpp"
+#include "engine/attempt.hpp"
+#include "engine/multi_loop.hpp"
+#include "engine/open_files.hpp"
+#include "engine/scheduler.hpp"
+#include "engine/wait_status.hpp"
+#include "plan/names.hpp"
+#include "plan/url_list.hpp"
+#include "store/folder_lock.hpp"
+#include "store/manifest.hpp"
+#include "store/run_stats.hpp"
+#include "thumbnail/thumbnail_stage.hpp"
+#include "thumbnail/thumbnail_tars.hpp"
 
 namespace fetch {
 

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "names.hpp"
+#include "plan/names.hpp"
 
 using fetch::parse_url;
 

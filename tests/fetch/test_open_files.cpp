@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "open_files.hpp"
+#include "engine/open_files.hpp"
 
 TEST_CASE("transfers at once fit in the open-file limit", "[fetch][open-files]") {
   using fetch::transfers_for_open_files;

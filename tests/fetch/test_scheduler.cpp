@@ -8,7 +8,7 @@
 #include <string>
 #include <thread>
 
-#include "scheduler.hpp"
+#include "engine/scheduler.hpp"
 
 using namespace std::chrono_literals;
 using fetch::Scheduler;

@@ -19,7 +19,7 @@
 #include <thread>
 
 #include "atomic_file.hpp"
-#include "downloader.hpp"
+#include "engine/sha256.hpp"
 #include "fetch_server.hpp"
 #include "image_header.hpp"
 #include "images.hpp"

@@ -19,13 +19,13 @@
 #include <vector>
 
 #include "atomic_file.hpp"
-#include "downloader.hpp"
+#include "cli/options.hpp"
+#include "engine/sha256.hpp"
 #include "fetch_server.hpp"
-#include "options.hpp"
 #include "run.hpp"
 #include "subprocess.hpp"
 #include "temp_dir.hpp"
-#include "thumbnail_stage.hpp"
+#include "thumbnail/thumbnail_stage.hpp"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "url_list.hpp"
+#include "plan/url_list.hpp"
 
 using fetch::parse_url;
 using fetch::parse_url_list;

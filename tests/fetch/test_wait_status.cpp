@@ -8,8 +8,8 @@
 #include <cstdio>
 #include <string>
 
-#include "scheduler.hpp"
-#include "wait_status.hpp"
+#include "engine/scheduler.hpp"
+#include "engine/wait_status.hpp"
 
 using namespace std::chrono_literals;
 using fetch::Scheduler;

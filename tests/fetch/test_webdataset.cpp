@@ -1,6 +1,6 @@
 // WebDataset tar shards: numbering, completion, resume, cleanup, errors, and Python's tarfile reads them.
 
-#include "webdataset.hpp"
+#include "thumbnail/webdataset.hpp"
 
 #include <signal.h>
 #include <sys/resource.h>

@@ -1,4 +1,4 @@
-#include "wait_status.hpp"
+#include "engine/wait_status.hpp"
 
 #include <conc/progress.hpp>
 

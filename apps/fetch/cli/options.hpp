@@ -6,9 +6,9 @@
 #include <optional>
 #include <string>
 
+#include "engine/transfer_options.hpp"
 #include "shard.hpp"
-#include "thumbnail_protocol.hpp"
-#include "transfer_options.hpp"
+#include "thumbnail/thumbnail_protocol.hpp"
 
 namespace fetch {
 

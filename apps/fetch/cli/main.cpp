@@ -9,11 +9,11 @@
 #include <iostream>
 #include <map>
 
+#include "cli/options.hpp"
 #include "cli_values.hpp"
-#include "options.hpp"
 #include "run.hpp"
 #include "shard.hpp"
-#include "summary.hpp"
+#include "store/summary.hpp"
 
 int main(int argc, char** argv) {
   conc::worker_main_if_requested(argc, argv);

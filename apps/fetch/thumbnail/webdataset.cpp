@@ -1,4 +1,4 @@
-#include "webdataset.hpp"
+#include "thumbnail/webdataset.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>

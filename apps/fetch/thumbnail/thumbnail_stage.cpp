@@ -1,4 +1,4 @@
-#include "thumbnail_stage.hpp"
+#include "thumbnail/thumbnail_stage.hpp"
 
 #include <algorithm>
 #include <thread>

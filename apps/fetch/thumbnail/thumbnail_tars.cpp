@@ -1,4 +1,4 @@
-#include "thumbnail_tars.hpp"
+#include "thumbnail/thumbnail_tars.hpp"
 
 namespace fetch {
 

@@ -1,4 +1,4 @@
-#include "thumbnail_protocol.hpp"
+#include "thumbnail/thumbnail_protocol.hpp"
 
 #include <cstring>
 #include <nlohmann/json.hpp>

@@ -1,4 +1,4 @@
-#include "run_stats.hpp"
+#include "store/run_stats.hpp"
 
 #include <string_view>
 

@@ -9,9 +9,9 @@
 #include <opencv2/core/utils/logger.hpp>
 
 #include "atomic_file.hpp"
-#include "downloader.hpp"
+#include "engine/sha256.hpp"
 #include "thumbnail.hpp"
-#include "thumbnail_protocol.hpp"
+#include "thumbnail/thumbnail_protocol.hpp"
 
 namespace fetch {
 

@@ -1,4 +1,4 @@
-#include "url_list.hpp"
+#include "plan/url_list.hpp"
 
 #include <idn2.h>
 

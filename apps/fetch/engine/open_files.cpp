@@ -1,4 +1,4 @@
-#include "open_files.hpp"
+#include "engine/open_files.hpp"
 
 #include <sys/resource.h>
 

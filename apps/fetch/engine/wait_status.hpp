@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "scheduler.hpp"
+#include "engine/scheduler.hpp"
 
 namespace fetch {
 

@@ -1,4 +1,4 @@
-#include "manifest.hpp"
+#include "store/manifest.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -14,8 +14,8 @@
 
 #include <conc/blocking_queue.hpp>
 
-#include "manifest.hpp"
-#include "webdataset.hpp"
+#include "store/manifest.hpp"
+#include "thumbnail/webdataset.hpp"
 
 namespace fetch {
 

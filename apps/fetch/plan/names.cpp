@@ -1,4 +1,4 @@
-#include "names.hpp"
+#include "plan/names.hpp"
 
 #include <algorithm>
 #include <cctype>

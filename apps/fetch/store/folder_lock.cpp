@@ -1,4 +1,4 @@
-#include "folder_lock.hpp"
+#include "store/folder_lock.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>

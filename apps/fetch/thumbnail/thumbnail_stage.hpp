@@ -15,7 +15,7 @@
 #include <mutex>
 #include <string>
 
-#include "thumbnail_protocol.hpp"
+#include "thumbnail/thumbnail_protocol.hpp"
 
 namespace fetch {
 

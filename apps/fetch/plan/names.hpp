@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "url_list.hpp"
+#include "plan/url_list.hpp"
 
 namespace fetch {
 

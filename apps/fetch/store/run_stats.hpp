@@ -6,7 +6,7 @@
 #include <mutex>
 #include <string>
 
-#include "manifest.hpp"
+#include "store/manifest.hpp"
 
 namespace fetch {
 

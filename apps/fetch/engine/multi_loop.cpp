@@ -1,4 +1,4 @@
-#include "multi_loop.hpp"
+#include "engine/multi_loop.hpp"
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>

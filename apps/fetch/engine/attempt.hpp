@@ -1,8 +1,8 @@
 #pragma once
 // One transfer attempt with libcurl: the body streams to NAME.part (resumed with Range when a
 // part is there), is checked against Content-Length and any expected SHA-256, and is renamed
-// to NAME only when whole. Each worker keeps its own easy handle (keep-alive) and all share
-// one DNS and TLS-session cache.
+// to NAME only when whole. The attempt lives in attempt.cpp, its libcurl callbacks in
+// header_callback.cpp and write_callback.cpp, the handle it runs on in easy_handle.hpp.
 
 #include <curl/curl.h>
 
@@ -19,9 +19,15 @@
 #include <conc/fd.hpp>
 #include <conc/shared_buffer.hpp>
 
-#include "transfer_options.hpp"
+#include "engine/easy_handle.hpp"
+#include "engine/transfer_options.hpp"
 
 namespace fetch {
+
+class Sha256;
+
+// All response headers of one attempt may hold this much.
+inline constexpr std::size_t kMaxHeaderBytes = 256 * 1024;
 
 // Interrupted: the run is stopping; the part file is kept for the next run.
 enum class Verdict { Ok, Retry, Fail, Interrupted };
@@ -39,36 +45,6 @@ struct AttemptResult {
   std::string suggested_name;  // with content_disposition: the safe file name the server gave, if any
   // With TransferOptions::to_memory, an Ok attempt's whole body, sealed; no file is written.
   std::shared_ptr<conc::SharedBuffer> body;
-};
-
-// The cache shared by the thread engine's handles; thread-safe.
-class SharedCache {
- public:
-  SharedCache();
-  ~SharedCache();
-  SharedCache(const SharedCache&) = delete;
-  SharedCache& operator=(const SharedCache&) = delete;
-  CURLSH* get() const { return share_; }
-
- private:
-  CURLSH* share_;
-  struct Locks;
-  std::unique_ptr<Locks> locks_;
-};
-
-// A libcurl easy handle set up from the transfer options; it keeps its connections alive
-// between transfers.
-class EasyHandle {
- public:
-  explicit EasyHandle(const TransferOptions& options, const SharedCache* cache = nullptr);
-  ~EasyHandle();
-  EasyHandle(const EasyHandle&) = delete;
-  EasyHandle& operator=(const EasyHandle&) = delete;
-  CURL* get() const { return curl_; }
-
- private:
-  CURL* curl_;
-  curl_slist* headers_ = nullptr;
 };
 
 // One attempt at one URL, for either engine: start() points the handle at the URL and opens
@@ -129,14 +105,8 @@ class Attempt {
   bool range_mismatch_ = false;
   std::size_t header_bytes_ = 0;
   bool headers_too_large_ = false;
-  struct Digest;
-  std::unique_ptr<Digest> sha_;  // null when no hash is wanted
+  std::unique_ptr<Sha256> sha_;  // null when no hash is wanted
 };
-
-// SHA-256 of bytes as hex.
-std::string sha256_of_bytes(std::string_view bytes);
-// SHA-256 of a whole file as hex; empty when it cannot be read.
-std::string sha256_of_file(const std::filesystem::path& file);
 
 // The thread engine's worker: one handle, one blocking attempt at a time.
 class Downloader {
