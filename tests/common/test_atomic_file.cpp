@@ -45,3 +45,32 @@ TEST_CASE("temporary names are recognised, final names are not") {
   CHECK_FALSE(common::is_temporary_name("photo.jpg"));
   CHECK_FALSE(common::is_temporary_name("photo.tmp-1.jpg"));
 }
+
+TEST_CASE("temporaries are short, hidden, and recognised only by their own root's token") {
+  const common::Temporaries mine("abcd1234");
+  const std::string long_name(255, 'n');
+  const std::string temp = mine.beside("/out/photos/" + long_name);
+  const std::string name = fs::path(temp).filename().string();
+  CHECK(fs::path(temp).parent_path() == "/out/photos");
+  CHECK(name.size() <= 32);
+  CHECK(name.front() == '.');
+  CHECK(mine.is_ours(name));
+  CHECK(mine.beside("x") != mine.beside("x"));
+  CHECK_FALSE(common::Temporaries("zzzz9999").is_ours(name));
+  CHECK_FALSE(mine.is_ours("notes.tmp-backup"));
+  CHECK_FALSE(mine.is_ours(".conc-abcd1234-abc.tmp"));
+  CHECK_FALSE(mine.is_ours(".conc-abcd1234-ABCDEFGH.tmp"));
+  CHECK_FALSE(mine.is_ours(name + ".jpg"));
+  CHECK_THROWS_AS(common::Temporaries("short"), std::invalid_argument);
+  CHECK_THROWS_AS(common::Temporaries("UPPER123"), std::invalid_argument);
+  CHECK(common::Temporaries::new_token() != common::Temporaries::new_token());
+}
+
+TEST_CASE("write_atomically writes a file whose name is 255 bytes long") {
+  TempDir dir;
+  const common::Temporaries mine(common::Temporaries::new_token());
+  const fs::path target = dir / std::string(255, 'p');
+  common::write_atomically(target.string(), "long", mine);
+  CHECK(slurp(target) == "long");
+  for (const auto& e : fs::directory_iterator(dir.path)) CHECK_FALSE(mine.is_ours(e.path().filename().string()));
+}
