@@ -26,6 +26,7 @@
 
 #include "atomic_file.hpp"
 #include "gallery.hpp"
+#include "name_text.hpp"
 #include "plan.hpp"
 #include "thumbnail.hpp"
 
@@ -193,11 +194,22 @@ void write_report(const std::string& path, const Plan& plan, const nlohmann::jso
 
 int run(const Options& options, std::istream& paths_in, std::ostream& out, std::ostream& err) {
   const auto start = Clock::now();
+  // When no input is there at all, nothing can be done and nothing is created: a usage error, as
+  // conc-fetch's missing list is. (One missing input among others is a failed source.)
+  if (std::none_of(options.inputs.begin(), options.inputs.end(), [](const std::string& input) {
+        std::error_code ec;
+        return input == "-" || fs::exists(fs::symlink_status(input, ec));
+      })) {
+    for (const std::string& input : options.inputs) {
+      err << "error: " << common::name_for_display(input) << ": no such file or directory\n";
+    }
+    return 2;
+  }
   Plan plan;
   try {
     plan = make_plan(options, paths_in);
   } catch (const UsageError& e) {
-    err << "conc-thumbs: " << e.what() << "\n";
+    err << "conc-thumbs: " << e.what() << " (see conc-thumbs --help)\n";
     return 2;
   }
   const unsigned jobs = options.jobs != 0 ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
@@ -227,8 +239,8 @@ int run(const Options& options, std::istream& paths_in, std::ostream& out, std::
     std::error_code ec;
     fs::create_directories(plan.out_root, ec);
     if (ec) {
-      err << "error: " << plan.out_root.string() << ": cannot create the output folder: " << ec.message() << "\n";
-      return 1;
+      err << "conc-thumbs: " << plan.out_root.string() << ": cannot create the output folder: " << ec.message() << "\n";
+      return 2;
     }
     // A shard removes only its own sources' temporaries: the other shards may be writing theirs.
     std::set<std::string> own_outputs;
@@ -249,8 +261,8 @@ int run(const Options& options, std::istream& paths_in, std::ostream& out, std::
       }
       journal.emplace(plan.out_root, options.shard);
     } catch (const std::exception& e) {
-      err << "error: " << e.what() << "\n";
-      return 1;
+      err << "conc-thumbs: " << e.what() << "\n";
+      return 2;  // the output folder cannot be written, as when it cannot be created
     }
     Collector collector(plan, options, todo.size(), out, err, *journal);
     if (!todo.empty()) {

@@ -1,0 +1,143 @@
+#include "cli.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
+
+namespace common::cli {
+
+namespace {
+
+std::string in_quotes(const std::string& value) { return "'" + value + "'"; }
+
+std::string joined(const std::vector<std::string>& names, const char* last) {
+  std::string text;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) text += i + 1 == names.size() ? last : ", ";
+    text += names[i];
+  }
+  return text;
+}
+
+bool starts_with(const std::string& text, const std::string& prefix) { return text.rfind(prefix, 0) == 0; }
+
+// The options CLI11 did not expect, from its message ("The following argument was not expected: a b").
+std::vector<std::string> unexpected_arguments(const std::string& what) {
+  std::vector<std::string> args;
+  const auto colon = what.find(": ");
+  if (colon == std::string::npos) return args;
+  std::istringstream rest(what.substr(colon + 2));
+  for (std::string a; rest >> a;) args.push_back(a);
+  return args;
+}
+
+}  // namespace
+
+CLI::Validator one_of(std::vector<std::string> names) {
+  const std::string allowed = joined(names, " or ");
+  return CLI::Validator(
+      [names = std::move(names), allowed](std::string& value) -> std::string {
+        for (const std::string& n : names) {
+          if (value == n) return {};
+        }
+        return in_quotes(value) + " is not one of " + allowed;
+      },
+      "", "one of");
+}
+
+CLI::Validator whole_number(long long least, long long most) {
+  return CLI::Validator(
+      [least, most](std::string& value) -> std::string {
+        long long n = 0;
+        const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), n);
+        if (error == std::errc() && end == value.data() + value.size() && n >= least && n <= most) return {};
+        return in_quotes(value) + " is not a whole number from " + std::to_string(least) + " to " + std::to_string(most);
+      },
+      "", "whole number");
+}
+
+CLI::Validator seconds(bool positive) {
+  return CLI::Validator(
+      [positive](std::string& value) -> std::string {
+        char* end = nullptr;
+        const double s = std::strtod(value.c_str(), &end);
+        const bool number = !value.empty() && end == value.c_str() + value.size() && std::isfinite(s);
+        if (number && (positive ? s > 0 : s >= 0)) return {};
+        return in_quotes(value) + " is not a number of seconds " + (positive ? "above 0" : "from 0 up");
+      },
+      "", "seconds");
+}
+
+std::optional<std::string> missing_need(const CLI::App& app, const std::vector<Needs>& needs) {
+  for (const Needs& n : needs) {
+    if (app.count(n.option) > 0 && app.count(n.needed) == 0) {
+      return std::string(n.option) + " has no effect without " + n.needed;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string sentence(const CLI::ParseError& error) {
+  const std::string what = error.what();
+  if (dynamic_cast<const CLI::ExtrasError*>(&error) != nullptr) {
+    const std::vector<std::string> args = unexpected_arguments(what);
+    for (const std::string& a : args) {
+      if (a.size() > 1 && a[0] == '-') return "unknown option " + a;
+    }
+    if (!args.empty()) return "unexpected argument " + in_quotes(args.front());
+    return what;
+  }
+  if (dynamic_cast<const CLI::ArgumentMismatch*>(&error) != nullptr) {
+    // "--size: 1 required WxH missing", "Expected exactly 1 arguments to --out, got 0"
+    const auto colon = what.find(':');
+    if (colon != std::string::npos && starts_with(what, "-")) return what.substr(0, colon) + " needs a value";
+    const auto to = what.find(" to ");
+    if (to != std::string::npos) {
+      const auto comma = what.find(',', to);
+      return what.substr(to + 4, comma == std::string::npos ? std::string::npos : comma - to - 4) + " needs a value";
+    }
+    return what;
+  }
+  if (dynamic_cast<const CLI::ExcludesError*>(&error) != nullptr) {
+    // "--force excludes --skip-existing"
+    const auto at = what.find(" excludes ");
+    if (at != std::string::npos) return what.substr(0, at) + " and " + what.substr(at + 10) + " cannot go together";
+    return what;
+  }
+  if (dynamic_cast<const CLI::ConversionError*>(&error) != nullptr) {
+    // "Could not convert: --per-host = abc"
+    const std::string prefix = "Could not convert: ";
+    if (starts_with(what, prefix)) {
+      const std::string rest = what.substr(prefix.size());
+      const auto eq = rest.find(" = ");
+      if (eq != std::string::npos) {
+        return rest.substr(0, eq) + ": " + in_quotes(rest.substr(eq + 3)) + " is not a number it can take";
+      }
+    }
+    return what;
+  }
+  return what;  // ValidationError: our validators' sentences, after the option's name
+}
+
+std::optional<int> parse(CLI::App& app, int argc, char** argv, const std::string& tool, std::ostream& out,
+                         std::ostream& err) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    out << app.help();
+    return 0;
+  } catch (const CLI::CallForAllHelp&) {
+    out << app.help("", CLI::AppFormatMode::All);
+    return 0;
+  } catch (const CLI::CallForVersion& e) {
+    out << e.what() << "\n";
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    err << tool << ": " << sentence(e) << " (see " << tool << " --help)\n";
+    return 2;
+  }
+  return std::nullopt;
+}
+
+}  // namespace common::cli
