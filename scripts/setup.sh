@@ -12,6 +12,7 @@ packages=(
   libarchive-dev
   python3-opencv
   libxxhash-dev
+  doxygen
   munge
   slurmctld
   slurmd
