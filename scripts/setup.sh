@@ -20,6 +20,8 @@ packages=(
   libkainjow-mustache-dev
   chromium chromium-driver python3-selenium python3-pil
   curl
+  mandoc
+  man-db
   nginx
   python3-httpbin
   gunicorn
