@@ -52,7 +52,8 @@ CLI::Validator whole_number(long long least, long long most) {
         long long n = 0;
         const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), n);
         if (error == std::errc() && end == value.data() + value.size() && n >= least && n <= most) return {};
-        return in_quotes(value) + " is not a whole number from " + std::to_string(least) + " to " + std::to_string(most);
+        return in_quotes(value) + " is not a whole number from " + std::to_string(least) + " to " +
+               std::to_string(most);
       },
       "", "whole number");
 }
@@ -138,6 +139,24 @@ std::optional<int> parse(CLI::App& app, int argc, char** argv, const std::string
     return 2;
   }
   return std::nullopt;
+}
+
+std::string listing(const std::vector<std::pair<std::string, std::string>>& items, std::size_t width) {
+  std::string text;
+  std::size_t line = 0;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    std::string item = items[i].first + " " + items[i].second + (i + 1 < items.size() ? "," : "");
+    if (line > 0 && line + 1 + item.size() > width) {
+      text += "\n ";
+      line = 1;
+    } else if (line > 0) {
+      text += ' ';
+      ++line;
+    }
+    text += item;
+    line += item.size();
+  }
+  return text;
 }
 
 }  // namespace common::cli

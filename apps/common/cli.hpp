@@ -7,6 +7,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace common::cli {
@@ -30,6 +31,10 @@ std::optional<std::string> missing_need(const CLI::App& app, const std::vector<N
 // or --version (printed to `out`), 2 after a usage error (one line on `err`: "TOOL: sentence").
 std::optional<int> parse(CLI::App& app, int argc, char** argv, const std::string& tool, std::ostream& out,
                          std::ostream& err);
+
+// "name version, name version, ..." for --version: wrapped before `width` columns, each line after
+// the first indented by one space.
+std::string listing(const std::vector<std::pair<std::string, std::string>>& items, std::size_t width = 78);
 
 // What CLI11 says, as a sentence that names the option, the bad value and what is allowed.
 std::string sentence(const CLI::ParseError& error);

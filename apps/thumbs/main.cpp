@@ -7,6 +7,7 @@
 
 #include "cli.hpp"
 #include "cli_values.hpp"
+#include "library_versions.hpp"
 #include "options.hpp"
 #include "run.hpp"
 #include "shard.hpp"
@@ -81,7 +82,13 @@ int main(int argc, char** argv) {
   app.add_option("--title", o.gallery_title, "the gallery's title (default Photos)");
   app.add_option("--base-url", o.gallery_base_url,
                  "link originals as BASE_URL + their path below the input folder instead of relatively");
-  app.set_version_flag("--version", "conc-thumbs 0.1.0");
+  app.set_version_flag(
+      "--version",
+      [] {
+        return "conc-thumbs " CONC_VERSION "\nFormats: " + imaging::readable_formats() + "\n" +
+               common::cli::listing(imaging::library_versions());
+      },
+      "print the version and the libraries it uses, and exit");
   app.footer(
       "Examples:\n"
       "  conc-thumbs photos/                         75x75 thumbnails in photos/thumbs/\n"

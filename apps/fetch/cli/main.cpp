@@ -10,6 +10,7 @@
 
 #include "cli.hpp"
 #include "cli/options.hpp"
+#include "cli/version.hpp"
 #include "cli_values.hpp"
 #include "run.hpp"
 #include "shard.hpp"
@@ -146,7 +147,7 @@ int main(int argc, char** argv) {
       ->check(common::cli::seconds(true));
   app.add_flag("--no-progress", no_progress, "no progress bar (it is shown only on a terminal anyway)");
   app.add_flag("-v,--verbose", o.verbose, "print every download and retry");
-  app.set_version_flag("--version", "conc-fetch 0.1.0");
+  app.set_version_flag("--version", fetch::version_text, "print the version and the libraries it uses, and exit");
   app.footer(
       "Examples:\n"
       "  conc-fetch urls.txt                         into downloads/, resumable\n"
