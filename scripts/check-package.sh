@@ -36,6 +36,15 @@ cp data/photos/Aqua.jpg "$work/photos/"
 conc-thumbs --no-progress -s 64 "$work/photos" >/dev/null
 [ -s "$work/photos/thumbs/Aqua.jpg" ] || fail "the installed conc-thumbs made no thumbnail"
 
+for f in /usr/share/bash-completion/completions/conc-fetch /usr/share/zsh/site-functions/_conc-thumbs \
+  /usr/share/fish/vendor_completions.d/conc-thumbs.fish; do
+  [ -s "$f" ] || fail "$f was not installed"
+done
+# Tab as a person presses it, in a login shell that loads bash-completion's installed scripts.
+offered=$(bash --norc --noprofile -c 'source /usr/share/bash-completion/bash_completion
+  _completion_loader conc-fetch; COMP_WORDS=(conc-fetch --ret); COMP_CWORD=1; _conc_fetch; echo "${COMPREPLY[*]}"')
+[ "$offered" = "--retries --retry-max-wait" ] || fail "bash offered '$offered' for conc-fetch --ret"
+
 echo "=== check-package: a program built against libconc"
 cp tests/install/consumer/main.cpp tests/install/consumer/CMakeLists.txt "$work/"
 expected=$'thread pool: 4950\nprocess pool: 16 81'

@@ -22,6 +22,7 @@ packages=(
   curl
   mandoc
   man-db
+  bash-completion zsh fish
   nginx
   python3-httpbin
   gunicorn

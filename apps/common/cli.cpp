@@ -22,6 +22,9 @@ std::string joined(const std::vector<std::string>& names, const char* last) {
 
 bool starts_with(const std::string& text, const std::string& prefix) { return text.rfind(prefix, 0) == 0; }
 
+// one_of() names its validator after the values it allows, so that completion can offer them.
+constexpr std::string_view kChoicesPrefix = "choices:";
+
 // The options CLI11 did not expect, from its message ("The following argument was not expected: a b").
 std::vector<std::string> unexpected_arguments(const std::string& what) {
   std::vector<std::string> args;
@@ -36,6 +39,8 @@ std::vector<std::string> unexpected_arguments(const std::string& what) {
 
 CLI::Validator one_of(std::vector<std::string> names) {
   const std::string allowed = joined(names, " or ");
+  std::string list;
+  for (const std::string& n : names) list += (list.empty() ? "" : "|") + n;
   return CLI::Validator(
       [names = std::move(names), allowed](std::string& value) -> std::string {
         for (const std::string& n : names) {
@@ -43,7 +48,7 @@ CLI::Validator one_of(std::vector<std::string> names) {
         }
         return in_quotes(value) + " is not one of " + allowed;
       },
-      "", "one of");
+      "", std::string(kChoicesPrefix) + list);
 }
 
 CLI::Validator whole_number(long long least, long long most) {
@@ -68,6 +73,26 @@ CLI::Validator seconds(bool positive) {
         return in_quotes(value) + " is not a number of seconds " + (positive ? "above 0" : "from 0 up");
       },
       "", "seconds");
+}
+
+std::vector<std::string> choices(CLI::Option& option) {
+  for (int i = 0;; ++i) {
+    CLI::Validator* v = nullptr;
+    try {
+      v = option.get_validator(i);
+    } catch (const CLI::OptionNotFound&) {
+      return {};
+    }
+    const std::string& name = v->get_name();
+    if (!starts_with(name, std::string(kChoicesPrefix))) continue;
+    std::vector<std::string> values;
+    std::string rest = name.substr(kChoicesPrefix.size());
+    for (std::size_t at; (at = rest.find('|')) != std::string::npos; rest.erase(0, at + 1)) {
+      values.push_back(rest.substr(0, at));
+    }
+    values.push_back(rest);
+    return values;
+  }
 }
 
 std::optional<std::string> missing_need(const CLI::App& app, const std::vector<Needs>& needs) {
@@ -134,6 +159,8 @@ std::optional<int> parse(CLI::App& app, int argc, char** argv, const std::string
   } catch (const CLI::CallForVersion& e) {
     out << e.what() << "\n";
     return 0;
+  } catch (const CLI::Success&) {
+    return 0;  // an option that did its work while parsing (--completion)
   } catch (const CLI::ParseError& e) {
     err << tool << ": " << sentence(e) << " (see " << tool << " --help)\n";
     return 2;

@@ -14,6 +14,8 @@ namespace common::cli {
 
 // A value that is one of `names`.
 CLI::Validator one_of(std::vector<std::string> names);
+// The values a one_of() validator on `option` allows; empty when it has none.
+std::vector<std::string> choices(CLI::Option& option);
 // A whole number from `least` to `most`.
 CLI::Validator whole_number(long long least, long long most);
 // A number of seconds, at least `least` (0 or more when `least` is 0; more than 0 when `positive`).

@@ -7,6 +7,7 @@
 
 #include "cli.hpp"
 #include "cli_values.hpp"
+#include "completion.hpp"
 #include "library_versions.hpp"
 #include "options.hpp"
 #include "run.hpp"
@@ -100,6 +101,7 @@ int main(int argc, char** argv) {
       "  mpirun -np 8 conc-thumbs --shard auto -o /shared/thumbs /shared/photos   then: conc-thumbs --summary "
       "/shared/thumbs\n"
       "Exit codes: 0 all made or skipped, 1 some failed (the rest were made), 2 usage error.");
+  common::cli::add_completion_option(app, "conc-thumbs");
   if (const auto code = common::cli::parse(app, argc, argv, "conc-thumbs", std::cout, std::cerr)) return *code;
   const auto usage_error = [](const std::string& sentence) {
     std::cerr << "conc-thumbs: " << sentence << " (see conc-thumbs --help)\n";

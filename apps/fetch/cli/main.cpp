@@ -12,6 +12,7 @@
 #include "cli/options.hpp"
 #include "cli/version.hpp"
 #include "cli_values.hpp"
+#include "completion.hpp"
 #include "run.hpp"
 #include "shard.hpp"
 #include "store/summary.hpp"
@@ -165,6 +166,7 @@ int main(int argc, char** argv) {
       "One run at a time per output folder (a lock on OUT/.conc-fetch.lock).\n"
       "Exit codes: 0 all downloaded or skipped, 1 some failed (the rest were downloaded), 2 usage error\n"
       "or the folder in use, 130 interrupted (Ctrl-C or SIGTERM; a re-run resumes).");
+  common::cli::add_completion_option(app, "conc-fetch");
   if (const auto code = common::cli::parse(app, argc, argv, "conc-fetch", std::cout, std::cerr)) return *code;
   if (const auto missing = common::cli::missing_need(app, {{"--fit", "--thumbnail"},
                                                            {"--format", "--thumbnail"},
