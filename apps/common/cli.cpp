@@ -125,6 +125,19 @@ std::string sentence(const CLI::ParseError& error) {
     }
     return what;
   }
+  if (dynamic_cast<const CLI::FileError*>(&error) != nullptr) {
+    // "x.conf was not readable (missing?)"
+    const auto at = what.find(" was not readable");
+    if (at != std::string::npos) return "--config " + what.substr(0, at) + ": cannot read the file";
+    return what;
+  }
+  if (dynamic_cast<const CLI::ConfigError*>(&error) != nullptr) {
+    // "INI was not able to parse bogus", "retries: This option is not allowed in a configuration file"
+    const std::string prefix = "INI was not able to parse ";
+    if (starts_with(what, prefix))
+      return "the configuration file names an unknown option: " + what.substr(prefix.size());
+    return "the configuration file: " + what;
+  }
   if (dynamic_cast<const CLI::ExcludesError*>(&error) != nullptr) {
     // "--force excludes --skip-existing"
     const auto at = what.find(" excludes ");
@@ -144,6 +157,28 @@ std::string sentence(const CLI::ParseError& error) {
     return what;
   }
   return what;  // ValidationError: our validators' sentences, after the option's name
+}
+
+void add_config(CLI::App& app, const std::string& file_name, int argc, char** argv) {
+  std::string folder;
+  if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg != nullptr && xdg[0] == '/') {
+    folder = std::string(xdg) + "/conc";
+  } else if (const char* home = std::getenv("HOME"); home != nullptr && home[0] != '\0') {
+    folder = std::string(home) + "/.config/conc";
+  }
+  bool none = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string_view(argv[i]) == "--") break;
+    none = none || std::string_view(argv[i]) == "--no-config";
+  }
+  const std::string default_file = folder.empty() || none ? "" : folder + "/" + file_name;
+  CLI::Option* config = app.set_config("--config", default_file,
+                                       "read options from this file (default: " +
+                                           (folder.empty() ? std::string("$XDG_CONFIG_HOME/conc/") : folder + "/") +
+                                           file_name + " when it exists); the command line wins");
+  config->type_name("FILE");
+  app.allow_config_extras(CLI::config_extras_mode::error);  // a misspelt option in the file is said
+  app.add_flag("--no-config")->description("read no configuration file")->excludes(config)->configurable(false);
 }
 
 std::optional<int> parse(CLI::App& app, int argc, char** argv, const std::string& tool, std::ostream& out,

@@ -29,6 +29,11 @@ struct Needs {
 // The first option of `needs` given without what it needs, as a sentence; nothing when all is well.
 std::optional<std::string> missing_need(const CLI::App& app, const std::vector<Needs>& needs);
 
+// The configuration file: --config FILE, else $XDG_CONFIG_HOME/conc/NAME (~/.config/conc/NAME)
+// when it exists; --no-config reads none. It holds long options as `name = value` lines (TOML, as
+// CLI11 reads it); an option given on the command line wins over the file. Call before parse().
+void add_config(CLI::App& app, const std::string& file_name, int argc, char** argv);
+
 // Parses the command line. Returns the exit code when the program should stop now: 0 after --help
 // or --version (printed to `out`), 2 after a usage error (one line on `err`: "TOOL: sentence").
 std::optional<int> parse(CLI::App& app, int argc, char** argv, const std::string& tool, std::ostream& out,

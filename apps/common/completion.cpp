@@ -214,6 +214,7 @@ void add_completion_option(CLI::App& app, const std::string& program) {
          },
          "print the shell's completion script (bash, zsh or fish) and exit")
       ->check(one_of({"bash", "zsh", "fish"}))
+      ->configurable(false)
       ->group("");
 }
 

@@ -36,7 +36,8 @@ int main(int argc, char** argv) {
   auto* summary_option =
       app.add_option("--summary", summary,
                      "print the summary of every shard's report in this output root (and the whole tree's) with the "
-                     "exit code one run would have had, and make nothing");
+                     "exit code one run would have had, and make nothing")
+          ->configurable(false);
   // Required, except with --summary.
   app.add_option("INPUT", o.inputs, "folders (recursed), image files, or - to read paths from stdin")
       ->excludes(summary_option);
@@ -102,6 +103,7 @@ int main(int argc, char** argv) {
       "/shared/thumbs\n"
       "Exit codes: 0 all made or skipped, 1 some failed (the rest were made), 2 usage error.");
   common::cli::add_completion_option(app, "conc-thumbs");
+  common::cli::add_config(app, "thumbs.conf", argc, argv);
   if (const auto code = common::cli::parse(app, argc, argv, "conc-thumbs", std::cout, std::cerr)) return *code;
   const auto usage_error = [](const std::string& sentence) {
     std::cerr << "conc-thumbs: " << sentence << " (see conc-thumbs --help)\n";

@@ -111,7 +111,8 @@ int main(int argc, char** argv) {
       ->option_text("url|host");
   app.add_option("--summary", summary,
                  "print the summary of every manifest in this folder (the whole list's and each shard's) with "
-                 "the exit code one run would have had, and download nothing");
+                 "the exit code one run would have had, and download nothing")
+      ->configurable(false);
   std::string thumbnail;
   app.add_option("--thumbnail", thumbnail,
                  "make a WxH thumbnail (256x256, or 256 for a square) of every body in memory and save "
@@ -167,6 +168,7 @@ int main(int argc, char** argv) {
       "Exit codes: 0 all downloaded or skipped, 1 some failed (the rest were downloaded), 2 usage error\n"
       "or the folder in use, 130 interrupted (Ctrl-C or SIGTERM; a re-run resumes).");
   common::cli::add_completion_option(app, "conc-fetch");
+  common::cli::add_config(app, "fetch.conf", argc, argv);
   if (const auto code = common::cli::parse(app, argc, argv, "conc-fetch", std::cout, std::cerr)) return *code;
   if (const auto missing = common::cli::missing_need(app, {{"--fit", "--thumbnail"},
                                                            {"--format", "--thumbnail"},
