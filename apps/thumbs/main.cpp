@@ -119,6 +119,11 @@ int main(int argc, char** argv) {
   if (app.count("--jobs") > 0 && engine == "serial")
     std::cerr << "warning: --jobs has no effect with --engine serial\n";
   if (!summary.empty()) return thumbs::summarize(summary, o.report, std::cout, std::cerr);
+  if (argc == 1) {
+    std::cerr << "usage: conc-thumbs [OPTIONS] INPUT...   (folders, image files, or - for paths on stdin; --help for "
+                 "more)\n";
+    return 2;
+  }
   if (o.inputs.empty()) return usage_error("no INPUT: name folders or image files, or - to read paths from stdin");
 
   try {

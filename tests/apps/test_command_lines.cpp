@@ -132,7 +132,8 @@ TEST_CASE("conc-thumbs: -s takes one value, options go anywhere, mistakes are se
   check_one_line(run(dir, thumbs, {photos, "-s"}), "--size needs a value");
   check_one_line(run(dir, thumbs, {(dir / "nonexistent").string() + "/"}), "nonexistent/: no such file or directory");
   check_one_line(run(dir, thumbs, {"-o", (dir / "photos/Aqua.jpg/out").string(), photos}), "cannot create");
-  check_one_line(run(dir, thumbs, {}), "no INPUT");
+  check_one_line(run(dir, thumbs, {}), "usage: conc-thumbs [OPTIONS] INPUT...");
+  check_one_line(run(dir, thumbs, {"-s", "64"}), "no INPUT");
 }
 
 TEST_CASE("the same mistake gets the same exit code from both apps", "[cli]") {

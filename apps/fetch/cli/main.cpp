@@ -1,6 +1,8 @@
 // conc-fetch: downloads URL lists on the thread pool, resumably, and safely against hostile
 // servers.
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
@@ -233,6 +235,11 @@ int main(int argc, char** argv) {
   o.transfer.hash = !no_hash;
   // A file stream on /dev/stdin, unlike std::cin, tells whether more of a piped list is ready yet,
   // so that downloads start before the list ends.
+  // No list and nothing piped in: a person at a terminal is told how to start, not left waiting.
+  if (o.list.empty() && ::isatty(STDIN_FILENO) == 1) {
+    std::cerr << "usage: conc-fetch [OPTIONS] LIST   (LIST: a file of URLs, or - for stdin; --help for more)\n";
+    return 2;
+  }
   std::ifstream stdin_list;
   if (o.list.empty() || o.list == "-") stdin_list.open("/dev/stdin");
   return fetch::run(o, stdin_list.is_open() ? static_cast<std::istream&>(stdin_list) : std::cin, std::cout, std::cerr);
