@@ -8,6 +8,7 @@
 #include "cli.hpp"
 #include "cli_values.hpp"
 #include "completion.hpp"
+#include "help_formatter.hpp"
 #include "library_versions.hpp"
 #include "options.hpp"
 #include "run.hpp"
@@ -102,6 +103,8 @@ int main(int argc, char** argv) {
       "  mpirun -np 8 conc-thumbs --shard auto -o /shared/thumbs /shared/photos   then: conc-thumbs --summary "
       "/shared/thumbs\n"
       "Exit codes: 0 all made or skipped, 1 some failed (the rest were made), 2 usage error.");
+  app.name("conc-thumbs");
+  common::cli::use_help_formatter(app);
   common::cli::add_completion_option(app, "conc-thumbs");
   common::cli::add_config(app, "thumbs.conf", argc, argv);
   if (const auto code = common::cli::parse(app, argc, argv, "conc-thumbs", std::cout, std::cerr)) return *code;

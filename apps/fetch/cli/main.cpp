@@ -15,6 +15,7 @@
 #include "cli/version.hpp"
 #include "cli_values.hpp"
 #include "completion.hpp"
+#include "help_formatter.hpp"
 #include "run.hpp"
 #include "shard.hpp"
 #include "store/summary.hpp"
@@ -169,6 +170,8 @@ int main(int argc, char** argv) {
       "One run at a time per output folder (a lock on OUT/.conc-fetch.lock).\n"
       "Exit codes: 0 all downloaded or skipped, 1 some failed (the rest were downloaded), 2 usage error\n"
       "or the folder in use, 130 interrupted (Ctrl-C or SIGTERM; a re-run resumes).");
+  app.name("conc-fetch");
+  common::cli::use_help_formatter(app);
   common::cli::add_completion_option(app, "conc-fetch");
   common::cli::add_config(app, "fetch.conf", argc, argv);
   if (const auto code = common::cli::parse(app, argc, argv, "conc-fetch", std::cout, std::cerr)) return *code;
