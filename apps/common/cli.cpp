@@ -22,6 +22,9 @@ std::string joined(const std::vector<std::string>& names, const char* last) {
 
 bool starts_with(const std::string& text, const std::string& prefix) { return text.rfind(prefix, 0) == 0; }
 
+// one_of() names its validator after the values it allows, so that completion can offer them.
+constexpr std::string_view kChoicesPrefix = "choices:";
+
 // The options CLI11 did not expect, from its message ("The following argument was not expected: a b").
 std::vector<std::string> unexpected_arguments(const std::string& what) {
   std::vector<std::string> args;
@@ -36,6 +39,8 @@ std::vector<std::string> unexpected_arguments(const std::string& what) {
 
 CLI::Validator one_of(std::vector<std::string> names) {
   const std::string allowed = joined(names, " or ");
+  std::string list;
+  for (const std::string& n : names) list += (list.empty() ? "" : "|") + n;
   return CLI::Validator(
       [names = std::move(names), allowed](std::string& value) -> std::string {
         for (const std::string& n : names) {
@@ -43,7 +48,7 @@ CLI::Validator one_of(std::vector<std::string> names) {
         }
         return in_quotes(value) + " is not one of " + allowed;
       },
-      "", "one of");
+      "", std::string(kChoicesPrefix) + list);
 }
 
 CLI::Validator whole_number(long long least, long long most) {
@@ -52,7 +57,8 @@ CLI::Validator whole_number(long long least, long long most) {
         long long n = 0;
         const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), n);
         if (error == std::errc() && end == value.data() + value.size() && n >= least && n <= most) return {};
-        return in_quotes(value) + " is not a whole number from " + std::to_string(least) + " to " + std::to_string(most);
+        return in_quotes(value) + " is not a whole number from " + std::to_string(least) + " to " +
+               std::to_string(most);
       },
       "", "whole number");
 }
@@ -67,6 +73,26 @@ CLI::Validator seconds(bool positive) {
         return in_quotes(value) + " is not a number of seconds " + (positive ? "above 0" : "from 0 up");
       },
       "", "seconds");
+}
+
+std::vector<std::string> choices(CLI::Option& option) {
+  for (int i = 0;; ++i) {
+    CLI::Validator* v = nullptr;
+    try {
+      v = option.get_validator(i);
+    } catch (const CLI::OptionNotFound&) {
+      return {};
+    }
+    const std::string& name = v->get_name();
+    if (!starts_with(name, std::string(kChoicesPrefix))) continue;
+    std::vector<std::string> values;
+    std::string rest = name.substr(kChoicesPrefix.size());
+    for (std::size_t at; (at = rest.find('|')) != std::string::npos; rest.erase(0, at + 1)) {
+      values.push_back(rest.substr(0, at));
+    }
+    values.push_back(rest);
+    return values;
+  }
 }
 
 std::optional<std::string> missing_need(const CLI::App& app, const std::vector<Needs>& needs) {
@@ -99,6 +125,19 @@ std::string sentence(const CLI::ParseError& error) {
     }
     return what;
   }
+  if (dynamic_cast<const CLI::FileError*>(&error) != nullptr) {
+    // "x.conf was not readable (missing?)"
+    const auto at = what.find(" was not readable");
+    if (at != std::string::npos) return "--config " + what.substr(0, at) + ": cannot read the file";
+    return what;
+  }
+  if (dynamic_cast<const CLI::ConfigError*>(&error) != nullptr) {
+    // "INI was not able to parse bogus", "retries: This option is not allowed in a configuration file"
+    const std::string prefix = "INI was not able to parse ";
+    if (starts_with(what, prefix))
+      return "the configuration file names an unknown option: " + what.substr(prefix.size());
+    return "the configuration file: " + what;
+  }
   if (dynamic_cast<const CLI::ExcludesError*>(&error) != nullptr) {
     // "--force excludes --skip-existing"
     const auto at = what.find(" excludes ");
@@ -120,6 +159,28 @@ std::string sentence(const CLI::ParseError& error) {
   return what;  // ValidationError: our validators' sentences, after the option's name
 }
 
+void add_config(CLI::App& app, const std::string& file_name, int argc, char** argv) {
+  std::string folder;
+  if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg != nullptr && xdg[0] == '/') {
+    folder = std::string(xdg) + "/conc";
+  } else if (const char* home = std::getenv("HOME"); home != nullptr && home[0] != '\0') {
+    folder = std::string(home) + "/.config/conc";
+  }
+  bool none = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string_view(argv[i]) == "--") break;
+    none = none || std::string_view(argv[i]) == "--no-config";
+  }
+  const std::string default_file = folder.empty() || none ? "" : folder + "/" + file_name;
+  CLI::Option* config = app.set_config("--config", default_file,
+                                       "read options from this file (default: " +
+                                           (folder.empty() ? std::string("$XDG_CONFIG_HOME/conc/") : folder + "/") +
+                                           file_name + " when it exists); the command line wins");
+  config->type_name("FILE");
+  app.allow_config_extras(CLI::config_extras_mode::error);  // a misspelt option in the file is said
+  app.add_flag("--no-config")->description("read no configuration file")->excludes(config)->configurable(false);
+}
+
 std::optional<int> parse(CLI::App& app, int argc, char** argv, const std::string& tool, std::ostream& out,
                          std::ostream& err) {
   try {
@@ -133,11 +194,31 @@ std::optional<int> parse(CLI::App& app, int argc, char** argv, const std::string
   } catch (const CLI::CallForVersion& e) {
     out << e.what() << "\n";
     return 0;
+  } catch (const CLI::Success&) {
+    return 0;  // an option that did its work while parsing (--completion)
   } catch (const CLI::ParseError& e) {
     err << tool << ": " << sentence(e) << " (see " << tool << " --help)\n";
     return 2;
   }
   return std::nullopt;
+}
+
+std::string listing(const std::vector<std::pair<std::string, std::string>>& items, std::size_t width) {
+  std::string text;
+  std::size_t line = 0;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    std::string item = items[i].first + " " + items[i].second + (i + 1 < items.size() ? "," : "");
+    if (line > 0 && line + 1 + item.size() > width) {
+      text += "\n ";
+      line = 1;
+    } else if (line > 0) {
+      text += ' ';
+      ++line;
+    }
+    text += item;
+    line += item.size();
+  }
+  return text;
 }
 
 }  // namespace common::cli

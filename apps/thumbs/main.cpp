@@ -7,6 +7,9 @@
 
 #include "cli.hpp"
 #include "cli_values.hpp"
+#include "completion.hpp"
+#include "help_formatter.hpp"
+#include "library_versions.hpp"
 #include "options.hpp"
 #include "run.hpp"
 #include "shard.hpp"
@@ -34,7 +37,8 @@ int main(int argc, char** argv) {
   auto* summary_option =
       app.add_option("--summary", summary,
                      "print the summary of every shard's report in this output root (and the whole tree's) with the "
-                     "exit code one run would have had, and make nothing");
+                     "exit code one run would have had, and make nothing")
+          ->configurable(false);
   // Required, except with --summary.
   app.add_option("INPUT", o.inputs, "folders (recursed), image files, or - to read paths from stdin")
       ->excludes(summary_option);
@@ -81,7 +85,13 @@ int main(int argc, char** argv) {
   app.add_option("--title", o.gallery_title, "the gallery's title (default Photos)");
   app.add_option("--base-url", o.gallery_base_url,
                  "link originals as BASE_URL + their path below the input folder instead of relatively");
-  app.set_version_flag("--version", "conc-thumbs 0.1.0");
+  app.set_version_flag(
+      "--version",
+      [] {
+        return "conc-thumbs " CONC_VERSION "\nFormats: " + imaging::readable_formats() + "\n" +
+               common::cli::listing(imaging::library_versions());
+      },
+      "print the version and the libraries it uses, and exit");
   app.footer(
       "Examples:\n"
       "  conc-thumbs photos/                         75x75 thumbnails in photos/thumbs/\n"
@@ -93,6 +103,10 @@ int main(int argc, char** argv) {
       "  mpirun -np 8 conc-thumbs --shard auto -o /shared/thumbs /shared/photos   then: conc-thumbs --summary "
       "/shared/thumbs\n"
       "Exit codes: 0 all made or skipped, 1 some failed (the rest were made), 2 usage error.");
+  app.name("conc-thumbs");
+  common::cli::use_help_formatter(app);
+  common::cli::add_completion_option(app, "conc-thumbs");
+  common::cli::add_config(app, "thumbs.conf", argc, argv);
   if (const auto code = common::cli::parse(app, argc, argv, "conc-thumbs", std::cout, std::cerr)) return *code;
   const auto usage_error = [](const std::string& sentence) {
     std::cerr << "conc-thumbs: " << sentence << " (see conc-thumbs --help)\n";
@@ -108,6 +122,11 @@ int main(int argc, char** argv) {
   if (app.count("--jobs") > 0 && engine == "serial")
     std::cerr << "warning: --jobs has no effect with --engine serial\n";
   if (!summary.empty()) return thumbs::summarize(summary, o.report, std::cout, std::cerr);
+  if (argc == 1) {
+    std::cerr << "usage: conc-thumbs [OPTIONS] INPUT...   (folders, image files, or - for paths on stdin; --help for "
+                 "more)\n";
+    return 2;
+  }
   if (o.inputs.empty()) return usage_error("no INPUT: name folders or image files, or - to read paths from stdin");
 
   try {

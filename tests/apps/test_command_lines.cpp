@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -39,6 +40,14 @@ void check_one_line(const Result& r, const std::string& words) {
 
 const std::string fetch = CONC_FETCH_EXE;
 
+// XDG_CONFIG_HOME for the programs this test starts, while it lives.
+struct ConfigHome {
+  explicit ConfigHome(const fs::path& folder) { ::setenv("XDG_CONFIG_HOME", folder.c_str(), 1); }
+  ~ConfigHome() { ::unsetenv("XDG_CONFIG_HOME"); }
+  ConfigHome(const ConfigHome&) = delete;
+  ConfigHome& operator=(const ConfigHome&) = delete;
+};
+
 }  // namespace
 
 TEST_CASE("conc-fetch: bad values, stray options and options without what they need, in sentences", "[cli]") {
@@ -59,7 +68,46 @@ TEST_CASE("conc-fetch: bad values, stray options and options without what they n
   CHECK_FALSE(fs::exists(dir / "downloads"));
 }
 
+TEST_CASE("conc-fetch reads its configuration file, the command line wins, --no-config reads none", "[cli]") {
+  TempDir dir;
+  test_support::write_file(dir / "list.txt", "http://127.0.0.1:9/x\n");
+  const std::string list = (dir / "list.txt").string();
+  const std::string out = (dir / "out").string();
+  const ConfigHome home(dir / "config");
+  test_support::write_file(dir / "config/conc/fetch.conf", "retries = 7\nlayout = \"tree\"\n");
+  check_one_line(run(dir, fetch, {"-o", out, list}), "--layout: 'tree' is not one of flat or host");
+  // The command line's --layout and --retries win: one attempt, then the URL fails.
+  const Result cli_wins = run(dir, fetch, {"--layout", "flat", "--retries", "0", "--no-progress", "-o", out, list});
+  INFO(cli_wins.err);
+  CHECK(cli_wins.exit_code == 1);
+  CHECK(cli_wins.err.find("127.0.0.1:9/x") != std::string::npos);
+  CHECK(cli_wins.err.find("attempts") == std::string::npos);
+  test_support::write_file(dir / "config/conc/fetch.conf", "retires = 1\n");
+  check_one_line(run(dir, fetch, {"-o", out, list}), "the configuration file names an unknown option: retires");
+  CHECK(run(dir, fetch, {"--no-config", "--retries", "0", "--no-progress", "-o", out, list}).exit_code == 1);
+  test_support::write_file(dir / "other.conf", "engine = \"fast\"\n");
+  check_one_line(run(dir, fetch, {"--config", (dir / "other.conf").string(), list}), "--engine: 'fast'");
+  check_one_line(run(dir, fetch, {"--config", (dir / "none.conf").string(), list}), "cannot read the file");
+}
+
 #ifdef CONC_THUMBS_EXE
+TEST_CASE("conc-thumbs reads its configuration file for any long option", "[cli]") {
+  const std::string thumbs = CONC_THUMBS_EXE;
+  TempDir dir;
+  fs::create_directories(dir / "photos");
+  fs::copy_file(fs::path(CONC_SAMPLE_PHOTOS) / "Aqua.jpg", dir / "photos/Aqua.jpg");
+  const ConfigHome home(dir / "config");
+  test_support::write_file(dir / "config/conc/thumbs.conf",
+                           "size = [\"32\", \"48\"]\nout = \"" + (dir / "out").string() + "\"\nno-progress = true\n");
+  const Result r = run(dir, thumbs, {(dir / "photos").string()});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(fs::exists(dir / "out/32x32/Aqua.jpg"));
+  CHECK(fs::exists(dir / "out/48x48/Aqua.jpg"));
+  CHECK(run(dir, thumbs, {"-s", "40", "-o", (dir / "cli").string(), (dir / "photos").string()}).exit_code == 0);
+  CHECK(fs::exists(dir / "cli/Aqua.jpg"));  // one size from the command line: no size folders
+}
+
 TEST_CASE("conc-thumbs: -s takes one value, options go anywhere, mistakes are sentences", "[cli]") {
   const std::string thumbs = CONC_THUMBS_EXE;
   TempDir dir;
@@ -84,7 +132,8 @@ TEST_CASE("conc-thumbs: -s takes one value, options go anywhere, mistakes are se
   check_one_line(run(dir, thumbs, {photos, "-s"}), "--size needs a value");
   check_one_line(run(dir, thumbs, {(dir / "nonexistent").string() + "/"}), "nonexistent/: no such file or directory");
   check_one_line(run(dir, thumbs, {"-o", (dir / "photos/Aqua.jpg/out").string(), photos}), "cannot create");
-  check_one_line(run(dir, thumbs, {}), "no INPUT");
+  check_one_line(run(dir, thumbs, {}), "usage: conc-thumbs [OPTIONS] INPUT...");
+  check_one_line(run(dir, thumbs, {"-s", "64"}), "no INPUT");
 }
 
 TEST_CASE("the same mistake gets the same exit code from both apps", "[cli]") {

@@ -1,6 +1,8 @@
 // conc-fetch: downloads URL lists on the thread pool, resumably, and safely against hostile
 // servers.
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
@@ -10,7 +12,10 @@
 
 #include "cli.hpp"
 #include "cli/options.hpp"
+#include "cli/version.hpp"
 #include "cli_values.hpp"
+#include "completion.hpp"
+#include "help_formatter.hpp"
 #include "run.hpp"
 #include "shard.hpp"
 #include "store/summary.hpp"
@@ -109,7 +114,8 @@ int main(int argc, char** argv) {
       ->option_text("url|host");
   app.add_option("--summary", summary,
                  "print the summary of every manifest in this folder (the whole list's and each shard's) with "
-                 "the exit code one run would have had, and download nothing");
+                 "the exit code one run would have had, and download nothing")
+      ->configurable(false);
   std::string thumbnail;
   app.add_option("--thumbnail", thumbnail,
                  "make a WxH thumbnail (256x256, or 256 for a square) of every body in memory and save "
@@ -146,7 +152,7 @@ int main(int argc, char** argv) {
       ->check(common::cli::seconds(true));
   app.add_flag("--no-progress", no_progress, "no progress bar (it is shown only on a terminal anyway)");
   app.add_flag("-v,--verbose", o.verbose, "print every download and retry");
-  app.set_version_flag("--version", "conc-fetch 0.1.0");
+  app.set_version_flag("--version", fetch::version_text, "print the version and the libraries it uses, and exit");
   app.footer(
       "Examples:\n"
       "  conc-fetch urls.txt                         into downloads/, resumable\n"
@@ -164,6 +170,10 @@ int main(int argc, char** argv) {
       "One run at a time per output folder (a lock on OUT/.conc-fetch.lock).\n"
       "Exit codes: 0 all downloaded or skipped, 1 some failed (the rest were downloaded), 2 usage error\n"
       "or the folder in use, 130 interrupted (Ctrl-C or SIGTERM; a re-run resumes).");
+  app.name("conc-fetch");
+  common::cli::use_help_formatter(app);
+  common::cli::add_completion_option(app, "conc-fetch");
+  common::cli::add_config(app, "fetch.conf", argc, argv);
   if (const auto code = common::cli::parse(app, argc, argv, "conc-fetch", std::cout, std::cerr)) return *code;
   if (const auto missing = common::cli::missing_need(app, {{"--fit", "--thumbnail"},
                                                            {"--format", "--thumbnail"},
@@ -228,6 +238,11 @@ int main(int argc, char** argv) {
   o.transfer.hash = !no_hash;
   // A file stream on /dev/stdin, unlike std::cin, tells whether more of a piped list is ready yet,
   // so that downloads start before the list ends.
+  // No list and nothing piped in: a person at a terminal is told how to start, not left waiting.
+  if (o.list.empty() && ::isatty(STDIN_FILENO) == 1) {
+    std::cerr << "usage: conc-fetch [OPTIONS] LIST   (LIST: a file of URLs, or - for stdin; --help for more)\n";
+    return 2;
+  }
   std::ifstream stdin_list;
   if (o.list.empty() || o.list == "-") stdin_list.open("/dev/stdin");
   return fetch::run(o, stdin_list.is_open() ? static_cast<std::istream&>(stdin_list) : std::cin, std::cout, std::cerr);
