@@ -217,8 +217,8 @@ class ProcessPool {
   std::size_t size() const noexcept;
   /// The process ids of the workers running now (fewer than size() while some start).
   std::vector<pid_t> worker_pids() const;
-  /// A snapshot of the counters. They are settled just after the completions they count have run,
-  /// so right after map() or a future returns they may not count the last tasks yet.
+  /// A snapshot of the counters. A task is counted before its callback runs, so a snapshot taken
+  /// once its future is ready (after map() returns, say) counts it.
   ProcessPoolStats stats() const;
 
  private:
