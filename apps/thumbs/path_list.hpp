@@ -11,7 +11,7 @@
 namespace thumbs {
 
 struct ListedPath {
-  std::string path;  // the bytes as given; empty when refused
+  std::string path;        // the bytes as given; empty when refused
   std::size_t number = 0;  // its line (or NUL-separated record), from 1
   std::string error;       // why the line is refused, or empty
 };

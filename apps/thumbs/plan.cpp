@@ -186,19 +186,21 @@ class Planner {
       fail_input(listed.path, place.error);
       return;
     }
-    fs::path folder = place.base;
-    if (output_folder(folder)) return;
-    for (const fs::path& part : place.relative.parent_path()) {
-      folder /= part;
-      if (output_folder(folder)) return;
-    }
     std::error_code ec;
     const fs::path path(listed.path);
     const auto status = fs::status(path, ec);
+    const bool is_folder = !ec && fs::is_directory(status);
+    // The folders on its way from the base, and a listed folder itself.
+    fs::path folder = place.base;
+    if (output_folder(folder)) return;
+    for (const fs::path& part : is_folder ? place.relative : place.relative.parent_path()) {
+      folder /= part;
+      if (output_folder(folder)) return;
+    }
     if (ec || !fs::exists(status)) {
       fail_input(listed.path,
                  ec && ec != std::errc::no_such_file_or_directory ? ec.message() : "no such file or directory");
-    } else if (fs::is_directory(status)) {
+    } else if (is_folder) {
       walk(path, place.relative, listed.path);
     } else {
       file(path, place.relative, listed.path);
@@ -309,12 +311,17 @@ class Planner {
       e.outputs.push_back(out.lexically_normal().string());
     }
     const FileId source_id{head.st.st_dev, head.st.st_ino};
+    // The same file at the same place again (find lists a folder and the files in it): planned once.
+    if (const auto known = claimed_.find(e.outputs.front());
+        known != claimed_.end() && known->second.source == source_id) {
+      return;
+    }
     bool all_exist = true;
     for (const std::string& out : e.outputs) {
-      const auto [it, fresh] = claimed_.emplace(out, given);
+      const auto [it, fresh] = claimed_.emplace(out, Claim{given, source_id});
       if (!fresh) {
         e.status = Status::Failed;
-        e.note = "its thumbnail " + display(out) + " is also the thumbnail of " + display(it->second);
+        e.note = "its thumbnail " + display(out) + " is also the thumbnail of " + display(it->second.given);
         plan_.entries.push_back(std::move(e));
         return;
       }
@@ -369,7 +376,11 @@ class Planner {
   Plan& plan_;
   std::optional<FileId> out_root_id_;
   bool state_matches_ = false;
-  std::map<std::string, std::string> claimed_;  // output -> the source it belongs to
+  struct Claim {
+    std::string given;  // the source it belongs to, as named
+    FileId source;
+  };
+  std::map<std::string, Claim> claimed_;        // output -> the source it belongs to
   std::map<std::string, bool> output_folders_;  // folder on a listed path -> whether it is an output folder
 };
 

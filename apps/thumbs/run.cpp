@@ -199,7 +199,8 @@ const char* engine_name(Engine e) {
   return "process";
 }
 
-void write_report(const std::string& path, const Plan& plan, const nlohmann::json& summary) {
+void write_report(const std::string& path, const Plan& plan, const nlohmann::json& summary,
+                  const common::Temporaries& temporaries) {
   nlohmann::json files = nlohmann::json::array();
   for (const Entry& e : plan.entries) {
     nlohmann::json f = {{"source", common::name_to_text(e.source)}, {"status", to_string(e.status)}};
@@ -217,7 +218,7 @@ void write_report(const std::string& path, const Plan& plan, const nlohmann::jso
     files.push_back(std::move(f));
   }
   const std::string text = nlohmann::json{{"summary", summary}, {"files", files}}.dump(2) + "\n";
-  common::write_atomically(fs::absolute(path).string(), text);
+  common::write_atomically(fs::absolute(path).string(), text, temporaries);
 }
 
 }  // namespace
@@ -248,6 +249,8 @@ int run(const Options& options, std::istream& paths_in, std::ostream& out, std::
   std::stable_sort(todo.begin(), todo.end(),
                    [&](std::size_t a, std::size_t b) { return plan.entries[a].bytes > plan.entries[b].bytes; });
 
+  // The root's own temporaries: a later run of this root can prove a leftover one is its own.
+  const common::Temporaries temporaries(plan.token);
   if (options.dry_run) {
     for (const Entry& e : plan.entries) {
       if (e.status == Status::Pending) {
@@ -266,7 +269,6 @@ int run(const Options& options, std::istream& paths_in, std::ostream& out, std::
     }
     // Only this root's own temporaries (of its token; a shard has a token of its own, so the other
     // shards' are left alone), and only beside the planned outputs.
-    const common::Temporaries temporaries(plan.token);
     std::vector<std::string> planned;
     for (const Entry& e : plan.entries) planned.insert(planned.end(), e.outputs.begin(), e.outputs.end());
     remove_stale_temporaries(plan.out_root, temporaries, planned);
@@ -380,7 +382,10 @@ int run(const Options& options, std::istream& paths_in, std::ostream& out, std::
                                     {"output_folders_skipped", plan.output_folders.size()},
                                     {"dry_run", options.dry_run}};
     try {
-      write_report(report, plan, summary);
+      // A report in the output root (a shard's) goes through the root's temporaries, one elsewhere
+      // through this process's.
+      const bool in_root = fs::absolute(report).parent_path().lexically_normal() == plan.out_root;
+      write_report(report, plan, summary, in_root ? temporaries : common::Temporaries::process());
     } catch (const std::exception& e) {
       err << "error: " << display(report) << ": cannot write the report: " << display(e.what()) << "\n";
       return 1;

@@ -25,10 +25,10 @@ std::int64_t nanoseconds(const timespec& t) { return std::int64_t{t.tv_sec} * 1'
 
 std::string made_line(const std::string& relative, const SourceIdentity& source) {
   return nlohmann::ordered_json{{"made", common::name_to_text(relative)},
-                        {"size", source.size},
-                        {"mtime_ns", source.mtime_ns},
-                        {"inode", source.inode},
-                        {"ctime_ns", source.ctime_ns}}
+                                {"size", source.size},
+                                {"mtime_ns", source.mtime_ns},
+                                {"inode", source.inode},
+                                {"ctime_ns", source.ctime_ns}}
              .dump() +
          "\n";
 }

@@ -22,7 +22,7 @@ TEST_CASE("the state file keeps every name, the token and each source's identity
     if (b != '/') every_byte += static_cast<char>(b);
   }
   const std::vector<std::string> names = {every_byte.substr(0, 127), every_byte.substr(127), "sub\xFF/caf\xE9.jpg",
-                                          "back\\slash.jpg", "new\nline.jpg", "plain.jpg"};
+                                          "back\\slash.jpg",         "new\nline.jpg",        "plain.jpg"};
   std::uint64_t n = 1;
   for (const std::string& name : names) {
     state.made[name] = thumbs::SourceIdentity{n, 1'700'000'000'123'456'789 + static_cast<std::int64_t>(n), n * 7,
