@@ -12,6 +12,7 @@ packages=(
   libarchive-dev
   python3-opencv
   libxxhash-dev
+  doxygen
   munge
   slurmctld
   slurmd
@@ -20,6 +21,9 @@ packages=(
   libkainjow-mustache-dev
   chromium chromium-driver python3-selenium python3-pil
   curl
+  mandoc
+  man-db
+  bash-completion zsh fish
   nginx
   python3-httpbin
   gunicorn

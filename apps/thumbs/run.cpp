@@ -225,11 +225,22 @@ void write_report(const std::string& path, const Plan& plan, const nlohmann::jso
 
 int run(const Options& options, std::istream& paths_in, std::ostream& out, std::ostream& err) {
   const auto start = Clock::now();
+  // When no input is there at all, nothing can be done and nothing is created: a usage error, as
+  // conc-fetch's missing list is. (One missing input among others is a failed source.)
+  if (std::none_of(options.inputs.begin(), options.inputs.end(), [](const std::string& input) {
+        std::error_code ec;
+        return input == "-" || fs::exists(fs::symlink_status(input, ec));
+      })) {
+    for (const std::string& input : options.inputs) {
+      err << "error: " << common::name_for_display(input) << ": no such file or directory\n";
+    }
+    return 2;
+  }
   Plan plan;
   try {
     plan = make_plan(options, paths_in);
   } catch (const UsageError& e) {
-    err << "conc-thumbs: " << e.what() << "\n";
+    err << "conc-thumbs: " << e.what() << " (see conc-thumbs --help)\n";
     return 2;
   }
   const unsigned jobs = options.jobs != 0 ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
@@ -263,9 +274,9 @@ int run(const Options& options, std::istream& paths_in, std::ostream& out, std::
     std::error_code ec;
     fs::create_directories(plan.out_root, ec);
     if (ec) {
-      err << "error: " << display(plan.out_root.string()) << ": cannot create the output folder: " << ec.message()
+      err << "conc-thumbs: " << display(plan.out_root.string()) << ": cannot create the output folder: " << ec.message()
           << "\n";
-      return 1;
+      return 2;
     }
     // Only this root's own temporaries (of its token; a shard has a token of its own, so the other
     // shards' are left alone), and only beside the planned outputs.
@@ -285,8 +296,8 @@ int run(const Options& options, std::istream& paths_in, std::ostream& out, std::
       }
       journal.emplace(plan.out_root, options.shard);
     } catch (const std::exception& e) {
-      err << "error: " << display(e.what()) << "\n";
-      return 1;
+      err << "conc-thumbs: " << display(e.what()) << "\n";
+      return 2;  // the output folder cannot be written, as when it cannot be created
     }
     Collector collector(plan, options, todo.size(), out, err, *journal);
     if (!todo.empty()) {

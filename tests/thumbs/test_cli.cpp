@@ -576,11 +576,12 @@ TEST_CASE("a source replaced by another photo with an older date is made again",
 TEST_CASE("what escapes a run is said in one line, exit 1, never an abort", "[thumbs][cli]") {
   TempDir dir;
   fs::create_directory(dir / "gone");
-  // The current folder removed under the program: no relative path can be made absolute.
-  const pid_t pid =
-      test_support::spawn({"/bin/sh", "-c", "cd \"$1\" && rmdir \"$1\" && shift && exec \"$@\"", "sh",
-                           (dir / "gone").string(), CONC_THUMBS_EXE, "--no-progress", "-o", "out", "photos"},
-                          dir / "o.txt", dir / "e.txt");
+  test_images::write(dir / "photos/x.jpg", test_images::encode(test_images::quadrants(64, 48), ".jpg"));
+  // The current folder removed under the program: the relative output folder cannot be made absolute.
+  const pid_t pid = test_support::spawn(
+      {"/bin/sh", "-c", "cd \"$1\" && rmdir \"$1\" && shift && exec \"$@\"", "sh", (dir / "gone").string(),
+       CONC_THUMBS_EXE, "--no-progress", "-o", "out", (dir / "photos").string()},
+      dir / "o.txt", dir / "e.txt");
   const int code = wait_exit(pid);
   const std::string err = slurp(dir / "e.txt");
   INFO(err);
