@@ -55,7 +55,8 @@ int main(int argc, char** argv) try {
   app.add_flag("-0,--null", o.null_separated, "paths on stdin end with NUL, not newline (find -print0)");
   app.add_option("--root", o.root,
                  "place paths read from stdin below OUT by their path below DIR (default: relative paths below the "
-                 "current folder, absolute ones by their whole path)");
+                 "current folder, absolute ones by their whole path)")
+      ->type_name("DIR");
   app.add_option("-o,--out", o.out, "output root (default: INPUT/thumbs when INPUT is a single folder)");
   // One value per -s, so that the folder after it is not taken as another size.
   app.add_option("-s,--size", sizes, "bounding box WxH or N (default 75x75); repeat for several sizes (OUT/WxH/...)")
