@@ -281,7 +281,13 @@ int run(const Options& options, std::istream& paths_in, std::ostream& out, std::
     // Only this root's own temporaries (of its token; a shard has a token of its own, so the other
     // shards' are left alone), and only beside the planned outputs.
     std::vector<std::string> planned;
-    for (const Entry& e : plan.entries) planned.insert(planned.end(), e.outputs.begin(), e.outputs.end());
+    for (const Entry& e : plan.entries) {
+      planned.insert(planned.end(), e.outputs.begin(), e.outputs.end());
+      // With several sizes the pages are not beside the thumbnails: OUT/a/index.html, OUT/75x75/a/x.jpg.
+      if (options.gallery && !e.relative.empty()) {
+        planned.push_back((plan.out_root / e.relative).parent_path().append("index.html").string());
+      }
+    }
     remove_stale_temporaries(plan.out_root, temporaries, planned);
     State state = plan.state;
     std::optional<StateJournal> journal;
