@@ -178,7 +178,7 @@ TEST_CASE("any name survives the trip to a worker and back, with the root's toke
   CHECK(back.temporaries == "abcd1234");
 }
 
-TEST_CASE("a thumbnail goes under a name of any bytes; a failure's message is one line of text",
+TEST_CASE("a thumbnail goes under a name of any bytes, and a failure's message is one line of text",
           "[thumbs][thumbnail]") {
   TempDir dir;
   test_images::write(dir / "in/x.jpg", test_images::encode(test_images::quadrants(160, 120), ".jpg"));

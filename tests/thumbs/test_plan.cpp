@@ -208,7 +208,7 @@ TEST_CASE("paths from stdin keep their tree below OUT", "[thumbs][plan][stdin]")
   }
 }
 
-TEST_CASE("paths from stdin: -0 takes any byte but NUL; lines are never cut at a NUL", "[thumbs][plan][stdin]") {
+TEST_CASE("paths from stdin: -0 takes any byte but NUL, and lines are never cut at a NUL", "[thumbs][plan][stdin]") {
   TempDir dir;
   const fs::path root = fs::weakly_canonical(dir.path);
   const std::string odd = "new\nline\\ caf\xE9.jpg";
