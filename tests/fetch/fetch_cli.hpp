@@ -33,7 +33,9 @@ inline Result run(const TempDir& dir, const std::string& list, std::vector<std::
   return {code, test_support::slurp(dir / "stdout.txt"), test_support::slurp(dir / "stderr.txt")};
 }
 
-inline std::string sha256_of(const std::filesystem::path& file) { return fetch::sha256_of_bytes(test_support::slurp(file)); }
+inline std::string sha256_of(const std::filesystem::path& file) {
+  return fetch::sha256_of_bytes(test_support::slurp(file));
+}
 
 // Every line of a manifest, parsed as JSON (which fails on a line that is not valid JSON or UTF-8).
 inline std::vector<nlohmann::json> manifest(const std::filesystem::path& file) {

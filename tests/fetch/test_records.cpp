@@ -123,11 +123,16 @@ TEST_CASE("--summary counts each URL once, by its latest outcome", "[fetch][reco
   TempDir dir;
   // u failed under its planned name, then succeeded under the name the server gave; v the other way.
   std::ofstream(dir / ".conc-fetch.jsonl")
-      << R"({"url":"http://h/u","path":"u","status":"failed","bytes":0,"error":"HTTP 503"})" << "\n"
-      << R"({"url":"http://h/u","path":"report.pdf","status":"ok","bytes":10})" << "\n"
-      << R"({"url":"http://h/v","path":"v","status":"ok","bytes":20})" << "\n"
-      << R"({"url":"http://h/v","path":"v","status":"failed","bytes":0,"error":"HTTP 404"})" << "\n"
-      << R"({"url":"http://h/caf\\xE9","path":"caf%E9","status":"failed","bytes":0,"error":"HTTP 500"})" << "\n";
+      << R"({"url":"http://h/u","path":"u","status":"failed","bytes":0,"error":"HTTP 503"})"
+      << "\n"
+      << R"({"url":"http://h/u","path":"report.pdf","status":"ok","bytes":10})"
+      << "\n"
+      << R"({"url":"http://h/v","path":"v","status":"ok","bytes":20})"
+      << "\n"
+      << R"({"url":"http://h/v","path":"v","status":"failed","bytes":0,"error":"HTTP 404"})"
+      << "\n"
+      << R"({"url":"http://h/caf\\xE9","path":"caf%E9","status":"failed","bytes":0,"error":"HTTP 500"})"
+      << "\n";
   std::ostringstream out;
   std::ostringstream err;
   CHECK(fetch::summarize(dir.path, "", out, err) == 1);

@@ -26,8 +26,8 @@ struct Server : test_support::FetchServer {
 
 // Runs conc-fetch on url with --retries 0, so that the cut transfer ends the run with its part kept.
 fetch_cli::Result cut_run(const TempDir& dir, const std::string& url, const std::string& engine) {
-  const fetch_cli::Result r =
-      fetch_cli::run(dir, url + "\n", {"-o", (dir / "out").string(), "--no-progress", "--retries", "0", "--engine", engine});
+  const fetch_cli::Result r = fetch_cli::run(
+      dir, url + "\n", {"-o", (dir / "out").string(), "--no-progress", "--retries", "0", "--engine", engine});
   INFO(r.err);
   CHECK(r.exit_code == 1);
   return r;
@@ -122,7 +122,9 @@ TEST_CASE("a resume sends If-Range with the part's ETag, else its Last-Modified,
   INFO("engine " << engine << ", validator " << validator);
   Server s;
   TempDir dir;
-  const std::string only = validator == "ETag" ? "&lastmod=0" : validator == "Last-Modified" ? "&etag=0" : "&etag=0&lastmod=0";
+  const std::string only = validator == "ETag"            ? "&lastmod=0"
+                           : validator == "Last-Modified" ? "&etag=0"
+                                                          : "&etag=0&lastmod=0";
   const std::string url =
       s.url("/v/same/f.bin?size=" + std::to_string(kSize) + "&seed=3&cut=" + std::to_string(kCut) + only);
   cut_run(dir, url, engine);
@@ -153,8 +155,8 @@ TEST_CASE("without validators a part is continued only while the file's length i
   Server s;
   TempDir dir;
   // Each version is 1,000 bytes longer; no ETag, no Last-Modified.
-  const std::string url = s.url("/v/g/f.bin?size=" + std::to_string(kSize) + "&seed=4&grow=1000&etag=0&lastmod=0&cut=" +
-                                std::to_string(kCut));
+  const std::string url = s.url("/v/g/f.bin?size=" + std::to_string(kSize) +
+                                "&seed=4&grow=1000&etag=0&lastmod=0&cut=" + std::to_string(kCut));
   cut_run(dir, url, engine);
   const auto partial = part_size(dir, "f.bin");
   REQUIRE(partial > 0);
@@ -187,8 +189,8 @@ TEST_CASE("a part without validators beside it, or from another URL, is started 
   // Validators that vouch for these bytes as another URL's.
   fetch_cli::plant_part(dir / "out/other.bin.part", std::string(5000, 'y'), s.url("/v/other/elsewhere.bin"),
                         {{"etag", "\"other-0\""}, {"length", 100000}});
-  const fetch_cli::Result r =
-      fetch_cli::run(dir, bare + "\n" + other + "\n", {"-o", (dir / "out").string(), "--no-progress", "--engine", engine});
+  const fetch_cli::Result r = fetch_cli::run(dir, bare + "\n" + other + "\n",
+                                             {"-o", (dir / "out").string(), "--no-progress", "--engine", engine});
   INFO(r.err);
   CHECK(r.exit_code == 0);
   CHECK(sha256_of(dir / "out/bare.bin") == s.digest(100000, 5));
@@ -206,8 +208,8 @@ TEST_CASE("a name of 255 bytes is cut so that its part and validators fit, and i
   Server s;
   TempDir dir;
   const std::string long_name = std::string(251, 'n') + ".bin";
-  const std::string url = s.url("/v/long/" + long_name + "?size=" + std::to_string(kSize) + "&seed=7&cut=" +
-                                std::to_string(kCut));
+  const std::string url =
+      s.url("/v/long/" + long_name + "?size=" + std::to_string(kSize) + "&seed=7&cut=" + std::to_string(kCut));
   cut_run(dir, url, "threads");
   const std::string name = std::string(196, 'n') + ".bin";  // 200 bytes
   const auto partial = part_size(dir, name);

@@ -20,7 +20,8 @@ TEST_CASE("Content-Range: the first byte and the total", "[fetch][validators]") 
   const auto unknown = parse_content_range("bytes 0-9/*");
   REQUIRE(unknown);
   CHECK_FALSE(unknown->total);
-  for (const char* bad : {"", "bytes */200", "bytes 5-4/10", "bytes 0-9/9", "items 0-9/10", "bytes 0-9", "bytes x-9/10"})
+  for (const char* bad :
+       {"", "bytes */200", "bytes 5-4/10", "bytes 0-9/9", "items 0-9/10", "bytes 0-9", "bytes x-9/10"})
     CHECK_FALSE(parse_content_range(bad));
 }
 

@@ -51,7 +51,8 @@ bool write_validators(const std::filesystem::path& file, const Validators& v, co
 
 std::optional<ContentRange> parse_content_range(std::string_view value) {
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == ' ' || value.back() == '\t' || value.back() == '\r' || value.back() == '\n'))
+  while (!value.empty() &&
+         (value.back() == ' ' || value.back() == '\t' || value.back() == '\r' || value.back() == '\n'))
     value.remove_suffix(1);
   if (value.substr(0, 6) != "bytes ") return std::nullopt;
   value.remove_prefix(6);
