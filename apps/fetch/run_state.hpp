@@ -142,7 +142,9 @@ class Run {
   void body_slot_done(const AttemptResult& r) {
     if (thumbnails_ && !(r.verdict == Verdict::Ok && r.body)) thumbnails_->release();
   }
-  void thumbnail_done(std::size_t index, conc::Outcome<ThumbnailReply>&& outcome);
+  // On the thumbnail pool's manager thread: never blocks. A sample for a tar takes the body's slot
+  // with it to the tar writer.
+  void thumbnail_done(std::size_t index, conc::Outcome<ThumbnailReply>&& outcome, BodySlot&& slot);
   // --output-format webdataset: the samples of a tar, recorded once it is complete (or failed if lost).
   void tar_settled(std::vector<ThumbnailTars::Pending>&& samples, const std::string& tar, const std::string& error);
   void update_thumbnail_status();
