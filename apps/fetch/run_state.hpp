@@ -62,7 +62,7 @@ inline constexpr std::size_t kMaxAutoThreads = 512;
 inline constexpr std::chrono::seconds kLongWait{5};  // retry waits at least this long are said without -v
 
 struct Job {
-  std::string url;           // as listed: the manifest's key and what messages name
+  std::string url;           // as listed, credentials redacted: the manifest's key and what messages name
   std::vector<Url> sources;  // the URL as requested, then any mirrors
   std::string path;          // relative to the output folder
   std::string sha256;

@@ -259,3 +259,43 @@ TEST_CASE("a slow tar writer holds the downloads back, never the workers' result
   CHECK(stats.at("peak_bodies_held").get<int>() <= stats.at("max_bodies_held").get<int>());
 }
 
+TEST_CASE("conc-fetch --thumbnail: no password of a URL reaches the manifest, stats.json or the tars' samples",
+          "[thumbnail-stage][server][secrets]") {
+  test_support::FetchServer server(CONC_FETCH_TEST_SERVER);
+  TempDir dir;
+  const std::string secret = "pw-tar-9Kd";
+  std::ostringstream list;
+  for (int i = 0; i < 3; ++i) {
+    list << "http://user:" << secret << "@"
+         << server.url("/file/s" + std::to_string(i) + ".dat?size=1000&seed=" + std::to_string(i)).substr(7) << "\n";
+  }
+  list << "http://user:" << secret << "@" << server.url("/status/404").substr(7) << "\n";
+  std::ofstream(dir / "list.txt") << list.str();
+  fetch::Options o;
+  o.list = (dir / "list.txt").string();
+  o.out = (dir / "out").string();
+  o.jobs = 2;
+  o.progress = false;
+  o.verbose = true;
+  o.thumbnail.enabled = true;
+  o.thumbnail.task = "stand_in_thumbnail";
+  o.thumbnail.workers = 1;
+  o.thumbnail.output = fetch::OutputFormat::WebDataset;
+  std::istringstream no_input;
+  std::ostringstream out;
+  std::ostringstream err;
+  CHECK(fetch::run(o, no_input, out, err) == 1);  // the 404
+  CHECK(err.str().find("error: http://user:***@127.0.0.1:") != std::string::npos);
+  CHECK(err.str().find(secret) == std::string::npos);
+  CHECK(out.str().find(secret) == std::string::npos);
+  const std::string tar = test_support::slurp(dir / "out" / "00000.tar");
+  CHECK(tar.find("\"url\":\"http://user:***@127.0.0.1:") != std::string::npos);  // a sample's KEY.json
+  int files = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir / "out")) {
+    if (!e.is_regular_file()) continue;
+    ++files;
+    INFO(e.path());
+    CHECK(test_support::slurp(e.path()).find(secret) == std::string::npos);
+  }
+  CHECK(files >= 3);  // the manifest, stats.json, the tar
+}
