@@ -21,6 +21,7 @@ packages=(
   chromium chromium-driver python3-selenium python3-pil
   curl
   nginx
+  openssl
   python3-httpbin
   gunicorn
 )

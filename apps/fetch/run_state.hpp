@@ -88,6 +88,7 @@ class Run {
     transfer_.rate = rate_ ? &*rate_ : nullptr;
     transfer_.rate_pauses = o.engine == Engine::Multi;
     transfer_.stop = &interrupted;
+    transfer_.stalls = &stalls_;
     transfer_.to_memory = o.thumbnail.enabled;
   }
 
@@ -184,6 +185,7 @@ class Run {
   const fs::path root_;
   Scheduler scheduler_;
   std::optional<conc::RateLimiter> rate_;
+  Stalls stalls_;  // before transfer_, which points at it
   TransferOptions transfer_;
   SharedCache cache_;
   std::unique_ptr<Manifest> manifest_;

@@ -113,7 +113,9 @@ void Run::show_waiting() {
   const auto now = Clock::now();
   if (now - status_shown_ < std::chrono::milliseconds(250)) return;
   status_shown_ = now;
-  WaitFacts facts{scheduler_.waiting(), o_.per_host, o_.rate, false};
+  // --low-speed replaces the stall limit (EasyHandle): the note then names none.
+  const auto stall_limit = transfer_.low_speed_bytes > 0 ? std::chrono::seconds(0) : transfer_.stall_timeout;
+  WaitFacts facts{scheduler_.waiting(), o_.per_host, o_.rate, false, stalls_.worst(), stall_limit};
   if (rate_) facts.rate_held = rate_->available() < 0;
   show_status(&Run::wait_text_, wait_status(facts, now));
 }
