@@ -5,7 +5,9 @@
 #              (not conc-thumbs: OpenCV is not built with ThreadSanitizer)
 #   asan     - AddressSanitizer + UndefinedBehaviorSanitizer build of everything
 #   fuzz     - the libFuzzer targets (Clang), each run for a bounded count and time
-# Usage: scripts/test.sh [--stress] [release|tsan|asan|fuzz ...]   (default: all four)
+#   package  - the Debian packages (scripts/package.sh, from the release build when there is one)
+#              installed, used and removed again (scripts/check-package.sh)
+# Usage: scripts/test.sh [--stress] [release|tsan|asan|fuzz|package ...]   (default: all five)
 #   --stress runs two busy CPU hogs beside the tests for the whole run, as a loaded CI machine would.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +26,7 @@ fi
 
 jobs=$(nproc)
 variants=("$@")
-[ ${#variants[@]} -eq 0 ] && variants=(release tsan asan fuzz)
+[ ${#variants[@]} -eq 0 ] && variants=(release tsan asan fuzz package)
 
 if [ "$stress" = 1 ]; then
   hogs=()
@@ -37,13 +39,19 @@ if [ "$stress" = 1 ]; then
 fi
 
 for variant in "${variants[@]}"; do
+  if [ "$variant" = package ]; then
+    echo "=== package: build, install, use, remove"
+    if [ -f build/release/CMakeCache.txt ]; then bash scripts/package.sh build/release; else bash scripts/package.sh; fi
+    bash scripts/check-package.sh
+    continue
+  fi
   case "$variant" in
     release) flags=(-DCMAKE_BUILD_TYPE=Release -DCONC_BUILD_APPS=ON -DCONC_BUILD_THUMBS=ON) ;;
     tsan) flags=(-DCMAKE_BUILD_TYPE=Debug -DCONC_SANITIZE=thread -DCONC_BUILD_APPS=ON -DCONC_BUILD_THUMBS=OFF -DCONC_BUILD_BENCH=OFF) ;;
     asan) flags=(-DCMAKE_BUILD_TYPE=Debug -DCONC_SANITIZE=address -DCONC_BUILD_APPS=ON -DCONC_BUILD_THUMBS=ON -DCONC_BUILD_BENCH=OFF) ;;
     fuzz) flags=(-DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ -DCONC_BUILD_FUZZERS=ON
                  -DCONC_BUILD_APPS=OFF -DCONC_BUILD_TESTS=OFF -DCONC_BUILD_BENCH=OFF) ;;
-    *) echo "test.sh: unknown variant '$variant' (release, tsan, asan, fuzz)" >&2; exit 2 ;;
+    *) echo "test.sh: unknown variant '$variant' (release, tsan, asan, fuzz, package)" >&2; exit 2 ;;
   esac
   echo "=== $variant: configure and build"
   cmake -S . -B "build/$variant" -G Ninja "${flags[@]}" >/dev/null

@@ -5,6 +5,7 @@
 
 #include <signal.h>
 
+#include "name_text.hpp"
 #include "run_state.hpp"
 
 namespace fetch {
@@ -18,7 +19,10 @@ int Run::go(std::istream& list_in) {
   if (!o_.list.empty() && o_.list != "-") {
     file = std::make_unique<std::ifstream>(o_.list);
     if (!*file) {
-      err_ << "conc-fetch: cannot read " << o_.list << "\n";
+      std::error_code ec;
+      const bool there = fs::exists(o_.list, ec);
+      err_ << "conc-fetch: " << common::name_for_display(o_.list) << ": "
+           << (there ? "cannot read the list" : "no such file or directory") << "\n";
       return 2;
     }
     in = file.get();

@@ -5,13 +5,18 @@
 #include <conc/task.hpp>
 #include <iostream>
 
+#include "cli.hpp"
 #include "cli_values.hpp"
+#include "completion.hpp"
+#include "help_formatter.hpp"
+#include "library_versions.hpp"
+#include "name_text.hpp"
 #include "options.hpp"
 #include "run.hpp"
 #include "shard.hpp"
 #include "summary.hpp"
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   conc::worker_main_if_requested(argc, argv);
 
   thumbs::Options o;
@@ -33,7 +38,8 @@ int main(int argc, char** argv) {
   auto* summary_option =
       app.add_option("--summary", summary,
                      "print the summary of every shard's report in this output root (and the whole tree's) with the "
-                     "exit code one run would have had, and make nothing");
+                     "exit code one run would have had, and make nothing")
+          ->configurable(false);
   // Required, except with --summary.
   app.add_option("INPUT", o.inputs, "folders (recursed), image files, or - to read paths from stdin")
       ->excludes(summary_option);
@@ -45,26 +51,35 @@ int main(int argc, char** argv) {
                  "gives this process. The state file and report carry the shard in their names");
   app.add_option("--shard-count", shard_count,
                  "the number of shards (needed with --shard auto in a Kubernetes Indexed Job)")
-      ->check(CLI::PositiveNumber);
+      ->check(common::cli::whole_number(1, 1'000'000));
+  app.add_flag("-0,--null", o.null_separated, "paths on stdin end with NUL, not newline (find -print0)");
+  app.add_option("--root", o.root,
+                 "place paths read from stdin below OUT by their path below DIR (default: relative paths below the "
+                 "current folder, absolute ones by their whole path)")
+      ->type_name("DIR");
   app.add_option("-o,--out", o.out, "output root (default: INPUT/thumbs when INPUT is a single folder)");
-  app.add_option("-s,--size", sizes, "bounding box WxH or N (default 75x75); repeat for several sizes (OUT/WxH/...)");
+  // One value per -s, so that the folder after it is not taken as another size.
+  app.add_option("-s,--size", sizes, "bounding box WxH or N (default 75x75); repeat for several sizes (OUT/WxH/...)")
+      ->allow_extra_args(false);
   app.add_option("--fit", fit,
                  "contain (default): fit inside, never upscale; cover: fill and crop the centre; "
                  "fill: exact size")
-      ->check(CLI::IsMember({"contain", "cover", "fill"}));
+      ->check(common::cli::one_of({"contain", "cover", "fill"}));
   app.add_option("-f,--format", format, "auto (keep JPEG/PNG/WebP, JPEG otherwise), jpeg, png or webp")
-      ->check(CLI::IsMember({"auto", "jpeg", "jpg", "png", "webp"}));
+      ->check(common::cli::one_of({"auto", "jpeg", "jpg", "png", "webp"}));
   app.add_option("--colour", colour,
                  "srgb (default): convert embedded profiles to sRGB; keep: keep the source's colour "
                  "space and embed its profile")
-      ->check(CLI::IsMember({"srgb", "keep"}));
-  app.add_option("-q,--quality", o.quality, "JPEG/WebP quality, 1-100 (default 85)")->check(CLI::Range(1, 100));
+      ->check(common::cli::one_of({"srgb", "keep"}));
+  app.add_option("-q,--quality", o.quality, "JPEG/WebP quality, 1-100 (default 85)")
+      ->check(common::cli::whole_number(1, 100));
   app.add_option("-j,--jobs", jobs, "worker processes: N or auto (= cores, the default)");
   app.add_option("--engine", engine, "process (default; a crashing decoder costs one file), thread (oneTBB) or serial")
-      ->check(CLI::IsMember({"process", "thread", "serial"}));
+      ->check(common::cli::one_of({"process", "thread", "serial"}));
   app.add_option("--timeout", o.timeout_seconds, "seconds per image before its worker is killed (process engine)")
-      ->check(CLI::NonNegativeNumber);
-  app.add_option("--max-pixels", o.max_pixels, "refuse larger images (default 200000000)");
+      ->check(common::cli::seconds(false));
+  app.add_option("--max-pixels", o.max_pixels, "refuse larger images (default 200000000)")
+      ->check(common::cli::whole_number(1, 1'000'000'000'000));
   app.add_flag("--force", o.force, "rebuild thumbnails even when up to date");
   app.add_flag("--dry-run", o.dry_run, "print the plan, write nothing");
   app.add_option("--report", o.report, "write a JSON report: {\"summary\": {...}, \"files\": [...]}");
@@ -76,7 +91,13 @@ int main(int argc, char** argv) {
   app.add_option("--title", o.gallery_title, "the gallery's title (default Photos)");
   app.add_option("--base-url", o.gallery_base_url,
                  "link originals as BASE_URL + their path below the input folder instead of relatively");
-  app.set_version_flag("--version", "conc-thumbs 0.1.0");
+  app.set_version_flag(
+      "--version",
+      [] {
+        return "conc-thumbs " CONC_VERSION "\nFormats: " + imaging::readable_formats() + "\n" +
+               common::cli::listing(imaging::library_versions());
+      },
+      "print the version and the libraries it uses, and exit");
   app.footer(
       "Examples:\n"
       "  conc-thumbs photos/                         75x75 thumbnails in photos/thumbs/\n"
@@ -88,16 +109,31 @@ int main(int argc, char** argv) {
       "  mpirun -np 8 conc-thumbs --shard auto -o /shared/thumbs /shared/photos   then: conc-thumbs --summary "
       "/shared/thumbs\n"
       "Exit codes: 0 all made or skipped, 1 some failed (the rest were made), 2 usage error.");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;  // --help and --version exit 0, usage errors 2
+  app.name("conc-thumbs");
+  common::cli::use_help_formatter(app);
+  common::cli::add_completion_option(app, "conc-thumbs");
+  common::cli::add_config(app, "thumbs.conf", argc, argv);
+  if (const auto code = common::cli::parse(app, argc, argv, "conc-thumbs", std::cout, std::cerr)) return *code;
+  const auto usage_error = [](const std::string& sentence) {
+    std::cerr << "conc-thumbs: " << sentence << " (see conc-thumbs --help)\n";
+    return 2;
+  };
+  if (const auto missing = common::cli::missing_need(
+          app, {{"--title", "--gallery"}, {"--base-url", "--gallery"}, {"--shard-count", "--shard"}})) {
+    return usage_error(*missing);
   }
+  if (app.count("--timeout") > 0 && engine != "process") {
+    return usage_error("--timeout works only with --engine process (a thread cannot be stopped in a hung decoder)");
+  }
+  if (app.count("--jobs") > 0 && engine == "serial")
+    std::cerr << "warning: --jobs has no effect with --engine serial\n";
   if (!summary.empty()) return thumbs::summarize(summary, o.report, std::cout, std::cerr);
-  if (o.inputs.empty()) {
-    std::cerr << "INPUT is required\nRun with --help for more information.\n";
+  if (argc == 1) {
+    std::cerr << "usage: conc-thumbs [OPTIONS] INPUT...   (folders, image files, or - for paths on stdin; --help for "
+                 "more)\n";
     return 2;
   }
+  if (o.inputs.empty()) return usage_error("no INPUT: name folders or image files, or - to read paths from stdin");
 
   try {
     if (!sizes.empty()) {
@@ -109,7 +145,6 @@ int main(int argc, char** argv) {
     o.colour = imaging::parse_colour(colour);
     o.jobs = common::parse_jobs(jobs, 4096);
     if (!shard.empty()) o.shard = common::resolve_shard(shard, shard_count, common::process_environment());
-    if (shard.empty() && shard_count != 0) throw std::runtime_error("--shard-count goes with --shard");
     if (o.shard && o.gallery) {
       throw std::runtime_error(
           "--gallery shows the whole tree: run it once without --shard after the shards (it makes only what "
@@ -124,4 +159,10 @@ int main(int argc, char** argv) {
                                   : thumbs::Engine::Process;
   o.progress = !no_progress;
   return thumbs::run(o, std::cin, std::cout, std::cerr);
+} catch (const std::exception& e) {
+  std::cerr << "conc-thumbs: stopped: " << common::name_for_display(e.what()) << "\n";
+  return 1;
+} catch (...) {
+  std::cerr << "conc-thumbs: stopped by an exception that says nothing\n";
+  return 1;
 }

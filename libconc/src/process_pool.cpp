@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <stdexcept>
 #include <system_error>
@@ -119,8 +120,10 @@ struct ProcessPool::Impl {
   std::uint64_t next_batch = 1;
   double tiny_ns = -1;  // average item time, EWMA; < 0 unknown
   int startup_failures = 0;
-  std::uint64_t unsettled_completed = 0;
-  std::uint64_t unsettled_failed = 0;
+  // Counted by the manager thread before a task's callback runs, so that stats() seen after a
+  // task's future is ready counts that task; folded into `stats` once per frame by settle().
+  std::atomic<std::uint64_t> unsettled_completed{0};
+  std::atomic<std::uint64_t> unsettled_failed{0};
   std::chrono::milliseconds spawn_backoff{0};
   Clock::time_point next_spawn{};
   std::thread manager;
@@ -222,22 +225,25 @@ struct ProcessPool::Impl {
 
   // Runs the item's callback; the counts are settled by settle(), once per frame.
   void complete(Item& item, Outcome<Message>&& outcome) {
-    ++unsettled_completed;
-    if (!outcome.ok()) ++unsettled_failed;
+    unsettled_completed.fetch_add(1, std::memory_order_relaxed);
+    if (!outcome.ok()) unsettled_failed.fetch_add(1, std::memory_order_relaxed);
     call(item.done, std::move(outcome));
     item.done = nullptr;
   }
 
   void settle() {
-    if (unsettled_completed == 0) return;
+    const std::uint64_t completed = unsettled_completed.load(std::memory_order_relaxed);
+    if (completed == 0) return;
     {
+      // Moved under the lock, so that stats() never counts a task twice or not at all.
       std::lock_guard lock(mutex);
-      outstanding -= unsettled_completed;
-      stats.completed += unsettled_completed;
-      stats.failed += unsettled_failed;
+      const std::uint64_t failed = unsettled_failed.load(std::memory_order_relaxed);
+      outstanding -= completed;
+      stats.completed += completed;
+      stats.failed += failed;
+      unsettled_completed.fetch_sub(completed, std::memory_order_relaxed);
+      unsettled_failed.fetch_sub(failed, std::memory_order_relaxed);
     }
-    unsettled_completed = 0;
-    unsettled_failed = 0;
     space.notify_all();
   }
 
@@ -780,6 +786,8 @@ std::vector<pid_t> ProcessPool::worker_pids() const {
 ProcessPoolStats ProcessPool::stats() const {
   std::lock_guard lock(impl_->mutex);
   ProcessPoolStats s = impl_->stats;
+  s.completed += impl_->unsettled_completed.load(std::memory_order_relaxed);
+  s.failed += impl_->unsettled_failed.load(std::memory_order_relaxed);
   s.workers = impl_->pids.size();
   return s;
 }

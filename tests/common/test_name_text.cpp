@@ -11,7 +11,7 @@ using common::name_for_display;
 using common::name_from_text;
 using common::name_to_text;
 
-TEST_CASE("a name's text: valid UTF-8 as it is, backslashes doubled, other bytes as \\xHH") {
+TEST_CASE("a name as text: valid UTF-8 as it is, backslashes doubled, other bytes escaped") {
   CHECK(name_to_text("photo.jpg") == "photo.jpg");
   CHECK(name_to_text("caf\xC3\xA9.jpg") == "caf\xC3\xA9.jpg");    // NFC é
   CHECK(name_to_text("cafe\xCC\x81.jpg") == "cafe\xCC\x81.jpg");  // NFD: e + combining acute

@@ -71,6 +71,12 @@ CONC_TASK(hang);
 int throws(int x) { throw std::runtime_error("bad input " + std::to_string(x)); }
 CONC_TASK(throws);
 
+int throws_if_odd(int x) {
+  if (x % 2 != 0) throw std::runtime_error("odd");
+  return x;
+}
+CONC_TASK(throws_if_odd);
+
 int my_pid(int) { return static_cast<int>(::getpid()); }
 CONC_TASK(my_pid);
 
@@ -250,6 +256,19 @@ TEST_CASE("many tiny tasks arrive intact", "[process_pool][stress]") {
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     REQUIRE(*singles[i] == inputs[i]);
     REQUIRE(*chunked[i] == inputs[i]);
+  }
+}
+
+TEST_CASE("stats() taken once a task's future is ready counts that task", "[process_pool]") {
+  conc::ProcessPool pool({.workers = 2});
+  std::uint64_t ran = 0, failed = 0;
+  for (int round = 0; round < 20; ++round) {
+    auto out = pool.map<throws_if_odd>(std::vector<int>{0, 1, 2, 3, 4});
+    ran += out.size();
+    failed += 2;
+    const conc::ProcessPoolStats stats = pool.stats();
+    CHECK(stats.completed == ran);
+    CHECK(stats.failed == failed);
   }
 }
 

@@ -1,8 +1,8 @@
-# Installs conc from BUILD_DIR into a scratch prefix, then configures, builds and runs
-# tests/install/consumer against it with find_package(conc).
+# Installs conc's dev component from BUILD_DIR into a scratch prefix, then builds and runs
+# tests/install/consumer against it twice: with find_package(conc), and with pkg-config.
 file(REMOVE_RECURSE ${WORK_DIR})
 set(prefix ${WORK_DIR}/prefix)
-execute_process(COMMAND ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix} --component Unspecified
+execute_process(COMMAND ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix} --component dev
   RESULT_VARIABLE rc OUTPUT_QUIET)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "cmake --install failed: ${rc}")
@@ -23,4 +23,28 @@ execute_process(COMMAND ${WORK_DIR}/consumer/consumer RESULT_VARIABLE rc OUTPUT_
 if(NOT rc EQUAL 0 OR NOT out MATCHES "thread pool: 4950\nprocess pool: 16 81\n")
   message(FATAL_ERROR "the consumer did not run as expected (${rc}):\n${out}")
 endif()
-message(STATUS "consumer output:\n${out}")
+message(STATUS "consumer output (find_package):\n${out}")
+
+# pkg-config, from the scratch prefix (conc.pc finds the prefix from its own place): this build's
+# library is libconc.a, so --static brings what it links.
+file(GLOB pc_file ${prefix}/lib*/conc.pc ${prefix}/lib*/pkgconfig/conc.pc ${prefix}/lib*/*/pkgconfig/conc.pc)
+if(NOT pc_file)
+  message(FATAL_ERROR "conc.pc was not installed")
+endif()
+get_filename_component(pc_dir ${pc_file} DIRECTORY)
+set(ENV{PKG_CONFIG_PATH} ${pc_dir})
+execute_process(COMMAND pkg-config --cflags --libs --static conc OUTPUT_VARIABLE flags RESULT_VARIABLE rc
+  OUTPUT_STRIP_TRAILING_WHITESPACE)
+if(NOT rc EQUAL 0 OR NOT flags MATCHES "-I${prefix}/")
+  message(FATAL_ERROR "pkg-config --cflags --libs conc failed or points elsewhere: ${flags}")
+endif()
+separate_arguments(flags UNIX_COMMAND "${flags}")
+execute_process(COMMAND c++ -std=c++20 -O1 -o ${WORK_DIR}/pkg-config-consumer ${SOURCE_DIR}/tests/install/consumer/main.cpp
+  ${flags} RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "building the consumer with pkg-config's flags failed")
+endif()
+execute_process(COMMAND ${WORK_DIR}/pkg-config-consumer RESULT_VARIABLE rc OUTPUT_VARIABLE out)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "thread pool: 4950\nprocess pool: 16 81\n")
+  message(FATAL_ERROR "the consumer built with pkg-config did not run as expected (${rc}):\n${out}")
+endif()

@@ -1,5 +1,5 @@
 #pragma once
-// Reading files back in tests.
+// Reading and writing files in tests.
 
 #include <filesystem>
 #include <fstream>
@@ -14,6 +14,12 @@ inline std::string slurp(const std::filesystem::path& p) {
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+// Writes the bytes to the file, creating its folder.
+inline void write_file(const std::filesystem::path& p, const std::string& bytes) {
+  if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << bytes;
 }
 
 }  // namespace test_support

@@ -11,11 +11,14 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
-#include <map>
 
+#include "cli.hpp"
 #include "cli/options.hpp"
+#include "cli/version.hpp"
 #include "cli_values.hpp"
+#include "completion.hpp"
 #include "engine/trust_store.hpp"
+#include "help_formatter.hpp"
 #include "run.hpp"
 #include "shard.hpp"
 #include "store/summary.hpp"
@@ -40,37 +43,41 @@ int main(int argc, char** argv) {
   app.add_option("-o,--out", o.out, "output folder (default downloads/)");
   app.add_option("-j,--jobs", jobs,
                  "concurrent transfers: N, or auto (default: the pool sizes itself towards cores / (1 - blocking))");
-  app.add_option("--per-host", o.per_host, "connections per host, default 8 (0: no limit)");
+  app.add_option("--per-host", o.per_host, "connections per host, default 8 (0: no limit)")
+      ->check(common::cli::whole_number(0, 1'000'000));
   app.add_option("--retries", o.retries,
-                 "retries after the first attempt, default 4 (backoff with jitter, Retry-After)");
+                 "retries after the first attempt, default 4 (backoff with jitter, Retry-After)")
+      ->check(common::cli::whole_number(0, 1000));
   double retry_max_wait = 60;
   app.add_option("--retry-max-wait", retry_max_wait,
                  "longest Retry-After to wait for, in seconds, default 60 (a longer one fails the URL)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(common::cli::seconds(false));
   app.add_option("--max-redirects", o.transfer.max_redirects, "redirects to follow, default 20")
-      ->check(CLI::Range(0L, 1000L));
-  app.add_option("--timeout", timeout, "seconds for one attempt (default: none)")->check(CLI::NonNegativeNumber);
-  app.add_option("--connect-timeout", connect_timeout, "seconds to connect, default 30")->check(CLI::PositiveNumber);
+      ->check(common::cli::whole_number(0, 1000));
+  app.add_option("--timeout", timeout, "seconds for one attempt (default: none)")->check(common::cli::seconds(false));
+  app.add_option("--connect-timeout", connect_timeout, "seconds to connect, default 30")
+      ->check(common::cli::seconds(true));
   double stall_timeout = 60;
   app.add_option("--stall-timeout", stall_timeout,
                  "end an attempt that receives no byte for this many seconds, default 60 (0: never); it is "
                  "retried, resuming with Range")
-      ->check(CLI::NonNegativeNumber);
+      ->check(common::cli::seconds(false));
   app.add_option("--low-speed", low_speed,
                  "abort an attempt slower than BYTES/S for --low-speed-time seconds (replaces --stall-timeout)");
-  app.add_option("--low-speed-time", low_speed_time, "seconds for --low-speed, default 30")->check(CLI::PositiveNumber);
+  app.add_option("--low-speed-time", low_speed_time, "seconds for --low-speed, default 30")
+      ->check(common::cli::seconds(true));
   app.add_option("--max-size", max_size,
                  "refuse or abort bodies larger than this (k = 1024, M = 1024^2; with --thumbnail default 64M)");
   app.add_option("--rate", rate, "global bandwidth cap in bytes/s (k = 1024, M = 1024^2)");
-  app.add_option("--layout", o.layout, "flat (default): OUT/NAME; host: OUT/HOST/PATH")
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, fetch::Layout>{{"flat", fetch::Layout::Flat}, {"host", fetch::Layout::Host}}))
+  std::string layout = "flat";
+  app.add_option("--layout", layout, "flat (default): OUT/NAME; host: OUT/HOST/PATH")
+      ->check(common::cli::one_of({"flat", "host"}))
       ->option_text("flat|host");
-  app.add_option("--engine", o.engine,
+  std::string engine = "threads";
+  app.add_option("--engine", engine,
                  "threads (default): a pool of blocking transfers; multi: one curl_multi "
                  "event loop (with -j auto: up to 512 transfers)")
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, fetch::Engine>{{"threads", fetch::Engine::Threads}, {"multi", fetch::Engine::Multi}}))
+      ->check(common::cli::one_of({"threads", "multi"}))
       ->option_text("threads|multi");
   auto* skip = app.add_flag("--skip-existing", o.skip_existing, "skip URLs whose file already exists");
   app.add_flag("--force", o.force, "download everything again")->excludes(skip);
@@ -121,16 +128,17 @@ int main(int argc, char** argv) {
                  "Names are planned for the whole list; the manifest is OUT/.conc-fetch.shard-IIII-of-NNNN.jsonl");
   app.add_option("--shard-count", shard_count,
                  "the number of shards (needed with --shard auto in a Kubernetes Indexed Job)")
-      ->check(CLI::PositiveNumber);
-  app.add_option("--shard-by", o.shard_by,
+      ->check(common::cli::whole_number(1, 1'000'000));
+  std::string shard_by = "url";
+  app.add_option("--shard-by", shard_by,
                  "url (default): each URL's hash picks its shard; host: each host's, so that --per-host holds "
                  "across shards")
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, fetch::ShardBy>{{"url", fetch::ShardBy::Url}, {"host", fetch::ShardBy::Host}}))
+      ->check(common::cli::one_of({"url", "host"}))
       ->option_text("url|host");
   app.add_option("--summary", summary,
                  "print the summary of every manifest in this folder (the whole list's and each shard's) with "
-                 "the exit code one run would have had, and download nothing");
+                 "the exit code one run would have had, and download nothing")
+      ->configurable(false);
   std::string thumbnail;
   app.add_option("--thumbnail", thumbnail,
                  "make a WxH thumbnail (256x256, or 256 for a square) of every body in memory and save "
@@ -138,34 +146,36 @@ int main(int argc, char** argv) {
       ->option_text("WxH");
   app.add_option("--fit", o.thumbnail.spec.fit,
                  "with --thumbnail: contain (default: fit inside), cover (fill and crop) or fill (stretch)")
-      ->check(CLI::IsMember({"contain", "cover", "fill"}));
+      ->check(common::cli::one_of({"contain", "cover", "fill"}));
   app.add_option("--format", o.thumbnail.spec.format,
                  "with --thumbnail: auto (keep JPEG/PNG/WebP, JPEG otherwise), jpeg, png or webp")
-      ->check(CLI::IsMember({"auto", "jpeg", "jpg", "png", "webp"}));
+      ->check(common::cli::one_of({"auto", "jpeg", "jpg", "png", "webp"}));
   app.add_option("--quality", o.thumbnail.spec.quality, "with --thumbnail: JPEG/WebP quality, 1-100 (default 85)")
-      ->check(CLI::Range(1, 100));
+      ->check(common::cli::whole_number(1, 100));
   app.add_option("--max-pixels", o.thumbnail.spec.max_pixels,
-                 "with --thumbnail: refuse images with more pixels, from their header (default 200000000)");
+                 "with --thumbnail: refuse images with more pixels, from their header (default 200000000)")
+      ->check(common::cli::whole_number(1, 1'000'000'000'000));
   app.add_flag("--keep-originals", o.thumbnail.keep_originals,
                "with --thumbnail: also save each body as downloaded, under OUT/originals/");
   app.add_option("--thumbnail-workers", o.thumbnail.workers,
-                 "with --thumbnail: thumbnail processes (default: one per core)");
-  app.add_option("--output-format", o.thumbnail.output,
+                 "with --thumbnail: thumbnail processes (default: one per core)")
+      ->check(common::cli::whole_number(1, 4096));
+  std::string output_format = "files";
+  app.add_option("--output-format", output_format,
                  "with --thumbnail: files (default: OUT/NAME.jpg ...) or webdataset (OUT/00000.tar ..., "
                  "KEY.jpg + KEY.json per sample)")
-      ->transform(CLI::CheckedTransformer(std::map<std::string, fetch::OutputFormat>{
-          {"files", fetch::OutputFormat::Files}, {"webdataset", fetch::OutputFormat::WebDataset}}))
+      ->check(common::cli::one_of({"files", "webdataset"}))
       ->option_text("files|webdataset");
   app.add_option("--samples-per-tar", o.thumbnail.samples_per_tar,
                  "with --output-format webdataset: samples per tar, default 10000")
-      ->check(CLI::PositiveNumber);
+      ->check(common::cli::whole_number(1, 1'000'000'000));
   double thumbnail_timeout = 60;
   app.add_option("--thumbnail-timeout", thumbnail_timeout,
                  "with --thumbnail: seconds one thumbnail may take, default 60 (a hung decoder fails its URL)")
-      ->check(CLI::PositiveNumber);
+      ->check(common::cli::seconds(true));
   app.add_flag("--no-progress", no_progress, "no progress bar (it is shown only on a terminal anyway)");
   app.add_flag("-v,--verbose", o.verbose, "print every download and retry");
-  app.set_version_flag("--version", "conc-fetch 0.1.0");
+  app.set_version_flag("--version", fetch::version_text, "print the version and the libraries it uses, and exit");
   app.footer(
       "Examples:\n"
       "  conc-fetch urls.txt                         into downloads/, resumable\n"
@@ -183,15 +193,38 @@ int main(int argc, char** argv) {
       "One run at a time per output folder (a lock on OUT/.conc-fetch.lock).\n"
       "Exit codes: 0 all downloaded or skipped, 1 some failed (the rest were downloaded), 2 usage error\n"
       "or the folder in use, 130 interrupted (Ctrl-C or SIGTERM; a re-run resumes).");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
+  app.name("conc-fetch");
+  common::cli::use_help_formatter(app);
+  common::cli::add_completion_option(app, "conc-fetch");
+  common::cli::add_config(app, "fetch.conf", argc, argv);
+  if (const auto code = common::cli::parse(app, argc, argv, "conc-fetch", std::cout, std::cerr)) return *code;
+  if (const auto missing = common::cli::missing_need(app, {{"--fit", "--thumbnail"},
+                                                           {"--format", "--thumbnail"},
+                                                           {"--quality", "--thumbnail"},
+                                                           {"--max-pixels", "--thumbnail"},
+                                                           {"--keep-originals", "--thumbnail"},
+                                                           {"--thumbnail-workers", "--thumbnail"},
+                                                           {"--thumbnail-timeout", "--thumbnail"},
+                                                           {"--output-format", "--thumbnail"},
+                                                           {"--samples-per-tar", "--output-format"},
+                                                           {"--low-speed-time", "--low-speed"},
+                                                           {"--shard-count", "--shard"},
+                                                           {"--shard-by", "--shard"}})) {
+    std::cerr << "conc-fetch: " << *missing << " (see conc-fetch --help)\n";
+    return 2;
   }
+  if (app.count("--samples-per-tar") > 0 && output_format != "webdataset") {
+    std::cerr << "conc-fetch: --samples-per-tar has no effect without --output-format webdataset (see conc-fetch "
+                 "--help)\n";
+    return 2;
+  }
+  o.layout = layout == "host" ? fetch::Layout::Host : fetch::Layout::Flat;
+  o.engine = engine == "multi" ? fetch::Engine::Multi : fetch::Engine::Threads;
+  o.shard_by = shard_by == "host" ? fetch::ShardBy::Host : fetch::ShardBy::Url;
+  o.thumbnail.output = output_format == "webdataset" ? fetch::OutputFormat::WebDataset : fetch::OutputFormat::Files;
   if (!summary.empty()) return fetch::summarize(summary, o.manifest, std::cout, std::cerr);
   try {
     if (!shard.empty()) o.shard = common::resolve_shard(shard, shard_count, common::process_environment());
-    if (shard.empty() && shard_count != 0) throw std::runtime_error("--shard-count goes with --shard");
     o.jobs = common::parse_jobs(jobs);
     if (!max_size.empty()) o.transfer.max_size = static_cast<std::uint64_t>(common::parse_bytes(max_size));
     if (!rate.empty()) o.rate = common::parse_bytes(rate);
@@ -249,6 +282,11 @@ int main(int argc, char** argv) {
   o.transfer.hash = !no_hash;
   // A file stream on /dev/stdin, unlike std::cin, tells whether more of a piped list is ready yet,
   // so that downloads start before the list ends.
+  // No list and nothing piped in: a person at a terminal is told how to start, not left waiting.
+  if (o.list.empty() && ::isatty(STDIN_FILENO) == 1) {
+    std::cerr << "usage: conc-fetch [OPTIONS] LIST   (LIST: a file of URLs, or - for stdin; --help for more)\n";
+    return 2;
+  }
   std::ifstream stdin_list;
   if (o.list.empty() || o.list == "-") stdin_list.open("/dev/stdin");
   return fetch::run(o, stdin_list.is_open() ? static_cast<std::istream&>(stdin_list) : std::cin, std::cout, std::cerr);

@@ -1,14 +1,17 @@
 #pragma once
-// BlockingQueue<T, Order>: a bounded multi-producer multi-consumer queue with
-// FIFO, LIFO or priority order, timeouts on both ends, and close().
-//
-//   conc::BlockingQueue<Job> q(100);                       // FIFO, at most 100 items
-//   conc::BlockingQueue<Job, conc::Lifo> stack;             // unbounded LIFO
-//   conc::BlockingQueue<int, conc::Priority<std::greater<>>> smallest_first;
-//
-// put() blocks while the queue is full and returns false once it is closed (the
-// value is then left with the caller); get() blocks until an item arrives and
-// returns std::nullopt once the queue is closed and drained.
+/// @file
+/// `BlockingQueue<T, Order>`: a bounded multi-producer multi-consumer queue with
+/// FIFO, LIFO or priority order, timeouts on both ends, and close().
+///
+/// ```
+/// conc::BlockingQueue<Job> q(100);                       // FIFO, at most 100 items
+/// conc::BlockingQueue<Job, conc::Lifo> stack;             // unbounded LIFO
+/// conc::BlockingQueue<int, conc::Priority<std::greater<>>> smallest_first;
+/// ```
+///
+/// put() blocks while the queue is full and returns false once it is closed (the
+/// value is then left with the caller); get() blocks until an item arrives and
+/// returns std::nullopt once the queue is closed and drained.
 
 #include <algorithm>
 #include <chrono>
@@ -24,9 +27,12 @@
 
 namespace conc {
 
+/// Order tag: first in, first out.
 struct Fifo {};
+/// Order tag: last in, first out (a stack).
 struct Lifo {};
-// Highest first under Compare, as std::priority_queue; Priority<std::greater<>> is smallest first.
+/// Order tag: highest first under Compare, as std::priority_queue; `Priority<std::greater<>>` is
+/// smallest first.
 template <class Compare = std::less<>>
 struct Priority {};
 
@@ -101,16 +107,21 @@ class QueueStore<T, Priority<Compare>> {
 
 }  // namespace detail
 
+/// A thread-safe queue of T in the given Order (Fifo, Lifo or Priority), at most capacity() long.
+/// Any number of threads may put and get at once; close() ends it for all of them.
 template <class T, class Order = Fifo>
 class BlockingQueue {
  public:
+  /// The capacity that means no limit.
   static constexpr std::size_t unbounded = std::numeric_limits<std::size_t>::max();
 
+  /// A queue that holds at most capacity items (0 is taken as 1).
   explicit BlockingQueue(std::size_t capacity = unbounded) : capacity_(capacity == 0 ? 1 : capacity) {}
   BlockingQueue(const BlockingQueue&) = delete;
   BlockingQueue& operator=(const BlockingQueue&) = delete;
 
-  // Blocks while full. False when the queue is closed; the value is not consumed then.
+  /// Adds value, waiting while the queue is full. False when the queue is closed; the value is not
+  /// consumed then.
   template <class U = T>
   bool put(U&& value) {
     std::unique_lock lock(mutex_);
@@ -118,6 +129,7 @@ class BlockingQueue {
     return push_locked(lock, std::forward<U>(value));
   }
 
+  /// As put(), but gives up after timeout: false when the queue stayed full or is closed.
   template <class U = T, class Rep, class Period>
   bool put_for(U&& value, std::chrono::duration<Rep, Period> timeout) {
     std::unique_lock lock(mutex_);
@@ -125,6 +137,7 @@ class BlockingQueue {
     return push_locked(lock, std::forward<U>(value));
   }
 
+  /// As put(), but never waits: false when the queue is full or closed.
   template <class U = T>
   bool try_put(U&& value) {
     std::unique_lock lock(mutex_);
@@ -132,13 +145,14 @@ class BlockingQueue {
     return push_locked(lock, std::forward<U>(value));
   }
 
-  // Blocks until an item is there. nullopt once the queue is closed and empty.
+  /// Takes the next item, waiting until there is one. nullopt once the queue is closed and empty.
   std::optional<T> get() {
     std::unique_lock lock(mutex_);
     not_empty_.wait(lock, [&] { return closed_ || store_.size() > 0; });
     return pop_locked(lock);
   }
 
+  /// As get(), but gives up after timeout: nullopt when no item came in time.
   template <class Rep, class Period>
   std::optional<T> get_for(std::chrono::duration<Rep, Period> timeout) {
     std::unique_lock lock(mutex_);
@@ -146,12 +160,13 @@ class BlockingQueue {
     return pop_locked(lock);
   }
 
+  /// As get(), but never waits: nullopt when the queue is empty.
   std::optional<T> try_get() {
     std::unique_lock lock(mutex_);
     return pop_locked(lock);
   }
 
-  // Refuses further puts and wakes every waiter; items already queued can still be taken.
+  /// Refuses further puts and wakes every waiter; items already queued can still be taken.
   void close() {
     {
       std::lock_guard lock(mutex_);
@@ -161,7 +176,7 @@ class BlockingQueue {
     not_full_.notify_all();
   }
 
-  // Removes and returns everything queued (for cancellation).
+  /// Removes and returns everything queued (for cancellation), and wakes the waiting producers.
   std::vector<T> drain() {
     std::vector<T> all;
     {
@@ -172,15 +187,19 @@ class BlockingQueue {
     return all;
   }
 
+  /// Whether close() was called.
   bool closed() const {
     std::lock_guard lock(mutex_);
     return closed_;
   }
+  /// Items queued now; other threads may change it at once.
   std::size_t size() const {
     std::lock_guard lock(mutex_);
     return store_.size();
   }
+  /// Whether no item is queued now (a snapshot, as size()).
   bool empty() const { return size() == 0; }
+  /// The most items the queue holds; put() waits beyond it.
   std::size_t capacity() const noexcept { return capacity_; }
 
  private:

@@ -1,17 +1,20 @@
 #pragma once
-// Future<T> / Promise<T>: a result that arrives later, with continuation
-// callbacks and completion-order iteration.
-//
-//   conc::Future<int> f = pool.submit(work);
-//   f.then([](int& v) { use(v); }, [](std::exception_ptr e) { log(e); });
-//   for (auto& done : conc::as_completed(std::move(futures))) use(done.get());
-//
-// A Future is a cheap, copyable handle (like std::shared_future). get() returns
-// a reference to the stored value, or rethrows the task's exception.
-// Callbacks run on the thread that completes the future, or at once on the
-// registering thread if the future is already complete. A callback that throws
-// harms nothing: its exception goes to conc::report_unhandled (conc/unhandled.hpp),
-// and the other callbacks still run.
+/// @file
+/// `Future<T>` / `Promise<T>`: a result that arrives later, with continuation
+/// callbacks and completion-order iteration.
+///
+/// ```
+/// conc::Future<int> f = pool.submit(work);
+/// f.then([](int& v) { use(v); }, [](std::exception_ptr e) { log(e); });
+/// for (auto& done : conc::as_completed(std::move(futures))) use(done.get());
+/// ```
+///
+/// A Future is a cheap, copyable handle (like std::shared_future). get() returns
+/// a reference to the stored value, or rethrows the task's exception.
+/// Callbacks run on the thread that completes the future, or at once on the
+/// registering thread if the future is already complete. A callback that throws
+/// harms nothing: its exception goes to conc::report_unhandled (conc/unhandled.hpp),
+/// and the other callbacks still run.
 
 #include <atomic>
 #include <chrono>
@@ -35,13 +38,13 @@
 
 namespace conc {
 
-// The exception a future holds when its task was cancelled before it ran.
+/// The exception a future holds when its task was cancelled before it ran.
 class Cancelled : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
 
-// The exception a future holds when its promise was destroyed without a result.
+/// The exception a future holds when its promise was destroyed without a result.
 class BrokenPromise : public std::logic_error {
  public:
   BrokenPromise() : std::logic_error("conc: promise destroyed without a result") {}
@@ -154,23 +157,32 @@ class FutureState : public std::enable_shared_from_this<FutureState<T>> {
 
 }  // namespace detail
 
+/// A shared handle to a result of type T (void: none) or an exception, set once by a Promise.
+/// Copies share the result. Every member but valid() throws std::logic_error on an empty
+/// (default-constructed) future.
 template <class T>
 class [[nodiscard]] Future {
  public:
+  /// The result's type.
   using value_type = T;
 
   Future() = default;
+  /// A future over state; futures come from Promise::get_future() and the pools.
   explicit Future(std::shared_ptr<detail::FutureState<T>> state) : state_(std::move(state)) {}
 
+  /// Whether this future refers to a result (false when default-constructed).
   bool valid() const noexcept { return state_ != nullptr; }
+  /// Whether the result is there, without waiting.
   bool ready() const { return state().ready(); }
+  /// Returns once the result is there.
   void wait() const { state().wait(); }
+  /// As wait(), but at most timeout: true when the result is there.
   template <class Rep, class Period>
   bool wait_for(std::chrono::duration<Rep, Period> timeout) const {
     return state().wait_for(std::chrono::duration_cast<std::chrono::nanoseconds>(timeout));
   }
 
-  // The value (a reference into the shared result) or the task's exception, rethrown.
+  /// The value (a reference into the shared result) or the task's exception, rethrown. Waits.
   decltype(auto) get() const {
     if constexpr (std::is_void_v<T>) {
       state().value();
@@ -178,19 +190,21 @@ class [[nodiscard]] Future {
       return state().value();
     }
   }
-  // The task's exception, or nullptr when it succeeded. Waits.
+  /// The task's exception, or nullptr when it succeeded. Waits.
   std::exception_ptr exception() const { return state().error(); }
+  /// Whether the task ended with an exception. Waits.
   bool failed() const { return exception() != nullptr; }
 
-  // Runs cb(future) once the result is there.
+  /// Runs cb(future) once the result is there: on the thread that sets it, or here and now
+  /// when it is already set.
   template <class F>
   const Future& on_complete(F&& cb) const {
     state().add_callback(std::forward<F>(cb));
     return *this;
   }
 
-  // The apply_async(callback, error_callback) pattern: on_value(T&) or on_value() for void,
-  // on_error(std::exception_ptr).
+  /// The apply_async(callback, error_callback) pattern: on_value(T&) or on_value() for void,
+  /// on_error(std::exception_ptr); one of them runs once the result is there, as on_complete().
   template <class OnValue, class OnError>
   const Future& then(OnValue on_value, OnError on_error) const {
     return on_complete([on_value = std::move(on_value), on_error = std::move(on_error)](Future& f) mutable {
@@ -203,6 +217,7 @@ class [[nodiscard]] Future {
       }
     });
   }
+  /// As then(on_value, on_error) without an error callback: a failure stays in the future, for get().
   template <class OnValue>
   const Future& then(OnValue on_value) const {
     return then(std::move(on_value), [](std::exception_ptr) {});
@@ -216,11 +231,16 @@ class [[nodiscard]] Future {
   std::shared_ptr<detail::FutureState<T>> state_;
 };
 
+/// The producing side of a Future: sets its value or exception, once. A promise destroyed without
+/// a result leaves BrokenPromise in its future, so no waiter hangs. Movable, not copyable.
 template <class T>
 class Promise {
  public:
+  /// A promise with a fresh, empty result.
   Promise() : state_(std::allocate_shared<detail::FutureState<T>>(detail::StateAllocator<detail::FutureState<T>>())) {}
+  /// Takes other's result; other is left without one (valid() is false).
   Promise(Promise&&) noexcept = default;
+  /// Abandons the result held (its future gets BrokenPromise), then takes other's.
   Promise& operator=(Promise&& other) noexcept {
     if (this != &other) {
       abandon();
@@ -232,14 +252,19 @@ class Promise {
   Promise& operator=(const Promise&) = delete;
   ~Promise() { abandon(); }
 
+  /// A future of this promise's result (any number may be taken).
   Future<T> get_future() const { return Future<T>(state_); }
+  /// Whether a result can still be set (false once set, or after a move).
   bool valid() const noexcept { return state_ != nullptr; }
 
-  // Each throws std::logic_error when the promise already has a result.
+  /// Stores T(args...) (nothing for void) and runs the future's callbacks on this thread. Throws
+  /// std::logic_error when the promise already has a result.
   template <class... A>
   void set_value(A&&... args) {
     take()->set_value(std::forward<A>(args)...);
   }
+  /// Stores e as the result and runs the future's callbacks on this thread. Throws
+  /// std::logic_error when the promise already has a result.
   void set_exception(std::exception_ptr e) { take()->set_exception(std::move(e)); }
 
  private:
@@ -253,10 +278,11 @@ class Promise {
   std::shared_ptr<detail::FutureState<T>> state_;
 };
 
-// Iterates over futures in the order they complete (concurrent.futures.as_completed).
+/// Iterates over futures in the order they complete (concurrent.futures.as_completed). Iterate once.
 template <class T>
 class AsCompleted {
  public:
+  /// Takes the futures and starts watching them.
   explicit AsCompleted(std::vector<Future<T>> futures)
       : futures_(std::move(futures)), order_(std::make_shared<BlockingQueue<std::size_t>>()) {
     for (std::size_t i = 0; i < futures_.size(); ++i) {
@@ -264,18 +290,26 @@ class AsCompleted {
     }
   }
 
+  /// An input iterator that waits, on each step, for the next future to complete.
   class iterator {
    public:
+    /// A completed future.
     using value_type = Future<T>;
+    /// For std::input_iterator.
     using difference_type = std::ptrdiff_t;
     iterator() = default;
+    /// For begin(): waits for the first of owner's remaining futures to complete.
     iterator(AsCompleted* owner, std::size_t remaining) : owner_(owner), remaining_(remaining) { advance(); }
+    /// The future that completed (ready: get() does not wait).
     Future<T>& operator*() const { return owner_->futures_[current_]; }
+    /// As operator*().
     Future<T>* operator->() const { return &owner_->futures_[current_]; }
+    /// Waits for the next future to complete.
     iterator& operator++() {
       advance();
       return *this;
     }
+    /// True past the last future.
     bool operator==(std::default_sentinel_t) const { return done_; }
 
    private:
@@ -293,8 +327,11 @@ class AsCompleted {
     bool done_ = false;
   };
 
+  /// Waits for the first future to complete.
   iterator begin() { return iterator(this, futures_.size()); }
+  /// The end: every future has been visited.
   std::default_sentinel_t end() const { return {}; }
+  /// The number of futures.
   std::size_t size() const { return futures_.size(); }
 
  private:
@@ -302,12 +339,13 @@ class AsCompleted {
   std::shared_ptr<BlockingQueue<std::size_t>> order_;
 };
 
+/// The futures in the order they complete: `for (auto& done : conc::as_completed(std::move(fs)))`.
 template <class T>
 AsCompleted<T> as_completed(std::vector<Future<T>> futures) {
   return AsCompleted<T>(std::move(futures));
 }
 
-// Waits for every future; does not rethrow.
+/// Waits for every future; does not rethrow.
 template <class T>
 void wait_all(const std::vector<Future<T>>& futures) {
   for (const auto& f : futures) f.wait();

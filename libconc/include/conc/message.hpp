@@ -1,7 +1,8 @@
 #pragma once
-// Message: bytes and the file descriptors that travel with them between processes (a Pipe
-// message, a ProcessPool task or result). Codecs of types that stand for a descriptor (a
-// SharedBuffer) put the descriptor beside the bytes and an index into them.
+/// @file
+/// Message: bytes and the file descriptors that travel with them between processes (a Pipe
+/// message, a ProcessPool task or result). Codecs of types that stand for a descriptor (a
+/// SharedBuffer) put the descriptor beside the bytes and an index into them.
 
 #include <cstddef>
 #include <cstdint>
@@ -14,9 +15,10 @@
 
 namespace conc {
 
+/// One message between processes: its bytes, and the descriptors sent beside them (SCM_RIGHTS).
 struct Message {
-  std::string bytes;
-  std::vector<Fd> fds;
+  std::string bytes;    ///< the payload, boundaries kept
+  std::vector<Fd> fds;  ///< descriptors that travel with it, in the order the bytes index them
 };
 
 namespace detail {

@@ -1,24 +1,27 @@
 #pragma once
-// ProcessPool: the CPU pool that isolates faults. Workers are separate processes
-// (this program re-executed in worker mode, never a fork of a threaded parent);
-// a task is a registered function name plus a serialized argument, sent in
-// length-prefixed frames over a socketpair. A task that crashes, aborts, exits or
-// hangs costs only itself: its worker is replaced and every other task completes.
-//
-// Nothing a worker does can stop the pool: a worker that dies, hangs, sends a malformed or
-// oversized frame, or cannot be started costs the tasks it held or needed, each failed with the
-// reason; the pool replaces it and goes on. Workers are reaped without blocking the pool.
-//
-// Blame is exact: a failure is charged to a task only when it was the one task in flight on
-// the worker that died or hung. Tasks that shared the worker with an unknown culprit are rerun
-// one at a time (not counted as retries), which finds it. A charged crash is retried
-// `retries` times ("worker killed by SIGSEGV (2 attempts)"); a charged timeout is not.
-//
-//   CONC_TASK(make_thumbnail);
-//   conc::ProcessPool cpu({.workers = 2, .task_timeout = 30s});
-//   cpu.imap_unordered<make_thumbnail>(jobs, [&](conc::Outcome<ThumbResult> r) {
-//     if (r) report.ok(*r); else report.failed(r.error());   // "worker killed by SIGSEGV"
-//   });
+/// @file
+/// ProcessPool: the CPU pool that isolates faults. Workers are separate processes
+/// (this program re-executed in worker mode, never a fork of a threaded parent);
+/// a task is a registered function name plus a serialized argument, sent in
+/// length-prefixed frames over a socketpair. A task that crashes, aborts, exits or
+/// hangs costs only itself: its worker is replaced and every other task completes.
+///
+/// Nothing a worker does can stop the pool: a worker that dies, hangs, sends a malformed or
+/// oversized frame, or cannot be started costs the tasks it held or needed, each failed with the
+/// reason; the pool replaces it and goes on. Workers are reaped without blocking the pool.
+///
+/// Blame is exact: a failure is charged to a task only when it was the one task in flight on
+/// the worker that died or hung. Tasks that shared the worker with an unknown culprit are rerun
+/// one at a time (not counted as retries), which finds it. A charged crash is retried
+/// `retries` times ("worker killed by SIGSEGV (2 attempts)"); a charged timeout is not.
+///
+/// ```
+/// CONC_TASK(make_thumbnail);
+/// conc::ProcessPool cpu({.workers = 2, .task_timeout = 30s});
+/// cpu.imap_unordered<make_thumbnail>(jobs, [&](conc::Outcome<ThumbResult> r) {
+///   if (r) report.ok(*r); else report.failed(r.error());   // "worker killed by SIGSEGV"
+/// });
+/// ```
 
 #include <sys/types.h>
 
@@ -48,65 +51,79 @@
 
 namespace conc {
 
+/// Where the pool sends what its workers write to stderr.
 enum class WorkerStderr {
-  Prefix,   // each line a worker writes to stderr appears whole, as "[worker PID] line"
-  Inherit,  // workers write to the pool's stderr directly
+  Prefix,   ///< each line a worker writes to stderr appears whole, as "[worker PID] line"
+  Inherit,  ///< workers write to the pool's stderr directly
 };
 
+/// How a ProcessPool runs its workers; every field has a working default.
 struct ProcessPoolOptions {
-  std::size_t workers = 0;                    // 0: one per core
-  std::chrono::milliseconds task_timeout{0};  // 0: none; a task running longer has its worker killed
-  std::size_t max_tasks_per_child = 0;        // 0: unlimited; else a worker is replaced after this many
-  unsigned retries = 1;                       // a task that crashed its worker is run again this many times
-  std::size_t max_in_flight = 0;              // tasks submitted but unfinished; submit blocks beyond. 0: 1024/worker
-  std::size_t max_batch = 64;                 // tiny queued tasks are coalesced up to this many per frame; 1: never
-  TaskCall initializer{};                     // run once in every worker before its first task
-  WorkerStderr worker_stderr = WorkerStderr::Prefix;
-  std::string executable{};                    // the worker program; default: this program
-  std::chrono::milliseconds exit_grace{5000};  // a retired worker not gone by then is killed
-  // The largest message either way; a task, result or frame over it fails with the reason.
+  std::size_t workers = 0;                    ///< 0: one per core
+  std::chrono::milliseconds task_timeout{0};  ///< 0: none; a task running longer has its worker killed
+  std::size_t max_tasks_per_child = 0;        ///< 0: unlimited; else a worker is replaced after this many
+  unsigned retries = 1;                       ///< a task that crashed its worker is run again this many times
+  std::size_t max_in_flight = 0;              ///< tasks submitted but unfinished; submit blocks beyond. 0: 1024/worker
+  std::size_t max_batch = 64;                 ///< tiny queued tasks are coalesced up to this many per frame; 1: never
+  TaskCall initializer{};                     ///< run once in every worker before its first task
+  WorkerStderr worker_stderr = WorkerStderr::Prefix;  ///< what becomes of the workers' stderr
+  std::string executable{};                           ///< the worker program; default: this program
+  std::chrono::milliseconds exit_grace{5000};         ///< a retired worker not gone by then is killed
+  /// The largest message either way; a task, result or frame over it fails with the reason.
   std::size_t max_message_bytes = std::size_t{256} << 20;
 };
 
+/// What a ProcessPool has done so far; ProcessPool::stats() takes a snapshot.
 struct ProcessPoolStats {
-  std::size_t workers = 0;
-  std::uint64_t completed = 0;  // tasks finished, ok or failed
-  std::uint64_t failed = 0;
-  std::uint64_t worker_deaths = 0;  // crashes, kills and timeouts
-  std::uint64_t timeouts = 0;
-  std::uint64_t retried = 0;
-  std::uint64_t spawned = 0;  // worker processes started, replacements included
+  std::size_t workers = 0;          ///< worker processes running now
+  std::uint64_t completed = 0;      ///< tasks finished, ok or failed
+  std::uint64_t failed = 0;         ///< of completed: those that failed
+  std::uint64_t worker_deaths = 0;  ///< crashes, kills and timeouts
+  std::uint64_t timeouts = 0;       ///< tasks whose worker was killed for running past task_timeout
+  std::uint64_t retried = 0;        ///< reruns of tasks that crashed their worker
+  std::uint64_t spawned = 0;        ///< worker processes started, replacements included
 };
 
+/// A pool of worker processes running registered tasks (CONC_TASK), each failure costing only its
+/// task. Any thread may submit, a completion callback included. Not copyable.
 class ProcessPool {
  public:
-  // A raw outcome: the result's bytes and the descriptors (SharedBuffers) that came with them.
+  /// A raw outcome: the result's bytes and the descriptors (SharedBuffers) that came with them.
   using Completion = detail::MoveOnlyFunction<void(Outcome<Message>&&)>;
 
+  /// Starts the pool's manager thread; the workers start in the background. Throws
+  /// std::system_error when the pool's own resources cannot be made.
   explicit ProcessPool(ProcessPoolOptions options = {});
-  ~ProcessPool();  // shutdown(Drain)
+  ~ProcessPool();  ///< shutdown(Drain)
   ProcessPool(const ProcessPool&) = delete;
   ProcessPool& operator=(const ProcessPool&) = delete;
 
-  // Queues the registered task `name`; done(outcome) runs on the pool's own thread, so keep it short.
-  // Blocks while max_in_flight tasks are unfinished. chunk > 1 sends this and the following tasks
-  // together, chunk at a time (map's chunksize).
-  // The payload's descriptors travel with it (SCM_RIGHTS) and are closed here once sent.
+  /// Queues the registered task `name`; done(outcome) runs on the pool's own thread, so keep it short.
+  /// Blocks while max_in_flight tasks are unfinished. chunk > 1 sends this and the following tasks
+  /// together, chunk at a time (map's chunksize).
+  /// The payload's descriptors travel with it (SCM_RIGHTS) and are closed here once sent.
+  /// A task refused at once (over the message cap, or the pool shut down: "cancelled: pool shut
+  /// down") gets its failed outcome on the calling thread, before submit_raw returns.
   void submit_raw(std::string name, Message payload, Completion done, std::uint32_t chunk = 1);
+  /// As submit_raw(name, Message, done, chunk) with bytes only.
   void submit_raw(std::string name, std::string payload, Completion done, std::uint32_t chunk = 1) {
     submit_raw(std::move(name), Message{std::move(payload), {}}, std::move(done), chunk);
   }
+  /// As submit_raw(name, payload, done) with the result's bytes in a future; a failure is
+  /// rethrown as TaskError.
   Future<std::string> submit_raw(std::string name, std::string payload);
-  // Queues many tasks of one name at once: done[i] receives the outcome of payloads[i].
+  /// Queues many tasks of one name at once: done[i] receives the outcome of payloads[i].
   void submit_raw_many(const std::string& name, std::vector<Message>&& payloads, std::vector<Completion>&& done,
                        std::uint32_t chunk = 1);
 
+  /// The result type of task F.
   template <auto F>
   using result_t = typename detail::TaskSignature<decltype(F)>::Result;
+  /// The argument type of task F (without const and reference).
   template <auto F>
   using argument_t = typename detail::TaskSignature<decltype(F)>::Argument;
 
-  // Runs F(argument) in a worker. The future rethrows a failure as conc::TaskError.
+  /// Runs F(argument) in a worker. The future rethrows a failure as conc::TaskError.
   template <auto F>
   Future<result_t<F>> submit(const argument_t<F>& argument) {
     using R = result_t<F>;
@@ -131,9 +148,9 @@ class ProcessPool {
     return future;
   }
 
-  // F over every input; each outcome goes to sink(Outcome<R>) — or sink(index, Outcome<R>) — on the
-  // calling thread, in completion order. At most max_in_flight inputs are taken ahead (0: the
-  // pool's own bound), so the input can be a stream.
+  /// F over every input; each outcome goes to sink(Outcome<R>) — or sink(index, Outcome<R>) — on the
+  /// calling thread, in completion order. At most max_in_flight inputs are taken ahead (0: the
+  /// pool's own bound), so the input can be a stream.
   template <auto F, class Range, class Sink>
   void imap_unordered(Range&& inputs, Sink sink, std::size_t max_in_flight = 0) {
     using R = result_t<F>;
@@ -163,8 +180,8 @@ class ProcessPool {
     while (in_flight > 0) take_one();
   }
 
-  // F over every input; outcomes in input order. chunksize > 1 sends inputs in chunks (fewer,
-  // larger frames); a chunk whose worker dies is rerun one input at a time to find the culprit.
+  /// F over every input; outcomes in input order. chunksize > 1 sends inputs in chunks (fewer,
+  /// larger frames); a chunk whose worker dies is rerun one input at a time to find the culprit.
   template <auto F, class Range>
   std::vector<Outcome<result_t<F>>> map(const Range& inputs, std::size_t chunksize = 1) {
     using R = result_t<F>;
@@ -191,12 +208,17 @@ class ProcessPool {
     return results;
   }
 
-  // Drain: finish every queued task, then stop the workers. Cancel: fail queued and running tasks
-  // ("cancelled: pool shut down"), kill the workers. Either way every worker is reaped.
+  /// Drain: finish every queued task, then stop the workers. Cancel: fail queued and running tasks
+  /// ("cancelled: pool shut down"), kill the workers. Either way every worker is reaped. Tasks
+  /// submitted afterwards fail at once with "cancelled: pool shut down".
   void shutdown(Shutdown mode = Shutdown::Drain);
 
+  /// The number of workers the pool keeps running (options.workers, or one per core).
   std::size_t size() const noexcept;
+  /// The process ids of the workers running now (fewer than size() while some start).
   std::vector<pid_t> worker_pids() const;
+  /// A snapshot of the counters. A task is counted before its callback runs, so a snapshot taken
+  /// once its future is ready (after map() returns, say) counts it.
   ProcessPoolStats stats() const;
 
  private:

@@ -1,20 +1,25 @@
 #pragma once
-// ThreadPool: the IO pool. N threads run tasks that may block (network, disk);
-// a bounded queue gives backpressure; results and exceptions travel in futures.
-//
-//   conc::ThreadPool io(conc::threads_for(cores, 0.9));
-//   conc::Future<Page> page = io.submit(fetch, url);
-//   std::vector<Size> sizes = io.map(file_size, paths);            // input order
-//   io.for_each_unordered(urls, fetch, [](conc::Future<Page>& f) { ... });  // completion order
-//
-// Threads start lazily as work arrives and retire after keep_alive idle. With Sizing::Auto the
-// pool sizes itself between min_threads and max_threads: towards cores / (1 - blocking), the
-// blocking coefficient measured from its own tasks, and only as far as more threads bring more
-// throughput (hill climbing), so CPU-bound work never gets more threads than cores.
-//
-//   conc::ThreadPool io({.sizing = conc::Sizing::Auto, .max_threads = 512});
-//
-// oneTBB is the right tool for non-blocking CPU work; this pool is for work that waits.
+/// @file
+/// ThreadPool: the IO pool. N threads run tasks that may block (network, disk);
+/// a bounded queue gives backpressure; results and exceptions travel in futures.
+///
+/// ```
+/// conc::ThreadPool io(conc::threads_for(cores, 0.9));
+/// conc::Future<Page> page = io.submit(fetch, url);
+/// std::vector<Size> sizes = io.map(file_size, paths);            // input order
+/// io.for_each_unordered(urls, fetch, [](conc::Future<Page>& f) { ... });  // completion order
+/// ```
+///
+/// Threads start lazily as work arrives and retire after keep_alive idle. With Sizing::Auto the
+/// pool sizes itself between min_threads and max_threads: towards cores / (1 - blocking), the
+/// blocking coefficient measured from its own tasks, and only as far as more threads bring more
+/// throughput (hill climbing), so CPU-bound work never gets more threads than cores.
+///
+/// ```
+/// conc::ThreadPool io({.sizing = conc::Sizing::Auto, .max_threads = 512});
+/// ```
+///
+/// oneTBB is the right tool for non-blocking CPU work; this pool is for work that waits.
 
 #include <atomic>
 #include <chrono>
@@ -41,56 +46,65 @@
 
 namespace conc {
 
+/// How a ThreadPool chooses its number of threads.
 enum class Sizing {
-  Fixed,  // max_threads threads (started as work arrives)
-  Auto,   // between min_threads and max_threads, following the blocking rule and throughput
+  Fixed,  ///< max_threads threads (started as work arrives)
+  Auto,   ///< between min_threads and max_threads, following the blocking rule and throughput
 };
 
+/// How a ThreadPool sizes itself and queues work; every field has a working default.
 struct ThreadPoolOptions {
-  Sizing sizing = Sizing::Fixed;
-  // Threads that never retire. Fixed: default all of them; Auto: default 1.
+  Sizing sizing = Sizing::Fixed;  ///< Fixed or Auto
+  /// Threads that never retire. Fixed: default all of them; Auto: default 1.
   std::size_t min_threads = 0;
-  // Fixed: the pool's size (0: one per core). Auto: the ceiling (0: 1024).
+  /// Fixed: the pool's size (0: one per core). Auto: the ceiling (0: 1024).
   std::size_t max_threads = 0;
-  // A thread idle this long retires (down to min_threads).
+  /// A thread idle this long retires (down to min_threads).
   std::chrono::milliseconds keep_alive{10'000};
-  // Auto: how often the pool measures throughput and the blocking coefficient and resizes.
+  /// Auto: how often the pool measures throughput and the blocking coefficient and resizes.
   std::chrono::milliseconds sample_interval{50};
-  // Tasks waiting to run (rounded up to a power of two); submit() blocks and try_submit() fails
-  // while the queue is full. 0: 1024 per thread, at least 1024, at most 65536.
+  /// Tasks waiting to run (rounded up to a power of two); submit() blocks and try_submit() fails
+  /// while the queue is full. 0: 1024 per thread, at least 1024, at most 65536.
   std::size_t queue_capacity = 0;
 };
 
+/// What a ThreadPool has done so far; ThreadPool::stats() takes a snapshot.
 struct PoolStats {
-  std::size_t threads = 0;         // running now
-  std::size_t target_threads = 0;  // what the sizing aims at now (Fixed: max_threads)
-  std::size_t peak_threads = 0;    // most running at once so far
-  std::uint64_t submitted = 0;
-  std::uint64_t completed = 0;  // ran to the end, with a value or an exception
-  std::uint64_t failed = 0;     // of completed: ended with an exception
-  std::uint64_t cancelled = 0;  // dropped by shutdown(Cancel)
-  std::size_t queued = 0;
-  std::chrono::nanoseconds busy_time{0};  // wall time the threads spent running tasks
-  std::chrono::nanoseconds cpu_time{0};   // CPU time they used meanwhile
-  double blocking_coefficient = 0.0;      // 1 - cpu / busy: the share of task time spent waiting
+  std::size_t threads = 0;                ///< running now
+  std::size_t target_threads = 0;         ///< what the sizing aims at now (Fixed: max_threads)
+  std::size_t peak_threads = 0;           ///< most running at once so far
+  std::uint64_t submitted = 0;            ///< tasks queued, detached ones included
+  std::uint64_t completed = 0;            ///< ran to the end, with a value or an exception
+  std::uint64_t failed = 0;               ///< of completed: ended with an exception
+  std::uint64_t cancelled = 0;            ///< dropped by shutdown(Cancel)
+  std::size_t queued = 0;                 ///< waiting to run now
+  std::chrono::nanoseconds busy_time{0};  ///< wall time the threads spent running tasks
+  std::chrono::nanoseconds cpu_time{0};   ///< CPU time they used meanwhile
+  double blocking_coefficient = 0.0;      ///< 1 - cpu / busy: the share of task time spent waiting
 };
 
+/// A pool of threads for tasks that may block, fed through a bounded queue. Every member may be
+/// called from any thread, but a task must not call wait_idle() or shutdown() of its own pool (it
+/// would wait for itself). Not copyable.
 class ThreadPool {
  public:
-  // A Fixed pool of `threads` (options.max_threads is ignored).
+  /// A Fixed pool of `threads` (options.max_threads is ignored).
   explicit ThreadPool(std::size_t threads = default_threads(), ThreadPoolOptions options = {});
+  /// A pool sized as options say (Sizing::Auto, or Fixed at options.max_threads).
   explicit ThreadPool(ThreadPoolOptions options);
-  ~ThreadPool();  // shutdown(Drain)
+  ~ThreadPool();  ///< shutdown(Drain)
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
 
+  /// One thread per core (std::thread::hardware_concurrency(), at least 1).
   static std::size_t default_threads();
 
+  /// What f(args...) returns: the value type of submit()'s future.
   template <class F, class... A>
   using result_t = std::invoke_result_t<std::decay_t<F>, std::decay_t<A>...>;
 
-  // Queues f(args...) and returns its future; blocks while the queue is full. Throws PoolClosed
-  // after shutdown, std::system_error when no thread can be started to run it.
+  /// Queues f(args...) and returns its future; blocks while the queue is full. Throws PoolClosed
+  /// after shutdown, std::system_error when no thread can be started to run it.
   template <class F, class... A>
   [[nodiscard]] Future<result_t<F, A...>> submit(F&& f, A&&... args) {
     auto [task, future] = package(std::forward<F>(f), std::forward<A>(args)...);
@@ -98,7 +112,7 @@ class ThreadPool {
     return future;
   }
 
-  // As submit(), but returns an empty optional instead of waiting when the queue is full.
+  /// As submit(), but returns an empty optional instead of waiting when the queue is full.
   template <class F, class... A>
   [[nodiscard]] std::optional<Future<result_t<F, A...>>> try_submit(F&& f, A&&... args) {
     auto [task, future] = package(std::forward<F>(f), std::forward<A>(args)...);
@@ -106,8 +120,8 @@ class ThreadPool {
     return future;
   }
 
-  // Fire and forget: queues f(args...) with no future. An exception it throws is not lost: it
-  // goes to conc::report_unhandled (conc/unhandled.hpp) and counts in stats().failed.
+  /// Fire and forget: queues f(args...) with no future. An exception it throws is not lost: it
+  /// goes to conc::report_unhandled (conc/unhandled.hpp) and counts in stats().failed.
   template <class F, class... A>
   void detach(F&& f, A&&... args) {
     enqueue(Task([fn = std::decay_t<F>(std::forward<F>(f)),
@@ -123,15 +137,15 @@ class ThreadPool {
             true);
   }
 
-  // Python's apply_async(func, callback, error_callback): on_value(result&) or on_error(exception_ptr)
-  // runs on the thread that ran f. Both outcomes have a callback, so no future is returned.
+  /// Python's apply_async(func, callback, error_callback): on_value(result&) or on_error(exception_ptr)
+  /// runs on the thread that ran f. Both outcomes have a callback, so no future is returned.
   template <class F, class OnValue, class OnError>
   void apply_async(F&& f, OnValue on_value, OnError on_error) {
     submit(std::forward<F>(f)).then(std::move(on_value), std::move(on_error));
   }
 
-  // f over every input, results in input order. Waits for all; rethrows the first exception in
-  // input order.
+  /// f over every input, results in input order (nothing for a void f). Waits for all; rethrows the
+  /// first exception in input order.
   template <class F, class Range>
   auto map(F f, Range&& inputs) {
     using R = std::invoke_result_t<F&, decltype(*std::begin(inputs))>;
@@ -148,9 +162,9 @@ class ThreadPool {
     }
   }
 
-  // f over every input, each finished future handed to sink(Future<R>&) on the calling thread in
-  // completion order. Streams: at most max_in_flight tasks exist at once (0: 2 per thread), so
-  // the input may be huge or unbounded.
+  /// f over every input, each finished future handed to sink(Future<R>&) on the calling thread in
+  /// completion order. Streams: at most max_in_flight tasks exist at once (0: 2 per thread), so
+  /// the input may be huge or unbounded.
   template <class Range, class F, class Sink>
   void for_each_unordered(Range&& inputs, F f, Sink sink, std::size_t max_in_flight = 0) {
     using R = std::invoke_result_t<F&, decltype(*std::begin(inputs))>;
@@ -172,17 +186,22 @@ class ThreadPool {
     while (in_flight > 0) take_one();
   }
 
+  /// The futures in the order they complete, as conc::as_completed() (any futures, not only this
+  /// pool's).
   template <class T>
   [[nodiscard]] AsCompleted<T> as_completed(std::vector<Future<T>> futures) {
     return conc::as_completed(std::move(futures));
   }
 
-  // Blocks until no task is queued or running.
+  /// Blocks until no task is queued or running.
   void wait_idle();
+  /// Stops the pool and joins its threads: Drain runs every queued task first, Cancel drops them
+  /// (their futures hold Cancelled) and lets running ones finish. submit() throws PoolClosed
+  /// afterwards; later calls return at once.
   void shutdown(Shutdown mode = Shutdown::Drain);
-  // The most threads the pool may run (Fixed: its size); stats().threads says how many run now.
+  /// The most threads the pool may run (Fixed: its size); stats().threads says how many run now.
   std::size_t size() const noexcept { return max_threads_; }
-  // Counters are updated just after each task's future completes; after wait_idle() they are exact.
+  /// Counters are updated just after each task's future completes; after wait_idle() they are exact.
   PoolStats stats() const;
 
  private:
