@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "atomic_file.hpp"
 #include "engine/stalls.hpp"
 #include "engine/trust_store.hpp"
 
@@ -47,6 +48,8 @@ struct TransferOptions {
   bool rate_pauses = false;
   const std::atomic<bool>* stop = nullptr;  // when it becomes true, transfers end (Verdict::Interrupted)
   Stalls* stalls = nullptr;                 // where transfers that receive nothing are counted, or nowhere
+  // The output root's temporaries, for the validators kept beside part files; null: the process's.
+  const common::Temporaries* temporaries = nullptr;
 };
 
 }  // namespace fetch

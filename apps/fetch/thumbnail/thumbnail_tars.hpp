@@ -36,8 +36,8 @@ class ThumbnailTars {
 
   // Settled gets each complete tar's path (out / NNNNN.tar); first_index: see WebDatasetWriter.
   // write_delay: the writer waits this long before each sample (tests: a slow disk).
-  ThumbnailTars(std::filesystem::path out, std::size_t samples_per_tar, std::size_t first_index, Settled settled,
-                std::chrono::milliseconds write_delay = {});
+  ThumbnailTars(std::filesystem::path out, std::size_t samples_per_tar, std::size_t first_index,
+                common::Temporaries temporaries, Settled settled, std::chrono::milliseconds write_delay = {});
   ~ThumbnailTars();  // finish()
   ThumbnailTars(const ThumbnailTars&) = delete;
   ThumbnailTars& operator=(const ThumbnailTars&) = delete;
@@ -54,6 +54,7 @@ class ThumbnailTars {
   std::filesystem::path out_;
   std::size_t samples_per_tar_;
   std::size_t first_index_;
+  common::Temporaries temporaries_;
   Settled settled_;
   std::chrono::milliseconds write_delay_;
   struct Queued {
