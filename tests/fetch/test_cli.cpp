@@ -886,3 +886,27 @@ TEST_CASE("the progress line names the host that sends nothing", "[fetch][cli][s
   CHECK(drawn.find("| no data from 127.0.0.1 for 0:0") != std::string::npos);
   CHECK(sha256_of(dir / "out/quiet.bin") == s.digest(3000, 1));
 }
+
+TEST_CASE("the validators kept beside a part hash the URL without its password, and the part still resumes",
+          "[fetch][cli][secrets]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  Server s;
+  TempDir dir;
+  const std::string url = "http://user:pw-part-3Hs@" + s.url("/v/k1/kept.bin?size=200000&seed=4&cut=50000").substr(7);
+  const std::string shown = "http://user:***@" + s.url("/v/k1/kept.bin?size=200000&seed=4&cut=50000").substr(7);
+  const std::vector<std::string> args = {"-o", (dir / "out").string(), "--no-progress", "--engine", engine};
+  std::vector<std::string> once = args;
+  once.insert(once.end(), {"--retries", "0"});
+  const Result cut = run_fetch(dir, url + "\n", once);
+  INFO(cut.err);
+  CHECK(cut.exit_code == 1);
+  REQUIRE(fs::exists(dir / "out/kept.bin.part.json"));
+  const auto validators = nlohmann::json::parse(slurp(dir / "out/kept.bin.part.json"));
+  CHECK(validators.at("url_sha256") == sha256_of_bytes(shown));
+  CHECK(validators.at("url_sha256") != sha256_of_bytes(url));
+  const Result resumed = run_fetch(dir, url + "\n", args);
+  INFO(resumed.err);
+  CHECK(resumed.exit_code == 0);
+  CHECK(sha256_of(dir / "out/kept.bin") == s.digest(200000, 4));
+}

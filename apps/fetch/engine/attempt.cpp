@@ -75,7 +75,8 @@ bool Attempt::drop_part() {
 }
 
 bool Attempt::save_validators(Validators v) {
-  v.url_sha256 = sha256_of_bytes(url_);
+  // Of the URL without its credentials: a hash of a password written beside the part could be guessed back.
+  v.url_sha256 = sha256_of_bytes(common::redact_urls(url_));
   const common::Temporaries& temporaries =
       options_.temporaries != nullptr ? *options_.temporaries : common::Temporaries::process();
   validators_on_disk_ = write_validators(validators_file_, v, temporaries);
@@ -152,7 +153,7 @@ std::optional<AttemptResult> Attempt::start() {
       // compressed transfer starts over too.
       recorded_ = read_validators(validators_file_);
       validators_on_disk_ = recorded_.has_value() || fs::exists(validators_file_);
-      if (options_.compressed || !recorded_ || recorded_->url_sha256 != sha256_of_bytes(url_) ||
+      if (options_.compressed || !recorded_ || recorded_->url_sha256 != sha256_of_bytes(common::redact_urls(url_)) ||
           (sha_ && !sha_->update_from_file(fd_.get(), offset_))) {
         recorded_.reset();
         offset_ = 0;
