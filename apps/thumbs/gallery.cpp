@@ -32,6 +32,7 @@ constexpr int kPadding = 8;
 constexpr int kGap = 6;
 // Tiles at the top of a page load at once; the rest when they come near the screen.
 constexpr std::size_t kEagerTiles = 8;
+constexpr int kMaxColumns = 6;
 
 const char* const kStyle =
     R"(:root{color-scheme:light dark;--bg:#fafaf8;--fg:#1c1c1e;--muted:#55555b;--tile:#e4e4df;--link:#0a58ca;--bad:#a3001b}
@@ -76,7 +77,7 @@ const char* const kFolderTemplate = R"(<!doctype html>
 <style>
 {{{style}}}</style>
 </head>
-<body>
+<body class="index">
 <header>
 {{#has_crumbs}}<nav class="crumbs" aria-label="Albums above">{{#crumbs}}<a href="{{url}}">{{name}}</a> / {{/crumbs}}</nav>
 {{/has_crumbs}}<h1>{{heading}}</h1>
@@ -579,17 +580,37 @@ std::string relative_url(const fs::path& page_folder, const fs::path& target) {
 }
 
 GridLayout grid_layout(int cell) {
-  // Two columns (phone): each (100vw - 2 paddings - 1 gap) / 2. Tiles of `cell` once three of them
-  // fit. From 1024 px on, at least four columns: a tile is `cell` or a quarter of the row.
-  const int three = 3 * cell + 2 * kGap + 2 * kPadding;
-  const std::string c = std::to_string(cell) + "px";
+  // Columns as many as tiles of at least `cell` fit, stretched to fill the row; never fewer than
+  // two, nor than four from 1024 px on, nor more than kMaxColumns: the page stops growing there.
+  const int widest = (kMaxColumns + 1) * (cell + kGap) - kGap + 2 * kPadding;
+  const auto columns = [&](int width) {
+    const int natural = (std::min(width, widest) - 2 * kPadding + kGap) / (cell + kGap);
+    return std::clamp(natural, width < 1024 ? 2 : 4, kMaxColumns);
+  };
+  std::set<int> starts{1024, widest};
+  for (int n = 3; n <= kMaxColumns; ++n) starts.insert(n * (cell + kGap) - kGap + 2 * kPadding);
   GridLayout layout;
-  layout.css = "@media (min-width:" + std::to_string(three) + "px){.grid{grid-template-columns:repeat(auto-fill," + c +
-               ")}}\n@media (min-width:1024px){.grid{grid-template-columns:repeat(auto-fill,min(" + c +
-               ",calc((100% - " + std::to_string(3 * kGap) + "px)/4)))}}\n";
-  layout.sizes = "(min-width:1024px) min(" + c + ",calc(25vw - " + px((2 * kPadding + 3 * kGap) / 4.0) +
-                 "px)), (min-width:" + std::to_string(three) + "px) " + c + ", calc(50vw - " +
-                 px((2 * kPadding + kGap) / 2.0) + "px)";
+  layout.css = ".index header,.index main{max-width:" + std::to_string(widest) + "px;margin:0 auto}\n";
+  std::string sizes = "calc(50vw - " + px((2 * kPadding + kGap) / 2.0) + "px)";
+  int shown = 2;
+  for (const int start : starts) {
+    if (start > widest) break;
+    const int n = columns(start);
+    const int gaps = 2 * kPadding + (n - 1) * kGap;
+    if (start >= widest) {
+      sizes = "(min-width:" + std::to_string(widest) + "px) " + px((widest - gaps) / static_cast<double>(n)) + "px, " +
+              sizes;
+    } else if (n != shown) {
+      sizes = "(min-width:" + std::to_string(start) + "px) calc((100vw - " + std::to_string(gaps) + "px)/" +
+              std::to_string(n) + "), " + sizes;
+    }
+    if (n != shown) {
+      layout.css += "@media (min-width:" + std::to_string(start) + "px){.grid{grid-template-columns:repeat(" +
+                    std::to_string(n) + ",1fr)}}\n";
+      shown = n;
+    }
+  }
+  layout.sizes = sizes;
   return layout;
 }
 

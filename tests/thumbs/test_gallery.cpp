@@ -135,13 +135,26 @@ TEST_CASE("links are relative to the page's folder", "[thumbs][gallery]") {
 
 TEST_CASE("the grid's sizes attribute follows its CSS columns", "[thumbs][gallery]") {
   const thumbs::GridLayout layout = thumbs::grid_layout(256);
-  // Two columns below three tiles' width (3 x 256 + 2 gaps + 2 paddings), each half the row.
-  CHECK(layout.css.find("@media (min-width:796px){.grid{grid-template-columns:repeat(auto-fill,256px)}}") !=
+  // Two columns below three tiles' width (3 x 256 + 2 gaps + 2 paddings), each half the row; at
+  // least four from 1024 px on; then one more each time a tile of 256 fits, up to six, and there
+  // the page stops growing (a seventh would fit: 7 x 262 - 6 + 16).
+  CHECK(layout.css ==
+        ".index header,.index main{max-width:1844px;margin:0 auto}\n"
+        "@media (min-width:796px){.grid{grid-template-columns:repeat(3,1fr)}}\n"
+        "@media (min-width:1024px){.grid{grid-template-columns:repeat(4,1fr)}}\n"
+        "@media (min-width:1320px){.grid{grid-template-columns:repeat(5,1fr)}}\n"
+        "@media (min-width:1582px){.grid{grid-template-columns:repeat(6,1fr)}}\n");
+  CHECK(layout.sizes ==
+        "(min-width:1844px) 299.667px, (min-width:1582px) calc((100vw - 46px)/6), (min-width:1320px) calc((100vw - "
+        "40px)/5), (min-width:1024px) calc((100vw - 34px)/4), (min-width:796px) calc((100vw - 28px)/3), calc(50vw - "
+        "11px)");
+  // Small tiles: more columns on a phone, and a narrow page on a wide screen.
+  const thumbs::GridLayout small = thumbs::grid_layout(75);
+  CHECK(small.css.find("@media (min-width:334px){.grid{grid-template-columns:repeat(4,1fr)}}") != std::string::npos);
+  CHECK(small.sizes.rfind("(min-width:577px) 88.5px, (min-width:496px) calc((100vw - 46px)/6)", 0) == 0);
+  // Large ones: four columns from 1024 px on, even where fewer would be as large as asked.
+  CHECK(thumbs::grid_layout(512).sizes.find("(min-width:1024px) calc((100vw - 34px)/4), calc(50vw - 11px)") !=
         std::string::npos);
-  CHECK(layout.css.find("@media (min-width:1024px){.grid{grid-template-columns:repeat(auto-fill,min(256px,calc((100% "
-                        "- 18px)/4)))}}") != std::string::npos);
-  CHECK(layout.sizes == "(min-width:1024px) min(256px,calc(25vw - 8.5px)), (min-width:796px) 256px, calc(50vw - 11px)");
-  CHECK(thumbs::grid_layout(100).sizes.find("(min-width:328px) 100px") != std::string::npos);
 }
 
 TEST_CASE("a photo's viewer page is named by its thumbnail, shortened when too long", "[thumbs][gallery]") {
