@@ -45,13 +45,13 @@ header{padding:12px 8px 4px}
 .crumbs{font-size:14px;color:var(--muted);overflow-wrap:anywhere}
 .crumbs a{display:inline-block;padding:4px 0;text-decoration:none}
 h1{margin:0;font-size:24px;line-height:1.25;overflow-wrap:anywhere}
-h2{margin:12px 8px 8px;font-size:17px}
-.count{margin:2px 0 0;font-size:14px;color:var(--muted)}
+header .count{margin:2px 0 8px;font-size:14px;color:var(--muted)}
 .grid{display:grid;grid-template-columns:repeat(2,1fr);gap:6px;margin:0;padding:0 8px 12px;list-style:none}
 .grid a{display:block;color:inherit;text-decoration:none;border-radius:4px}
 .photo{display:block;width:100%;height:auto;aspect-ratio:1;object-fit:cover;border-radius:4px;background:var(--tile)}
-.label{display:block;padding:4px 2px 0;overflow-wrap:anywhere}
-.label .name{display:block;font-weight:600}
+.album a{position:relative}
+.album .label{position:absolute;left:0;right:0;bottom:0;padding:28px 8px 6px;border-radius:0 0 4px 4px;background:linear-gradient(transparent,rgba(0,0,0,.78) 45%);color:#fff;font-size:14px;overflow-wrap:anywhere}
+.album .name{display:block;font-size:16px;font-weight:600}
 .broken{display:flex;flex-direction:column;justify-content:center;gap:4px;padding:8px;font-size:13px;color:var(--bad);overflow:hidden;overflow-wrap:anywhere}
 .viewer main{padding:0 8px 16px}
 .steps{display:grid;grid-template-columns:1fr auto 1fr;align-items:center;gap:8px;margin:0 0 8px}
@@ -84,19 +84,11 @@ const char* const kFolderTemplate = R"(<!doctype html>
 <p class="count">{{summary}}</p>
 </header>
 <main>
-{{#has_folders}}
-<h2>Albums</h2>
+{{#has_tiles}}
 <ul class="grid">
 {{#folders}}
 <li class="album"><a href="{{url}}">{{#cover}}<img class="photo" src="{{src}}" srcset="{{srcset}}" sizes="{{sizes}}" width="{{width}}" height="{{height}}" alt=""{{#lazy}} loading="lazy"{{/lazy}}{{#first}} fetchpriority="high"{{/first}} decoding="async">{{/cover}}{{^cover}}<span class="photo"></span>{{/cover}}<span class="label"><span class="name">{{name}}</span><span class="count">{{count}}</span></span></a></li>
 {{/folders}}
-</ul>
-{{/has_folders}}
-{{#photos_heading}}
-<h2>Photos</h2>
-{{/photos_heading}}
-{{#has_photos}}
-<ul class="grid">
 {{#images}}
 <li id="{{id}}"><a href="{{page}}" title="{{hover}}"><img class="photo" src="{{src}}" srcset="{{srcset}}" sizes="{{sizes}}" width="{{width}}" height="{{height}}" alt="{{alt}}"{{#lazy}} loading="lazy"{{/lazy}}{{#first}} fetchpriority="high"{{/first}} decoding="async"></a></li>
 {{/images}}
@@ -104,7 +96,7 @@ const char* const kFolderTemplate = R"(<!doctype html>
 <li title="{{hover}}"><span class="photo broken"><strong>{{name}}</strong><span>{{error}}</span></span></li>
 {{/failures}}
 </ul>
-{{/has_photos}}
+{{/has_tiles}}
 </main>
 </body>
 </html>
@@ -403,10 +395,8 @@ class PageWriter {
       ++tiles;
       folders.push_back(tile);
     }
-    page.set("has_folders", !folder.children.empty());
     page.set("folders", folders);
-    page.set("photos_heading", !folder.children.empty() && !(folder.photos.empty() && folder.failures.empty()));
-    page.set("has_photos", !(folder.photos.empty() && folder.failures.empty()));
+    page.set("has_tiles", !(folder.children.empty() && folder.photos.empty() && folder.failures.empty()));
 
     mustache::data images{mustache::data::type::list};
     for (std::size_t i = 0; i < folder.photos.size(); ++i) {
