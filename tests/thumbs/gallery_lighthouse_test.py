@@ -1,5 +1,6 @@
 """The gallery measured as a visitor's browser sees it: conc-thumbs --gallery on 200 photos (made from
-data/photos at several sizes and orientations: 170 in the top folder, 30 in three albums), served by
+data/photos at several sizes and orientations by scripts/make-album-photos.py: 170 in the top
+folder, 30 in three albums), served by
 python3 -m http.server on 127.0.0.1, and Lighthouse (npm, installed by scripts/setup.sh into
 /opt/conc/lighthouse) driving Debian's Chromium headless with its mobile preset, on the top page and
 on a photo's page. Each must score at least 95 for accessibility and best practices and 90 for
@@ -18,39 +19,17 @@ import tempfile
 import time
 import urllib.request
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "scripts"))
 try:
-    from PIL import Image
-except ImportError:
-    sys.exit("FAIL: cannot import PIL (scripts/setup.sh installs python3-pil)")
+    album_photos = __import__("make-album-photos")
+except ImportError as e:
+    sys.exit(f"FAIL: cannot import {e.name} (scripts/setup.sh installs python3-pil)")
 
 THRESHOLDS = {"accessibility": 95, "best-practices": 95, "performance": 90}
 PHOTOS = 200
-ALBUMS = ["Beach", "Garden walk", "Rain"]
-PER_ALBUM = 10
 # The flags a closed network needs: no background requests, no component or sync updates.
 CHROME_FLAGS = ("--headless=new --no-sandbox --disable-gpu --disable-background-networking --disable-component-update "
                 "--disable-sync --no-first-run --disable-default-apps --disable-extensions")
-
-
-def make_photos(samples, photos):
-    """200 JPEGs from the sample photos: landscapes and portraits of 1200 to 2400 pixels, each a
-    different crop so that no two are the same picture."""
-    sources = sorted(p for p in samples.iterdir() if p.suffix.lower() in (".jpg", ".png"))
-    sizes = [(2400, 1600), (1600, 2400), (2000, 1500), (1200, 1800), (1800, 1200), (1500, 1500)]
-    opened = [Image.open(p).convert("RGB") for p in sources]
-    for i in range(PHOTOS):
-        album = ALBUMS[i // PER_ALBUM] if i < len(ALBUMS) * PER_ALBUM else None
-        folder = photos / album if album else photos
-        folder.mkdir(parents=True, exist_ok=True)
-        image = opened[i % len(opened)]
-        width, height = sizes[(i // len(opened)) % len(sizes)]
-        # A crop of the sample with the target's shape, shifted a little for each photo.
-        scale = min(image.width / width, image.height / height)
-        crop_w, crop_h = int(width * scale * 0.9), int(height * scale * 0.9)
-        x = (i * 37) % max(1, image.width - crop_w)
-        y = (i * 23) % max(1, image.height - crop_h)
-        picture = image.crop((x, y, x + crop_w, y + crop_h)).resize((width, height), Image.BILINEAR)
-        picture.save(folder / f"IMG_{1000 + i}.jpg", quality=88)
 
 
 def free_port():
@@ -131,7 +110,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         work = pathlib.Path(tmp)
         start = time.monotonic()
-        make_photos(samples, work / "photos")
+        album_photos.make_photos(samples, work / "photos", PHOTOS)
         made = time.monotonic()
         run = subprocess.run([thumbs, "--gallery", "--title", "Two hundred photos", "--no-progress", "-s", "256", "-o",
                               str(work / "web"), str(work / "photos")], capture_output=True, text=True, timeout=600)
