@@ -51,11 +51,12 @@ photos=$(find "$work/photos" -name '*.jpg' | wc -l)
 csv=$root/bench-results/gallery-vs-thumbsup.csv
 echo "tool,rep,wall_s,cpu_s" > "$csv"
 measure() {  # measure TOOL REP COMMAND...: one run from an empty output folder
-  local tool=$1 rep=$2 line
+  local tool=$1 rep=$2 wall user sys
   shift 2
   rm -rf "$work/out-$tool"
-  line=$( { /usr/bin/time -f "%e %U %S" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
-  read -r wall user sys <<<"$line"
+  /usr/bin/time -o "$work/time.txt" -f "%e %U %S" "$@" >/dev/null 2>"$work/$tool.err" ||
+    { echo "$tool failed:" >&2; tail -5 "$work/$tool.err" >&2; exit 1; }
+  read -r wall user sys < "$work/time.txt"
   echo "$tool,$rep,$wall,$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')" >> "$csv"
 }
 for rep in $(seq 1 "$reps"); do
