@@ -184,7 +184,9 @@ When when_of(const std::tm& tm, bool utc) {
   return {key, shown, iso};
 }
 
-// The capture date ("2023-07-14 10:22:05", or EXIF's "2023:07:14 10:22:05"), else the file's time.
+// The capture date (imaging::Metadata::captured, ISO 8601: "2023-07-14T10:22:05", with its UTC
+// offset when the photo gives one), shown and sorted in the local time it was taken in; else the
+// file's modification time, in UTC.
 When when_taken(const std::string& taken, std::int64_t mtime) {
   std::tm tm{};
   int year = 0;
@@ -197,7 +199,9 @@ When when_taken(const std::string& taken, std::int64_t mtime) {
     tm.tm_year = year - 1900;
     tm.tm_mon = month - 1;
     tm.tm_sec = seconds;
-    return when_of(tm, false);
+    When when = when_of(tm, false);
+    when.iso = taken;
+    return when;
   }
   const std::time_t t = static_cast<std::time_t>(mtime);
   gmtime_r(&t, &tm);
@@ -233,8 +237,8 @@ struct TileFacts {
   Size thumb;          // the 1x thumbnail
   Size thumb2;         // the 2x thumbnail
   Size view;           // the viewer's rendition
-  std::string taken;   // as Entry::taken
-  std::string camera;
+  std::string taken;   // imaging::Metadata::captured: ISO 8601, empty when unknown
+  std::string camera;  // imaging::Metadata::camera(), empty when unknown
   std::string lens;
 };
 
@@ -283,7 +287,9 @@ class FactsCache {
                           known->second.bytes == e.bytes && known->second.thumb.width > 0 &&
                           known->second.thumb2.width > 0 && known->second.view.width > 0;
     if (reusable) return used_[e.relative] = known->second;
-    TileFacts f{e.mtime, e.bytes, source_size(e), {e.width, e.height}, {}, {}, e.taken, e.camera, e.lens};
+    TileFacts f{
+        e.mtime,        e.bytes, source_size(e), {e.width, e.height}, {}, {}, e.metadata.captured, e.metadata.camera(),
+        e.metadata.lens};
     if (f.thumb.width == 0 || f.thumb.height == 0) f.thumb = header_size(e.outputs.front());
     f.thumb2 = header_size(e.outputs.at(options_.double_size));
     f.view = header_size(e.outputs.at(options_.viewer));
@@ -612,6 +618,19 @@ std::string viewer_page_name(std::string_view thumbnail_name) {
   char text[40];
   std::snprintf(text, sizeof text, "photo-%016llx.html", static_cast<unsigned long long>(hash));
   return text;
+}
+
+std::set<std::string> photos_with_facts(const fs::path& out_root) {
+  std::set<std::string> photos;
+  std::ifstream in(out_root / kGalleryFactsName);
+  try {
+    const nlohmann::json all = nlohmann::json::parse(in);
+    if (all.at("version").get<int>() != kFactsVersion) return {};
+    for (const auto& [key, facts] : all.at("tiles").items()) photos.insert(common::name_from_text(key));
+  } catch (const std::exception&) {
+    return {};  // missing or damaged: none is known
+  }
+  return photos;
 }
 
 GalleryResult write_gallery(const Plan& plan, const GalleryOptions& options, const common::Temporaries& temporaries) {

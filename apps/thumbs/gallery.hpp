@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <iosfwd>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -48,6 +49,11 @@ GridLayout grid_layout(int cell);
 // (which ends in .jpg, .png or .webp, so never is index.html) + ".html", or, when that is too long
 // for a file name, "photo-" and a hash of it.
 std::string viewer_page_name(std::string_view thumbnail_name);
+
+// The photos (by their place below the output root, Entry::relative) whose facts the gallery at
+// `out_root` remembers. With --gallery, a photo up to date but not among them is made again, so
+// that a worker reads its metadata (never this process: a parser's crash costs one file).
+std::set<std::string> photos_with_facts(const std::filesystem::path& out_root);
 
 struct GalleryResult {
   std::size_t pages = 0;      // pages in the gallery: folder pages and viewer pages

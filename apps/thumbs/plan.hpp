@@ -12,6 +12,7 @@
 
 #include "atomic_file.hpp"
 #include "image_header.hpp"
+#include "metadata.hpp"
 #include "options.hpp"
 #include "state.hpp"
 
@@ -33,9 +34,7 @@ struct Entry {
   std::string note;                 // why it failed or was skipped: text, names in it by name_for_display
   int width = 0;                    // of the first thumbnail, when made
   int height = 0;
-  std::string taken;   // when made: the capture date in the photo's metadata, "YYYY-MM-DD HH:MM:SS"; empty: none
-  std::string camera;  // when made: the camera and lens the metadata names, empty when it names none
-  std::string lens;
+  imaging::Metadata metadata;  // of a source made in this run: capture date, camera, lens
 };
 
 // What a source is made into: the --size boxes and, with --gallery, the grid's 2x thumbnail (twice

@@ -20,6 +20,7 @@
 #include <opencv2/core/utils/logger.hpp>
 #include <optional>
 #include <ostream>
+#include <set>
 #include <thread>
 
 #include "atomic_file.hpp"
@@ -105,6 +106,7 @@ class Collector {
     e.note = r.error;
     e.width = r.width;
     e.height = r.height;
+    e.metadata = r.metadata;
     if (r.ok) {
       try {
         for (const std::string& output : e.outputs) journal_.made(output, e.identity);
@@ -217,6 +219,7 @@ void write_report(const std::string& path, const Plan& plan, const nlohmann::jso
     if (e.status == Status::Ok) {
       f["width"] = e.width;
       f["height"] = e.height;
+      f.update(nlohmann::json(e.metadata));  // captured, camera, make, model, lens: those the source gives
     }
     files.push_back(std::move(f));
   }
@@ -249,6 +252,15 @@ int run(const Options& options, std::istream& paths_in, std::ostream& out, std::
   const unsigned jobs = options.jobs != 0 ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
   bool run_failed = false;  // the state file or the gallery could not be written
 
+  if (options.gallery && !options.dry_run) {
+    const std::set<std::string> known = photos_with_facts(plan.out_root);
+    for (Entry& e : plan.entries) {
+      if (e.status == Status::Skipped && e.note == "up to date" && known.count(e.relative) == 0) {
+        e.status = Status::Pending;
+        e.note.clear();
+      }
+    }
+  }
   std::vector<std::size_t> todo;
   for (std::size_t i = 0; i < plan.entries.size(); ++i) {
     const Entry& e = plan.entries[i];

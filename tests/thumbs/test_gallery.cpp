@@ -167,7 +167,7 @@ TEST_CASE("a photo's viewer page is named by its thumbnail, shortened when too l
   CHECK(thumbs::viewer_page_name(longest + ".jpg") != thumbs::viewer_page_name(longest + ".png"));
 }
 
-TEST_CASE("--gallery adds a 2x thumbnail and the viewer's rendition, each once", "[thumbs][gallery]") {
+TEST_CASE("with --gallery a source gets a 2x thumbnail and the viewer's rendition, each once", "[thumbs][gallery]") {
   thumbs::Options o;
   o.sizes = {{128, 128}};
   CHECK(thumbs::renditions_for(o).list.size() == 1);
@@ -448,4 +448,56 @@ TEST_CASE("the gallery shows any name as text and links it by its bytes, percent
   const auto after = stat_of(dir / "web/d\xFF/index.html");
   CHECK(after.st_ino == before.st_ino);
   CHECK(after.st_mtim.tv_nsec == before.st_mtim.tv_nsec);
+}
+
+TEST_CASE("the gallery shows and sorts by the capture date, camera and lens a photo's metadata gives",
+          "[thumbs][gallery][metadata]") {
+  TempDir dir;
+  const fs::path cameras = fs::path(CONC_TEST_DATA) / "cameras";
+  // Named in one order, taken in another; the plain one has no metadata: its file's time counts.
+  for (const auto& [camera, name] : std::vector<std::pair<std::string, std::string>>{
+           {"Apple.jpg", "a.jpg"}, {"Pentax.jpg", "b.jpg"}, {"NikonD70.jpg", "c.jpg"}, {"Canon.jpg", "e.jpg"}}) {
+    fs::create_directories(dir / "photos");
+    fs::copy_file(cameras / camera, dir / "photos" / name);
+  }
+  test_images::write(dir / "photos/d.jpg", test_images::encode(test_images::quadrants(64, 48), ".jpg"));
+  set_mtime(dir / "photos/d.jpg", 1'090'000'000);  // 16 July 2004
+  const std::vector<std::string> args = {"--gallery",
+                                         "--sort",
+                                         "date",
+                                         "--no-progress",
+                                         "-s",
+                                         "32",
+                                         "-o",
+                                         (dir / "web").string(),
+                                         (dir / "photos").string()};
+  const auto order = [&] {
+    std::vector<std::string> tiles;
+    for (const std::string& href : attribute_values(test_support::slurp(dir / "web/index.html"), "href")) {
+      if (href.find(".jpg.html") != std::string::npos) tiles.push_back(href.substr(0, 1));
+    }
+    return tiles;
+  };
+  REQUIRE(run_thumbs(dir, args) == 0);
+  CHECK(order() == std::vector<std::string>{"e", "d", "c", "b", "a"});  // 2003, 2004 (file), 2005, 2008, 2016
+  const std::string nikon = test_support::slurp(dir / "web/c.jpg.html");
+  CHECK(nikon.find("<time datetime=\"2005-01-14T08:57:59\">14 January 2005, 08:57</time> · NIKON D70 · Nikon AF-S DX "
+                   "Zoom-Nikkor 18-70mm f/3.5-4.5G IF-ED") != std::string::npos);
+  CHECK(test_support::slurp(dir / "web/index.html").find("title=\"c.jpg\n14 January 2005, 08:57 · NIKON D70\n") !=
+        std::string::npos);
+  CHECK(test_support::slurp(dir / "web/d.jpg.html").find("16 July 2004, 17:46 UTC (file date)") != std::string::npos);
+
+  SECTION("remembered across runs that make nothing") {
+    REQUIRE(run_thumbs(dir, args) == 0);
+    CHECK(test_support::slurp(dir / "stderr.txt").find("0 made, 5 skipped") != std::string::npos);
+    CHECK(order() == std::vector<std::string>{"e", "d", "c", "b", "a"});
+    CHECK(test_support::slurp(dir / "web/c.jpg.html").find("NIKON D70") != std::string::npos);
+  }
+  SECTION("a photo the gallery has no facts of is made again, so that a worker reads its metadata") {
+    fs::remove(dir / "web/.conc-gallery.json");
+    REQUIRE(run_thumbs(dir, args) == 0);
+    CHECK(test_support::slurp(dir / "stderr.txt").find("5 made, 0 skipped") != std::string::npos);
+    CHECK(order() == std::vector<std::string>{"e", "d", "c", "b", "a"});
+    CHECK(test_support::slurp(dir / "web/c.jpg.html").find("NIKON D70") != std::string::npos);
+  }
 }
