@@ -86,9 +86,13 @@ int main(int argc, char** argv) try {
   app.add_flag("--no-progress", no_progress, "no progress bar (it is shown only on a terminal anyway)");
   app.add_flag("-v,--verbose", o.verbose, "print every thumbnail made");
   app.add_flag("--gallery", o.gallery,
-               "also write a browsable page: OUT/index.html and one index.html per subfolder, each "
-               "thumbnail linking to its original");
+               "also write an album: OUT/index.html and one index.html per subfolder (a square grid of the "
+               "thumbnails, 1x and 2x), and a page per photo with a 1600-pixel view, previous and next, its date "
+               "and camera and a link to the original");
   app.add_option("--title", o.gallery_title, "the gallery's title (default Photos)");
+  std::string sort = "name";
+  app.add_option("--sort", sort, "the gallery's order: name (default) or date (taken, else the file's time)")
+      ->check(common::cli::one_of({"name", "date"}));
   app.add_option("--base-url", o.gallery_base_url,
                  "link originals as BASE_URL + their path below the input folder instead of relatively");
   app.set_version_flag(
@@ -127,8 +131,10 @@ int main(int argc, char** argv) try {
     std::cerr << "conc-thumbs: " << sentence << " (see conc-thumbs --help)\n";
     return 2;
   };
-  if (const auto missing = common::cli::missing_need(
-          app, {{"--title", "--gallery"}, {"--base-url", "--gallery"}, {"--shard-count", "--shard"}})) {
+  if (const auto missing = common::cli::missing_need(app, {{"--title", "--gallery"},
+                                                           {"--base-url", "--gallery"},
+                                                           {"--sort", "--gallery"},
+                                                           {"--shard-count", "--shard"}})) {
     return usage_error(*missing);
   }
   if (app.count("--timeout") > 0 && engine != "process") {
@@ -166,6 +172,7 @@ int main(int argc, char** argv) try {
   o.engine = engine == "thread"   ? thumbs::Engine::Thread
              : engine == "serial" ? thumbs::Engine::Serial
                                   : thumbs::Engine::Process;
+  o.gallery_sort = sort == "date" ? thumbs::GallerySort::Date : thumbs::GallerySort::Name;
   o.progress = !no_progress;
   return thumbs::run(o, std::cin, std::cout, std::cerr);
 } catch (const std::exception& e) {
