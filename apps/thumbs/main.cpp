@@ -123,7 +123,7 @@ int main(int argc, char** argv) try {
       app, {{"Input and output", {"--out DIR", "--null", "--root DIR", "--force", "--dry-run"}},
             {"Thumbnails", {"--size WxH", "--fit", "--format", "--quality 1-100", "--colour", "--max-pixels N"}},
             {"Running", {"--jobs N|auto", "--engine", "--timeout SECONDS", "--no-progress", "--verbose"}},
-            {"Gallery", {"--gallery", "--title TEXT", "--base-url URL"}},
+            {"Gallery", {"--gallery", "--title TEXT", "--base-url URL", "--sort"}},
             {"Shards", {"--shard I/N|auto", "--shard-count N", "--summary OUT"}},
             {"Reports and configuration", {"--report FILE", "--config", "--no-config", "--version", "--help"}}});
   if (const auto code = common::cli::parse(app, argc, argv, "conc-thumbs", std::cout, std::cerr)) return *code;
