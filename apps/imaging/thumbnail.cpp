@@ -33,6 +33,10 @@ namespace fs = std::filesystem;
 namespace imaging {
 
 namespace {
+constexpr int kDisplayBox = 1024;  // a box this large is a display rendition, not a thumbnail
+}  // namespace
+
+namespace {
 
 // A failure with the reason the user sees.
 struct Failure : std::runtime_error {
@@ -234,7 +238,9 @@ Facts thumbnail_of(std::string_view data, const Recipe& job,
   }
   result.metadata = read_metadata(data);
 
-  // The largest thumbnail decides the decode scale: at least twice its size, in stored axes.
+  // The largest thumbnail decides the decode scale: at least twice its size, in stored axes, so that
+  // the final resize still averages; a display-size one (kDisplayBox and up) at its own size, as
+  // vipsthumbnail's shrink-on-load does, where twice would mean a full decode for little gain.
   const bool swap = swaps_axes(h.orientation);
   const int shown_w = static_cast<int>(swap ? h.height : h.width);
   const int shown_h = static_cast<int>(swap ? h.width : h.height);
@@ -243,8 +249,9 @@ Facts thumbnail_of(std::string_view data, const Recipe& job,
   if (h.width > 0 && h.height > 0) {
     for (std::size_t i = 0; i < job.boxes.size(); ++i) {
       const Geometry g = fit_geometry(shown_w, shown_h, job.boxes[i], job.fits[i]);
-      need_w = std::max(need_w, 2 * (swap ? g.resize_height : g.resize_width));
-      need_h = std::max(need_h, 2 * (swap ? g.resize_width : g.resize_height));
+      const int margin = std::max(g.resize_width, g.resize_height) >= kDisplayBox ? 1 : 2;
+      need_w = std::max(need_w, margin * (swap ? g.resize_height : g.resize_width));
+      need_h = std::max(need_h, margin * (swap ? g.resize_width : g.resize_height));
     }
   }
   // WebP keeps its orientation in an EXIF chunk read while decoding: allow for either axis.
