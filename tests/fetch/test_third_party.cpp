@@ -100,6 +100,18 @@ class Nginx {
 
   std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
   fs::path file(const std::string& name) const { return dir_ / "www" / name; }
+  int port() const { return port_; }
+  // Every request but the start-up probes (of "/"): "CONNECTION SESSION_REUSED HOST URI"
+  // ($connection is the connection's serial number; $ssl_session_reused "r" on a TLS connection
+  // that resumed a session, else "." or "-").
+  std::vector<std::string> connection_lines() const {
+    std::vector<std::string> lines;
+    std::istringstream in(slurp(dir_ / "connections.log"));
+    for (std::string line; std::getline(in, line);) {
+      if (line.size() < 2 || line.compare(line.size() - 2, 2, " /") != 0) lines.push_back(line);
+    }
+    return lines;
+  }
   // The access log: "URI STATUS "RANGE" "CONTENT-ENCODING"" per request.
   std::vector<std::string> log_lines(const std::string& uri) const {
     std::vector<std::string> lines;
@@ -122,6 +134,8 @@ http {
   types { text/plain txt; application/octet-stream bin; }
   log_format t '$request_uri $status "$http_range" "$sent_http_content_encoding"';
   access_log DIR/access.log t;
+  log_format c '$connection $ssl_session_reused $host $request_uri';
+  access_log DIR/connections.log c;
   client_body_temp_path DIR/tmp;
   proxy_temp_path DIR/tmp;
   fastcgi_temp_path DIR/tmp;
@@ -386,4 +400,32 @@ TEST_CASE("httpbin: a part file is resumed with Range, and Content-Disposition n
   CHECK(r.exit_code == 0);
   CHECK(slurp(dir / "out/range.txt") == std::string(1000, '#') + whole.substr(1000));
   CHECK(slurp(dir / "out/report.json") == curl_body(dir, bin.url(named)));
+}
+
+TEST_CASE("--resolve: a made-up host name reaches the address given, as curl --resolve", "[fetch][third-party]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  Nginx nginx;
+  TempDir dir;
+  const std::string port = std::to_string(nginx.port());
+  const std::string url = "http://made-up.conc.test:" + port + "/text.txt";
+  const Result r = run_fetch(dir, url + "\n",
+                             {"-o", (dir / "out").string(), "--engine", engine, "--retries", "0", "--resolve",
+                              "made-up.conc.test:" + port + ":127.0.0.1"});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(slurp(dir / "out/text.txt") == slurp(nginx.file("text.txt")));
+  const auto lines = nginx.connection_lines();
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0].find(" made-up.conc.test /text.txt") != std::string::npos);
+
+  // Without it the name is looked up, and fails; a malformed entry is a usage error naming it.
+  const Result unpinned =
+      run_fetch(dir, url + "\n", {"-o", (dir / "unpinned").string(), "--engine", engine, "--retries", "0"});
+  CHECK(unpinned.exit_code == 1);
+  const Result bad =
+      run_fetch(dir, url + "\n", {"-o", (dir / "bad").string(), "--resolve", "made-up.conc.test:" + port});
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err == "conc-fetch: --resolve: 'made-up.conc.test:" + port +
+                       "' is not HOST:PORT:ADDRESS[,ADDRESS...] (see conc-fetch --help)\n");
 }

@@ -15,6 +15,7 @@
 #include "cli/version.hpp"
 #include "cli_values.hpp"
 #include "completion.hpp"
+#include "engine/resolve_entries.hpp"
 #include "help_formatter.hpp"
 #include "run.hpp"
 #include "shard.hpp"
@@ -85,6 +86,13 @@ int main(int argc, char** argv) {
       ->allow_extra_args(false);
   app.add_option("-A,--user-agent", o.transfer.user_agent, "User-Agent (default conc-fetch/0.1)");
   app.add_option("--proxy", o.transfer.proxy, "proxy URL");
+  app.add_option("--resolve", o.transfer.resolve,
+                 "connect to HOST:PORT at ADDRESS (or the first that answers of several, comma-separated) "
+                 "instead of looking HOST up, as curl --resolve; repeatable")
+      ->allow_extra_args(false)
+      ->check(CLI::Validator(
+          [](std::string& entry) { return fetch::resolve_entry_problem(entry).value_or(std::string()); }, "", ""))
+      ->option_text("HOST:PORT:ADDRESS");
   app.add_flag("--http2", o.transfer.http2, "use HTTP/2 where the server offers it");
   app.add_flag("--compressed", o.transfer.compressed,
                "ask for a compressed response (gzip, deflate, br, zstd) and save it decoded, as curl "

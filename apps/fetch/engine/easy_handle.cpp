@@ -60,6 +60,8 @@ EasyHandle::EasyHandle(const TransferOptions& options, const SharedCache* cache)
   }
   for (const std::string& h : options.headers) headers_ = curl_slist_append(headers_, h.c_str());
   if (headers_ != nullptr) curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers_);
+  for (const std::string& r : options.resolve) resolve_ = curl_slist_append(resolve_, r.c_str());
+  if (resolve_ != nullptr) curl_easy_setopt(curl_, CURLOPT_RESOLVE, resolve_);
   if (options.stop != nullptr) {
     curl_easy_setopt(curl_, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(curl_, CURLOPT_XFERINFODATA, options.stop);
@@ -72,6 +74,7 @@ EasyHandle::EasyHandle(const TransferOptions& options, const SharedCache* cache)
 EasyHandle::~EasyHandle() {
   curl_easy_cleanup(curl_);
   curl_slist_free_all(headers_);
+  curl_slist_free_all(resolve_);
 }
 
 }  // namespace fetch

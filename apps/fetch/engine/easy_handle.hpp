@@ -39,6 +39,7 @@ class EasyHandle {
  private:
   CURL* curl_;
   curl_slist* headers_ = nullptr;
+  curl_slist* resolve_ = nullptr;
 };
 
 // libcurl's progress callback (CURLOPT_XFERINFOFUNCTION): ends the transfer once the run stops.

@@ -21,6 +21,7 @@ struct TransferOptions {
   std::vector<std::string> headers;         // "Name: value"
   std::string user_agent = "conc-fetch/0.1";
   std::string proxy;
+  std::vector<std::string> resolve;  // --resolve HOST:PORT:ADDRESS[,ADDRESS...] entries, as curl's
   bool http2 = false;
   bool compressed = false;  // ask for gzip, deflate, brotli, zstd; save the decoded body (never resumed)
   bool insecure = false;
