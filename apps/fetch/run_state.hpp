@@ -29,6 +29,7 @@
 
 #include "cli/options.hpp"
 #include "engine/attempt.hpp"
+#include "engine/handle_pool.hpp"
 #include "engine/multi_loop.hpp"
 #include "engine/open_files.hpp"
 #include "engine/scheduler.hpp"
@@ -87,6 +88,7 @@ class Run {
     transfer_ = o.transfer;
     transfer_.rate = rate_ ? &*rate_ : nullptr;
     transfer_.rate_pauses = o.engine == Engine::Multi;
+    transfer_.multiplex = o.engine == Engine::Multi;
     transfer_.stop = &interrupted;
     transfer_.to_memory = o.thumbnail.enabled;
   }
@@ -165,8 +167,8 @@ class Run {
   // The threads engine: a task on the thread pool per transfer; -j auto lets the pool size itself.
   void download();
 
-  // One transfer of the threads engine, on a pool thread with its own easy handle.
-  void transfer(const Scheduler::Grant& grant);
+  // One transfer of the threads engine, on a pool thread, on an easy handle from `handles`.
+  void transfer(const Scheduler::Grant& grant, HandlePool& handles);
 
   // The multi engine: one thread, one event loop, up to -j transfers at once.
   void download_multi();

@@ -16,7 +16,9 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -402,6 +404,56 @@ TEST_CASE("httpbin: a part file is resumed with Range, and Content-Disposition n
   CHECK(slurp(dir / "out/report.json") == curl_body(dir, bin.url(named)));
 }
 
+namespace {
+
+// What nginx's connection log says about a run: the connections each host was served on, in the
+// order they were first seen, and which of them resumed a TLS session.
+struct ConnectionUse {
+  explicit ConnectionUse(const std::vector<std::string>& lines) {
+    for (const std::string& line : lines) {
+      std::istringstream fields(line);
+      std::string connection, reused, host;
+      fields >> connection >> reused >> host;
+      ++requests;
+      if (!seen.insert(connection).second) continue;
+      by_host[host].push_back(connection);
+      if (reused == "r") resumed.insert(connection);
+    }
+  }
+  std::size_t connections() const { return seen.size(); }
+  std::size_t requests = 0;
+  std::set<std::string> seen;
+  std::map<std::string, std::vector<std::string>> by_host;
+  std::set<std::string> resumed;
+};
+
+// HOSTS made-up host names (h0.conc.test ...) pinned to 127.0.0.1 with --resolve, FILES files
+// each, listed host by host; the files are made in nginx's folder.
+struct ManyHosts {
+  ManyHosts(const Nginx& nginx, int hosts, int files, const std::string& scheme = "http", int port = 0) {
+    if (port == 0) port = nginx.port();
+    for (int h = 0; h < hosts; ++h) {
+      const std::string host = "h" + std::to_string(h) + ".conc.test";
+      resolve.insert(resolve.end(), {"--resolve", host + ":" + std::to_string(port) + ":127.0.0.1"});
+      for (int f = 0; f < files; ++f) {
+        const std::string name = "f" + std::to_string(h) + "-" + std::to_string(f) + ".bin";
+        std::ofstream(nginx.file(name), std::ios::binary) << random_bytes(4096, static_cast<unsigned>(h * 100 + f));
+        list += scheme + "://" + host + ":" + std::to_string(port) + "/" + name + "\n";
+        names.push_back(name);
+      }
+    }
+  }
+  std::vector<std::string> args(std::vector<std::string> more) const {
+    more.insert(more.end(), resolve.begin(), resolve.end());
+    return more;
+  }
+  std::string list;
+  std::vector<std::string> names;
+  std::vector<std::string> resolve;
+};
+
+}  // namespace
+
 TEST_CASE("--resolve: a made-up host name reaches the address given, as curl --resolve", "[fetch][third-party]") {
   const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
   INFO("engine " << engine);
@@ -428,4 +480,26 @@ TEST_CASE("--resolve: a made-up host name reaches the address given, as curl --r
   CHECK(bad.exit_code == 2);
   CHECK(bad.err == "conc-fetch: --resolve: 'made-up.conc.test:" + port +
                        "' is not HOST:PORT:ADDRESS[,ADDRESS...] (see conc-fetch --help)\n");
+}
+
+TEST_CASE("many hosts: each host's next file goes down the connection its last one freed", "[fetch][third-party]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  Nginx nginx;
+  TempDir dir;
+  const int hosts = 12;
+  const ManyHosts many(nginx, hosts, 4);
+  const Result r = run_fetch(
+      dir, many.list, many.args({"-o", (dir / "out").string(), "--engine", engine, "-j", "8", "--per-host", "2"}));
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  for (const std::string& name : many.names) CHECK(slurp(dir / "out" / name) == slurp(nginx.file(name)));
+  const ConnectionUse use(nginx.connection_lines());
+  CHECK(use.requests == many.names.size());
+  // At most --per-host connections to a host, each opened once: hosts x --per-host in all.
+  CHECK(use.by_host.size() == static_cast<std::size_t>(hosts));
+  for (const auto& [host, connections] : use.by_host) {
+    INFO(host);
+    CHECK(connections.size() <= 2);
+  }
 }

@@ -121,12 +121,6 @@ AttemptResult Attempt::body_in_memory(conc::Fd memory, AttemptResult r) {
   return r;
 }
 
-AttemptResult Downloader::attempt(const std::string& url, const fs::path& target, const std::string& expected_sha256) {
-  Attempt a(options_, handle_.get(), url, target, expected_sha256);
-  if (auto early = a.start()) return *early;
-  return a.finish(curl_easy_perform(handle_.get()));
-}
-
 AttemptResult Attempt::finish(CURLcode code) {
   curl_easy_setopt(curl_, CURLOPT_ERRORBUFFER, nullptr);  // the buffer dies with this attempt
   AttemptResult r;

@@ -16,10 +16,12 @@ struct SharedCache::Locks {
 };
 
 SharedCache::SharedCache() : share_(curl_share_init()), locks_(std::make_unique<Locks>()) {
-  // DNS and TLS sessions only: libcurl does not support sharing connections between concurrent
-  // threads (CURLSHOPT_SHARE); each worker's handle keeps its own connections alive instead.
+  // DNS only. Connections: libcurl 7.88 does not support sharing them between concurrent threads
+  // (CURLSHOPT_SHARE, KNOWN_BUGS 11.11), so each handle keeps its own and the HandlePool gives a
+  // host's next transfer the handle holding its connection. TLS sessions: a share keeps only the 8
+  // latest, which many hosts evict before they are reconnected, while each handle keeps those of
+  // the hosts it served, and the HandlePool brings the host back to it.
   curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-  curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
   curl_share_setopt(share_, CURLSHOPT_USERDATA, locks_.get());
   curl_share_setopt(
       share_, CURLSHOPT_LOCKFUNC,
@@ -53,6 +55,7 @@ EasyHandle::EasyHandle(const TransferOptions& options, const SharedCache* cache)
   }
   if (!options.proxy.empty()) curl_easy_setopt(curl_, CURLOPT_PROXY, options.proxy.c_str());
   if (options.http2) curl_easy_setopt(curl_, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
+  if (options.multiplex) curl_easy_setopt(curl_, CURLOPT_PIPEWAIT, 1L);
   if (options.compressed) curl_easy_setopt(curl_, CURLOPT_ACCEPT_ENCODING, "");  // every encoding libcurl decodes
   if (options.insecure) {
     curl_easy_setopt(curl_, CURLOPT_SSL_VERIFYPEER, 0L);

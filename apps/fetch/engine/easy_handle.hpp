@@ -11,7 +11,7 @@
 
 namespace fetch {
 
-// The cache shared by the thread engine's handles; thread-safe.
+// The DNS cache shared by the thread engine's handles; thread-safe.
 class SharedCache {
  public:
   SharedCache();

@@ -1,4 +1,7 @@
 // The multi engine: one thread running libcurl's socket interface, up to -j transfers at once.
+// Every transfer's connection is in the event loop's one cache, so any handle reuses it; a
+// transfer takes the handle that served its host last (HandlePool) for the TLS session that
+// handle keeps, and over HTTP/2 waits for a connection it can share as one more stream.
 
 #include "run_state.hpp"
 
@@ -7,9 +10,11 @@ namespace fetch {
 void Run::download_multi() {
   const std::size_t most = most_at_once();
   threads_used_ = 1;
+  // A finished transfer's handle is back only after the next transfers have started (below): twice
+  // as many handles as transfers leave the idle ones to the hosts they served.
+  HandlePool handles(transfer_, 2 * most);
   struct Slot {
-    explicit Slot(const TransferOptions& t) : handle(t) {}
-    EasyHandle handle;
+    std::optional<HandlePool::Lease> handle;
     std::optional<Attempt> attempt;
     Scheduler::Grant grant{};
   };
@@ -20,7 +25,12 @@ void Run::download_multi() {
     curl_easy_getinfo(easy, CURLINFO_PRIVATE, &slot);
     return slot;
   };
-  MultiLoop loop;
+  MultiLoop loop(scheduler_.per_host(), scheduler_.per_host() == 0 ? most : std::min(most, scheduler_.per_host()));
+  // The connection cache holds every connection in use and one idle per host with work waiting
+  // for it (up to --per-host each), as far as the open-file limit allows.
+  const std::size_t idle_room = idle_connections_within_open_file_limit(most);
+  auto size_cache = [&] { loop.keep_connections(most + std::min(scheduler_.idle_connections(), idle_room)); };
+  size_cache();
   // --thumbnail: a thumbnail worker that frees a body slot wakes the loop, which may then start a
   // download; the hook goes before the loop does.
   struct SlotHook {
@@ -58,8 +68,7 @@ void Run::download_multi() {
         return;
       }
       if (idle.empty()) {
-        slots.push_back(std::make_unique<Slot>(transfer_));
-        curl_easy_setopt(slots.back()->handle.get(), CURLOPT_PRIVATE, slots.back().get());
+        slots.push_back(std::make_unique<Slot>());
         idle.push_back(slots.back().get());
       }
       Slot* slot = idle.back();
@@ -67,15 +76,19 @@ void Run::download_multi() {
       ++job.attempts;
       ++job.source_attempts;
       slot->grant = std::move(*grant);
-      slot->attempt.emplace(transfer_, slot->handle.get(), job.request(), root_ / job.path, job.sha256);
+      slot->handle.emplace(handles.take(slot->grant.host));
+      CURL* easy = slot->handle->get();
+      curl_easy_setopt(easy, CURLOPT_PRIVATE, slot);
+      slot->attempt.emplace(transfer_, easy, job.request(), root_ / job.path, job.sha256);
       if (auto early = slot->attempt->start()) {
         slot->attempt.reset();
+        slot->handle.reset();
         settle(slot->grant, *early, rng);
         body_slot_done(*early);
         scheduler_.release(slot->grant.host);
         continue;
       }
-      loop.add(slot->handle.get());
+      loop.add(easy);
       idle.pop_back();
     }
   };
@@ -97,12 +110,14 @@ void Run::download_multi() {
     // The next requests leave before the finished files are checked, renamed and recorded, so
     // that a burst of completions does not hold up the connections it freed.
     for (const MultiLoop::Finished& f : finished) scheduler_.release(slot_of(f.easy)->grant.host);
+    size_cache();
     start_ready();
     loop.kick();
     for (const MultiLoop::Finished& f : finished) {
       Slot* slot = slot_of(f.easy);
       const AttemptResult r = slot->attempt->finish(f.code);
       slot->attempt.reset();
+      slot->handle.reset();
       idle.push_back(slot);
       settle(slot->grant, r, rng);
       body_slot_done(r);

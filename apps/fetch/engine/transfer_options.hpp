@@ -32,6 +32,10 @@ struct TransferOptions {
   // How a transfer waits for the cap: in its own thread (threads engine), or paused, to be resumed
   // by the event loop when the cap covers it (multi engine, whose one thread must never wait).
   bool rate_pauses = false;
+  // Over HTTP/2 a new transfer waits for a connection to its host that can carry it as one more
+  // stream rather than opening another (CURLOPT_PIPEWAIT): the multi engine, whose transfers share
+  // one connection cache.
+  bool multiplex = false;
   const std::atomic<bool>* stop = nullptr;  // when it becomes true, transfers end (Verdict::Interrupted)
 };
 
