@@ -1,5 +1,5 @@
-// libFuzzer target: the imaging core's header parser (JPEG markers and EXIF, PNG chunks, WebP, BMP,
-// TIFF IFDs) must never read out of bounds, whatever the bytes.
+// libFuzzer target: the imaging core's header parser (JPEG markers and EXIF, PNG chunks and their
+// raw-profile EXIF text, WebP, BMP, TIFF IFDs) must never read out of bounds, whatever the bytes.
 
 #include <cstddef>
 #include <cstdint>

@@ -33,6 +33,13 @@ struct GifCloser {
   }
 };
 
+void check_size(int width, int height, std::uint64_t max_pixels) {
+  if (static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height) > max_pixels) {
+    throw std::runtime_error("too many pixels (" + std::to_string(width) + "x" + std::to_string(height) +
+                             " is more than the limit of " + std::to_string(max_pixels) + ")");
+  }
+}
+
 [[noreturn]] void fail(int error) {
   if (error == D_GIF_ERR_READ_FAILED) throw std::runtime_error("truncated GIF data");
   const char* message = GifErrorString(error);
@@ -47,13 +54,8 @@ Decoded decode_gif(std::string_view data, std::uint64_t max_pixels) {
   int error = 0;
   const std::unique_ptr<GifFileType, GifCloser> gif(DGifOpen(&source, read_proc, &error));
   if (!gif) fail(error);
-  const int screen_w = gif->SWidth;
-  const int screen_h = gif->SHeight;
-  if (screen_w <= 0 || screen_h <= 0) throw std::runtime_error("GIF without a logical screen size");
-  if (static_cast<std::uint64_t>(screen_w) * static_cast<std::uint64_t>(screen_h) > max_pixels) {
-    throw std::runtime_error("too many pixels (" + std::to_string(screen_w) + "x" + std::to_string(screen_h) +
-                             " is more than the limit of " + std::to_string(max_pixels) + ")");
-  }
+  if (gif->SWidth <= 0 || gif->SHeight <= 0) throw std::runtime_error("GIF without a logical screen size");
+  check_size(gif->SWidth, gif->SHeight, max_pixels);
   int transparent = -1;
   for (;;) {
     GifRecordType record = UNDEFINED_RECORD_TYPE;
@@ -77,6 +79,11 @@ Decoded decode_gif(std::string_view data, std::uint64_t max_pixels) {
     const GifImageDesc& frame = gif->Image;
     const ColorMapObject* map = frame.ColorMap != nullptr ? frame.ColorMap : gif->SColorMap;
     if (frame.Width <= 0 || frame.Height <= 0) throw std::runtime_error("GIF frame without pixels");
+    // A first frame larger than the logical screen, or beyond it, grows the canvas from its
+    // top-left corner, as browsers, Pillow and vips show it.
+    const int canvas_w = std::max(gif->SWidth, frame.Left + frame.Width);
+    const int canvas_h = std::max(gif->SHeight, frame.Top + frame.Height);
+    check_size(canvas_w, canvas_h, max_pixels);
     std::vector<GifPixelType> indices(static_cast<std::size_t>(frame.Width) * static_cast<std::size_t>(frame.Height));
     auto row_at = [&](int y) {
       return indices.data() + static_cast<std::size_t>(y) * static_cast<std::size_t>(frame.Width);
@@ -92,17 +99,15 @@ Decoded decode_gif(std::string_view data, std::uint64_t max_pixels) {
         if (DGifGetLine(gif.get(), row_at(y), frame.Width) == GIF_ERROR) fail(gif->Error);
       }
     }
-    // The first frame on a transparent logical screen, as vips and browsers show it.
+    // The first frame on a transparent canvas, as browsers show it.
     Decoded out;
-    out.pixels = cv::Mat(screen_h, screen_w, CV_8UC4, cv::Scalar(0, 0, 0, 0));
+    out.pixels = cv::Mat(canvas_h, canvas_w, CV_8UC4, cv::Scalar(0, 0, 0, 0));
     for (int y = 0; y < frame.Height; ++y) {
-      const int sy = frame.Top + y;
-      if (sy < 0 || sy >= screen_h) continue;
       const GifPixelType* src = row_at(y);
-      auto* dst = out.pixels.ptr<cv::Vec4b>(sy);
+      auto* dst = out.pixels.ptr<cv::Vec4b>(frame.Top + y);
       for (int x = 0; x < frame.Width; ++x) {
         const int sx = frame.Left + x;
-        if (sx < 0 || sx >= screen_w || src[x] == transparent) continue;
+        if (src[x] == transparent) continue;
         if (map == nullptr) {  // no colour table at all: indices are grey levels, as Pillow reads them
           dst[sx] = cv::Vec4b(src[x], src[x], src[x], 255);
           continue;

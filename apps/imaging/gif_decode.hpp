@@ -1,5 +1,6 @@
 #pragma once
-// GIF with giflib: the first frame on its logical screen, transparency kept as alpha.
+// GIF with giflib: the first frame on its logical screen (grown to hold the frame), transparency
+// kept as alpha.
 
 #include <cstdint>
 #include <string_view>

@@ -6,9 +6,12 @@
 #include <opencv2/imgproc.hpp>
 
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "heif_geometry.hpp"
 
 namespace imaging {
 
@@ -101,20 +104,29 @@ Decoded decode_heif(std::string_view data, std::uint64_t max_pixels, const std::
   out.colour.icc = profile_of(primary.get());
   out.orientation = 1;  // libheif applies the file's rotation and mirroring itself
 
-  // The embedded thumbnail serves when it is big enough: decoding it costs a fraction.
+  // The embedded thumbnail serves when it is big enough, decoding it costs a fraction, and it shows
+  // the same picture: libheif crops and turns each item by its own properties, and a thumbnail
+  // without the primary's would come out uncropped or unturned.
   Handle chosen;
   const int thumbnails = heif_image_handle_get_number_of_thumbnails(primary.get());
-  if (thumbnails > 0) {
+  heif_item_id primary_id = 0;
+  const std::optional<HeifGeometry> primary_geometry =
+      thumbnails > 0 && heif_context_get_primary_image_ID(context.get(), &primary_id).code == heif_error_Ok
+          ? heif_item_geometry(data, primary_id)
+          : std::nullopt;
+  if (primary_geometry) {
     std::vector<heif_item_id> ids(static_cast<std::size_t>(thumbnails));
     heif_image_handle_get_list_of_thumbnail_IDs(primary.get(), ids.data(), thumbnails);
     for (const heif_item_id id : ids) {
       heif_image_handle* t = nullptr;
       if (heif_image_handle_get_thumbnail(primary.get(), id, &t).code != heif_error_Ok) continue;
       Handle thumbnail(t);
-      if (enough(heif_image_handle_get_width(t), heif_image_handle_get_height(t)) &&
-          (!chosen || heif_image_handle_get_width(t) < heif_image_handle_get_width(chosen.get()))) {
-        chosen = std::move(thumbnail);
+      if (!enough(heif_image_handle_get_width(t), heif_image_handle_get_height(t)) ||
+          (chosen && heif_image_handle_get_width(t) >= heif_image_handle_get_width(chosen.get()))) {
+        continue;
       }
+      const std::optional<HeifGeometry> geometry = heif_item_geometry(data, id);
+      if (geometry && same_picture(*primary_geometry, *geometry)) chosen = std::move(thumbnail);
     }
   }
   const heif_image_handle* handle = chosen ? chosen.get() : primary.get();

@@ -1,7 +1,7 @@
 #pragma once
-// HEIC and AVIF with libheif: the primary image with its transforms (rotation, mirror) applied,
-// or the file's own thumbnail when that is already large enough, and the colour profile (ICC, or
-// one built from nclx primaries).
+// HEIC and AVIF with libheif: the primary image with its transforms (crop, rotation, mirror)
+// applied, or the file's own thumbnail when that is already large enough and its own transforms
+// give the same picture, and the colour profile (ICC, or one built from nclx primaries).
 
 #include <cstdint>
 #include <functional>

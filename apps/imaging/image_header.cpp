@@ -5,6 +5,8 @@
 #include <cctype>
 #include <cstring>
 
+#include "png_raw_profile.hpp"
+
 namespace imaging {
 
 namespace {
@@ -130,21 +132,30 @@ void read_png(std::string_view d, ImageHeader& h) {
     default:
       h.channels = 0;
   }
-  // Walk the chunks to IEND: a file cut short ends inside or before one.
+  // Walk the chunks to IEND: a file cut short ends inside or before one. EXIF comes from the
+  // eXIf chunk or, without one, from a raw profile in a text chunk (Pillow's order too).
   std::size_t pos = 8;
   h.complete = false;
+  bool exif_chunk = false;
+  int text_orientation = 0;
   while (pos + 12 <= d.size()) {
     const std::uint32_t length = be32(d, pos);
-    if (length > d.size() - pos - 12) return;
-    if (d.substr(pos + 4, 4) == "IEND") {
+    if (length > d.size() - pos - 12) break;
+    const std::string_view type = d.substr(pos + 4, 4);
+    const std::string_view body = d.substr(pos + 8, length);
+    if (type == "IEND") {
       h.complete = true;
-      return;
+      break;
     }
-    if (d.substr(pos + 4, 4) == "eXIf" && h.orientation == 1) {
-      h.orientation = read_tiff(d.substr(pos + 8, length)).orientation;
+    if (type == "eXIf") {
+      exif_chunk = true;
+      if (h.orientation == 1) h.orientation = read_tiff(body).orientation;
+    } else if (text_orientation == 0 && (type == "tEXt" || type == "zTXt" || type == "iTXt")) {
+      if (const auto exif = exif_from_png_text(type, body)) text_orientation = read_tiff(*exif).orientation;
     }
     pos += 12 + std::size_t{length};
   }
+  if (!exif_chunk && text_orientation != 0) h.orientation = text_orientation;
 }
 
 void read_webp(std::string_view d, ImageHeader& h) {

@@ -95,7 +95,11 @@ bool read(Context& c, std::string_view data, int denominator) {
   // progressive file is done once they have arrived, and the rest need not be decoded.
   const bool dc_only = denominator == 8 && jpeg_has_multiple_scans(&c.cinfo);
   c.cinfo.buffered_image = dc_only ? TRUE : FALSE;
-  c.cinfo.do_block_smoothing = FALSE;
+  // Blocks whose coefficients the file never sends (a progressive file that holds only its first
+  // scans) are smoothed into their neighbours, as libjpeg, browsers and Pillow show them, not left
+  // flat. At 1/8 a block is one pixel, already its mean: smoothing there would cost the
+  // shrink-on-load path 60% more time.
+  c.cinfo.do_block_smoothing = denominator < 8 ? TRUE : FALSE;
   jpeg_start_decompress(&c.cinfo);
   c.out.pixels.create(static_cast<int>(c.cinfo.output_height), static_cast<int>(c.cinfo.output_width), type);
   if (dc_only) {

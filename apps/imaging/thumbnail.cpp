@@ -21,6 +21,7 @@
 #include "gif_decode.hpp"
 #include "heif_decode.hpp"
 #include "jpeg_decode.hpp"
+#include "name_text.hpp"
 #include "orientation.hpp"
 #include "png_decode.hpp"
 #include "profile_encode.hpp"
@@ -353,12 +354,15 @@ const char* extension_for(Format thumbnail_format) {
 ThumbResult make_thumbnail(const ThumbJob& job) {
   ThumbResult result;
   try {
+    const common::Temporaries temporaries =
+        job.temporaries.empty() ? common::Temporaries::process() : common::Temporaries(job.temporaries);
     std::vector<Box> boxes;
     for (const OutputSpec& out : job.outputs) boxes.push_back(out.box);
     const Recipe recipe{boxes, job.fit, job.format, job.quality, job.colour, job.max_pixels};
     const Facts facts =
         thumbnail_of(read_file(job.source), recipe, [&](std::size_t i, Format, std::vector<unsigned char>&& bytes) {
-          common::write_atomically(job.outputs[i].path, {reinterpret_cast<const char*>(bytes.data()), bytes.size()});
+          common::write_atomically(job.outputs[i].path, {reinterpret_cast<const char*>(bytes.data()), bytes.size()},
+                                   temporaries);
         });
     result.width = facts.width;
     result.height = facts.height;
@@ -367,7 +371,11 @@ ThumbResult make_thumbnail(const ThumbJob& job) {
     result.ok = true;
   } catch (const std::exception& e) {
     result.ok = false;
-    result.error = e.what();
+    // A message may carry a path's raw bytes (a write's error names the file).
+    result.error = common::name_for_display(e.what());
+  } catch (...) {
+    result.ok = false;
+    result.error = "failed with an exception that says nothing";
   }
   return result;
 }
@@ -401,10 +409,10 @@ BufferThumbResult make_thumbnail(std::string_view encoded, const BufferThumbJob&
 }
 
 void to_json(nlohmann::json& j, const OutputSpec& o) {
-  j = {{"path", o.path}, {"w", o.box.width}, {"h", o.box.height}};
+  j = {{"path", common::name_to_text(o.path)}, {"w", o.box.width}, {"h", o.box.height}};
 }
 void from_json(const nlohmann::json& j, OutputSpec& o) {
-  o.path = j.at("path").get<std::string>();
+  o.path = common::name_from_text(j.at("path").get<std::string>());
   o.box = {j.at("w").get<int>(), j.at("h").get<int>()};
 }
 namespace {
@@ -425,12 +433,13 @@ void settings_from_json(const nlohmann::json& j, ThumbSettings& s) {
 }  // namespace
 
 void to_json(nlohmann::json& j, const ThumbJob& job) {
-  j = {{"source", job.source}, {"outputs", job.outputs}};
+  j = {{"source", common::name_to_text(job.source)}, {"outputs", job.outputs}, {"temporaries", job.temporaries}};
   settings_to_json(j, job);
 }
 void from_json(const nlohmann::json& j, ThumbJob& job) {
-  job.source = j.at("source").get<std::string>();
+  job.source = common::name_from_text(j.at("source").get<std::string>());
   job.outputs = j.at("outputs").get<std::vector<OutputSpec>>();
+  job.temporaries = j.value("temporaries", "");
   settings_from_json(j, job);
 }
 void to_json(nlohmann::json& j, const ThumbResult& r) {
@@ -447,11 +456,11 @@ void from_json(const nlohmann::json& j, ThumbResult& r) {
 }
 
 void to_json(nlohmann::json& j, const BufferThumbJob& job) {
-  j = {{"stem", job.output_stem}, {"w", job.box.width}, {"h", job.box.height}};
+  j = {{"stem", common::name_to_text(job.output_stem)}, {"w", job.box.width}, {"h", job.box.height}};
   settings_to_json(j, job);
 }
 void from_json(const nlohmann::json& j, BufferThumbJob& job) {
-  job.output_stem = j.at("stem").get<std::string>();
+  job.output_stem = common::name_from_text(j.at("stem").get<std::string>());
   job.box = {j.at("w").get<int>(), j.at("h").get<int>()};
   settings_from_json(j, job);
 }

@@ -42,6 +42,9 @@ struct ThumbSettings {
 struct ThumbJob : ThumbSettings {
   std::string source;  // absolute path
   std::vector<OutputSpec> outputs;
+  // The output root's temporaries token (common::Temporaries): the thumbnails are written through
+  // temporaries a later run of that root can prove are its own. Empty: this process's token.
+  std::string temporaries;
 };
 
 struct ThumbResult {
@@ -53,7 +56,8 @@ struct ThumbResult {
   int source_height = 0;
 };
 
-// Never throws: failures come back as a result with ok == false.
+// Never throws: failures come back as a result with ok == false, the error one line of text (any name
+// in it by common::name_for_display).
 ThumbResult make_thumbnail(const ThumbJob& job);
 
 // The same thumbnail of an encoded image held in memory (a downloaded body in a SharedBuffer).
@@ -82,6 +86,8 @@ BufferThumbResult make_thumbnail(std::string_view encoded, const BufferThumbJob&
 // ".jpg", ".png" or ".webp": the extension of a thumbnail written in that format.
 const char* extension_for(Format thumbnail_format);
 
+// Paths go into JSON by the name rule of apps/common/name_text.hpp, so that any name survives the
+// trip to a worker and back.
 void to_json(nlohmann::json& j, const OutputSpec& o);
 void from_json(const nlohmann::json& j, OutputSpec& o);
 void to_json(nlohmann::json& j, const ThumbJob& job);

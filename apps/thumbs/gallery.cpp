@@ -15,6 +15,7 @@
 
 #include "atomic_file.hpp"
 #include "image_header.hpp"
+#include "name_text.hpp"
 #include "thumbnail.hpp"
 
 namespace fs = std::filesystem;
@@ -67,7 +68,8 @@ ul.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(min({{cell}}p
 )";
 
 const char* const kPageName = "index.html";
-const char* const kFactsName = ".conc-gallery.json";
+
+std::string display(std::string_view name) { return common::name_for_display(name); }
 
 struct Folder {
   std::vector<const Entry*> images;
@@ -124,15 +126,17 @@ struct TileFacts {
 
 class FactsCache {
  public:
-  explicit FactsCache(const fs::path& out_root) : path_(out_root / kFactsName) {
+  FactsCache(const fs::path& out_root, const common::Temporaries& temporaries)
+      : path_(out_root / kGalleryFactsName), temporaries_(temporaries) {
     std::ifstream in(path_);
     try {
       const nlohmann::json all = nlohmann::json::parse(in);
       for (const auto& [key, f] : all.at("tiles").items()) {
-        known_[key] = TileFacts{f.at("mtime").get<std::int64_t>(), f.at("bytes").get<std::uint64_t>(),
-                                f.at("pixels").get<std::string>(), f.at("width").get<int>(), f.at("height").get<int>()};
+        known_[common::name_from_text(key)] =
+            TileFacts{f.at("mtime").get<std::int64_t>(), f.at("bytes").get<std::uint64_t>(),
+                      f.at("pixels").get<std::string>(), f.at("width").get<int>(), f.at("height").get<int>()};
       }
-      known_pages_ = all.at("pages").get<std::set<std::string>>();
+      for (const auto& page : all.at("pages")) known_pages_.insert(common::name_from_text(page.get<std::string>()));
     } catch (const std::exception&) {
       known_.clear();  // missing or damaged: every fact is read again
       known_pages_.clear();
@@ -168,17 +172,20 @@ class FactsCache {
   void save() const {
     nlohmann::json tiles = nlohmann::json::object();
     for (const auto& [key, f] : used_) {
-      tiles[key] = {
+      tiles[common::name_to_text(key)] = {
           {"mtime", f.mtime}, {"bytes", f.bytes}, {"pixels", f.pixels}, {"width", f.width}, {"height", f.height}};
     }
-    const nlohmann::json all = {{"pages", pages_}, {"tiles", tiles}};
+    nlohmann::json pages = nlohmann::json::array();
+    for (const std::string& page : pages_) pages.push_back(common::name_to_text(page));
+    const nlohmann::json all = {{"pages", pages}, {"tiles", tiles}};
     const std::string text = all.dump() + "\n";
     if (read_file(path_, text.size() + 1) == text) return;
-    common::write_atomically(path_.string(), text);
+    common::write_atomically(path_.string(), text, temporaries_);
   }
 
  private:
   fs::path path_;
+  const common::Temporaries& temporaries_;
   std::map<std::string, TileFacts> known_;
   std::map<std::string, TileFacts> used_;
   std::set<std::string> known_pages_;
@@ -204,13 +211,13 @@ std::string render_page(const fs::path& out_root, const fs::path& folder_path, c
   mustache::data page;
   std::vector<std::string> parts;
   for (const fs::path& part : folder_path) parts.push_back(part.string());
-  page.set("heading", parts.empty() ? options.title : parts.back());
+  page.set("heading", parts.empty() ? options.title : display(parts.back()));
   page.set("cell", std::to_string(options.cell));
 
   mustache::data crumbs{mustache::data::type::list};
   for (std::size_t i = 0; i < parts.size(); ++i) {
     mustache::data crumb;
-    crumb.set("name", i == 0 ? options.title : parts[i - 1]);
+    crumb.set("name", i == 0 ? options.title : display(parts[i - 1]));
     crumb.set("url", up_levels(parts.size() - i));
     crumbs.push_back(crumb);
   }
@@ -219,7 +226,7 @@ std::string render_page(const fs::path& out_root, const fs::path& folder_path, c
   mustache::data folders{mustache::data::type::list};
   for (const std::string& child : folder.children) {
     mustache::data tile;
-    tile.set("name", child);
+    tile.set("name", display(child));
     tile.set("url", url_escape_path(child) + "/" + kPageName);
     folders.push_back(tile);
   }
@@ -227,7 +234,7 @@ std::string render_page(const fs::path& out_root, const fs::path& folder_path, c
 
   mustache::data images{mustache::data::type::list};
   for (const Entry* e : folder.images) {
-    const std::string name = fs::path(e->relative).filename().string();
+    const std::string name = display(fs::path(e->relative).filename().string());
     const TileFacts& facts = cache.facts(*e, fs::path(e->outputs.front()).lexically_relative(out_root).string());
     mustache::data tile;
     tile.set("name", name);
@@ -243,7 +250,7 @@ std::string render_page(const fs::path& out_root, const fs::path& folder_path, c
 
   mustache::data failures{mustache::data::type::list};
   for (const Entry* e : folder.failures) {
-    const std::string name = fs::path(e->relative).filename().string();
+    const std::string name = display(fs::path(e->relative).filename().string());
     mustache::data tile;
     tile.set("name", name);
     tile.set("error", e->note);
@@ -286,10 +293,11 @@ std::string relative_url(const fs::path& page_folder, const fs::path& target) {
   return url_escape_path(relative.empty() ? "." : relative.generic_string());
 }
 
-GalleryResult write_gallery(const Plan& plan, const GalleryOptions& options) {
+GalleryResult write_gallery(const Plan& plan, const GalleryOptions& options, const common::Temporaries& temporaries) {
   std::map<fs::path, Folder> folders;
   folders[fs::path()];
   for (const Entry& e : plan.entries) {
+    if (e.relative.empty()) continue;  // a line of a path list that named nothing
     const bool has_thumbnail =
         !e.outputs.empty() && (e.status == Status::Ok || (e.status == Status::Skipped && e.note == "up to date"));
     if (!has_thumbnail && e.status != Status::Failed) continue;
@@ -303,7 +311,7 @@ GalleryResult write_gallery(const Plan& plan, const GalleryOptions& options) {
   }
 
   GalleryResult result;
-  FactsCache cache(plan.out_root);
+  FactsCache cache(plan.out_root, temporaries);
   for (const auto& [folder_path, folder] : folders) {
     const std::string html = render_page(plan.out_root, folder_path, folder, options, cache);
     const fs::path page = plan.out_root / folder_path / kPageName;
@@ -312,7 +320,7 @@ GalleryResult write_gallery(const Plan& plan, const GalleryOptions& options) {
     std::error_code ec;
     if (fs::exists(page, ec) && read_file(page, html.size() + 1) == html) continue;
     fs::create_directories(page.parent_path(), ec);
-    common::write_atomically(page.string(), html);
+    common::write_atomically(page.string(), html, temporaries);
     ++result.rewritten;
   }
   for (const std::string& gone : cache.vanished_pages()) {

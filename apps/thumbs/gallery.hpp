@@ -36,9 +36,11 @@ struct GalleryResult {
 };
 
 // Writes index.html into every folder of the output tree that holds thumbnails, failed sources or
-// such folders; a page is replaced atomically and only when its content differs; the pages it
-// wrote before for folders with nothing left to show are removed. Throws on a page that cannot
-// be written.
-GalleryResult write_gallery(const Plan& plan, const GalleryOptions& options);
+// such folders; a page is replaced atomically (through one of `temporaries`) and only when its
+// content differs; the pages it wrote before for folders with nothing left to show are removed.
+// Names are shown by common::name_for_display and linked by their bytes, percent-encoded; the
+// facts file keeps them by common::name_to_text. Throws on a page that cannot be written.
+GalleryResult write_gallery(const Plan& plan, const GalleryOptions& options,
+                            const common::Temporaries& temporaries = common::Temporaries::process());
 
 }  // namespace thumbs

@@ -10,12 +10,13 @@
 #include "completion.hpp"
 #include "help_formatter.hpp"
 #include "library_versions.hpp"
+#include "name_text.hpp"
 #include "options.hpp"
 #include "run.hpp"
 #include "shard.hpp"
 #include "summary.hpp"
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   conc::worker_main_if_requested(argc, argv);
 
   thumbs::Options o;
@@ -51,6 +52,11 @@ int main(int argc, char** argv) {
   app.add_option("--shard-count", shard_count,
                  "the number of shards (needed with --shard auto in a Kubernetes Indexed Job)")
       ->check(common::cli::whole_number(1, 1'000'000));
+  app.add_flag("-0,--null", o.null_separated, "paths on stdin end with NUL, not newline (find -print0)");
+  app.add_option("--root", o.root,
+                 "place paths read from stdin below OUT by their path below DIR (default: relative paths below the "
+                 "current folder, absolute ones by their whole path)")
+      ->type_name("DIR");
   app.add_option("-o,--out", o.out, "output root (default: INPUT/thumbs when INPUT is a single folder)");
   // One value per -s, so that the folder after it is not taken as another size.
   app.add_option("-s,--size", sizes, "bounding box WxH or N (default 75x75); repeat for several sizes (OUT/WxH/...)")
@@ -153,4 +159,10 @@ int main(int argc, char** argv) {
                                   : thumbs::Engine::Process;
   o.progress = !no_progress;
   return thumbs::run(o, std::cin, std::cout, std::cerr);
+} catch (const std::exception& e) {
+  std::cerr << "conc-thumbs: stopped: " << common::name_for_display(e.what()) << "\n";
+  return 1;
+} catch (...) {
+  std::cerr << "conc-thumbs: stopped by an exception that says nothing\n";
+  return 1;
 }

@@ -37,6 +37,8 @@ enum class Engine { Process, Thread, Serial };
 
 struct Options {
   std::vector<std::string> inputs;  // folders, files, or "-" for paths on stdin
+  bool null_separated = false;      // paths on stdin end with NUL, not newline (-0)
+  std::string root;                 // paths on stdin are placed below OUT by their path below it (--root)
   std::string out;                  // empty: <INPUT>/thumbs for a single folder
   std::vector<Box> sizes{{75, 75}};
   Fit fit = Fit::Contain;

@@ -7,22 +7,19 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <climits>
 #include <conc/fd.hpp>
 #include <cstring>
-#include <fstream>
 #include <map>
-#include <nlohmann/json.hpp>
 
-#include "atomic_file.hpp"
+#include "name_text.hpp"
+#include "path_list.hpp"
 
 namespace fs = std::filesystem;
 
 namespace thumbs {
 
 namespace {
-
-const char* const kStateName = ".conc-thumbs.json";
-const char* const kStateStem = ".conc-thumbs";
 
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -42,12 +39,11 @@ bool extension_names(const std::string& ext, Format f) {
   }
 }
 
-// The first bytes of a file, or an error message.
+// The first bytes of a file and what identifies it, or an error message.
 struct Head {
   std::string bytes;
   std::string error;
-  std::uint64_t size = 0;
-  timespec mtime{};
+  struct stat st {};
   bool empty = false;
 };
 
@@ -58,10 +54,9 @@ Head read_head(const fs::path& path) {
     head.error = std::string("cannot read: ") + std::strerror(errno);
     return head;
   }
-  struct stat st {};
-  if (::fstat(file.get(), &st) == 0) {
-    head.size = static_cast<std::uint64_t>(st.st_size);
-    head.mtime = st.st_mtim;
+  if (::fstat(file.get(), &head.st) != 0) {
+    head.error = std::string("cannot read: ") + std::strerror(errno);
+    return head;
   }
   char buf[32];
   ssize_t n;
@@ -91,9 +86,49 @@ fs::path absolute_clean(const fs::path& p) {
   return ec ? fs::absolute(p).lexically_normal() : abs;
 }
 
+std::string display(const std::string& name) { return common::name_for_display(name); }
+
+// A folder's entries, read once: its files (and links to files), its folders (not links to them:
+// a loop cannot hang the walk), and whether it marks a conc output root.
+struct Listing {
+  std::vector<std::string> files;
+  std::vector<std::string> folders;
+  bool output_root = false;
+};
+
+Listing list_folder(const fs::path& folder, std::error_code& ec) {
+  Listing listing;
+  for (auto it = fs::directory_iterator(folder, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    const fs::directory_entry& entry = *it;
+    const std::string name = entry.path().filename().string();
+    if (is_output_marker(name)) listing.output_root = true;
+    std::error_code e;
+    if (entry.is_symlink(e)) {
+      if (fs::is_regular_file(entry.path(), e)) listing.files.push_back(name);
+    } else if (entry.is_directory(e)) {
+      listing.folders.push_back(name);
+    } else if (entry.is_regular_file(e)) {
+      listing.files.push_back(name);
+    }
+  }
+  return listing;
+}
+
+struct FileId {
+  dev_t device = 0;
+  ino_t inode = 0;
+  bool operator==(const FileId&) const = default;
+};
+
+std::optional<FileId> file_id(const fs::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  return FileId{st.st_dev, st.st_ino};
+}
+
 class Planner {
  public:
-  Planner(const Options& options, Plan& plan) : options_(options), plan_(plan) {
+  Planner(const Options& options, Plan& plan) : options_(options), plan_(plan), out_root_id_(file_id(plan.out_root)) {
     plan.state = read_state(plan.out_root, options.shard);
     trust_other_runs(plan, options.shard);
     state_matches_ = !options.force && plan.state.signature == plan.signature;
@@ -115,12 +150,13 @@ class Planner {
     }
     std::error_code ec;
     for (auto it = fs::directory_iterator(plan.out_root, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
-      if (const auto other = common::shard_of_file_name(it->path().filename().string(), kStateStem, ".json")) {
+      if (const auto other = common::shard_of_file_name(it->path().filename().string(), ".conc-thumbs", ".json")) {
         trust(other);
       }
     }
   }
 
+  // A folder or a file named on the command line.
   void input(const std::string& given) {
     std::error_code ec;
     const fs::path path(given);
@@ -130,44 +166,110 @@ class Planner {
       return;
     }
     if (fs::is_directory(status)) {
-      walk(path);
+      walk(path, {}, given);
     } else {
       file(path, path.filename(), given);
     }
   }
 
- private:
-  void walk(const fs::path& root) {
-    std::error_code ec;
-    const auto options = fs::directory_options::skip_permission_denied;
-    std::vector<std::pair<fs::path, fs::path>> files;  // (path, relative)
-    for (auto it = fs::recursive_directory_iterator(root, options, ec); !ec && it != fs::recursive_directory_iterator();
-         it.increment(ec)) {
-      const fs::directory_entry& entry = *it;
-      std::error_code e;
-      if (entry.is_symlink(e)) {
-        // Links to files are followed; links to folders are not (a loop cannot hang the walk).
-        if (fs::is_directory(entry.path(), e)) continue;
-      } else if (entry.is_directory(e)) {
-        if (is_within(absolute_clean(entry.path()), plan_.out_root)) it.disable_recursion_pending();
-        continue;
-      }
-      if (!fs::is_regular_file(entry.path(), e)) continue;
-      files.emplace_back(entry.path(), entry.path().lexically_relative(root));
+  // A path read from stdin: placed below the output root by its path below the current folder,
+  // --root or "/", and left out when one of the folders on that path is an output folder, as a
+  // walk from there would have left it out.
+  void listed(const ListedPath& listed, const fs::path& root, bool null_separated) {
+    if (!listed.error.empty()) {
+      fail_line(std::string(null_separated ? "stdin, path " : "stdin, line ") + std::to_string(listed.number),
+                listed.error);
+      return;
     }
-    if (ec) fail_input(root.string(), ec.message());
-    // A stable order, whatever the directory order on disk.
-    std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
-    for (auto& [path, relative] : files) file(path, relative, (root / relative).string());
+    const Placement place = place_listed_path(listed.path, root);
+    if (!place.error.empty()) {
+      fail_input(listed.path, place.error);
+      return;
+    }
+    std::error_code ec;
+    const fs::path path(listed.path);
+    const auto status = fs::status(path, ec);
+    const bool is_folder = !ec && fs::is_directory(status);
+    // The folders on its way from the base, and a listed folder itself.
+    fs::path folder = place.base;
+    if (output_folder(folder)) return;
+    for (const fs::path& part : is_folder ? place.relative : place.relative.parent_path()) {
+      folder /= part;
+      if (output_folder(folder)) return;
+    }
+    if (ec || !fs::exists(status)) {
+      fail_input(listed.path,
+                 ec && ec != std::errc::no_such_file_or_directory ? ec.message() : "no such file or directory");
+    } else if (is_folder) {
+      walk(path, place.relative, listed.path);
+    } else {
+      file(path, place.relative, listed.path);
+    }
   }
 
-  void file(const fs::path& path, const fs::path& relative, const std::string& display) {
+ private:
+  // Whether `folder` is the run's output folder or holds a conc output root's marker; remembered,
+  // and counted once in the plan when it is.
+  bool output_folder(const fs::path& folder) {
+    const auto [known, fresh] = output_folders_.try_emplace(folder.string(), false);
+    if (fresh) {
+      std::error_code ec;
+      known->second = is_run_output(folder) || list_folder(folder, ec).output_root;
+      if (known->second) plan_.output_folders.insert(absolute_clean(folder).string());
+    }
+    return known->second;
+  }
+
+  bool is_run_output(const fs::path& folder) const { return out_root_id_ && file_id(folder) == out_root_id_; }
+
+  // Every image below `root`, placed at `place` / its path below root.
+  void walk(const fs::path& root, const fs::path& place, const std::string& given) {
+    std::vector<std::pair<fs::path, fs::path>> files;  // (path, relative below root)
+    std::vector<fs::path> pending{fs::path()};
+    while (!pending.empty()) {
+      const fs::path relative = std::move(pending.back());
+      pending.pop_back();
+      const fs::path folder = relative.empty() ? root : root / relative;
+      std::error_code ec;
+      const Listing listing = list_folder(folder, ec);
+      if (ec) {
+        // A subfolder the user may not read is passed over, as find does with a message of its own.
+        if (relative.empty() || ec != std::errc::permission_denied) fail_input(folder.string(), ec.message());
+        continue;
+      }
+      const bool run_output = is_run_output(folder);
+      if (run_output || listing.output_root) {
+        plan_.output_folders.insert(absolute_clean(folder).string());
+        if (relative.empty()) {
+          plan_.notes.push_back(display(given) + ": not walked, " +
+                                (run_output ? "it is the output folder" : "it holds the output of a conc run"));
+        }
+        continue;
+      }
+      for (const std::string& name : listing.folders) pending.push_back(relative / name);
+      for (const std::string& name : listing.files) files.emplace_back(folder / name, relative / name);
+    }
+    // A stable order, whatever the directory order on disk.
+    std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
+    for (auto& [path, relative] : files) file(path, place / relative, (fs::path(given) / relative).string());
+  }
+
+  // One source: nothing it holds (a name, a header, a path too long) ends the plan.
+  void file(const fs::path& path, const fs::path& relative, const std::string& given) {
+    try {
+      plan_file(path, relative, given);
+    } catch (const std::exception& e) {
+      fail_input(given, display(e.what()));
+    }
+  }
+
+  void plan_file(const fs::path& path, const fs::path& relative, const std::string& given) {
     const std::string name = path.filename().string();
     const bool image_name = has_image_extension(name);
     const Head head = read_head(path);
     Entry e;
     e.source = absolute_clean(path).string();
-    e.display = display;
+    e.display = given;
     e.relative = relative.lexically_normal().string();
     if (!head.error.empty()) {
       if (!image_name) return;  // an unreadable file that does not claim to be an image
@@ -177,8 +279,9 @@ class Planner {
       return;
     }
     e.format = detect_format(head.bytes);
-    e.bytes = head.size;
-    e.mtime = head.mtime.tv_sec;
+    e.bytes = static_cast<std::uint64_t>(head.st.st_size);
+    e.mtime = head.st.st_mtim.tv_sec;
+    e.identity = identity_of(head.st);
     if (e.format == Format::Unknown) {
       if (!image_name) return;  // README.txt, .DS_Store: not ours
       e.status = Status::Failed;
@@ -193,51 +296,65 @@ class Planner {
       return;
     }
     const Format out_format = output_format_for(e.format, options_.format);
-    const fs::path out_relative = relative.parent_path() / output_name(name, out_format);
+    const std::string out_name = output_name(name, out_format);
+    if (out_name.size() > NAME_MAX) {
+      e.status = Status::Failed;
+      e.note = "its thumbnail's name, " + display(out_name) + ", would be " + std::to_string(out_name.size()) +
+               " bytes long, more than a file name may be (" + std::to_string(NAME_MAX) + ")";
+      plan_.entries.push_back(std::move(e));
+      return;
+    }
+    const fs::path out_relative = relative.parent_path() / out_name;
     for (const Box& box : options_.sizes) {
       const fs::path out =
           options_.sizes.size() > 1 ? plan_.out_root / to_string(box) / out_relative : plan_.out_root / out_relative;
       e.outputs.push_back(out.lexically_normal().string());
     }
+    const FileId source_id{head.st.st_dev, head.st.st_ino};
+    // The same file at the same place again (find lists a folder and the files in it): planned once.
+    if (const auto known = claimed_.find(e.outputs.front());
+        known != claimed_.end() && known->second.source == source_id) {
+      return;
+    }
+    bool all_exist = true;
     for (const std::string& out : e.outputs) {
-      const auto [it, fresh] = claimed_.emplace(out, display);
+      const auto [it, fresh] = claimed_.emplace(out, Claim{given, source_id});
       if (!fresh) {
         e.status = Status::Failed;
-        e.note = "its thumbnail " + out + " is also the thumbnail of " + it->second;
+        e.note = "its thumbnail " + display(out) + " is also the thumbnail of " + display(it->second.given);
         plan_.entries.push_back(std::move(e));
         return;
       }
+      const auto out_id = file_id(out);
+      if (out_id == source_id) {
+        e.status = Status::Failed;
+        e.note = "its thumbnail " + display(out) + " would replace it";
+        plan_.entries.push_back(std::move(e));
+        return;
+      }
+      all_exist = all_exist && out_id.has_value();
     }
-    if (state_matches_ && recorded(e) && up_to_date(e, head.mtime)) {
+    if (state_matches_ && all_exist && same_source(e)) {
       e.status = Status::Skipped;
       e.note = "up to date";
     }
     plan_.entries.push_back(std::move(e));
   }
 
-  // The state file lists every thumbnail of the entry.
-  bool recorded(const Entry& e) const {
+  // The state file lists every thumbnail of the entry as made from this very source: same size,
+  // modification time, inode and change time.
+  bool same_source(const Entry& e) const {
     return std::all_of(e.outputs.begin(), e.outputs.end(), [&](const std::string& out) {
-      return plan_.state.made.count(fs::path(out).lexically_relative(plan_.out_root).string()) != 0;
+      const auto made = plan_.state.made.find(fs::path(out).lexically_relative(plan_.out_root).string());
+      return made != plan_.state.made.end() && made->second == e.identity;
     });
-  }
-
-  // Every thumbnail exists and is at least as new as the source (modified at source_mtime).
-  static bool up_to_date(const Entry& e, const timespec& source_mtime) {
-    for (const std::string& out : e.outputs) {
-      struct stat dst {};
-      if (::stat(out.c_str(), &dst) != 0) return false;
-      if (dst.st_mtim.tv_sec < source_mtime.tv_sec ||
-          (dst.st_mtim.tv_sec == source_mtime.tv_sec && dst.st_mtim.tv_nsec < source_mtime.tv_nsec)) {
-        return false;
-      }
-    }
-    return true;
   }
 
   void fail_input(const std::string& given, const std::string& why) {
     Entry e;
-    e.source = absolute_clean(given).string();
+    std::error_code ec;
+    const fs::path absolute = fs::absolute(given, ec);
+    e.source = ec ? given : absolute.lexically_normal().string();
     e.display = given;
     e.relative = fs::path(given).filename().string();
     e.status = Status::Failed;
@@ -245,10 +362,26 @@ class Planner {
     plan_.entries.push_back(std::move(e));
   }
 
+  // A line of the list that names no path: its place in the list stands for it.
+  void fail_line(const std::string& where, const std::string& why) {
+    Entry e;
+    e.source = where;
+    e.display = where;
+    e.status = Status::Failed;
+    e.note = why;
+    plan_.entries.push_back(std::move(e));
+  }
+
   const Options& options_;
   Plan& plan_;
+  std::optional<FileId> out_root_id_;
   bool state_matches_ = false;
-  std::map<std::string, std::string> claimed_;  // output -> the source it belongs to
+  struct Claim {
+    std::string given;  // the source it belongs to, as named
+    FileId source;
+  };
+  std::map<std::string, Claim> claimed_;        // output -> the source it belongs to
+  std::map<std::string, bool> output_folders_;  // folder on a listed path -> whether it is an output folder
 };
 
 }  // namespace
@@ -292,57 +425,27 @@ std::string options_signature(const Options& options) {
   return s;
 }
 
-fs::path state_file(const fs::path& out_root, const std::optional<common::Shard>& shard) {
-  return out_root / common::shard_file_name(kStateName, shard);
-}
-
-State read_state(const fs::path& out_root, const std::optional<common::Shard>& shard) {
-  State state;
-  std::ifstream in(state_file(out_root, shard));
-  std::string line;
-  if (!in || !std::getline(in, line)) return state;
-  try {
-    state.signature = nlohmann::json::parse(line).at("signature").get<std::string>();
-    while (std::getline(in, line)) state.made.insert(nlohmann::json::parse(line).at("made").get<std::string>());
-  } catch (const std::exception&) {
-    // A line cut short by a killed run ends the list; what it named is simply made again.
-  }
-  return state;
-}
-
-void write_state(const fs::path& out_root, const State& state, const std::optional<common::Shard>& shard) {
-  std::string text = nlohmann::json{{"signature", state.signature}}.dump() + "\n";
-  for (const std::string& made : state.made) text += nlohmann::json{{"made", made}}.dump() + "\n";
-  common::write_atomically(state_file(out_root, shard).string(), text);
-}
-
-StateJournal::StateJournal(const fs::path& out_root, const std::optional<common::Shard>& shard)
-    : out_root_(out_root),
-      file_name_(state_file(out_root, shard)),
-      file_(::open(file_name_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC)) {
-  if (!file_) throw std::runtime_error("cannot append to " + file_name_.string() + ": " + std::strerror(errno));
-}
-
-void StateJournal::made(const std::string& output) {
-  const std::string line =
-      nlohmann::json{{"made", fs::path(output).lexically_relative(out_root_).string()}}.dump() + "\n";
-  // One write per line with O_APPEND: a killed run leaves at worst one partial last line.
-  if (::write(file_.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
-    throw std::runtime_error("cannot append to " + file_name_.string() + ": " + std::strerror(errno));
-  }
-}
-
 Plan make_plan(const Options& options, std::istream& paths_in) {
+  const bool from_stdin = std::find(options.inputs.begin(), options.inputs.end(), "-") != options.inputs.end();
+  if (!from_stdin && (options.null_separated || !options.root.empty())) {
+    throw UsageError(std::string(options.null_separated ? "-0" : "--root") + " goes with - (paths on stdin)");
+  }
+  fs::path root;
+  if (!options.root.empty()) {
+    std::error_code ec;
+    root = fs::absolute(options.root, ec).lexically_normal();
+    if (!ec && root.has_relative_path() && root.filename().empty()) root = root.parent_path();
+    if (ec || !fs::is_directory(root, ec)) throw UsageError("--root " + display(options.root) + ": not a folder");
+  }
   Plan plan;
   plan.out_root = output_root(options);
   plan.signature = options_signature(options);
   Planner planner(options, plan);
+  plan.token = plan.state.token.empty() ? common::Temporaries::new_token() : plan.state.token;
   for (const std::string& input : options.inputs) {
     if (input == "-") {
-      for (std::string line; std::getline(paths_in, line);) {
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        if (!line.empty()) planner.input(line);
-      }
+      PathReader reader(paths_in, options.null_separated);
+      while (const auto listed = reader.next()) planner.listed(*listed, root, options.null_separated);
     } else {
       planner.input(input);
     }
@@ -353,18 +456,23 @@ Plan make_plan(const Options& options, std::istream& paths_in) {
   return plan;
 }
 
-std::size_t remove_stale_temporaries(const fs::path& out_root,
-                                     const std::function<bool(const std::string& final_path)>& ours) {
+std::size_t remove_stale_temporaries(const fs::path& out_root, const common::Temporaries& ours,
+                                     const std::vector<std::string>& planned_outputs) {
+  std::set<fs::path> folders{out_root};
+  for (const std::string& output : planned_outputs) {
+    for (fs::path folder = fs::path(output).parent_path(); is_within(folder, out_root) && folders.insert(folder).second;
+         folder = folder.parent_path()) {
+    }
+  }
   std::size_t removed = 0;
-  std::error_code ec;
-  if (!fs::is_directory(out_root, ec)) return 0;
-  for (auto it = fs::recursive_directory_iterator(out_root, fs::directory_options::skip_permission_denied, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    std::error_code e;
-    const std::string name = it->path().filename().string();
-    if (it->is_regular_file(e) && !it->is_symlink(e) && common::is_temporary_name(name) &&
-        (!ours || ours((it->path().parent_path() / name.substr(0, name.rfind(".tmp-"))).string()))) {
-      if (fs::remove(it->path(), e)) ++removed;
+  for (const fs::path& folder : folders) {
+    std::error_code ec;
+    for (auto it = fs::directory_iterator(folder, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+      std::error_code e;
+      if (ours.is_ours(it->path().filename().string()) && !it->is_symlink(e) && it->is_regular_file(e) &&
+          fs::remove(it->path(), e)) {
+        ++removed;
+      }
     }
   }
   return removed;

@@ -2,18 +2,18 @@
 // Planning a run: walk the inputs, recognise images by content, decide every output path,
 // refuse collisions, leave the output tree out, and skip thumbnails that are up to date.
 
-#include <conc/fd.hpp>
 #include <cstdint>
 #include <filesystem>
-#include <functional>
 #include <istream>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "atomic_file.hpp"
 #include "image_header.hpp"
 #include "options.hpp"
+#include "state.hpp"
 
 namespace thumbs {
 
@@ -22,31 +22,27 @@ const char* to_string(Status s);
 
 struct Entry {
   std::string source;                // absolute path
-  std::string display;               // the path as the user named it, for messages
+  std::string display;               // the path as the user named it, for messages (raw bytes)
   std::string relative;              // its place in the output tree: the path below its input folder
   std::vector<std::string> outputs;  // absolute paths, one per size
   Format format = Format::Unknown;
   std::uint64_t bytes = 0;          // source file size
   std::int64_t mtime = 0;           // source modification time, seconds since the epoch
+  SourceIdentity identity;          // the source as planned: what the state file records once it is made
   Status status = Status::Pending;  // Pending: to be made
-  std::string note;                 // why it failed or was skipped
+  std::string note;                 // why it failed or was skipped: text, names in it by name_for_display
   int width = 0;
   int height = 0;
 };
 
-// The state file at the output root: its first line holds the options signature, every further
-// line one thumbnail made with those options ({"made": "path relative to the root"}). A thumbnail
-// is trusted only when it is listed, so a run interrupted after other options never vouches for
-// thumbnails it did not make.
-struct State {
-  std::string signature;
-  std::set<std::string> made;  // relative to the output root
-};
 struct Plan {
-  std::filesystem::path out_root;  // absolute
-  std::string signature;           // the options that shape a thumbnail
-  State state;                     // as read before the run
-  std::vector<Entry> entries;      // one per source image, in a stable order
+  std::filesystem::path out_root;        // absolute
+  std::string signature;                 // the options that shape a thumbnail
+  State state;                           // as read before the run
+  std::string token;                     // the root's temporaries token: the state file's, or a new one
+  std::vector<Entry> entries;            // one per source image, in a stable order
+  std::set<std::string> output_folders;  // conc output folders found among the inputs and left out (absolute)
+  std::vector<std::string> notes;        // one line each, for the user: inputs left out and why
 };
 
 // Thrown for problems with the command line itself (exit code 2).
@@ -65,35 +61,18 @@ std::string output_name(const std::string& source_name, Format output);
 // (2: colour managed), so thumbnails an older conc-thumbs made are made again.
 std::string options_signature(const Options& options);
 
-// A shard's state file carries the shard in its name (.conc-thumbs.shard-0002-of-0016.json).
-std::filesystem::path state_file(const std::filesystem::path& out_root,
-                                 const std::optional<common::Shard>& shard = std::nullopt);
-State read_state(const std::filesystem::path& out_root, const std::optional<common::Shard>& shard = std::nullopt);
-// Replaces the state file atomically.
-void write_state(const std::filesystem::path& out_root, const State& state,
-                 const std::optional<common::Shard>& shard = std::nullopt);
-
-// Appends one line per thumbnail to the state file as the run makes them.
-class StateJournal {
- public:
-  explicit StateJournal(const std::filesystem::path& out_root,
-                        const std::optional<common::Shard>& shard = std::nullopt);
-  void made(const std::string& output);
-
- private:
-  std::filesystem::path out_root_;
-  std::filesystem::path file_name_;
-  conc::Fd file_;
-};
-
-// Plans the run; paths for "-" are read from `paths_in`. With a shard, every source is planned
-// (so that all shards agree on names and collisions) and only the shard's own are kept: those whose
-// relative path hashes to it. Without one, thumbnails the shards' state files list are trusted too.
+// Plans the run; paths for "-" are read from `paths_in` and placed below the output root by
+// place_listed_path(). Folders that are conc output roots (they hold a state file or a gallery's
+// facts), and the run's own output folder, are never walked: a thumbnail is never taken for a
+// source. With a shard, every source is planned (so that all shards agree on names and collisions)
+// and only the shard's own are kept: those whose relative path hashes to it. Without one,
+// thumbnails the shards' state files list are trusted too.
 Plan make_plan(const Options& options, std::istream& paths_in);
 
-// Removes temporary files a killed run left in the output tree; returns how many. With `ours`, only
-// the temporaries of the final paths it accepts (a shard leaves the other shards' alone).
-std::size_t remove_stale_temporaries(const std::filesystem::path& out_root,
-                                     const std::function<bool(const std::string& final_path)>& ours = {});
+// Removes the temporaries a killed run of this root left beside the planned outputs (in their
+// folders and those folders' parents up to the root): only files `ours` proves are its own, never
+// any other file, whatever its name. Returns how many.
+std::size_t remove_stale_temporaries(const std::filesystem::path& out_root, const common::Temporaries& ours,
+                                     const std::vector<std::string>& planned_outputs);
 
 }  // namespace thumbs

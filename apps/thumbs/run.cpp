@@ -14,14 +14,12 @@
 #include <conc/progress.hpp>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 #include <opencv2/core/utils/logger.hpp>
 #include <optional>
 #include <ostream>
-#include <set>
 #include <thread>
 
 #include "atomic_file.hpp"
@@ -60,9 +58,18 @@ CONC_TASK(init_thumbnail_worker);
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-ThumbJob job_for(const Entry& e, const Options& o) {
+std::string display(std::string_view name) { return common::name_for_display(name); }
+
+ThumbResult failure(std::string why) {
+  ThumbResult r;
+  r.error = std::move(why);
+  return r;
+}
+
+ThumbJob job_for(const Entry& e, const Options& o, const std::string& token) {
   ThumbJob job;
   job.source = e.source;
+  job.temporaries = token;
   for (std::size_t i = 0; i < e.outputs.size(); ++i) job.outputs.push_back({e.outputs[i], o.sizes[i]});
   job.fit = o.fit;
   job.format = o.format;
@@ -97,16 +104,17 @@ class Collector {
     e.height = r.height;
     if (r.ok) {
       try {
-        for (const std::string& output : e.outputs) journal_.made(output);
+        for (const std::string& output : e.outputs) journal_.made(output, e.identity);
       } catch (const std::exception&) {
         // The state is rewritten whole after the run; a lost line only costs a rebuild.
       }
     }
     if (!r.ok) {
       progress_.clear();
-      err_ << "error: " << e.display << ": " << r.error << "\n" << std::flush;
+      err_ << "error: " << display(e.display) << ": " << r.error << "\n" << std::flush;
     } else if (options_.verbose) {
-      out_ << "made " << e.display << " -> " << e.outputs.front() << " (" << r.width << "x" << r.height << ")\n";
+      out_ << "made " << display(e.display) << " -> " << display(e.outputs.front()) << " (" << r.width << "x"
+           << r.height << ")\n";
     }
     progress_.advance(1, !r.ok);
   }
@@ -131,19 +139,38 @@ void run_process(const std::vector<std::size_t>& todo, Plan& plan, const Options
   pool_options.initializer = conc::task_call<init_thumbnail_worker>(0);
   conc::ProcessPool pool(pool_options);
   std::vector<ThumbJob> job_list;
+  std::vector<std::size_t> sent;  // job_list[k] is plan.entries[sent[k]]
   job_list.reserve(todo.size());
-  for (std::size_t i : todo) job_list.push_back(job_for(plan.entries[i], o));
+  for (std::size_t i : todo) {
+    ThumbJob job = job_for(plan.entries[i], o, plan.token);
+    // A job that cannot become a message costs its source only, before the pool sees it.
+    try {
+      (void)conc::encode(job);
+    } catch (const std::exception& e) {
+      c.done(i, failure("cannot hand it to a worker: " + display(e.what())));
+      continue;
+    }
+    job_list.push_back(std::move(job));
+    sent.push_back(i);
+  }
   // Small in-flight bound: workers are fed from one shared queue, never a fixed split.
   pool.imap_unordered<thumbnail_task>(
       job_list,
       [&](std::size_t k, conc::Outcome<ThumbResult> outcome) {
-        if (outcome) {
-          c.done(todo[k], *outcome);
-        } else {
-          c.done(todo[k], ThumbResult{false, outcome.error().what, 0, 0});
-        }
+        c.done(sent[k], outcome ? *outcome : failure(display(outcome.error().what)));
       },
       4 * jobs);
+}
+
+// In this process: whatever one source throws costs that source, never the run.
+ThumbResult make_here(const Entry& e, const Options& o, const std::string& token) {
+  try {
+    return make_thumbnail(job_for(e, o, token));
+  } catch (const std::exception& ex) {
+    return failure(display(ex.what()));
+  } catch (...) {
+    return failure("failed with an exception that says nothing");
+  }
 }
 
 void run_thread(const std::vector<std::size_t>& todo, Plan& plan, const Options& o, unsigned jobs, Collector& c) {
@@ -151,13 +178,13 @@ void run_thread(const std::vector<std::size_t>& todo, Plan& plan, const Options&
   tbb::task_arena arena(static_cast<int>(jobs));
   arena.execute([&] {
     tbb::parallel_for_each(todo.begin(), todo.end(),
-                           [&](std::size_t i) { c.done(i, make_thumbnail(job_for(plan.entries[i], o))); });
+                           [&](std::size_t i) { c.done(i, make_here(plan.entries[i], o, plan.token)); });
   });
 }
 
 void run_serial(const std::vector<std::size_t>& todo, Plan& plan, const Options& o, Collector& c) {
   quiet_opencv();
-  for (std::size_t i : todo) c.done(i, make_thumbnail(job_for(plan.entries[i], o)));
+  for (std::size_t i : todo) c.done(i, make_here(plan.entries[i], o, plan.token));
 }
 
 const char* engine_name(Engine e) {
@@ -172,12 +199,16 @@ const char* engine_name(Engine e) {
   return "process";
 }
 
-void write_report(const std::string& path, const Plan& plan, const nlohmann::json& summary) {
+void write_report(const std::string& path, const Plan& plan, const nlohmann::json& summary,
+                  const common::Temporaries& temporaries) {
   nlohmann::json files = nlohmann::json::array();
   for (const Entry& e : plan.entries) {
-    nlohmann::json f = {{"source", e.source}, {"status", to_string(e.status)}};
-    f["output"] = e.outputs.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.outputs.front());
-    if (e.outputs.size() > 1) f["outputs"] = e.outputs;
+    nlohmann::json f = {{"source", common::name_to_text(e.source)}, {"status", to_string(e.status)}};
+    f["output"] = e.outputs.empty() ? nlohmann::json(nullptr) : nlohmann::json(common::name_to_text(e.outputs.front()));
+    if (e.outputs.size() > 1) {
+      f["outputs"] = nlohmann::json::array();
+      for (const std::string& output : e.outputs) f["outputs"].push_back(common::name_to_text(output));
+    }
     if (e.status == Status::Failed) f["error"] = e.note;
     if (e.status == Status::Skipped) f["reason"] = e.note;
     if (e.status == Status::Ok) {
@@ -187,7 +218,7 @@ void write_report(const std::string& path, const Plan& plan, const nlohmann::jso
     files.push_back(std::move(f));
   }
   const std::string text = nlohmann::json{{"summary", summary}, {"files", files}}.dump(2) + "\n";
-  common::write_atomically(fs::absolute(path).string(), text);
+  common::write_atomically(fs::absolute(path).string(), text, temporaries);
 }
 
 }  // namespace
@@ -213,55 +244,65 @@ int run(const Options& options, std::istream& paths_in, std::ostream& out, std::
     return 2;
   }
   const unsigned jobs = options.jobs != 0 ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
+  bool run_failed = false;  // the state file or the gallery could not be written
 
   std::vector<std::size_t> todo;
   for (std::size_t i = 0; i < plan.entries.size(); ++i) {
     const Entry& e = plan.entries[i];
     if (e.status == Status::Pending) todo.push_back(i);
-    if (e.status == Status::Failed) err << "error: " << e.display << ": " << e.note << "\n";
+    if (e.status == Status::Failed) err << "error: " << display(e.display) << ": " << e.note << "\n";
     if (e.status == Status::Skipped && e.note != "up to date")
-      err << "note: " << e.display << ": skipped, " << e.note << "\n";
+      err << "note: " << display(e.display) << ": skipped, " << e.note << "\n";
   }
+  for (const std::string& note : plan.notes) err << "note: " << note << "\n";
   // Largest files first: the long decodes start early, so no worker is left alone at the end
   // with a big one while the others idle.
   std::stable_sort(todo.begin(), todo.end(),
                    [&](std::size_t a, std::size_t b) { return plan.entries[a].bytes > plan.entries[b].bytes; });
 
+  // The root's own temporaries: a later run of this root can prove a leftover one is its own.
+  const common::Temporaries temporaries(plan.token);
   if (options.dry_run) {
     for (const Entry& e : plan.entries) {
       if (e.status == Status::Pending) {
-        for (const std::string& o : e.outputs) out << e.display << " -> " << o << "\n";
+        for (const std::string& o : e.outputs) out << display(e.display) << " -> " << display(o) << "\n";
       } else if (e.status == Status::Skipped) {
-        out << e.display << " (" << e.note << ")\n";
+        out << display(e.display) << " (" << e.note << ")\n";
       }
     }
   } else {
     std::error_code ec;
     fs::create_directories(plan.out_root, ec);
     if (ec) {
-      err << "conc-thumbs: " << plan.out_root.string() << ": cannot create the output folder: " << ec.message() << "\n";
+      err << "conc-thumbs: " << display(plan.out_root.string()) << ": cannot create the output folder: " << ec.message()
+          << "\n";
       return 2;
     }
-    // A shard removes only its own sources' temporaries: the other shards may be writing theirs.
-    std::set<std::string> own_outputs;
-    std::function<bool(const std::string&)> ours;
-    if (options.shard) {
-      for (const Entry& e : plan.entries) own_outputs.insert(e.outputs.begin(), e.outputs.end());
-      ours = [&](const std::string& path) { return own_outputs.count(path) != 0; };
+    // Only this root's own temporaries (of its token; a shard has a token of its own, so the other
+    // shards' are left alone), and only beside the planned outputs.
+    std::vector<std::string> planned;
+    for (const Entry& e : plan.entries) {
+      planned.insert(planned.end(), e.outputs.begin(), e.outputs.end());
+      // With several sizes the pages are not beside the thumbnails: OUT/a/index.html, OUT/75x75/a/x.jpg.
+      if (options.gallery && !e.relative.empty()) {
+        planned.push_back((plan.out_root / e.relative).parent_path().append("index.html").string());
+      }
     }
-    remove_stale_temporaries(plan.out_root, ours);
+    remove_stale_temporaries(plan.out_root, temporaries, planned);
     State state = plan.state;
     std::optional<StateJournal> journal;
     try {
+      // The token is recorded before the run writes anything with it.
       if (state.signature != plan.signature) {
-        state = State{plan.signature, {}};
+        state = State{plan.signature, plan.token, {}};
         write_state(plan.out_root, state, options.shard);
-      } else if (!fs::exists(state_file(plan.out_root, options.shard))) {
-        write_state(plan.out_root, state, options.shard);  // what the shards made, in a run of the whole tree
+      } else if (state.token != plan.token || !fs::exists(state_file(plan.out_root, options.shard))) {
+        state.token = plan.token;
+        write_state(plan.out_root, state, options.shard);  // with what the shards made, in a run of the whole tree
       }
       journal.emplace(plan.out_root, options.shard);
     } catch (const std::exception& e) {
-      err << "conc-thumbs: " << e.what() << "\n";
+      err << "conc-thumbs: " << display(e.what()) << "\n";
       return 2;  // the output folder cannot be written, as when it cannot be created
     }
     Collector collector(plan, options, todo.size(), out, err, *journal);
@@ -281,14 +322,14 @@ int run(const Options& options, std::istream& paths_in, std::ostream& out, std::
     collector.finish();
     // A worker killed while writing leaves its temporary behind; the run removes it, as the next
     // run would.
-    remove_stale_temporaries(plan.out_root, ours);
+    remove_stale_temporaries(plan.out_root, temporaries, planned);
     // Compact the journal; a failed source keeps no thumbnail made with other options.
     for (std::size_t i : todo) {
       const Entry& e = plan.entries[i];
       for (const std::string& output : e.outputs) {
         const std::string relative = fs::path(output).lexically_relative(plan.out_root).string();
         if (e.status == Status::Ok) {
-          state.made.insert(relative);
+          state.made[relative] = e.identity;
         } else {
           state.made.erase(relative);
           std::error_code ignored;
@@ -296,25 +337,26 @@ int run(const Options& options, std::istream& paths_in, std::ostream& out, std::
         }
       }
     }
+    // What the journal holds stays true if this fails: the summary is still said, and the exit code.
     try {
       write_state(plan.out_root, state, options.shard);
     } catch (const std::exception& e) {
-      err << "error: " << e.what() << "\n";
-      return 1;
+      err << "error: " << display(e.what()) << "\n";
+      run_failed = true;
     }
     if (options.gallery) {
       try {
         GalleryOptions gallery{
             .title = options.gallery_title, .base_url = options.gallery_base_url, .cell = options.sizes.front().width};
         if (!gallery.base_url.empty() && gallery.base_url.back() != '/') gallery.base_url += '/';
-        const GalleryResult pages = write_gallery(plan, gallery);
+        const GalleryResult pages = write_gallery(plan, gallery, temporaries);
         if (options.verbose) {
           out << "gallery: " << pages.rewritten << " of " << pages.pages << " pages rewritten, " << pages.removed
               << " removed\n";
         }
       } catch (const std::exception& e) {
-        err << "error: gallery: " << e.what() << "\n";
-        return 1;
+        err << "error: gallery: " << display(e.what()) << "\n";
+        run_failed = true;
       }
     }
   }
@@ -329,12 +371,15 @@ int run(const Options& options, std::istream& paths_in, std::ostream& out, std::
   }
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   char line[256];
-  std::snprintf(line, sizeof line,
-                "%s%zu made, %zu skipped, %zu failed in %.2f s (%.1f images/s, %s engine, %u jobs)\n",
+  std::snprintf(line, sizeof line, "%s%zu made, %zu skipped, %zu failed in %.2f s (%.1f images/s, %s engine, %u jobs)",
                 options.dry_run ? "dry run: " : "", made, skipped, failed, seconds,
                 seconds > 0 ? static_cast<double>(made) / seconds : 0.0, engine_name(options.engine), jobs);
+  std::string folders;
+  if (const std::size_t n = plan.output_folders.size(); n != 0) {
+    folders = "; " + std::to_string(n) + (n == 1 ? " output folder" : " output folders") + " skipped";
+  }
   // One write, so that the lines of shards sharing a terminal do not interleave.
-  err << (options.shard ? common::shard_tag(*options.shard) + ": " : std::string()) + line;
+  err << (options.shard ? common::shard_tag(*options.shard) + ": " : std::string()) + line + folders + "\n";
 
   // A shard always leaves its report: conc-thumbs --summary reads them all.
   std::string report = options.report.empty() ? "" : common::shard_file_name(options.report, options.shard);
@@ -350,16 +395,20 @@ int run(const Options& options, std::istream& paths_in, std::ostream& out, std::
                                     {"images_per_second", seconds > 0 ? static_cast<double>(made) / seconds : 0.0},
                                     {"engine", engine_name(options.engine)},
                                     {"jobs", jobs},
-                                    {"output_root", plan.out_root.string()},
+                                    {"output_root", common::name_to_text(plan.out_root.string())},
+                                    {"output_folders_skipped", plan.output_folders.size()},
                                     {"dry_run", options.dry_run}};
     try {
-      write_report(report, plan, summary);
+      // A report in the output root (a shard's) goes through the root's temporaries, one elsewhere
+      // through this process's.
+      const bool in_root = fs::absolute(report).parent_path().lexically_normal() == plan.out_root;
+      write_report(report, plan, summary, in_root ? temporaries : common::Temporaries::process());
     } catch (const std::exception& e) {
-      err << "error: " << report << ": cannot write the report: " << e.what() << "\n";
+      err << "error: " << display(report) << ": cannot write the report: " << display(e.what()) << "\n";
       return 1;
     }
   }
-  return failed > 0 ? 1 : 0;
+  return failed > 0 || run_failed ? 1 : 0;
 }
 
 }  // namespace thumbs

@@ -7,6 +7,7 @@
 #include <set>
 #include <vector>
 
+#include "name_text.hpp"
 #include "run.hpp"
 #include "shard.hpp"
 
@@ -22,6 +23,15 @@ struct Outcome {
 };
 
 int rank(const std::string& status) { return status == "ok" ? 2 : status == "skipped" ? 1 : 0; }
+
+// A report's source, written by common::name_to_text, as a message shows it.
+std::string display_source(const std::string& text) {
+  try {
+    return common::name_for_display(common::name_from_text(text));
+  } catch (const std::invalid_argument&) {
+    return common::name_for_display(text);
+  }
+}
 
 }  // namespace
 
@@ -45,11 +55,11 @@ int summarize(const fs::path& out_root, const std::string& report, std::ostream&
     }
   }
   if (ec) {
-    err << "conc-thumbs: cannot read " << folder.string() << ": " << ec.message() << "\n";
+    err << "conc-thumbs: cannot read " << common::name_for_display(folder.string()) << ": " << ec.message() << "\n";
     return 2;
   }
   if (files.empty()) {
-    err << "conc-thumbs: no report in " << folder.string() << " (" << name << " or "
+    err << "conc-thumbs: no report in " << common::name_for_display(folder.string()) << " (" << name << " or "
         << common::shard_file_name(name, common::Shard{0, 1}) << " and the like)\n";
     return 2;
   }
@@ -67,7 +77,8 @@ int summarize(const fs::path& out_root, const std::string& report, std::ostream&
         if (!fresh && rank(o.status) > rank(it->second.status)) it->second = o;
       }
     } catch (const std::exception& e) {
-      err << "error: " << file.string() << ": cannot read the report: " << e.what() << "\n";
+      err << "error: " << common::name_for_display(file.string())
+          << ": cannot read the report: " << common::name_for_display(e.what()) << "\n";
       unreadable = true;
     }
   }
@@ -81,7 +92,7 @@ int summarize(const fs::path& out_root, const std::string& report, std::ostream&
       ++skipped;
     } else {
       ++failed;
-      err << "error: " << source << ": " << o.error << "\n";
+      err << "error: " << display_source(source) << ": " << o.error << "\n";
     }
   }
   std::size_t missing = 0;

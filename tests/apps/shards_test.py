@@ -7,7 +7,8 @@ usage: /usr/bin/python3 shards_test.py plain|mpirun|slurm|resume --work DIR --fe
   slurm   sbatch --array=0-2, then srun -n 3, with --shard auto, on a single-node cluster this test
           starts and stops
   resume  a shard of each app killed mid-run and started again finishes its part and touches
-          nothing of the others'; a re-run of a conc-thumbs shard leaves the others' temporaries
+          nothing of the others'; a re-run of a conc-thumbs shard removes its own temporaries and leaves
+          the others' and a user's file
 Exit 0 when everything holds, 1 with the reasons otherwise, 77 (skipped) only for slurm when not root.
 Everything runs on 127.0.0.1; every process this test starts is stopped by its PID, also on failure.
 """
@@ -453,13 +454,18 @@ def run_resume(setup, server, listing, paths):
     for i in range(SHARDS):
         subprocess.run([setup.args.thumbs, "--no-progress", "--shard", f"{i}/{SHARDS}", "-s", "48", "-o",
                         thumbs_out, setup.photos], capture_output=True, timeout=300)
-    # A temporary of one thumbnail of each shard, as a killed run leaves them.
+    # A temporary of one thumbnail of each shard, as a killed run leaves them: named with the token its
+    # state file records, beside the thumbnail. And a user's file that looks like an older temporary.
     planted = {}
     for i in range(SHARDS):
         report = json.loads((thumbs_out / f".conc-thumbs.report.shard-{i:04d}-of-{SHARDS:04d}.json").read_text())
-        output = next(f["output"] for f in report["files"] if f["status"] == "ok")
-        planted[i] = Path(output + ".tmp-zzzzzz")
+        output = Path(next(f["output"] for f in report["files"] if f["status"] == "ok"))
+        state = thumbs_out / f".conc-thumbs.shard-{i:04d}-of-{SHARDS:04d}.json"
+        token = json.loads(state.read_text().splitlines()[0])["token"]
+        planted[i] = output.parent / f".conc-{token}-zzzzzzzz.tmp"
         planted[i].write_bytes(b"half a thumbnail")
+    users = planted[1].parent / "notes.tmp-zzzzzz"
+    users.write_bytes(b"a user's file")
     others = {f".conc-thumbs.shard-{i:04d}-of-{SHARDS:04d}.json" for i in range(SHARDS) if i != 1}
     state_before = {name: (thumbs_out / name).stat().st_mtime_ns for name in others}
     r = subprocess.run([setup.args.thumbs, "--no-progress", "--shard", f"1/{SHARDS}", "-s", "48", "-o", thumbs_out,
@@ -467,6 +473,7 @@ def run_resume(setup, server, listing, paths):
     check("shard-0001-of-0003: 0 made" in r.stderr, f"a re-run of a finished shard makes nothing: {r.stderr.strip()}")
     check(not planted[1].exists(), "the shard removed its own temporary")
     check(planted[0].exists() and planted[2].exists(), "the shard left the other shards' temporaries alone")
+    check(users.exists(), "the shard left a user's file alone, whatever its name")
     check({name: (thumbs_out / name).stat().st_mtime_ns for name in others} == state_before,
           "the shard left the other shards' state files alone")
 

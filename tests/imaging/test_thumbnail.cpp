@@ -1,11 +1,13 @@
 #include <catch2/catch.hpp>
 
+#include <conc/json_codec.hpp>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "files.hpp"
 #include "images.hpp"
+#include "name_text.hpp"
 #include "temp_dir.hpp"
 #include "thumbnail.hpp"
 
@@ -159,6 +161,41 @@ TEST_CASE("jobs and results survive the JSON codec", "[thumbs][thumbnail]") {
   CHECK(back.fit == imaging::Fit::Cover);
   CHECK(back.format == OutputFormat::Webp);
   CHECK(back.max_pixels == 12345);
+}
+
+TEST_CASE("any name survives the trip to a worker and back, with the root's token", "[thumbs][thumbnail]") {
+  imaging::ThumbJob j;
+  j.source = "/in/caf\xE9\n\\x41 \xFF.jpg";
+  j.outputs = {{"/out/caf\xE9\n\\x41 \xFF.jpg", {75, 60}}, {"/out/e\xCC\x81.jpg", {10, 10}}};
+  j.temporaries = "abcd1234";
+  std::string message;
+  conc::JsonCodec<imaging::ThumbJob>::encode(j, message);  // what the process pool sends a worker
+  CHECK(common::is_valid_utf8(message));
+  const imaging::ThumbJob back = conc::JsonCodec<imaging::ThumbJob>::decode(message);
+  CHECK(back.source == j.source);
+  CHECK(back.outputs[0].path == j.outputs[0].path);
+  CHECK(back.outputs[1].path == j.outputs[1].path);
+  CHECK(back.temporaries == "abcd1234");
+}
+
+TEST_CASE("a thumbnail goes under a name of any bytes, and a failure's message is one line of text",
+          "[thumbs][thumbnail]") {
+  TempDir dir;
+  test_images::write(dir / "in/x.jpg", test_images::encode(test_images::quadrants(160, 120), ".jpg"));
+  const std::string name = "caf\xE9\nline " + std::string(240, 'x') + ".jpg";
+  imaging::ThumbJob j = job(dir / "in/x.jpg", dir / "out" / name);
+  j.temporaries = "abcd1234";
+  const auto made = imaging::make_thumbnail(j);
+  REQUIRE(made.ok);
+  CHECK(read_back(dir / "out" / name).cols == 75);
+  // A folder where it should go: the message names the path, shown by the name rule.
+  fs::create_directories(dir / "out\xFF/x\n.jpg");
+  j.outputs[0].path = (dir / "out\xFF/x\n.jpg").string();
+  const auto failed = imaging::make_thumbnail(j);
+  CHECK_FALSE(failed.ok);
+  INFO(failed.error);
+  CHECK(failed.error.find("out\\xFF/x\\x0A.jpg: ") != std::string::npos);
+  CHECK(failed.error.find('\n') == std::string::npos);
 }
 
 TEST_CASE("an image in memory gives the same thumbnail as its file, and the source's own size",

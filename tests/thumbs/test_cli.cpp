@@ -8,14 +8,20 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <climits>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <random>
+#include <set>
 #include <sstream>
 #include <thread>
 
 #include "images.hpp"
+#include "name_text.hpp"
+#include "plan.hpp"
 #include "subprocess.hpp"
 #include "temp_dir.hpp"
 
@@ -88,6 +94,45 @@ void make_corpus(const fs::path& dir, int count) {
       test_images::encode(test_images::quadrants(2400, 1800), ".jpg", {cv::IMWRITE_JPEG_QUALITY, 92});
   for (int i = 0; i < count; ++i)
     test_images::write(dir / ("sub" + std::to_string(i % 3)) / ("IMG_" + std::to_string(i) + ".jpg"), jpeg);
+}
+
+// Runs conc-thumbs in folder `cwd` with `input` on its stdin.
+Result run_in(const TempDir& dir, const fs::path& cwd, const std::vector<std::string>& args,
+              const std::string& input = "") {
+  test_images::write(dir / "stdin.txt", input);
+  std::vector<std::string> argv = {CONC_THUMBS_EXE};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<char*> pointers;
+  for (auto& a : argv) pointers.push_back(a.data());
+  pointers.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, (dir / "stdin.txt").c_str(), O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, (dir / "stdout.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, (dir / "stderr.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
+  pid_t pid = -1;
+  const int rc = ::posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, pointers.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  REQUIRE(rc == 0);
+  Result r;
+  r.exit_code = wait_exit(pid);
+  r.out = slurp(dir / "stdout.txt");
+  r.err = slurp(dir / "stderr.txt");
+  return r;
+}
+
+// The lines of text that are neither an error nor a note nor the summary: what a crash or a
+// decoder would have written.
+std::vector<std::string> stray_lines(const std::string& err) {
+  std::vector<std::string> stray;
+  std::istringstream lines(err);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("error: ", 0) != 0 && line.rfind("note: ", 0) != 0 && line.find(" made, ") == std::string::npos) {
+      stray.push_back(line);
+    }
+  }
+  return stray;
 }
 
 }  // namespace
@@ -318,4 +363,252 @@ TEST_CASE("a file a decoder chokes on gives one line on stderr, nothing from the
     CHECK((error_line || summary));
   }
   CHECK(count <= 8);
+}
+
+TEST_CASE("a name in Latin-1 costs nothing, in every engine", "[thumbs][cli][names]") {
+  TempDir dir;
+  const std::string jpeg = test_images::encode(test_images::quadrants(64, 48), ".jpg");
+  test_images::write(dir / "in/caf\xE9.jpg", jpeg);
+  test_images::write(dir / "in/ok.jpg", jpeg);
+  for (const std::string engine : {"process", "thread", "serial"}) {
+    const fs::path out = dir / engine;
+    const fs::path report = dir / (engine + ".json");
+    const std::vector<std::string> args = {"--engine", engine, "--no-progress", "--report",
+                                           report,     "-o",   out.string(),    (dir / "in").string()};
+    const Result r = run(dir, args);
+    INFO(engine << ": " << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(r.err.find("2 made, 0 skipped, 0 failed") != std::string::npos);
+    CHECK(decodes(out / "caf\xE9.jpg"));
+    // The state file was compacted, and names the photo by the name rule.
+    CHECK(slurp(out / ".conc-thumbs.json").find(R"("made":"caf\\xE9.jpg")") != std::string::npos);
+    std::set<std::string> sources;
+    const auto parsed = nlohmann::json::parse(slurp(report));
+    for (const auto& f : parsed["files"]) {
+      sources.insert(common::name_from_text(f["source"].get<std::string>()));
+    }
+    CHECK(sources.count((dir / "in/caf\xE9.jpg").string()) == 1);
+    const Result again = run(dir, args);
+    CHECK(again.err.find("0 made, 2 skipped, 0 failed") != std::string::npos);
+  }
+}
+
+TEST_CASE("any name the filesystem allows is thumbnailed under the same name, or clearly refused",
+          "[thumbs][cli][names]") {
+  TempDir dir;
+  std::mt19937 rng(19);
+  const auto random_name = [&](std::size_t length) {
+    std::string name;
+    while (name.size() < length) {
+      const auto c = static_cast<char>(1 + rng() % 255);
+      if (c != '/') name += c;
+    }
+    return name == "." || name == ".." ? std::string("dots") : name;
+  };
+  const std::string jpeg = test_images::encode(test_images::quadrants(64, 48), ".jpg");
+  const std::string png = test_images::encode(test_images::quadrants(64, 48), ".png");
+  const std::string first = random_name(12);
+  const std::vector<std::string> folders = {"", first, first + "/" + random_name(40), random_name(255)};
+  std::vector<std::string> names = {"caf\xE9.jpg",     "new\nline.jpg", "-dash.jpg", "e\xCC\x81t\xCC\x81.jpg",
+                                    "back\\slash.jpg", "\\x41.jpg",     "cr\r",      std::string(251, 'x') + ".jpg"};
+  for (int i = 0; i < 48; ++i) names.push_back(random_name(i % 3 == 0 ? 255 : 1 + rng() % 200));
+  struct Source {
+    std::string relative;  // below in/
+    std::string output;    // below out/
+  };
+  std::vector<Source> sources;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const std::string& folder = folders[i % folders.size()];
+    const bool is_png = i % 4 == 3;
+    const std::string prefix = folder.empty() ? "" : folder + "/";
+    sources.push_back({prefix + names[i],
+                       prefix + thumbs::output_name(names[i], is_png ? thumbs::Format::Png : thumbs::Format::Jpeg)});
+    test_images::write(dir / "in" / sources.back().relative, is_png ? png : jpeg);
+  }
+  for (const std::string engine : {"process", "serial"}) {
+    const fs::path out = dir / ("out-" + engine);
+    const fs::path report = dir / ("report-" + engine + ".json");
+    const std::vector<std::string> args = {"--engine", engine, "--no-progress", "--gallery",          "--report",
+                                           report,     "-o",   out.string(),    (dir / "in").string()};
+    const Result r = run(dir, args);
+    INFO(engine << ": " << r.err);
+    CHECK((r.exit_code == 0 || r.exit_code == 1));
+    CHECK(stray_lines(r.err).empty());
+    std::size_t made = 0;
+    for (const Source& s : sources) {
+      const std::string shown = common::name_for_display((dir / "in" / s.relative).string());
+      if (fs::path(s.output).filename().string().size() <= NAME_MAX) {
+        CHECK(decodes(out / s.output));
+        ++made;
+      } else {
+        CHECK(r.err.find("error: " + shown + ": its thumbnail's name") != std::string::npos);
+      }
+    }
+    CHECK(r.err.find(std::to_string(made) + " made, 0 skipped, " + std::to_string(sources.size() - made) + " failed") !=
+          std::string::npos);
+    // The report names every source by the name rule, losslessly.
+    std::set<std::string> reported;
+    const auto parsed = nlohmann::json::parse(slurp(report));
+    for (const auto& f : parsed["files"]) {
+      reported.insert(common::name_from_text(f["source"].get<std::string>()));
+    }
+    std::set<std::string> expected;
+    for (const Source& s : sources) expected.insert((dir / "in" / s.relative).string());
+    CHECK(reported == expected);
+    // Every page is text, whatever the names.
+    for (const auto& entry : fs::recursive_directory_iterator(out)) {
+      if (entry.path().filename() == "index.html") CHECK(common::is_valid_utf8(slurp(entry.path())));
+    }
+    // The state file and the gallery's facts read back: nothing is made again.
+    const Result again = run(dir, args);
+    CHECK(again.err.find("0 made, " + std::to_string(made) + " skipped") != std::string::npos);
+  }
+}
+
+TEST_CASE("a second run into another folder does not take the first run's thumbnails for photos", "[thumbs][cli]") {
+  TempDir dir;
+  const std::string jpeg = test_images::encode(test_images::quadrants(64, 48), ".jpg");
+  for (const char* name : {"photos/a.jpg", "photos/sub/b.jpg", "photos/sub/c.jpg"})
+    test_images::write(dir / name, jpeg);
+  REQUIRE(run(dir, {"--no-progress", (dir / "photos").string()}).exit_code == 0);  // into photos/thumbs/
+  REQUIRE(run(dir, {"--no-progress", "--gallery", "-o", (dir / "photos/site").string(), (dir / "photos").string()})
+              .exit_code == 0);
+  const Result r = run(dir, {"--no-progress", "-o", (dir / "web").string(), (dir / "photos").string()});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.find("3 made, 0 skipped, 0 failed") != std::string::npos);
+  CHECK(r.err.find("; 2 output folders skipped\n") != std::string::npos);
+  CHECK(count_files(dir / "web", ".jpg") == 3);
+  CHECK_FALSE(fs::exists(dir / "web/thumbs"));
+  CHECK_FALSE(fs::exists(dir / "web/site"));
+}
+
+TEST_CASE("paths on stdin keep their tree, and a list of the output itself makes nothing", "[thumbs][cli][stdin]") {
+  TempDir dir;
+  test_images::write(dir / "a/x.jpg", test_images::encode(test_images::quadrants(160, 120), ".jpg"));
+  test_images::write(dir / "b/x.jpg", test_images::encode(test_images::quadrants(120, 160), ".jpg"));
+  Result r = run_in(dir, dir.path, {"--no-progress", "-o", "out", "-"}, "a/x.jpg\nb/x.jpg\n");
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(decodes(dir / "out/a/x.jpg"));
+  CHECK(decodes(dir / "out/b/x.jpg"));
+  CHECK(cv::imread((dir / "out/b/x.jpg").string()).rows == 75);
+  // What `find . -name '*.jpg' | conc-thumbs -o out -` lists the second time: the thumbnails too.
+  r = run_in(dir, dir.path, {"--no-progress", "-o", "out", "-"},
+             "./a/x.jpg\n./b/x.jpg\n./out/a/x.jpg\n./out/b/x.jpg\n");
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.find("0 made, 2 skipped, 0 failed") != std::string::npos);
+  CHECK(r.err.find("; 1 output folder skipped\n") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "out/out"));
+  // A path above the current folder has no place below OUT without --root.
+  r = run_in(dir, dir / "a", {"--no-progress", "-o", "../out2", "-"}, "../b/x.jpg\n");
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("error: ../b/x.jpg: not below the current folder (give --root DIR to place it)\n") !=
+        std::string::npos);
+  r = run_in(dir, dir / "a", {"--no-progress", "--root", "..", "-o", "../out2", "-"}, "../b/x.jpg\n");
+  CHECK(r.exit_code == 0);
+  CHECK(decodes(dir / "out2/b/x.jpg"));
+}
+
+TEST_CASE("find -print0 needs -0: NUL-separated paths are never cut at the NUL", "[thumbs][cli][stdin]") {
+  TempDir dir;
+  test_images::write(dir / "new\nline.jpg", test_images::encode(test_images::quadrants(160, 120), ".jpg"));
+  test_images::write(dir / "sub/x.jpg", test_images::encode(test_images::quadrants(120, 160), ".jpg"));
+  const std::string list = std::string("./new\nline.jpg") + '\0' + "./sub/x.jpg" + '\0';
+  Result r = run_in(dir, dir.path, {"--no-progress", "-o", "out", "-"}, list);
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("error: stdin, line 2: the line holds a NUL byte") != std::string::npos);
+  CHECK(r.err.find("0 made") != std::string::npos);
+  CHECK(count_files(dir / "out", ".jpg") == 0);
+  // What find . -print0 writes: the folders too, each file also reached by the walk of its folder.
+  const std::string find_list =
+      std::string(".") + '\0' + "./new\nline.jpg" + '\0' + "./sub" + '\0' + "./sub/x.jpg" + '\0';
+  r = run_in(dir, dir.path, {"--no-progress", "-0", "-o", "out", "-"}, find_list);
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.find("2 made, 0 skipped, 0 failed") != std::string::npos);
+  CHECK(cv::imread((dir / "out/new\nline.jpg").string()).cols == 75);
+  CHECK(cv::imread((dir / "out/sub/x.jpg").string()).rows == 75);
+}
+
+TEST_CASE("a run removes only temporaries it can prove are its own, never a user's file", "[thumbs][cli]") {
+  TempDir dir;
+  const std::string jpeg = test_images::encode(test_images::quadrants(64, 48), ".jpg");
+  test_images::write(dir / "photos/docs/notes.jpg", jpeg);
+  // Two sizes and a gallery: thumbnails in site/32x32/docs/ and site/64x64/docs/, a page in site/docs/.
+  const std::vector<std::string> args = {
+      "--no-progress",          "--force", "--gallery", "-s", "32", "-s", "64", "-o", (dir / "site").string(),
+      (dir / "photos").string()};
+  REQUIRE(run(dir, args).exit_code == 0);
+  const std::string state = slurp(dir / "site/.conc-thumbs.json");
+  const std::string token = nlohmann::json::parse(state.substr(0, state.find('\n')))["token"].get<std::string>();
+  const std::string ours = ".conc-" + token + "-abcdefgh.tmp";
+  test_images::write(dir / "site/32x32/docs" / ours, "half a thumbnail");
+  for (const char* users : {"docs/notes.tmp-backup", "docs/notes.jpg.tmp-abc123", "docs/.conc-zzzz9999-abcdefgh.tmp"}) {
+    test_images::write(dir / "site" / users, "a user's");
+  }
+  test_images::write(dir / "site/docs" / ours, "half a page");
+  const Result r = run(dir, args);
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(fs::exists(dir / "site/docs/notes.tmp-backup"));
+  CHECK(fs::exists(dir / "site/docs/notes.jpg.tmp-abc123"));
+  CHECK(fs::exists(dir / "site/docs/.conc-zzzz9999-abcdefgh.tmp"));
+  CHECK_FALSE(fs::exists(dir / "site/docs" / ours));
+  CHECK_FALSE(fs::exists(dir / "site/32x32/docs" / ours));
+}
+
+TEST_CASE("a source replaced by another photo with an older date is made again", "[thumbs][cli]") {
+  TempDir dir;
+  test_images::write(dir / "in/x.jpg", test_images::encode(test_images::quadrants(640, 480), ".jpg"));
+  const std::vector<std::string> args = {"--no-progress", "-o", (dir / "out").string(), (dir / "in").string()};
+  REQUIRE(run(dir, args).exit_code == 0);
+  REQUIRE(cv::imread((dir / "out/x.jpg").string()).cols == 75);
+  // As `cp -p` or a restore from a backup leaves it: another photo, dated a day before the first.
+  test_images::write(dir / "restored.jpg", test_images::encode(test_images::quadrants(480, 640), ".jpg"));
+  const auto then = fs::last_write_time(dir / "in/x.jpg") - std::chrono::hours(24);
+  fs::last_write_time(dir / "restored.jpg", then);
+  fs::rename(dir / "restored.jpg", dir / "in/x.jpg");
+  const Result r = run(dir, args);
+  INFO(r.err);
+  CHECK(r.err.find("1 made, 0 skipped") != std::string::npos);
+  CHECK(cv::imread((dir / "out/x.jpg").string()).rows == 75);
+}
+
+TEST_CASE("what escapes a run is said in one line, exit 1, never an abort", "[thumbs][cli]") {
+  TempDir dir;
+  fs::create_directory(dir / "gone");
+  test_images::write(dir / "photos/x.jpg", test_images::encode(test_images::quadrants(64, 48), ".jpg"));
+  // The current folder removed under the program: the relative output folder cannot be made absolute.
+  const pid_t pid = test_support::spawn(
+      {"/bin/sh", "-c", "cd \"$1\" && rmdir \"$1\" && shift && exec \"$@\"", "sh", (dir / "gone").string(),
+       CONC_THUMBS_EXE, "--no-progress", "-o", "out", (dir / "photos").string()},
+      dir / "o.txt", dir / "e.txt");
+  const int code = wait_exit(pid);
+  const std::string err = slurp(dir / "e.txt");
+  INFO(err);
+  CHECK(code == 1);
+  CHECK(err.rfind("conc-thumbs: stopped: ", 0) == 0);
+  CHECK(std::count(err.begin(), err.end(), '\n') == 1);
+}
+
+TEST_CASE("a worker killed while writing leaves no temporary: it writes through the root's own", "[thumbs][cli]") {
+  TempDir dir;
+  cv::Mat noise(600, 800, CV_8UC3);
+  cv::randu(noise, cv::Scalar::all(0), cv::Scalar::all(255));
+  test_images::write(dir / "in/noise.jpg", test_images::encode(noise, ".jpg", {cv::IMWRITE_JPEG_QUALITY, 95}));
+  // A file size limit of 4 KiB: the state file fits, the thumbnail does not, so the worker is killed
+  // by SIGXFSZ half-way through writing it.
+  const pid_t pid =
+      test_support::spawn({"/bin/sh", "-c", "ulimit -f 8 && exec \"$@\"", "sh", CONC_THUMBS_EXE, "--no-progress", "-s",
+                           "400", "-o", (dir / "out").string(), (dir / "in").string()},
+                          dir / "o.txt", dir / "e.txt");
+  const int code = wait_exit(pid);
+  const std::string err = slurp(dir / "e.txt");
+  INFO(err);
+  CHECK(code == 1);
+  CHECK(err.find("noise.jpg: worker killed by SIGXFSZ") != std::string::npos);
+  std::vector<std::string> left;
+  for (const auto& entry : fs::directory_iterator(dir / "out")) left.push_back(entry.path().filename().string());
+  CHECK(left == std::vector<std::string>{".conc-thumbs.json"});
 }

@@ -13,6 +13,7 @@
 
 #include "gallery.hpp"
 #include "images.hpp"
+#include "name_text.hpp"
 #include "subprocess.hpp"
 #include "temp_dir.hpp"
 
@@ -178,4 +179,44 @@ TEST_CASE("the gallery has a page per folder and its links all name existing fil
         test_support::slurp(dir / "web/a b/index.html").find("href=\"https://example.org/p/a%20b/100%25%20%3F.jpg\"") !=
         std::string::npos);
   }
+}
+
+TEST_CASE("the gallery shows any name as text and links it by its bytes, percent-encoded", "[thumbs][gallery]") {
+  TempDir dir;
+  const std::string jpeg = test_images::encode(test_images::quadrants(64, 48), ".jpg");
+  for (const std::string name : {"caf\xE9.jpg", "new\nline.jpg", "back\\slash #1.jpg", "d\xFF/e\xCC\x81.jpg"}) {
+    test_images::write(dir / "photos" / name, jpeg);
+  }
+  const std::vector<std::string> args = {
+      "--gallery", "--no-progress", "-s", "32", "-o", (dir / "web").string(), (dir / "photos").string()};
+  REQUIRE(run_thumbs(dir, args) == 0);
+  const std::vector<fs::path> pages = {dir / "web/index.html", dir / "web/d\xFF/index.html"};
+  for (const fs::path& page : pages) {
+    INFO(page);
+    const std::string html = test_support::slurp(page);
+    REQUIRE_FALSE(html.empty());
+    CHECK(common::is_valid_utf8(html));
+    for (const char* attribute : {"href", "src"}) {
+      for (const std::string& url : attribute_values(html, attribute)) {
+        INFO(url);
+        CHECK(url.find_first_of(" #\\\n") == std::string::npos);
+        CHECK(fs::exists(page.parent_path() / url_unescape(url)));
+      }
+    }
+  }
+  const std::string root = test_support::slurp(dir / "web/index.html");
+  CHECK(root.find("src=\"caf%E9.jpg\"") != std::string::npos);
+  CHECK(root.find("href=\"d%FF/index.html\"") != std::string::npos);
+  CHECK(root.find(">caf\\xE9.jpg<") != std::string::npos);
+  CHECK(root.find(">new\\x0Aline.jpg<") != std::string::npos);
+  CHECK(root.find(">back\\\\slash #1.jpg<") != std::string::npos);
+  const auto facts = nlohmann::json::parse(test_support::slurp(dir / "web/.conc-gallery.json"));
+  CHECK(facts.at("tiles").contains("caf\\xE9.jpg"));
+  CHECK(facts.at("tiles").contains("d\\xFF/e\xCC\x81.jpg"));
+
+  const auto before = stat_of(dir / "web/d\xFF/index.html");
+  REQUIRE(run_thumbs(dir, args) == 0);
+  const auto after = stat_of(dir / "web/d\xFF/index.html");
+  CHECK(after.st_ino == before.st_ino);
+  CHECK(after.st_mtim.tv_nsec == before.st_mtim.tv_nsec);
 }
