@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
   app.add_option("-o,--out", o.out, "output folder (default downloads/)");
   app.add_option("-j,--jobs", jobs,
                  "concurrent transfers: N, or auto (default: the pool sizes itself towards cores / (1 - blocking))");
-  app.add_option("--per-host", o.per_host, "connections per host, default 8 (0: no limit)")
+  app.add_option("--per-host", o.per_host, "transfers at once per host, default 8 (0: no limit; over HTTP/2, streams)")
       ->check(common::cli::whole_number(0, 1'000'000));
   app.add_option("--retries", o.retries,
                  "retries after the first attempt, default 4 (backoff with jitter, Retry-After)")
