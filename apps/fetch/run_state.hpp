@@ -29,6 +29,7 @@
 
 #include "cli/options.hpp"
 #include "engine/attempt.hpp"
+#include "engine/concurrency_ramp.hpp"
 #include "engine/handle_pool.hpp"
 #include "engine/multi_loop.hpp"
 #include "engine/open_files.hpp"
@@ -53,13 +54,17 @@ extern std::atomic<bool> interrupted;
 static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
 inline constexpr const char* kManifestName = ".conc-fetch.jsonl";
 // -j auto's ceiling. The threads engine's pool sizes itself below it (Sizing::Auto). The multi engine
-// runs this many at once, as long as there is work: its transfers cost no thread, and what bounds
-// their use is the one core that serves them all. That core completes about 8,000-11,000 small
-// transfers a second (90-120 us of CPU each, docs/BENCHMARKS.md, W1), so at a 50 ms response time
-// 400-550 transfers keep it busy (Little's law: rate x time); more at once only wait for the loop,
-// fewer leave it idle. Slower servers would gain from more: -j N says so. The open-file limit caps
-// both (most_at_once).
+// may run this many at once: its transfers cost no thread, and what bounds their use is the one
+// core that serves them all. That core completes about 8,000-11,000 small transfers a second
+// (90-120 us of CPU each, docs/BENCHMARKS.md, W1), so at a 50 ms response time 400-550 transfers
+// keep it busy (Little's law: rate x time); more at once only wait for the loop, fewer leave it
+// idle. Slower servers would gain from more: -j N says so. The open-file limit caps both
+// (most_at_once).
 inline constexpr std::size_t kMaxAutoThreads = 512;
+// Where the multi engine's -j auto starts, growing towards kMaxAutoThreads while more at once
+// finish more a second (ConcurrencyRamp): every transfer past what pays costs a connection, and
+// over TLS a handshake (about 1 ms of the loop's core), for nothing.
+inline constexpr std::size_t kMultiAutoStart = 256;
 inline constexpr std::chrono::seconds kLongWait{5};  // retry waits at least this long are said without -v
 
 struct Job {

@@ -73,7 +73,7 @@ class HandlePool {
   const SharedCache* cache_;
   mutable std::mutex mutex_;
   std::vector<std::unique_ptr<Entry>> entries_;
-  std::list<Entry*> idle_;                                         // longest idle first
+  std::list<Entry*> idle_;                                        // longest idle first
   std::unordered_map<std::string, std::vector<Entry*>> by_host_;  // idle handles that served it, most recent last
 };
 

@@ -1,4 +1,5 @@
-// The multi engine: one thread running libcurl's socket interface, up to -j transfers at once.
+// The multi engine: one thread running libcurl's socket interface, up to -j transfers at once
+// (-j auto: as many as pay, ConcurrencyRamp).
 // Every transfer's connection is in the event loop's one cache, so any handle reuses it; a
 // transfer takes the handle that served its host last (HandlePool) for the TLS session that
 // handle keeps, and over HTTP/2 waits for a connection it can share as one more stream.
@@ -58,9 +59,11 @@ void Run::download_multi() {
     }
     return soonest;
   };
-  // Start whatever the scheduler allows, up to -j at once.
+  // -j auto: from kMultiAutoStart at once up to `most`, as far as more at once pays.
+  ConcurrencyRamp ramp(o_.jobs == 0 ? kMultiAutoStart : most, most);
+  // Start whatever the scheduler allows, up to the limit at once.
   auto start_ready = [&] {
-    while (loop.size() < most) {
+    while (loop.size() < ramp.limit()) {
       if (thumbnails_ && !thumbnails_->try_acquire()) return;  // every body slot taken: a freed one wakes the loop
       auto grant = scheduler_.try_next();
       if (!grant) {
@@ -95,6 +98,7 @@ void Run::download_multi() {
   for (;;) {
     if (interrupted) scheduler_.cancel();
     start_ready();
+    ramp.running(loop.size());
     if (loop.size() == 0 && scheduler_.done()) break;
     // Wait for network activity, or at most until the next retry falls due (or, while the list
     // is read, until more work may have come).
@@ -107,11 +111,13 @@ void Run::download_multi() {
     const std::vector<MultiLoop::Finished>& finished = loop.poll(wait);  // valid until the next poll
     show_waiting();
     if (finished.empty()) continue;
+    ramp.finished(finished.size());
     // The next requests leave before the finished files are checked, renamed and recorded, so
     // that a burst of completions does not hold up the connections it freed.
     for (const MultiLoop::Finished& f : finished) scheduler_.release(slot_of(f.easy)->grant.host);
     size_cache();
     start_ready();
+    ramp.running(loop.size());
     loop.kick();
     for (const MultiLoop::Finished& f : finished) {
       Slot* slot = slot_of(f.easy);
