@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
   std::string engine = "threads";
   app.add_option("--engine", engine,
                  "threads (default): a pool of blocking transfers; multi: one curl_multi "
-                 "event loop (with -j auto: up to 512 transfers)")
+                 "event loop (with -j auto: 256 transfers at once, growing towards 512 while it pays)")
       ->check(common::cli::one_of({"threads", "multi"}))
       ->option_text("threads|multi");
   auto* skip = app.add_flag("--skip-existing", o.skip_existing, "skip URLs whose file already exists");
