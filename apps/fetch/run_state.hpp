@@ -40,6 +40,7 @@
 #include "store/folder_lock.hpp"
 #include "store/manifest.hpp"
 #include "store/run_stats.hpp"
+#include "store/temporaries_token.hpp"
 #include "thumbnail/thumbnail_stage.hpp"
 #include "thumbnail/thumbnail_tars.hpp"
 
@@ -81,6 +82,8 @@ struct Job {
   std::string original;          // --thumbnail --keep-originals: where the body is kept, relative
   long http_status = 0;          // --thumbnail: of the download whose body is being thumbnailed
   std::uint64_t body_bytes = 0;
+  std::uint64_t resumed_from = 0;  // the byte where the part was first continued (Record::resumed_from)
+  std::string resume_check;        // and what vouched for it
   const std::string& request() const { return sources[source].text; }
 };
 
@@ -102,7 +105,7 @@ class Run {
 
  private:
   struct Planner {
-    std::set<fs::path> folders;  // created already
+    std::set<fs::path> folders;  // created already; where the run's temporaries may be
   };
 
   // The manifest of a run of the whole list (no shard) or of one shard.
@@ -183,10 +186,16 @@ class Run {
   // the scheduler can see nothing left; the single-threaded event loop before).
   void settle(const Scheduler::Grant& grant, const AttemptResult& r, std::mt19937_64& rng);
 
+  // Removes what killed runs of this root (and shard) left half-written in the folders this run
+  // used, once nothing of this run is writing any more.
+  void remove_stale_temporaries();
+
   const Options& o_;
   std::ostream& out_;
   std::ostream& err_;
   const fs::path root_;
+  std::optional<common::Temporaries> temporaries_;  // the output root's (store/temporaries_token.hpp)
+  Planner planner_;                                 // the planning thread's, until it ends
   Scheduler scheduler_;
   std::optional<conc::RateLimiter> rate_;
   TransferOptions transfer_;

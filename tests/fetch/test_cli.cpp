@@ -20,6 +20,7 @@
 #include <sstream>
 #include <thread>
 
+#include "fetch_cli.hpp"
 #include "fetch_server.hpp"
 #include "subprocess.hpp"
 #include "temp_dir.hpp"
@@ -29,6 +30,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
+using fetch_cli::plant_part;
 using test_support::slurp;
 using test_support::spawn;
 using test_support::wait_exit;
@@ -103,8 +105,11 @@ TEST_CASE("a mixed list: good files arrive intact, each bad one is reported", "[
   CHECK(sha256_of(dir / "out/escape.bin") == s.digest(10, 5));  // confined to --out
   CHECK(fs::exists(dir / "out/.._z.bin"));
   CHECK(s.hits("/cut/c1/cut.bin") == 2);
-  CHECK(s.hits("/status/404") == 1);  // 404 is not retried
-  CHECK(s.hits("/status/500") == 3);  // the first attempt and two retries
+  const auto cut = s.requests("/cut/c1/cut.bin");
+  REQUIRE(cut.size() == 2);
+  CHECK(cut[1]["range"] == "bytes=100000-");  // the retry continued the part: the first 100,000 bytes not again
+  CHECK(s.hits("/status/404") == 1);          // 404 is not retried
+  CHECK(s.hits("/status/500") == 3);          // the first attempt and two retries
   CHECK(r.err.find("error: " + s.url("/status/404") + ": HTTP 404\n") != std::string::npos);
   CHECK(r.err.find("error: " + s.url("/status/410") + ": HTTP 410\n") != std::string::npos);
   CHECK(r.err.find("error: " + s.url("/status/500") + ": HTTP 500 after 3 attempts\n") != std::string::npos);
@@ -176,8 +181,9 @@ TEST_CASE("a killed run leaves only .part files and resumes with Range", "[fetch
   INFO("engine " << engine);
   Server s;
   TempDir dir;
-  // The server sends 20,000 bytes, then holds the rest until the gate opens.
-  const std::string url = s.url("/gate/killed/slow.bin?size=60000&seed=8&half=20000");
+  // The server sends 100,000 bytes, then holds the rest until the gate opens. (A body of at most
+  // 64 KiB keeps its validators only when its attempt ends, so a kill leaves nothing to continue.)
+  const std::string url = s.url("/gate/killed/slow.bin?size=200000&seed=8&half=100000");
   std::ofstream(dir / "list.txt") << url << "\n";
   const pid_t pid = spawn(
       {CONC_FETCH_EXE, "-o", (dir / "out").string(), "--no-progress", "--engine", engine, (dir / "list.txt").string()},
@@ -188,18 +194,31 @@ TEST_CASE("a killed run leaves only .part files and resumes with Range", "[fetch
     const auto n = fs::file_size(dir / "out/slow.bin.part", ec);
     return ec ? std::uintmax_t{0} : n;
   };
-  while (std::chrono::steady_clock::now() < deadline && part_size() < 10000) std::this_thread::sleep_for(20ms);
+  while (std::chrono::steady_clock::now() < deadline && part_size() < 50000) std::this_thread::sleep_for(20ms);
   ::kill(pid, SIGKILL);
   wait_exit(pid);
   const auto partial = part_size();
   s.get("/open/killed");
-  REQUIRE(partial >= 10000);
-  REQUIRE(partial <= 20000);
+  REQUIRE(partial >= 50000);
+  REQUIRE(partial <= 100000);
   CHECK_FALSE(fs::exists(dir / "out/slow.bin"));
+  CHECK(fs::exists(dir / "out/slow.bin.part.json"));
   const Result r = run_fetch(dir, url + "\n", {"-o", (dir / "out").string(), "--no-progress", "--engine", engine});
+  INFO(r.err);
   CHECK(r.exit_code == 0);
-  CHECK(sha256_of(dir / "out/slow.bin") == s.digest(60000, 8));
+  CHECK(sha256_of(dir / "out/slow.bin") == s.digest(200000, 8));
   CHECK_FALSE(fs::exists(dir / "out/slow.bin.part"));
+  CHECK_FALSE(fs::exists(dir / "out/slow.bin.part.json"));
+  // The second run asked only for what the part lacked, and says it continued it.
+  const auto requests = s.requests("/gate/killed/slow.bin");
+  REQUIRE(requests.size() == 2);
+  CHECK(requests[0]["range"].is_null());
+  CHECK(requests[1]["range"] == "bytes=" + std::to_string(partial) + "-");
+  const auto lines = manifest(dir / "out");
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0]["resumed_from"] == partial);
+  CHECK(lines[0]["resume_check"] == "length");  // the test server's /gate gives no ETag or Last-Modified
+  CHECK(lines[0]["sha256"] == s.digest(200000, 8));
 }
 
 TEST_CASE("a body larger than --max-size is refused", "[fetch][cli]") {
@@ -248,6 +267,9 @@ TEST_CASE("large bodies are hashed right, also across a Range resume", "[fetch][
   INFO(r.err);
   CHECK(r.exit_code == 0);
   CHECK(s.hits("/cut/c9/resumed.bin") == 2);
+  const auto cut = s.requests("/cut/c9/resumed.bin");
+  REQUIRE(cut.size() == 2);
+  CHECK(cut[1]["range"] == "bytes=1800000-");
   std::map<std::string, std::string> sums;
   for (const auto& l : manifest(dir / "out")) sums[l["path"].get<std::string>()] = l["sha256"].get<std::string>();
   CHECK(sums.at("big.bin") == s.digest(5000000, 11));
@@ -351,14 +373,14 @@ TEST_CASE("a cut download from a server without Range support starts again from 
   INFO("engine " << engine);
   Server s;
   TempDir dir;
-  const std::string list = s.url("/cut/nr/nr.bin?size=400000&seed=5&cut=100000&norange=1") + "\n" +
-                           s.url("/file/refused.bin?size=1000&seed=6") + "\n" +
-                           s.url("/file/moved.bin?size=5000&seed=7&badrange=1") + "\n";
-  fs::create_directories(dir / "out");
+  const std::string refused = s.url("/file/refused.bin?size=1000&seed=6");
+  const std::string moved = s.url("/file/moved.bin?size=5000&seed=7&badrange=1");
+  const std::string list =
+      s.url("/cut/nr/nr.bin?size=400000&seed=5&cut=100000&norange=1") + "\n" + refused + "\n" + moved + "\n";
   // A part longer than the file: the server refuses its range with 416.
-  std::ofstream(dir / "out/refused.bin.part") << std::string(3000, 'x');
+  plant_part(dir / "out/refused.bin.part", std::string(3000, 'x'), refused, {{"length", 3000}});
   // A part the server answers with 206 from another byte than asked for: never appended to.
-  std::ofstream(dir / "out/moved.bin.part") << std::string(1000, 'y');
+  plant_part(dir / "out/moved.bin.part", std::string(1000, 'y'), moved, {{"length", 5000}});
   const Result r =
       run_fetch(dir, list, {"-o", (dir / "out").string(), "--no-progress", "--retries", "1", "--engine", engine});
   INFO(r.err);
@@ -366,11 +388,24 @@ TEST_CASE("a cut download from a server without Range support starts again from 
   CHECK(sha256_of(dir / "out/nr.bin") == s.digest(400000, 5));
   CHECK(sha256_of(dir / "out/refused.bin") == s.digest(1000, 6));
   CHECK(sha256_of(dir / "out/moved.bin") == s.digest(5000, 7));
-  CHECK(s.hits("/file/moved.bin") == 2);
-  CHECK(s.hits("/cut/nr/nr.bin") == 2);
-  CHECK(s.hits("/file/refused.bin") == 2);
+  // The cut one was asked to be continued, and the server sent it whole again.
+  const auto cut = s.requests("/cut/nr/nr.bin");
+  REQUIRE(cut.size() == 2);
+  CHECK(cut[0]["range"].is_null());
+  CHECK(cut[1]["range"] == "bytes=100000-");
+  // The parts left before were asked to be continued, then started again from zero.
+  for (const auto& [path, from] :
+       std::vector<std::pair<std::string, std::string>>{{"/file/refused.bin", "3000"}, {"/file/moved.bin", "1000"}}) {
+    INFO(path);
+    const auto requests = s.requests(path);
+    REQUIRE(requests.size() == 2);
+    CHECK(requests[0]["range"] == "bytes=" + from + "-");
+    CHECK(requests[1]["range"].is_null());
+  }
   CHECK_FALSE(fs::exists(dir / "out/nr.bin.part"));
   CHECK_FALSE(fs::exists(dir / "out/refused.bin.part"));
+  CHECK_FALSE(fs::exists(dir / "out/refused.bin.part.json"));
+  CHECK_FALSE(fs::exists(dir / "out/moved.bin.part.json"));
   std::map<std::string, std::string> sums;
   for (const auto& l : manifest(dir / "out")) sums[l["path"].get<std::string>()] = l["sha256"].get<std::string>();
   CHECK(sums.at("nr.bin") == s.digest(400000, 5));
@@ -481,12 +516,17 @@ TEST_CASE("Ctrl-C ends the run with the summary line, and the next run resumes",
   CHECK(manifest(dir / "out").empty());
   CHECK(s.hits("/file/queued.bin") == 0);
 
+  const auto kept = part_size();
   s.get("/open/int");
   const Result r = run_fetch(dir, slow + "\n" + queued + "\n", {"-o", out, "--no-progress", "--engine", engine});
   INFO(r.err);
   CHECK(r.exit_code == 0);
   CHECK(sha256_of(dir / "out/int.bin") == s.digest(60000, 8));
   CHECK(sha256_of(dir / "out/queued.bin") == s.digest(2000, 9));
+  // The part the Ctrl-C kept (with its validators, written as the transfer ended) was continued.
+  const auto requests = s.requests("/gate/int/int.bin");
+  REQUIRE(requests.size() == 2);
+  CHECK(requests[1]["range"] == "bytes=" + std::to_string(kept) + "-");
 }
 
 TEST_CASE("the --rate cap holds for the whole run, and a Ctrl-C is seen while the cap holds it back", "[fetch][cli]") {

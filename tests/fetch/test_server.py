@@ -1,8 +1,10 @@
 """The conc-fetch test server: real HTTP on 127.0.0.1 with faults on demand.
 
-usage: /usr/bin/python3 tests/fetch/test_server.py [--port N] [--files DIR]   (port 0 or absent: a free port)
-Prints "listening on PORT" once it accepts connections. Routes (bodies are deterministic:
-random.Random(seed).randbytes(size)):
+usage: /usr/bin/python3 tests/fetch/test_server.py [--port N] [--files DIR] [--log FILE]
+(port 0 or absent: a free port). Prints "listening on PORT" once it accepts connections. With --log,
+every request is appended to FILE as it arrives, one JSON line: {"t": time.monotonic() (the
+CLOCK_MONOTONIC that steady_clock reads), "path": the raw path and query, "range": its Range header or
+null, "if_range": its If-Range or null}. Routes (bodies are deterministic: random.Random(seed).randbytes(size)):
   /file/NAME?size=N&seed=S[&delay_ms=D][&norange=1][&badrange=1]
                                                         a file; Range honoured unless norange (badrange:
                                                         answered with 206 from byte 0 whatever was asked)
@@ -24,13 +26,26 @@ random.Random(seed).randbytes(size)):
   /gzip/NAME?size=N&seed=S                              a file, compressed when the request accepts it
   /disposition/KEY?size=N&seed=S                        a file with the Content-Disposition named by KEY
   /static/NAME[?delay_ms=D]                             the file NAME of --files DIR, as it is (Range honoured)
+  /v/KEY/NAME?size=N&seed=S[&grow=G][&cut=M][&etag=0][&lastmod=0][&ifrange=ignore][&range200=empty]
+                                                        a file with versions: version V (0 at first, one more
+                                                        per /bump/KEY) is size + V*G bytes of seed + 1000*V,
+                                                        with the strong ETag "KEY-V" and a Last-Modified of its
+                                                        own (etag=0, lastmod=0: without them). If-Range that
+                                                        matches neither gets the whole file (ifrange=ignore:
+                                                        never looked at); range200=empty answers a Range with
+                                                        200 and no body; cut: the first response of KEY stops
+                                                        after M bytes
+  /bump/KEY                                             the next version of /v/KEY/...
 """
 import argparse
 import asyncio
+import email.utils
 import hashlib
+import json
 import os
 import random
 import sys
+import time
 from collections import Counter
 from functools import lru_cache
 
@@ -219,6 +234,7 @@ DISPOSITIONS = {
     "star": "attachment; filename=\"fallback.bin\"; filename*=UTF-8''r%C3%A9sum%C3%A9.txt",
     "evil": 'attachment; filename="../../evil.sh"',
     "clash": 'attachment; filename="report 1.pdf"',
+    "notutf8": "attachment; filename*=UTF-8''caf%E9.txt",  # decodes to bytes that are not UTF-8
 }
 
 
@@ -247,6 +263,51 @@ async def static(request):
     return await send_file(request, data)
 
 
+versions = Counter()
+
+
+async def versioned(request):
+    hits[request.path] += 1
+    key = request.match_info["key"]
+    version = versions[key]
+    q = request.query
+    size, seed = params(request)
+    size += version * int(q.get("grow", "0"))
+    data = body(size, seed + 1000 * version)
+    headers = {"Accept-Ranges": "bytes"}
+    if q.get("etag") != "0":
+        headers["ETag"] = f'"{key}-{version}"'
+    if q.get("lastmod") != "0":
+        headers["Last-Modified"] = email.utils.formatdate(1_700_000_000 + 3600 * version, usegmt=True)
+    rng = request.headers.get("Range")
+    if rng and rng.startswith("bytes="):
+        if q.get("range200") == "empty":
+            return web.Response(status=200, body=b"", headers=headers)
+        if_range = request.headers.get("If-Range")
+        current = if_range is None or q.get("ifrange") == "ignore" or if_range in (
+            headers.get("ETag"), headers.get("Last-Modified"))
+        if current:
+            start = int(rng[6:].split("-")[0] or 0)
+            if start >= size:
+                return web.Response(status=416, headers={"Content-Range": f"bytes */{size}"})
+            return web.Response(status=206, body=data[start:],
+                                headers={**headers, "Content-Range": f"bytes {start}-{size - 1}/{size}"})
+        return web.Response(body=data, headers=headers)
+    if "cut" in q and key not in cut_done:
+        cut_done.add(key)
+        response = web.StreamResponse(headers={**headers, "Content-Length": str(size)})
+        await response.prepare(request)
+        await response.write(data[: int(q["cut"])])
+        request.transport.close()  # the connection drops before Content-Length is reached
+        return response
+    return web.Response(body=data, headers=headers)
+
+
+async def bump(request):
+    versions[request.match_info["key"]] += 1
+    return web.Response(text="version %d\n" % versions[request.match_info["key"]])
+
+
 async def hit_count(request):
     return web.Response(text=str(hits["/" + request.match_info["path"]]))
 
@@ -255,10 +316,21 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--files", default=None)
+    parser.add_argument("--log", default=None)
     args = parser.parse_args()
     global files_dir
     files_dir = args.files
-    app = web.Application()
+    log = open(args.log, "a", buffering=1) if args.log else None
+
+    @web.middleware
+    async def log_request(request, handler):
+        if log is not None:
+            log.write(json.dumps({"t": time.monotonic(), "path": request.raw_path,
+                                  "range": request.headers.get("Range"),
+                                  "if_range": request.headers.get("If-Range")}) + "\n")
+        return await handler(request)
+
+    app = web.Application(middlewares=[log_request])
     app.add_routes([
         web.get("/file/{name:.*}", file), web.get("/digest", digest), web.get("/status/{code}", status),
         web.get("/flaky/{key}/{n}/{name:.*}", flaky), web.get("/cut/{key}/{name:.*}", cut),
@@ -268,7 +340,8 @@ def main():
         web.get("/huge", huge), web.get("/hits/{path:.*}", hit_count),
         web.get("/headers", headers), web.get("/big-headers", big_headers),
         web.get("/gzip/{name:.*}", gzipped), web.get("/disposition/{key}", disposition),
-        web.get("/static/{name:.*}", static),
+        web.get("/static/{name:.*}", static), web.get("/v/{key}/{name:.*}", versioned),
+        web.get("/bump/{key}", bump),
     ])
 
     async def serve():

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 #include <sstream>
@@ -24,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "fetch_cli.hpp"
 #include "subprocess.hpp"
 #include "temp_dir.hpp"
 
@@ -71,6 +73,13 @@ bool answers(int port, const fs::path& scratch) {
   return wait_exit(pid) == 0;
 }
 
+// A file's modification time in seconds since the epoch, as nginx puts it in its ETag.
+time_t mtime_of(const fs::path& file) {
+  struct stat st {};
+  ::stat(file.c_str(), &st);
+  return st.st_mtime;
+}
+
 std::string random_bytes(std::size_t n, unsigned seed) {
   std::mt19937_64 rng(seed);
   std::string s(n, '\0');
@@ -114,7 +123,7 @@ class Nginx {
     }
     return lines;
   }
-  // The access log: "URI STATUS "RANGE" "CONTENT-ENCODING"" per request.
+  // The access log: "URI STATUS "RANGE" "CONTENT-ENCODING" "IF-RANGE"" per request.
   std::vector<std::string> log_lines(const std::string& uri) const {
     std::vector<std::string> lines;
     std::istringstream in(slurp(dir_ / "access.log"));
@@ -134,7 +143,7 @@ error_log DIR/error.log warn;
 events { worker_connections 256; }
 http {
   types { text/plain txt; application/octet-stream bin; }
-  log_format t '$request_uri $status "$http_range" "$sent_http_content_encoding"';
+  log_format t '$request_uri $status "$http_range" "$sent_http_content_encoding" "$http_if_range"';
   access_log DIR/access.log t;
   log_format c '$connection $ssl_session_reused $host $request_uri';
   access_log DIR/connections.log c;
@@ -317,7 +326,48 @@ TEST_CASE("nginx: a download cut by a kill resumes with Range", "[fetch][third-p
   CHECK_FALSE(fs::exists(dir / "out/part.bin.part"));
   const auto lines = nginx.log_lines("/slow/part.bin");
   REQUIRE(lines.size() == 2);  // the cut run, the resume
-  CHECK(lines[1] == "/slow/part.bin 206 \"bytes=" + std::to_string(partial) + "-\" \"-\"");
+  // With If-Range: nginx's ETag for the file, "MTIME-SIZE" in hex (its log writes each '"' as \x22).
+  char etag[64];
+  std::snprintf(etag, sizeof etag, "\\x22%lx-%zx\\x22", static_cast<long>(mtime_of(nginx.file("part.bin"))),
+                Nginx::kSlow);
+  CHECK(lines[1] == "/slow/part.bin 206 \"bytes=" + std::to_string(partial) + "-\" \"-\" \"" + etag + "\"");
+}
+
+TEST_CASE("nginx: a part of a file that changed on disk since is not continued", "[fetch][third-party]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  Nginx nginx;
+  TempDir dir;
+  const std::string url = nginx.url("/slow/part.bin");
+  std::ofstream(dir / "list.txt") << url << "\n";
+  const pid_t pid = spawn(
+      {CONC_FETCH_EXE, "--no-progress", "-o", (dir / "out").string(), "--engine", engine, (dir / "list.txt").string()},
+      dir / "o.txt", dir / "e.txt");
+  auto part_size = [&] {
+    std::error_code ec;
+    const auto n = fs::file_size(dir / "out/part.bin.part", ec);
+    return ec ? std::uintmax_t{0} : n;
+  };
+  const bool cut = wait_for([&] { return part_size() >= (1u << 20); }, 60s);
+  ::kill(pid, SIGKILL);
+  wait_exit(pid);
+  REQUIRE(cut);
+  const auto partial = part_size();
+  // Other bytes, a minute newer: nginx gives it another ETag and Last-Modified. (Longer than the
+  // part, so that without If-Range nginx would send its tail with a 206; kept short past the part,
+  // as /slow/ trickles what follows its first MiB.)
+  const std::string changed = random_bytes(partial + 65536, 3);
+  std::ofstream(nginx.file("part.bin"), std::ios::binary) << changed;
+  fs::last_write_time(nginx.file("part.bin"), fs::last_write_time(nginx.file("part.bin")) + 60s);
+
+  const Result r = run_fetch(dir, url + "\n", {"-o", (dir / "out").string(), "--engine", engine});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(slurp(dir / "out/part.bin") == changed);
+  const auto lines = nginx.log_lines("/slow/part.bin");
+  REQUIRE(lines.size() == 2);
+  // Asked for the rest only if the file was the same; it was not, so nginx sent the whole new one.
+  CHECK(lines[1].rfind("/slow/part.bin 200 \"bytes=" + std::to_string(partial) + "-\" \"-\" \"\\x22", 0) == 0);
 }
 
 TEST_CASE("nginx: a 503 with Retry-After is waited for, a long one fails at once", "[fetch][third-party]") {
@@ -392,9 +442,10 @@ TEST_CASE("httpbin: a part file is resumed with Range, and Content-Disposition n
   TempDir dir;
   const std::string whole = curl_body(dir, bin.url("/range/50000"));
   REQUIRE(whole.size() == 50000);
-  // A part that is not the file's start: only a Range request can leave these bytes in place.
-  fs::create_directories(dir / "out");
-  std::ofstream(dir / "out/range.txt.part", std::ios::binary) << std::string(1000, '#');
+  // A part that is not the file's start: only a Range request can leave these bytes in place. Its
+  // validators hold the length only: httpbin's ETag (range50000, unquoted) is not a strong one.
+  fetch_cli::plant_part(dir / "out/range.txt.part", std::string(1000, '#'), bin.url("/range/50000"),
+                        {{"length", 50000}});
   const std::string named = "/response-headers?Content-Disposition=attachment%3B%20filename%3D%22report.json%22";
   const Result r = run_fetch(dir, bin.url("/range/50000") + "\n  out=range.txt\n" + bin.url(named) + "\n",
                              {"-o", (dir / "out").string(), "--engine", engine, "--content-disposition"});
@@ -402,6 +453,10 @@ TEST_CASE("httpbin: a part file is resumed with Range, and Content-Disposition n
   CHECK(r.exit_code == 0);
   CHECK(slurp(dir / "out/range.txt") == std::string(1000, '#') + whole.substr(1000));
   CHECK(slurp(dir / "out/report.json") == curl_body(dir, bin.url(named)));
+  std::map<std::string, nlohmann::json> lines;
+  for (const auto& l : fetch_cli::manifest(dir / "out/.conc-fetch.jsonl")) lines[l["path"].get<std::string>()] = l;
+  CHECK(lines.at("range.txt")["resumed_from"] == 1000);
+  CHECK(lines.at("range.txt")["resume_check"] == "length");
 }
 
 namespace {

@@ -7,8 +7,10 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -32,9 +34,14 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// A stand-in for the thumbnail task: the "thumbnail" is the body itself (written to STEM.bin, or
-// returned), its width the body's size. Bodies starting with "crash" or "hang" do what they say,
-// to test how the stage lives through a decoder that does.
+// Where the stand-in task notes when it finished each body, if set: "SECONDS\n" a line, on
+// CLOCK_MONOTONIC (which steady_clock reads, and the test server's log too).
+constexpr const char* kFinishLog = "CONC_TEST_STAND_IN_LOG";
+
+// A stand-in for the thumbnail task: the "thumbnail" is the body itself (written to STEM.jpg, the
+// extension a re-run looks for, through the output root's temporaries, or returned), its width the
+// body's size. Bodies starting with "crash" or "hang" do what they say, to test how the stage lives
+// through a decoder that does.
 fetch::ThumbnailReply stand_in_thumbnail(const fetch::ThumbnailRequest& request) {
   const std::string_view body = request.body.view();
   if (body.substr(0, 5) == "crash") ::raise(SIGSEGV);
@@ -47,11 +54,16 @@ fetch::ThumbnailReply stand_in_thumbnail(const fetch::ThumbnailRequest& request)
   reply.height = 1;
   reply.source_width = reply.width;
   reply.source_height = 1;
-  reply.extension = ".bin";
+  reply.extension = ".jpg";
   if (request.output_stem.empty()) {
     reply.encoded = std::string(body);
   } else {
-    common::write_atomically(request.output_stem + reply.extension, body);
+    common::write_atomically(request.output_stem + reply.extension, body,
+                             common::Temporaries(request.temporaries_token));
+  }
+  if (const char* log = std::getenv(kFinishLog); log != nullptr) {
+    const double now = std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    std::ofstream(log, std::ios::app) << std::to_string(now) + "\n" << std::flush;
   }
   return reply;
 }
@@ -97,9 +109,11 @@ TEST_CASE("thumbnail stage: never more bodies held than its bound, whatever the 
   }
   for (auto& t : producers) t.join();
   stage.finish();
+  // The test's own count of bodies held (from its acquire to its reply) is never above the bound,
+  // and the stage's count of them never below the test's.
   CHECK(most_held.load() <= static_cast<int>(kBound));
-  CHECK(stage.peak_held() <= kBound);
-  CHECK(stage.peak_held() >= 1);
+  CHECK(most_held.load() >= 1);
+  CHECK(stage.peak_held() >= static_cast<std::size_t>(most_held.load()));
   REQUIRE(replies.size() == kProducers * kPerProducer);
   for (const auto& [index, outcome] : replies) {
     REQUIRE(outcome.ok());
@@ -178,7 +192,10 @@ TEST_CASE("conc-fetch --thumbnail pipeline with a stand-in task: every body thum
   std::istringstream no_input;
   std::ostringstream out;
   std::ostringstream err;
+  const fs::path finish_log = dir / "finished.txt";
+  ::setenv(kFinishLog, finish_log.c_str(), 1);  // read by the workers the run spawns
   const int code = fetch::run(o, no_input, out, err);
+  ::unsetenv(kFinishLog);
   INFO(err.str());
   CHECK(code == 1);  // the 404
   std::map<std::string, nlohmann::json> lines;
@@ -193,12 +210,12 @@ TEST_CASE("conc-fetch --thumbnail pipeline with a stand-in task: every body thum
     const auto& j = lines.at(server.url("/file/f" + std::to_string(i) + ".dat?" + query));
     INFO(j.dump());
     REQUIRE(j.at("status") == "ok");
-    CHECK(j.at("thumbnail") == "f" + std::to_string(i) + ".bin");
+    CHECK(j.at("thumbnail") == "f" + std::to_string(i) + ".jpg");
     CHECK(j.at("width") == 1000 + 7919 * i);
     CHECK(j.at("source_bytes") == 1000 + 7919 * i);
     const std::string digest = server.get("/digest?" + query);
     CHECK(j.at("sha256") == digest);
-    CHECK(fetch::sha256_of_file(dir / "out" / ("f" + std::to_string(i) + ".bin")) == digest);
+    CHECK(fetch::sha256_of_file(dir / "out" / ("f" + std::to_string(i) + ".jpg")) == digest);
     CHECK_FALSE(fs::exists(dir / "out" / ("f" + std::to_string(i) + ".dat")));  // no full-size file
     CHECK(server.hits("/file/f" + std::to_string(i) + ".dat") == 1);
   }
@@ -210,6 +227,103 @@ TEST_CASE("conc-fetch --thumbnail pipeline with a stand-in task: every body thum
   CHECK(stats.at("urls").at("ok") == kFiles);
   CHECK(stats.at("urls").at("failed") == 1);
   CHECK(stats.at("errors").at("http_404") == 1);
-  CHECK(stats.at("peak_bodies_held").get<int>() <= stats.at("max_bodies_held").get<int>());
   CHECK(stats.at("max_bodies_held") == 4 + 2 * 2);
+  // Bodies held, counted apart from the stage: a body is held at least from its request's arrival at
+  // the server to the end of its thumbnail in the worker. The most at once, so counted, is a floor
+  // under the stage's own peak, and never above the bound.
+  std::vector<std::pair<double, int>> events;
+  for (const auto& request : server.requests("/file/")) events.emplace_back(request.at("t").get<double>(), +1);
+  std::istringstream finished(test_support::slurp(finish_log));
+  for (std::string line; std::getline(finished, line);) events.emplace_back(std::stod(line), -1);
+  REQUIRE(events.size() == 2 * kFiles);
+  std::sort(events.begin(), events.end());  // a finish at the same instant as an arrival counts first
+  int held = 0;
+  int most = 0;
+  for (const auto& [when, change] : events) most = std::max(most, held += change);
+  CHECK(most >= 1);
+  CHECK(most <= stats.at("max_bodies_held").get<int>());
+  CHECK(most <= stats.at("peak_bodies_held").get<int>());
+}
+
+namespace {
+
+// A --thumbnail run with the stand-in task, in this process; its exit code and what it said.
+std::pair<int, std::string> stand_in_run(const TempDir& dir, const std::vector<std::string>& urls,
+                                         fetch::OutputFormat output = fetch::OutputFormat::Files) {
+  std::ofstream list(dir / "list.txt");
+  for (const auto& u : urls) list << u << "\n";
+  list.close();
+  fetch::Options o;
+  o.list = (dir / "list.txt").string();
+  o.out = (dir / "out").string();
+  o.jobs = 2;
+  o.progress = false;
+  o.thumbnail.enabled = true;
+  o.thumbnail.task = "stand_in_thumbnail";
+  o.thumbnail.workers = 1;
+  o.thumbnail.output = output;
+  o.transfer.max_size = 1 << 20;
+  std::istringstream no_input;
+  std::ostringstream out;
+  std::ostringstream err;
+  const int code = fetch::run(o, no_input, out, err);
+  return {code, err.str()};
+}
+
+}  // namespace
+
+TEST_CASE("--thumbnail: a thumbnail's record vouches for it only while no other URL's thumbnail took its name",
+          "[thumbnail-stage][server]") {
+  test_support::FetchServer server(CONC_FETCH_TEST_SERVER);
+  TempDir dir;
+  // Two URLs whose thumbnails get one stem (x), of the same size.
+  const std::string a = server.url("/file/a/x.dat?size=3000&seed=1");
+  const std::string b = server.url("/file/b/x.dat?size=3000&seed=2");
+  {
+    const auto [code, err] = stand_in_run(dir, {a, b});
+    INFO(err);
+    REQUIRE(code == 0);
+  }
+  CHECK(fetch::sha256_of_file(dir / "out/x.jpg") == server.digest(3000, 1));
+  CHECK(fetch::sha256_of_file(dir / "out/x.1.jpg") == server.digest(3000, 2));
+  {
+    const auto [code, err] = stand_in_run(dir, {b});  // b alone: its thumbnail is x.jpg
+    INFO(err);
+    REQUIRE(code == 0);
+  }
+  CHECK(fetch::sha256_of_file(dir / "out/x.jpg") == server.digest(3000, 2));
+  const auto [code, err] = stand_in_run(dir, {a, b});
+  INFO(err);
+  CHECK(code == 0);
+  CHECK(err.find("1 thumbnailed, 1 skipped, 0 failed") != std::string::npos);
+  CHECK(fetch::sha256_of_file(dir / "out/x.jpg") == server.digest(3000, 1));
+  CHECK(server.hits("/file/a/x.dat") == 2);
+  CHECK(server.hits("/file/b/x.dat") == 2);
+}
+
+TEST_CASE("--output-format webdataset: a sample counts as done only while its tar is the one recorded",
+          "[thumbnail-stage][server]") {
+  test_support::FetchServer server(CONC_FETCH_TEST_SERVER);
+  TempDir dir;
+  const std::vector<std::string> urls = {server.url("/file/p.dat?size=3000&seed=1"),
+                                         server.url("/file/q.dat?size=4000&seed=2")};
+  {
+    const auto [code, err] = stand_in_run(dir, urls, fetch::OutputFormat::WebDataset);
+    INFO(err);
+    REQUIRE(code == 0);
+  }
+  {
+    const auto [code, err] = stand_in_run(dir, urls, fetch::OutputFormat::WebDataset);
+    INFO(err);
+    CHECK(err.find("0 thumbnailed, 2 skipped, 0 failed") != std::string::npos);
+  }
+  // Another tar under the recorded tar's name: its records vouch for nothing in it.
+  REQUIRE(fs::exists(dir / "out/00000.tar"));
+  std::ofstream(dir / "out/00000.tar", std::ios::binary | std::ios::trunc) << std::string(10240, '\0');
+  const auto [code, err] = stand_in_run(dir, urls, fetch::OutputFormat::WebDataset);
+  INFO(err);
+  CHECK(code == 0);
+  CHECK(err.find("2 thumbnailed, 0 skipped, 0 failed") != std::string::npos);
+  CHECK(fs::exists(dir / "out/00001.tar"));
+  CHECK(server.hits("/file/p.dat") == 2);
 }

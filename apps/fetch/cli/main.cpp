@@ -211,7 +211,7 @@ int main(int argc, char** argv) {
   try {
     if (!shard.empty()) o.shard = common::resolve_shard(shard, shard_count, common::process_environment());
     o.jobs = common::parse_jobs(jobs);
-    if (!max_size.empty()) o.transfer.max_size = static_cast<std::uint64_t>(common::parse_bytes(max_size));
+    if (!max_size.empty()) o.transfer.max_size = common::parse_byte_limit(max_size, "--max-size");
     if (!rate.empty()) o.rate = common::parse_bytes(rate);
     if (!low_speed.empty()) o.transfer.low_speed_bytes = static_cast<long>(common::parse_bytes(low_speed));
   } catch (const std::exception& e) {

@@ -1,5 +1,7 @@
 #include "engine/easy_handle.hpp"
 
+#include <algorithm>
+#include <cstdint>
 #include <mutex>
 #include <stdexcept>
 
@@ -51,7 +53,8 @@ EasyHandle::EasyHandle(const TransferOptions& options, const SharedCache* cache)
     curl_easy_setopt(curl_, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options.low_speed_time.count()));
   }
   if (options.max_size != 0) {
-    curl_easy_setopt(curl_, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options.max_size));
+    curl_easy_setopt(curl_, CURLOPT_MAXFILESIZE_LARGE,
+                     static_cast<curl_off_t>(std::min<std::uint64_t>(options.max_size, INT64_MAX)));
   }
   if (!options.proxy.empty()) curl_easy_setopt(curl_, CURLOPT_PROXY, options.proxy.c_str());
   if (options.http2) curl_easy_setopt(curl_, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);

@@ -35,6 +35,8 @@ class EasyHandle {
   EasyHandle(const EasyHandle&) = delete;
   EasyHandle& operator=(const EasyHandle&) = delete;
   CURL* get() const { return curl_; }
+  // The request headers it sends (-H), or null; an attempt that adds one puts these back after.
+  curl_slist* headers() const { return headers_; }
 
  private:
   CURL* curl_;

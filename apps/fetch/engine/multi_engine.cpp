@@ -82,7 +82,7 @@ void Run::download_multi() {
       slot->handle.emplace(handles.take(slot->grant.host));
       CURL* easy = slot->handle->get();
       curl_easy_setopt(easy, CURLOPT_PRIVATE, slot);
-      slot->attempt.emplace(transfer_, easy, job.request(), root_ / job.path, job.sha256);
+      slot->attempt.emplace(transfer_, slot->handle->handle(), job.request(), root_ / job.path, job.sha256);
       if (auto early = slot->attempt->start()) {
         slot->attempt.reset();
         slot->handle.reset();

@@ -62,7 +62,7 @@ void Run::transfer(const Scheduler::Grant& grant, HandlePool& handles) {
         AttemptResult r;
         {
           HandlePool::Lease handle = handles.take(g.host);
-          Attempt attempt(transfer_, handle.get(), job.request(), root_ / job.path, job.sha256);
+          Attempt attempt(transfer_, handle.handle(), job.request(), root_ / job.path, job.sha256);
           auto early = attempt.start();
           r = early ? std::move(*early) : attempt.finish(curl_easy_perform(handle.get()));
         }  // the handle is back before the host's slot is: the host's next transfer finds its connection

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "atomic_file.hpp"
+
 namespace fetch {
 
 struct TransferOptions {
@@ -37,6 +39,8 @@ struct TransferOptions {
   // one connection cache.
   bool multiplex = false;
   const std::atomic<bool>* stop = nullptr;  // when it becomes true, transfers end (Verdict::Interrupted)
+  // The output root's temporaries, for the validators kept beside part files; null: the process's.
+  const common::Temporaries* temporaries = nullptr;
 };
 
 }  // namespace fetch

@@ -3,6 +3,7 @@
 // downloads run.
 
 #include "engine/sha256.hpp"
+#include "name_text.hpp"
 #include "run_state.hpp"
 
 namespace fetch {
@@ -60,9 +61,9 @@ void Run::plan(const ListEntry& e, Planner& planner) {
     auto before = manifest_->done_before(e.raw, relative);
     // A file the server named is recorded under that name.
     if (!before && o_.transfer.content_disposition && e.out.empty()) before = manifest_->done_before(e.raw);
-    const fs::path recorded = before ? root_ / before->path : target;
+    const fs::path recorded = before ? root_ / before->record.path : target;
     if ((o_.skip_existing && exists) ||
-        (before && fs::is_regular_file(recorded, ec) && still_as_recorded(recorded, *before, e.raw))) {
+        (before && fs::is_regular_file(recorded, ec) && still_as_recorded(recorded, before->record, e.raw))) {
       ++skipped_;
       return;
     }
@@ -78,6 +79,8 @@ void Run::plan(const ListEntry& e, Planner& planner) {
   job.line = e.line;
   if (thumbnailing() && o_.thumbnail.keep_originals) {
     job.original = "originals/" + relative + fs::path(download_name).extension().string();
+    // Created by the worker that writes the original; listed here for the end-of-run tidy-up.
+    planner.folders.insert((root_ / job.original).parent_path());
   }
   std::size_t index = 0;
   {
@@ -99,7 +102,8 @@ bool Run::still_as_recorded(const fs::path& target, const Record& before, const 
     change = "its SHA-256 differs from the recorded one";
   }
   if (change.empty()) return true;
-  say("note: " + url + ": " + before.path + " changed since it was downloaded (" + change + "); downloading it again");
+  say("note: " + url + ": " + common::name_for_display(before.path) + " changed since it was downloaded (" + change +
+      "); downloading it again");
   return false;
 }
 

@@ -10,6 +10,14 @@ namespace fetch {
 
 void Run::settle(const Scheduler::Grant& grant, const AttemptResult& r, std::mt19937_64& rng) {
   Job& job = job_at(grant.index);
+  // Where the file's bytes come from: a part started from zero, or continued by a resume.
+  if (r.restart || (r.resumed && r.resumed->from == 0)) {
+    job.resumed_from = 0;
+    job.resume_check.clear();
+  } else if (r.resumed && job.resumed_from == 0) {
+    job.resumed_from = r.resumed->from;
+    job.resume_check = r.resumed->check;
+  }
   if (r.verdict == Verdict::Interrupted) return;  // its part stays for the next run
   if (r.verdict == Verdict::Ok && r.body) return hand_off(grant.index, r);
   if (r.verdict == Verdict::Retry && r.restart) {
@@ -64,6 +72,8 @@ void Run::settle(const Scheduler::Grant& grant, const AttemptResult& r, std::mt1
   Record rec{job.url,      job.path, r.verdict == Verdict::Ok ? "ok" : "failed", r.http_status, r.bytes, r.sha256,
              job.attempts, ""};
   if (r.verdict == Verdict::Ok) {
+    rec.resumed_from = job.resumed_from;
+    rec.resume_check = job.resume_check;
     if (!r.suggested_name.empty() && !job.named_by_list) rec.path = job.path = rename_as_suggested(job, r);
     ++ok_;
     bytes_ += r.bytes;
@@ -92,7 +102,8 @@ std::string Run::rename_as_suggested(const Job& job, const AttemptResult& r) {
       std::error_code ec;
       do {
         name = names_.claim(wanted);
-      } while (fs::exists(root_ / name, ec) || fs::exists(root_ / (name + ".part"), ec));
+      } while (fs::exists(root_ / name, ec) || fs::exists(root_ / (name + ".part"), ec) ||
+               fs::exists(validators_file(root_ / (name + ".part")), ec));
     }
     // Never over a file: another shard in the same folder may take the same name at the same moment.
     const fs::path from = root_ / job.path;

@@ -3,10 +3,11 @@
 namespace fetch {
 
 ThumbnailTars::ThumbnailTars(std::filesystem::path out, std::size_t samples_per_tar, std::size_t first_index,
-                             std::size_t capacity, Settled settled)
+                             std::size_t capacity, common::Temporaries temporaries, Settled settled)
     : out_(std::move(out)),
       samples_per_tar_(samples_per_tar),
       first_index_(first_index),
+      temporaries_(std::move(temporaries)),
       settled_(std::move(settled)),
       queue_(capacity) {
   open_writer();
@@ -16,7 +17,7 @@ ThumbnailTars::ThumbnailTars(std::filesystem::path out, std::size_t samples_per_
 ThumbnailTars::~ThumbnailTars() { finish(); }
 
 void ThumbnailTars::open_writer() {
-  writer_.emplace(out_, samples_per_tar_, first_index_);
+  writer_.emplace(out_, samples_per_tar_, temporaries_, first_index_);
   writer_->on_tar_complete = [this](const std::filesystem::path& tar, const std::vector<std::string>&) {
     settled_(std::exchange(in_tar_, {}), tar.string(), "");
   };

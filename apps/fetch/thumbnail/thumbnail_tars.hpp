@@ -33,7 +33,7 @@ class ThumbnailTars {
   // At most `capacity` samples wait for the writer; add() blocks beyond (backpressure).
   // Settled gets each complete tar's path (out / NNNNN.tar); first_index: see WebDatasetWriter.
   ThumbnailTars(std::filesystem::path out, std::size_t samples_per_tar, std::size_t first_index, std::size_t capacity,
-                Settled settled);
+                common::Temporaries temporaries, Settled settled);
   ~ThumbnailTars();  // finish()
   ThumbnailTars(const ThumbnailTars&) = delete;
   ThumbnailTars& operator=(const ThumbnailTars&) = delete;
@@ -49,6 +49,7 @@ class ThumbnailTars {
   std::filesystem::path out_;
   std::size_t samples_per_tar_;
   std::size_t first_index_;
+  common::Temporaries temporaries_;
   Settled settled_;
   conc::BlockingQueue<std::pair<WebDatasetSample, Pending>> queue_;
   std::optional<WebDatasetWriter> writer_;
