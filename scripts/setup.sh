@@ -25,6 +25,7 @@ packages=(
   man-db
   bash-completion zsh fish
   nginx
+  openssl
   python3-httpbin
   gunicorn
 )

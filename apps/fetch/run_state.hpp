@@ -69,7 +69,7 @@ inline constexpr std::size_t kMultiAutoStart = 256;
 inline constexpr std::chrono::seconds kLongWait{5};  // retry waits at least this long are said without -v
 
 struct Job {
-  std::string url;           // as listed: the manifest's key and what messages name
+  std::string url;           // as listed, credentials redacted: the manifest's key and what messages name
   std::vector<Url> sources;  // the URL as requested, then any mirrors
   std::string path;          // relative to the output folder
   std::string sha256;
@@ -98,6 +98,7 @@ class Run {
     transfer_.rate_pauses = o.engine == Engine::Multi;
     transfer_.multiplex = o.engine == Engine::Multi;
     transfer_.stop = &interrupted;
+    transfer_.stalls = &stalls_;
     transfer_.to_memory = o.thumbnail.enabled;
   }
 
@@ -152,7 +153,9 @@ class Run {
   void body_slot_done(const AttemptResult& r) {
     if (thumbnails_ && !(r.verdict == Verdict::Ok && r.body)) thumbnails_->release();
   }
-  void thumbnail_done(std::size_t index, conc::Outcome<ThumbnailReply>&& outcome);
+  // On the thumbnail pool's manager thread: never blocks. A sample for a tar takes the body's slot
+  // with it to the tar writer.
+  void thumbnail_done(std::size_t index, conc::Outcome<ThumbnailReply>&& outcome, BodySlot&& slot);
   // --output-format webdataset: the samples of a tar, recorded once it is complete (or failed if lost).
   void tar_settled(std::vector<ThumbnailTars::Pending>&& samples, const std::string& tar, const std::string& error);
   void update_thumbnail_status();
@@ -198,6 +201,7 @@ class Run {
   Planner planner_;                                 // the planning thread's, until it ends
   Scheduler scheduler_;
   std::optional<conc::RateLimiter> rate_;
+  Stalls stalls_;  // before transfer_, which points at it
   TransferOptions transfer_;
   SharedCache cache_;
   std::unique_ptr<Manifest> manifest_;

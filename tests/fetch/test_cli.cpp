@@ -40,8 +40,7 @@ struct Server : test_support::FetchServer {
   Server() : FetchServer(CONC_FETCH_TEST_SERVER) {}
 };
 
-std::string sha256_of(const fs::path& p) {
-  const std::string data = slurp(p);
+std::string sha256_of_bytes(const std::string& data) {
   unsigned char d[EVP_MAX_MD_SIZE];
   unsigned n = 0;
   EVP_Digest(data.data(), data.size(), d, &n, EVP_sha256(), nullptr);
@@ -53,6 +52,8 @@ std::string sha256_of(const fs::path& p) {
   }
   return hex;
 }
+
+std::string sha256_of(const fs::path& p) { return sha256_of_bytes(slurp(p)); }
 
 struct Result {
   int exit_code;
@@ -115,7 +116,8 @@ TEST_CASE("a mixed list: good files arrive intact, each bad one is reported", "[
   CHECK(r.err.find("error: " + s.url("/status/500") + ": HTTP 500 after 3 attempts\n") != std::string::npos);
   CHECK(r.err.find(s.url("/loop") + ": too many redirects (more than 20, --max-redirects)\n") != std::string::npos);
   CHECK(s.hits("/loop") == 21);
-  CHECK(r.err.find(s.url("/to-file") + ": redirected to a URL that is not http or https") != std::string::npos);
+  CHECK(r.err.find(s.url("/to-file") + ": redirected to file:///etc/passwd, which is not http or https\n") !=
+        std::string::npos);
   CHECK(r.err.find("line 10: not a url at all: not a URL (no scheme://)") != std::string::npos);
   CHECK(r.err.find(s.url("/file/y?size=10&seed=6") + ": SHA-256 mismatch") != std::string::npos);
   CHECK_FALSE(fs::exists(dir / "out/y"));
@@ -734,4 +736,177 @@ TEST_CASE("a -j above the open-file limit is lowered to what fits, and every dow
         std::string::npos);
   CHECK(err.find("60 downloaded, 0 skipped, 0 failed") != std::string::npos);
   for (int i = 0; i < 60; ++i) CHECK(sha256_of(dir / ("out/f" + std::to_string(i) + ".bin")) == s.digest(1000, i));
+}
+
+TEST_CASE("a response that is not HTTP/1.x is said in libcurl's words, not as a refused redirect", "[fetch][cli]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  Server s;
+  TempDir dir;
+  const Result r =
+      run_fetch(dir, s.url("/garbled") + "\n" + s.url("/redirect/1/garbled") + "\n" + s.url("/to-file") + "\n",
+                {"-o", (dir / "out").string(), "--no-progress", "--engine", engine});
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("error: " + s.url("/garbled") + ": Unsupported HTTP version (1.7) in response\n") !=
+        std::string::npos);
+  CHECK(r.err.find("error: " + s.url("/to-file") +
+                   ": redirected to file:///etc/passwd, which is not http or https\n") != std::string::npos);
+  CHECK(r.err.find("redirected to a URL") == std::string::npos);
+}
+
+TEST_CASE("no password, token or Authorization header reaches a file the run writes, its output or ps",
+          "[fetch][cli][secrets]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  Server s;
+  TempDir dir;
+  const fs::path out = dir / "out";
+  const std::vector<std::string> secrets = {"pw-alice-7Qx", "tok-3Zk9w1",  "pw-bob-8Rv",  "pw-carol-2Wy",
+                                            "pw-erin-5Tz",  "tok-hdr-4Mq", "pw-frank-6Jn"};
+  auto with_user = [&](const std::string& userinfo, const std::string& path) {
+    return "http://" + userinfo + "@" + s.url(path).substr(7);
+  };
+  // A file for Basic authentication as user with password; the URL holds the password's SHA-256 only.
+  auto basic = [&](const std::string& name, int size, int seed, const std::string& user, const std::string& password) {
+    return "/basic/" + name + "?size=" + std::to_string(size) + "&seed=" + std::to_string(seed) + "&user=" + user +
+           "&password_sha256=" + sha256_of_bytes(password);
+  };
+  // Credentials in URLs: done, failed, retried, a mirror that takes over, a malformed line.
+  const std::string list =
+      with_user("alice:pw-alice-7Qx", basic("a.bin", 1000, 1, "alice", "pw-alice-7Qx")) + "\n" +
+      with_user("alice:pw-alice-7Qx", "/status/404") + "\n" + with_user("tok-3Zk9w1", "/file/t.bin?size=10&seed=2") +
+      "\n" + with_user("bob:pw-bob-8Rv", "/status/503") + "\n" + with_user("bob:pw-bob-8Rv", "/status/410") + "\t" +
+      with_user("bob:pw-bob-8Rv", "/file/m.bin?size=10&seed=3") + "\n" + "https://carol:pw-carol-2Wy@[bad/x\n" +
+      with_user("bob:pw-bob-8Rv", "/status/404?1") + "\t" + with_user("bob:pw-bob-8Rv", "/status/404?2") + "\n";
+  std::vector<Result> runs;
+  runs.push_back(
+      run_fetch(dir, list, {"-o", out.string(), "--no-progress", "--engine", engine, "-v", "--retries", "1"}));
+  CHECK(runs.back().exit_code == 1);
+  CHECK(runs.back().err.find("error: " + with_user("alice:***", "/status/404") + ": HTTP 404\n") != std::string::npos);
+  CHECK(runs.back().out.find("ok " + with_user("***", "/file/t.bin?size=10&seed=2")) != std::string::npos);
+  CHECK(runs.back().err.find("line 6: https://carol:***@[bad/x: ") != std::string::npos);
+  CHECK(runs.back().err.find("all 2 URIs failed: " + with_user("bob:***", "/status/404?1") + ": HTTP 404; " +
+                             with_user("bob:***", "/status/404?2") + ": HTTP 404") != std::string::npos);
+  CHECK(sha256_of(out / "a.bin") == s.digest(1000, 1));  // the URL's credentials were sent
+  CHECK(sha256_of(out / "410") == s.digest(10, 3));      // named after the first URI, from the mirror
+  // The redacted URL is the manifest's key: a re-run finds what the first one did.
+  runs.push_back(run_fetch(dir,
+                           with_user("alice:pw-alice-7Qx", basic("a.bin", 1000, 1, "alice", "pw-alice-7Qx")) + "\n" +
+                               with_user("tok-3Zk9w1", "/file/t.bin?size=10&seed=2") + "\n",
+                           {"-o", out.string(), "--no-progress", "--engine", engine}));
+  CHECK(runs.back().err.find("0 downloaded, 2 skipped, 0 failed") != std::string::npos);
+
+  // --user, an Authorization header, a .netrc file.
+  runs.push_back(run_fetch(dir, s.url(basic("e.bin", 100, 4, "erin", "pw-erin-5Tz")) + "\n",
+                           {"-o", out.string(), "--no-progress", "--engine", engine, "--user", "erin:pw-erin-5Tz"}));
+  CHECK(runs.back().exit_code == 0);
+  CHECK(sha256_of(out / "e.bin") == s.digest(100, 4));
+  runs.push_back(run_fetch(
+      dir, s.url("/status/404?h") + "\n",
+      {"-o", out.string(), "--no-progress", "--engine", engine, "-v", "-H", "Authorization: Bearer tok-hdr-4Mq"}));
+  CHECK(runs.back().exit_code == 1);
+  std::ofstream(dir / "netrc") << "machine 127.0.0.1 login frank password pw-frank-6Jn\n";
+  runs.push_back(
+      run_fetch(dir, s.url(basic("n.bin", 100, 5, "frank", "pw-frank-6Jn")) + "\n",
+                {"-o", out.string(), "--no-progress", "--engine", engine, "--netrc-file", (dir / "netrc").string()}));
+  CHECK(runs.back().exit_code == 0);
+  CHECK(sha256_of(out / "n.bin") == s.digest(100, 5));
+  std::ofstream(dir / "summary.txt") << slurp(dir / "list.txt");  // keep the list out of the grep below
+  const pid_t summary = spawn({CONC_FETCH_EXE, "--summary", out.string()}, dir / "summary.out", dir / "summary.err");
+  CHECK(wait_exit(summary) == 1);
+
+  std::vector<std::pair<std::string, std::string>> written;  // what, its bytes
+  for (const Result& r : runs) written.insert(written.end(), {{"stdout", r.out}, {"stderr", r.err}});
+  written.insert(written.end(),
+                 {{"--summary stdout", slurp(dir / "summary.out")}, {"--summary stderr", slurp(dir / "summary.err")}});
+  for (const auto& e : fs::recursive_directory_iterator(out)) {
+    if (e.is_regular_file()) written.emplace_back(e.path().string(), slurp(e.path()));
+  }
+  CHECK(written.size() > 10);
+  for (const auto& [what, bytes] : written) {
+    for (const std::string& secret : secrets) {
+      INFO(what << ": " << bytes);
+      CHECK(bytes.find(secret) == std::string::npos);
+    }
+  }
+  CHECK(slurp(out / ".conc-fetch.jsonl").find(with_user("alice:***", "/status/404")) != std::string::npos);
+
+  // The password leaves the command line ps shows once the run has read it.
+  std::ofstream(dir / "slow.txt") << s.url("/file/slow.bin?size=10&seed=6&delay_ms=3000") << "\n";
+  const fs::path slow_out = dir / "slow";
+  const pid_t pid = spawn({CONC_FETCH_EXE, "-o", slow_out.string(), "--no-progress", "--user", "erin:pw-erin-5Tz",
+                           (dir / "slow.txt").string()},
+                          dir / "slow.out", dir / "slow.err");
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (!fs::exists(slow_out / ".conc-fetch.lock") && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  const std::string command_line = slurp("/proc/" + std::to_string(pid) + "/cmdline");
+  CHECK(wait_exit(pid) == 0);
+  INFO(command_line);
+  CHECK(command_line.find("--user") != std::string::npos);
+  CHECK(command_line.find("pw-erin-5Tz") == std::string::npos);
+}
+
+TEST_CASE("a server that stalls ends the attempt after --stall-timeout, and the retry resumes with Range",
+          "[fetch][cli][stall]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  Server s;
+  TempDir dir;
+  const std::string path = "/stall/s1/stalled.bin";
+  const std::string url = s.url(path + "?size=300000&seed=9&after=100000");
+  const auto start = std::chrono::steady_clock::now();
+  const Result r =
+      run_fetch(dir, url + "\n",
+                {"-o", (dir / "out").string(), "--no-progress", "--engine", engine, "--stall-timeout", "2", "-v"});
+  const auto took = std::chrono::steady_clock::now() - start;
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(sha256_of(dir / "out/stalled.bin") == s.digest(300000, 9));
+  CHECK(s.get("/ranges" + path) == "-\nbytes=100000-\n");  // the whole file asked for, then the rest
+  CHECK(r.err.find("retry: " + url + ": stalled: no data from 127.0.0.1 for 2 s (--stall-timeout) (attempt 1)") !=
+        std::string::npos);
+  CHECK(took < 60s);  // ended by the limit, not by the server, whose silence lasts an hour
+  CHECK(manifest(dir / "out").at(0).at("attempts") == 2);
+}
+
+TEST_CASE("the progress line names the host that sends nothing", "[fetch][cli][stall]") {
+  Server s;
+  TempDir dir;
+  std::ofstream(dir / "list.txt") << s.url("/stall/s2/quiet.bin?size=3000&seed=1&after=1000") << "\n";
+  // The progress line is drawn on a terminal only: script(1) gives the run one.
+  const std::string command = std::string(CONC_FETCH_EXE) + " --stall-timeout 4 -o " + (dir / "out").string() + " " +
+                              (dir / "list.txt").string();
+  const pid_t pid = spawn({"/usr/bin/script", "-q", "-e", "-c", command, "/dev/null"}, dir / "tty.txt", dir / "e.txt");
+  CHECK(wait_exit(pid) == 0);
+  const std::string drawn = slurp(dir / "tty.txt");
+  INFO(drawn);
+  CHECK(drawn.find("| no data from 127.0.0.1 for 0:0") != std::string::npos);
+  CHECK(sha256_of(dir / "out/quiet.bin") == s.digest(3000, 1));
+}
+
+TEST_CASE("the validators kept beside a part hash the URL without its password, and the part still resumes",
+          "[fetch][cli][secrets]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  Server s;
+  TempDir dir;
+  const std::string url = "http://user:pw-part-3Hs@" + s.url("/v/k1/kept.bin?size=200000&seed=4&cut=50000").substr(7);
+  const std::string shown = "http://user:***@" + s.url("/v/k1/kept.bin?size=200000&seed=4&cut=50000").substr(7);
+  const std::vector<std::string> args = {"-o", (dir / "out").string(), "--no-progress", "--engine", engine};
+  std::vector<std::string> once = args;
+  once.insert(once.end(), {"--retries", "0"});
+  const Result cut = run_fetch(dir, url + "\n", once);
+  INFO(cut.err);
+  CHECK(cut.exit_code == 1);
+  REQUIRE(fs::exists(dir / "out/kept.bin.part.json"));
+  const auto validators = nlohmann::json::parse(slurp(dir / "out/kept.bin.part.json"));
+  CHECK(validators.at("url_sha256") == sha256_of_bytes(shown));
+  CHECK(validators.at("url_sha256") != sha256_of_bytes(url));
+  const Result resumed = run_fetch(dir, url + "\n", args);
+  INFO(resumed.err);
+  CHECK(resumed.exit_code == 0);
+  CHECK(sha256_of(dir / "out/kept.bin") == s.digest(200000, 4));
 }

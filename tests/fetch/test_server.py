@@ -26,6 +26,13 @@ null, "if_range": its If-Range or null}. Routes (bodies are deterministic: rando
   /gzip/NAME?size=N&seed=S                              a file, compressed when the request accepts it
   /disposition/KEY?size=N&seed=S                        a file with the Content-Disposition named by KEY
   /static/NAME[?delay_ms=D]                             the file NAME of --files DIR, as it is (Range honoured)
+  /stall/KEY/NAME?size=N&seed=S&after=M                 the first response of KEY sends M bytes, then nothing
+                                                        (the connection stays open); later ones the file
+  /ranges/PATH                                          the Range header of each request of a /stall PATH
+                                                        ("-" for none), one a line
+  /basic/NAME?size=N&seed=S&user=U&password_sha256=H    the file for Basic authentication as U with a password
+                                                        whose SHA-256 is H (so the URL does not hold it), 401 otherwise
+  /garbled                                              a response whose status line is HTTP/1.7
   /v/KEY/NAME?size=N&seed=S[&grow=G][&cut=M][&etag=0][&lastmod=0][&ifrange=ignore][&range200=empty]
                                                         a file with versions: version V (0 at first, one more
                                                         per /bump/KEY) is size + V*G bytes of seed + 1000*V,
@@ -39,6 +46,7 @@ null, "if_range": its If-Range or null}. Routes (bodies are deterministic: rando
 """
 import argparse
 import asyncio
+import base64
 import email.utils
 import hashlib
 import json
@@ -46,13 +54,14 @@ import os
 import random
 import sys
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from functools import lru_cache
 
 from aiohttp import web
 
 hits = Counter()
 cut_done = set()
+ranges = defaultdict(list)
 
 
 @lru_cache(maxsize=64)
@@ -263,6 +272,51 @@ async def static(request):
     return await send_file(request, data)
 
 
+async def stall(request):
+    hits[request.path] += 1
+    ranges[request.path].append(request.headers.get("Range", "-"))
+    size, seed = params(request)
+    data = body(size, seed)
+    key = request.match_info["key"]
+    if key in cut_done:
+        return await send_file(request, data)
+    cut_done.add(key)
+    response = web.StreamResponse(headers={"Content-Length": str(size), "Accept-Ranges": "bytes"})
+    await response.prepare(request)
+    await response.write(data[: int(request.query.get("after", str(size // 2)))])
+    await asyncio.sleep(3600)  # silent, the connection open: only a stall limit ends it
+    return response
+
+
+async def range_log(request):
+    return web.Response(text="".join(f"{r}\n" for r in ranges["/" + request.match_info["path"]]))
+
+
+def basic_credentials(header):
+    """(user, password) of a Basic Authorization header, or None."""
+    if not header or not header.startswith("Basic "):
+        return None
+    user, _, password = base64.b64decode(header[6:]).decode(errors="replace").partition(":")
+    return user, password
+
+
+async def basic(request):
+    hits[request.path] += 1
+    given = basic_credentials(request.headers.get("Authorization"))
+    if (given is None or given[0] != request.query.get("user")
+            or hashlib.sha256(given[1].encode()).hexdigest() != request.query.get("password_sha256")):
+        return web.Response(status=401, text="who are you?\n", headers={"WWW-Authenticate": 'Basic realm="test"'})
+    size, seed = params(request)
+    return await send_file(request, body(size, seed))
+
+
+async def garbled(request):
+    hits[request.path] += 1
+    request.transport.write(b"HTTP/1.7 200 OK\r\nContent-Length: 2\r\n\r\nok")
+    request.transport.close()
+    return web.Response()
+
+
 versions = Counter()
 
 
@@ -340,6 +394,9 @@ def main():
         web.get("/huge", huge), web.get("/hits/{path:.*}", hit_count),
         web.get("/headers", headers), web.get("/big-headers", big_headers),
         web.get("/gzip/{name:.*}", gzipped), web.get("/disposition/{key}", disposition),
+        web.get("/static/{name:.*}", static), web.get("/stall/{key}/{name:.*}", stall),
+        web.get("/ranges/{path:.*}", range_log), web.get("/basic/{name:.*}", basic),
+        web.get("/garbled", garbled),
         web.get("/static/{name:.*}", static), web.get("/v/{key}/{name:.*}", versioned),
         web.get("/bump/{key}", bump),
     ])

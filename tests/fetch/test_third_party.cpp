@@ -87,13 +87,20 @@ std::string random_bytes(std::size_t n, unsigned seed) {
   return s;
 }
 
-// Debian's nginx on a free port, its files and config in a folder of its own; stopped by PID.
+// A site nginx serves over TLS (HTTP/2 offered), on a port of its own, with this certificate.
+struct TlsSite {
+  fs::path certificate;
+  fs::path key;
+};
+
+// Debian's nginx on a free port (and one more per TLS site), its files and config in a folder of
+// its own; stopped by PID.
 class Nginx {
  public:
   static constexpr std::size_t kBig = 24u << 20;     // a large static file
   static constexpr std::size_t kSlow = 1536u << 10;  // served fast for 1 MiB, then trickled
 
-  Nginx() {
+  explicit Nginx(std::vector<TlsSite> tls = {}) : tls_(std::move(tls)) {
     ::chmod(dir_.path.c_str(), 0755);  // nginx's workers run as nobody
     fs::create_directories(dir_ / "www");
     fs::create_directories(dir_ / "tmp");
@@ -110,6 +117,12 @@ class Nginx {
   Nginx& operator=(const Nginx&) = delete;
 
   std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+  // The URL of path on TLS site `site` (in the order given).
+  std::string tls_url(std::size_t site, const std::string& path) const {
+    return "https://127.0.0.1:" + std::to_string(tls_ports_.at(site)) + path;
+  }
+  // The TLS sites' log: "PORT URI PROTOCOL" per request.
+  std::string tls_log() const { return slurp(dir_ / "tls.log"); }
   fs::path file(const std::string& name) const { return dir_ / "www" / name; }
   int port() const { return port_; }
   // Every request but the start-up probes (of "/"): "CONNECTION SESSION_REUSED HOST URI"
@@ -165,8 +178,18 @@ http {
     location = /busy-long { add_header Retry-After 3600 always; return 503; }
     location /slow/ { alias DIR/www/; limit_rate_after 1m; limit_rate 32k; }
   }
-}
+  log_format tls '$server_port $request_uri $server_protocol';
+TLS}
 )";
+    std::string tls;
+    tls_ports_.clear();
+    for (const TlsSite& site : tls_) {
+      tls_ports_.push_back(free_port());
+      tls += "  server {\n    listen 127.0.0.1:" + std::to_string(tls_ports_.back()) +
+             " ssl http2;\n    ssl_certificate " + site.certificate.string() + ";\n    ssl_certificate_key " +
+             site.key.string() + ";\n    access_log DIR/tls.log tls;\n    root DIR/www;\n  }\n";
+    }
+    conf.replace(conf.find("TLS"), 3, tls);
     for (std::size_t at = 0; (at = conf.find("DIR", at)) != std::string::npos; at += d.size()) conf.replace(at, 3, d);
     conf.replace(conf.find("PORT"), 4, std::to_string(port));
     std::ofstream(dir_ / "nginx.conf") << conf;
@@ -197,6 +220,8 @@ http {
   TempDir dir_;
   pid_t pid_ = -1;
   int port_ = 0;
+  std::vector<TlsSite> tls_;
+  std::vector<int> tls_ports_;
 };
 
 // Debian's httpbin, served by Debian's gunicorn on a port it picks; stopped by PID.
@@ -241,9 +266,13 @@ struct Result {
   std::string err;
 };
 
-Result run_fetch(const TempDir& dir, const std::string& list, std::vector<std::string> args) {
+// env: "NAME=VALUE" settings; the CA variables conc-fetch reads are cleared first.
+Result run_fetch(const TempDir& dir, const std::string& list, std::vector<std::string> args,
+                 std::vector<std::string> env = {}) {
   std::ofstream(dir / "list.txt") << list;
-  std::vector<std::string> argv = {CONC_FETCH_EXE, "--no-progress", "-A", kAgent};
+  std::vector<std::string> argv = {"/usr/bin/env", "-u", "CURL_CA_BUNDLE", "-u", "SSL_CERT_FILE", "-u", "SSL_CERT_DIR"};
+  argv.insert(argv.end(), env.begin(), env.end());
+  argv.insert(argv.end(), {CONC_FETCH_EXE, "--no-progress", "-A", kAgent});
   argv.insert(argv.end(), args.begin(), args.end());
   argv.push_back((dir / "list.txt").string());
   const pid_t pid = spawn(argv, dir / "stdout.txt", dir / "stderr.txt");
@@ -509,6 +538,53 @@ struct ManyHosts {
 
 }  // namespace
 
+namespace {
+
+// Certificates made with openssl in the test's folder: a private CA, another CA nobody trusts, and
+// for 127.0.0.1 a good certificate of the private CA, an expired one, one for another name, one of
+// the other CA and a self-signed one; `hashed` holds the private CA as a --capath folder.
+struct Certificates {
+  explicit Certificates(const TempDir& dir) : at(dir / "certs") {
+    fs::create_directories(at / "hashed");
+    make_ca("ca", "conc test CA");
+    make_ca("other", "another CA");
+    openssl({"req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
+             path("leaf.key"), "-subj", "/CN=127.0.0.1", "-out", path("leaf.csr")});
+    std::ofstream(at / "ip.cnf") << "subjectAltName=IP:127.0.0.1\n";
+    std::ofstream(at / "name.cnf") << "subjectAltName=DNS:elsewhere.example\n";
+    sign("good.pem", "ca", "30", "ip.cnf");
+    sign("expired.pem", "ca", "-1", "ip.cnf");  // valid from now until a day ago
+    sign("wrong-name.pem", "ca", "30", "name.cnf");
+    sign("unknown-ca.pem", "other", "30", "ip.cnf");
+    openssl({"req", "-x509", "-key", path("leaf.key"), "-out", path("self-signed.pem"), "-days", "30", "-subj",
+             "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"});
+    fs::copy_file(at / "ca.pem", at / "hashed/ca.pem");
+    openssl({"rehash", path("hashed")});
+  }
+  std::string path(const std::string& name) const { return (at / name).string(); }
+  TlsSite site(const std::string& certificate) const { return {at / certificate, at / "leaf.key"}; }
+
+  fs::path at;
+
+ private:
+  void openssl(std::vector<std::string> args) {
+    args.insert(args.begin(), "/usr/bin/openssl");
+    const int code = wait_exit(spawn(args, at / "openssl.out", at / "openssl.err"));
+    INFO("openssl " << args[1] << ": " << slurp(at / "openssl.err"));
+    REQUIRE(code == 0);
+  }
+  void make_ca(const std::string& name, const std::string& subject) {
+    openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
+             path(name + ".key"), "-out", path(name + ".pem"), "-days", "30", "-subj", "/CN=" + subject});
+  }
+  void sign(const std::string& out, const std::string& ca, const std::string& days, const std::string& extensions) {
+    openssl({"x509", "-req", "-in", path("leaf.csr"), "-CA", path(ca + ".pem"), "-CAkey", path(ca + ".key"),
+             "-CAcreateserial", "-days", days, "-extfile", path(extensions), "-out", path(out)});
+  }
+};
+
+}  // namespace
+
 TEST_CASE("--resolve: a made-up host name reaches the address given, as curl --resolve", "[fetch][third-party]") {
   const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
   INFO("engine " << engine);
@@ -557,4 +633,129 @@ TEST_CASE("many hosts: each host's next file goes down the connection its last o
     INFO(host);
     CHECK(connections.size() <= 2);
   }
+}
+
+TEST_CASE(
+    "nginx over TLS: a private CA is trusted by --cacert, --capath, CURL_CA_BUNDLE, SSL_CERT_DIR or "
+    "SSL_CERT_FILE, the flag first",
+    "[fetch][third-party][tls]") {
+  TempDir dir;
+  const Certificates certs(dir);
+  Nginx nginx({certs.site("good.pem")});
+  const std::string url = nginx.tls_url(0, "/text.txt");
+  int run = 0;
+  auto fetch = [&](std::vector<std::string> args, std::vector<std::string> env) {
+    const fs::path out = dir / ("out" + std::to_string(++run));
+    args.insert(args.end(), {"-o", out.string()});
+    Result r = run_fetch(dir, url + "\n", args, env);
+    if (r.exit_code == 0) CHECK(slurp(out / "text.txt") == slurp(nginx.file("text.txt")));
+    return r;
+  };
+  const std::string issuer_unknown =
+      "error: " + url + ": SSL certificate problem: unable to get local issuer certificate";
+
+  // libcurl alone reads no environment: only the system's store, which does not know the private CA.
+  Result r = fetch({}, {});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find(issuer_unknown +
+                   " (checked against the system's CA certificates; --cacert FILE trusts a private CA, --insecure "
+                   "skips certificate checks)\n") != std::string::npos);
+
+  for (const auto& [args, env] : std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>>{
+           {{"--cacert", certs.path("ca.pem")}, {}},
+           {{"--capath", certs.path("hashed")}, {}},
+           {{}, {"CURL_CA_BUNDLE=" + certs.path("ca.pem")}},
+           {{}, {"SSL_CERT_DIR=" + certs.path("hashed")}},
+           {{}, {"SSL_CERT_FILE=" + certs.path("ca.pem")}},
+           // The flag wins over the environment, and CURL_CA_BUNDLE over SSL_CERT_FILE, as in curl.
+           {{"--cacert", certs.path("ca.pem")}, {"CURL_CA_BUNDLE=" + certs.path("other.pem")}},
+       }) {
+    r = fetch(args, env);
+    INFO((args.empty() ? "" : args[0]) << " " << (env.empty() ? "" : env[0]) << ": " << r.err);
+    CHECK(r.exit_code == 0);
+  }
+  r = fetch({"--cacert", certs.path("other.pem")}, {"CURL_CA_BUNDLE=" + certs.path("ca.pem")});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find(issuer_unknown + " (checked against --cacert " + certs.path("other.pem") + ";") !=
+        std::string::npos);
+  r = fetch({}, {"CURL_CA_BUNDLE=" + certs.path("other.pem"), "SSL_CERT_FILE=" + certs.path("ca.pem")});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find(issuer_unknown + " (checked against CURL_CA_BUNDLE " + certs.path("other.pem") + ";") !=
+        std::string::npos);
+
+  // CA certificates that cannot be read are a usage error before anything is downloaded.
+  r = fetch({}, {"SSL_CERT_FILE=" + certs.path("missing.pem")});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err == "conc-fetch: SSL_CERT_FILE " + certs.path("missing.pem") +
+                     ": cannot read the CA certificates: No such file or directory\n");
+}
+
+TEST_CASE("nginx over TLS: each refused certificate is named by its cause, --insecure suggested only where it helps",
+          "[fetch][third-party][tls]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  TempDir dir;
+  const Certificates certs(dir);
+  Nginx nginx({certs.site("expired.pem"), certs.site("wrong-name.pem"), certs.site("unknown-ca.pem"),
+               certs.site("self-signed.pem")});
+  const std::string mismatch = "https" + nginx.url("/text.txt").substr(4);  // TLS to the plain-HTTP port
+  std::string list = mismatch + "\n";
+  for (std::size_t site = 0; site < 4; ++site)
+    list += nginx.tls_url(site, "/text.txt") + "\n  out=" + std::to_string(site) + ".txt\n";
+  const Result r =
+      run_fetch(dir, list, {"-o", (dir / "out").string(), "--engine", engine, "--cacert", certs.path("ca.pem")});
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  const std::string insecure = " (--insecure skips certificate checks)\n";
+  const std::string private_ca = " (checked against --cacert " + certs.path("ca.pem") +
+                                 "; --cacert FILE trusts a private CA, --insecure skips certificate checks)\n";
+  CHECK(r.err.find("error: " + nginx.tls_url(0, "/text.txt") + ": SSL certificate problem: certificate has expired" +
+                   insecure) != std::string::npos);
+  CHECK(r.err.find("error: " + nginx.tls_url(1, "/text.txt") +
+                   ": SSL: no alternative certificate subject name matches target host name '127.0.0.1'" + insecure) !=
+        std::string::npos);
+  CHECK(r.err.find("error: " + nginx.tls_url(2, "/text.txt") +
+                   ": SSL certificate problem: unable to get local issuer certificate" + private_ca) !=
+        std::string::npos);
+  CHECK(r.err.find("error: " + nginx.tls_url(3, "/text.txt") + ": SSL certificate problem: self-signed certificate" +
+                   private_ca) != std::string::npos);
+  // A handshake that fails for another reason says so, and --insecure would not help.
+  const auto line = r.err.find("error: " + mismatch + ": ");
+  REQUIRE(line != std::string::npos);
+  const std::string said = r.err.substr(line, r.err.find('\n', line) - line);
+  CHECK(said.find("wrong version number") != std::string::npos);
+  CHECK(said.find("--insecure") == std::string::npos);
+  CHECK(r.err.find("0 downloaded, 0 skipped, 5 failed") != std::string::npos);  // none retried: none would change
+
+  const Result skip = run_fetch(dir, list, {"-o", (dir / "insecure").string(), "--engine", engine, "--insecure"});
+  INFO(skip.err);
+  for (int site = 0; site < 4; ++site) {
+    CHECK(slurp(dir / "insecure" / (std::to_string(site) + ".txt")) == slurp(nginx.file("text.txt")));
+  }
+}
+
+TEST_CASE("nginx over TLS: HTTP/2 by default, HTTP/1.1 with --http1.1", "[fetch][third-party][tls]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  TempDir dir;
+  const Certificates certs(dir);
+  Nginx nginx({certs.site("good.pem")});
+  const std::string list = nginx.tls_url(0, "/big.bin") + "\n";
+  const std::vector<std::string> common = {"--engine", engine, "--cacert", certs.path("ca.pem")};
+  std::vector<std::string> args = common;
+  args.insert(args.end(), {"-o", (dir / "h2").string()});
+  Result r = run_fetch(dir, list, args);
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  args = common;
+  args.insert(args.end(), {"-o", (dir / "h1").string(), "--http1.1"});
+  r = run_fetch(dir, list, args);
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(slurp(dir / "h2/big.bin") == slurp(nginx.file("big.bin")));
+  CHECK(slurp(dir / "h1/big.bin") == slurp(nginx.file("big.bin")));
+  std::istringstream log(nginx.tls_log());
+  std::vector<std::string> protocols;
+  for (std::string port, uri, protocol; log >> port >> uri >> protocol;) protocols.push_back(protocol);
+  CHECK(protocols == std::vector<std::string>{"HTTP/2.0", "HTTP/1.1"});
 }

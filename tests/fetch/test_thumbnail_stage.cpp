@@ -87,12 +87,13 @@ TEST_CASE("thumbnail stage: never more bodies held than its bound, whatever the 
   std::atomic<int> most_held{0};
   std::mutex mutex;
   std::map<std::size_t, conc::Outcome<fetch::ThumbnailReply>> replies;
-  fetch::ThumbnailStage stage({.workers = 2, .max_bodies = kBound, .task_timeout = 60s, .task = "stand_in_thumbnail"},
-                              [&](std::size_t index, conc::Outcome<fetch::ThumbnailReply>&& outcome) {
-                                held.fetch_sub(1);
-                                std::lock_guard lock(mutex);
-                                replies.emplace(index, std::move(outcome));
-                              });
+  fetch::ThumbnailStage stage(
+      {.workers = 2, .max_bodies = kBound, .task_timeout = 60s, .task = "stand_in_thumbnail"},
+      [&](std::size_t index, conc::Outcome<fetch::ThumbnailReply>&& outcome, fetch::BodySlot&&) {
+        held.fetch_sub(1);
+        std::lock_guard lock(mutex);
+        replies.emplace(index, std::move(outcome));
+      });
   std::vector<std::thread> producers;
   for (int p = 0; p < kProducers; ++p) {
     producers.emplace_back([&, p] {
@@ -124,7 +125,7 @@ TEST_CASE("thumbnail stage: never more bodies held than its bound, whatever the 
 
 TEST_CASE("thumbnail stage: a full stage refuses a new body until one is done", "[thumbnail-stage]") {
   fetch::ThumbnailStage stage({.workers = 1, .max_bodies = 2, .task_timeout = 60s, .task = "stand_in_thumbnail"},
-                              [](std::size_t, conc::Outcome<fetch::ThumbnailReply>&&) {});
+                              [](std::size_t, conc::Outcome<fetch::ThumbnailReply>&&, fetch::BodySlot&&) {});
   REQUIRE(stage.try_acquire());
   REQUIRE(stage.try_acquire());
   CHECK_FALSE(stage.try_acquire());
@@ -138,11 +139,12 @@ TEST_CASE("thumbnail stage: a full stage refuses a new body until one is done", 
 TEST_CASE("thumbnail stage: a crashing or hanging task costs its own body only", "[thumbnail-stage]") {
   std::mutex mutex;
   std::map<std::size_t, conc::Outcome<fetch::ThumbnailReply>> replies;
-  fetch::ThumbnailStage stage({.workers = 2, .max_bodies = 8, .task_timeout = 3s, .task = "stand_in_thumbnail"},
-                              [&](std::size_t index, conc::Outcome<fetch::ThumbnailReply>&& outcome) {
-                                std::lock_guard lock(mutex);
-                                replies.emplace(index, std::move(outcome));
-                              });
+  fetch::ThumbnailStage stage(
+      {.workers = 2, .max_bodies = 8, .task_timeout = 3s, .task = "stand_in_thumbnail"},
+      [&](std::size_t index, conc::Outcome<fetch::ThumbnailReply>&& outcome, fetch::BodySlot&&) {
+        std::lock_guard lock(mutex);
+        replies.emplace(index, std::move(outcome));
+      });
   const std::vector<std::string> bodies = {"good one", "crash here", "good two", "hang here", "good three"};
   for (std::size_t i = 0; i < bodies.size(); ++i) {
     REQUIRE(stage.acquire_for(10s));
@@ -326,4 +328,88 @@ TEST_CASE("--output-format webdataset: a sample counts as done only while its ta
   CHECK(err.find("2 thumbnailed, 0 skipped, 0 failed") != std::string::npos);
   CHECK(fs::exists(dir / "out/00001.tar"));
   CHECK(server.hits("/file/p.dat") == 2);
+}
+
+TEST_CASE("a slow tar writer holds the downloads back, never the workers' results: no thumbnail times out",
+          "[thumbnail-stage][server]") {
+  test_support::FetchServer server(CONC_FETCH_TEST_SERVER);
+  TempDir dir;
+  constexpr int kFiles = 10;
+  std::ostringstream list;
+  for (int i = 0; i < kFiles; ++i) {
+    list << server.url("/file/t" + std::to_string(i) + ".dat?size=" + std::to_string(2000 + i) +
+                       "&seed=" + std::to_string(i))
+         << "\n";
+  }
+  std::ofstream(dir / "list.txt") << list.str();
+  fetch::Options o;
+  o.list = (dir / "list.txt").string();
+  o.out = (dir / "out").string();
+  o.jobs = 2;
+  o.progress = false;
+  o.thumbnail.enabled = true;
+  o.thumbnail.task = "stand_in_thumbnail";
+  o.thumbnail.workers = 2;
+  o.thumbnail.output = fetch::OutputFormat::WebDataset;
+  o.thumbnail.samples_per_tar = 4;
+  // Each sample takes the writer longer than a thumbnail may take: a hand-off that waited for the
+  // writer on the pool's manager thread would leave finished thumbnails unread past their timeout.
+  o.thumbnail.timeout = 1s;
+  o.thumbnail.tar_write_delay = 1500ms;
+  std::istringstream no_input;
+  std::ostringstream out;
+  std::ostringstream err;
+  const int code = fetch::run(o, no_input, out, err);
+  INFO(err.str());
+  CHECK(code == 0);
+  CHECK(err.str().find("timed out") == std::string::npos);
+  std::ifstream in(dir / "out" / ".conc-fetch.jsonl");
+  int ok = 0;
+  for (std::string line; std::getline(in, line);) ok += nlohmann::json::parse(line).at("status") == "ok";
+  CHECK(ok == kFiles);
+  const auto stats = nlohmann::json::parse(test_support::slurp(dir / "out" / "stats.json"));
+  INFO(stats.dump());
+  CHECK(stats.at("errors").empty());
+  CHECK(stats.at("peak_bodies_held").get<int>() <= stats.at("max_bodies_held").get<int>());
+}
+
+TEST_CASE("conc-fetch --thumbnail: no password of a URL reaches the manifest, stats.json or the tars' samples",
+          "[thumbnail-stage][server][secrets]") {
+  test_support::FetchServer server(CONC_FETCH_TEST_SERVER);
+  TempDir dir;
+  const std::string secret = "pw-tar-9Kd";
+  std::ostringstream list;
+  for (int i = 0; i < 3; ++i) {
+    list << "http://user:" << secret << "@"
+         << server.url("/file/s" + std::to_string(i) + ".dat?size=1000&seed=" + std::to_string(i)).substr(7) << "\n";
+  }
+  list << "http://user:" << secret << "@" << server.url("/status/404").substr(7) << "\n";
+  std::ofstream(dir / "list.txt") << list.str();
+  fetch::Options o;
+  o.list = (dir / "list.txt").string();
+  o.out = (dir / "out").string();
+  o.jobs = 2;
+  o.progress = false;
+  o.verbose = true;
+  o.thumbnail.enabled = true;
+  o.thumbnail.task = "stand_in_thumbnail";
+  o.thumbnail.workers = 1;
+  o.thumbnail.output = fetch::OutputFormat::WebDataset;
+  std::istringstream no_input;
+  std::ostringstream out;
+  std::ostringstream err;
+  CHECK(fetch::run(o, no_input, out, err) == 1);  // the 404
+  CHECK(err.str().find("error: http://user:***@127.0.0.1:") != std::string::npos);
+  CHECK(err.str().find(secret) == std::string::npos);
+  CHECK(out.str().find(secret) == std::string::npos);
+  const std::string tar = test_support::slurp(dir / "out" / "00000.tar");
+  CHECK(tar.find("\"url\":\"http://user:***@127.0.0.1:") != std::string::npos);  // a sample's KEY.json
+  int files = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir / "out")) {
+    if (!e.is_regular_file()) continue;
+    ++files;
+    INFO(e.path());
+    CHECK(test_support::slurp(e.path()).find(secret) == std::string::npos);
+  }
+  CHECK(files >= 3);  // the manifest, stats.json, the tar
 }

@@ -5,8 +5,10 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <conc/task.hpp>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 
@@ -16,6 +18,7 @@
 #include "cli_values.hpp"
 #include "completion.hpp"
 #include "engine/resolve_entries.hpp"
+#include "engine/trust_store.hpp"
 #include "help_formatter.hpp"
 #include "run.hpp"
 #include "shard.hpp"
@@ -55,7 +58,13 @@ int main(int argc, char** argv) {
   app.add_option("--timeout", timeout, "seconds for one attempt (default: none)")->check(common::cli::seconds(false));
   app.add_option("--connect-timeout", connect_timeout, "seconds to connect, default 30")
       ->check(common::cli::seconds(true));
-  app.add_option("--low-speed", low_speed, "abort an attempt slower than BYTES/S for --low-speed-time seconds");
+  double stall_timeout = 60;
+  app.add_option("--stall-timeout", stall_timeout,
+                 "end an attempt that receives no byte for this many seconds, default 60 (0: never); it is "
+                 "retried, resuming with Range")
+      ->check(common::cli::seconds(false));
+  app.add_option("--low-speed", low_speed,
+                 "abort an attempt slower than BYTES/S for --low-speed-time seconds (replaces --stall-timeout)");
   app.add_option("--low-speed-time", low_speed_time, "seconds for --low-speed, default 30")
       ->check(common::cli::seconds(true));
   app.add_option("--max-size", max_size,
@@ -93,7 +102,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Validator(
           [](std::string& entry) { return fetch::resolve_entry_problem(entry).value_or(std::string()); }, "", ""))
       ->option_text("HOST:PORT:ADDRESS");
-  app.add_flag("--http2", o.transfer.http2, "use HTTP/2 where the server offers it");
+  bool http1 = false;
+  bool http2 = false;
+  auto* http2_flag = app.add_flag("--http2", http2, "HTTP/2 over TLS where the server offers it: the default already");
+  app.add_flag("--http1.1", http1, "use HTTP/1.1 only, also over TLS")->excludes(http2_flag);
   app.add_flag("--compressed", o.transfer.compressed,
                "ask for a compressed response (gzip, deflate, br, zstd) and save it decoded, as curl "
                "--compressed; such transfers are not resumed");
@@ -101,6 +113,17 @@ int main(int argc, char** argv) {
                "name each file as the server's Content-Disposition header says (kept inside --out, "
                "made unique; out= names win), as curl -J and wget --content-disposition");
   app.add_flag("--insecure", o.transfer.insecure, "do not verify TLS certificates");
+  // Certificates and credentials, as curl takes them; none of them is ever written anywhere.
+  std::string cacert;
+  std::string capath;
+  app.add_option("--cacert", cacert,
+                 "CA certificates (PEM) to verify servers with, as curl; without it (or --capath): "
+                 "CURL_CA_BUNDLE, else SSL_CERT_DIR, else SSL_CERT_FILE, else the system's");
+  app.add_option("--capath", capath, "a folder of CA certificates (prepared by openssl rehash), as curl");
+  app.add_option("-u,--user", o.transfer.user,
+                 "USER[:PASSWORD] for the servers' authentication (Basic, ...); never written anywhere");
+  app.add_flag("--netrc", o.transfer.netrc, "take user and password for each host from ~/.netrc (a URL's own win)");
+  app.add_option("--netrc-file", o.transfer.netrc_file, "as --netrc, from this file");
   bool no_hash = false;
   app.add_flag("--no-hash", no_hash,
                "skip the SHA-256 of files that have no expected checksum (manifest sha256 empty)");
@@ -222,6 +245,27 @@ int main(int argc, char** argv) {
   o.transfer.timeout = std::chrono::seconds(static_cast<long long>(std::ceil(timeout)));
   o.transfer.connect_timeout = std::chrono::seconds(static_cast<long long>(std::ceil(connect_timeout)));
   o.transfer.low_speed_time = std::chrono::seconds(static_cast<long long>(std::ceil(low_speed_time)));
+  o.transfer.stall_timeout = std::chrono::seconds(static_cast<long long>(std::ceil(std::min(stall_timeout, 1e9))));
+  if (http1) o.transfer.http_version = fetch::HttpVersion::Http1_1;
+  o.transfer.netrc = o.transfer.netrc || !o.transfer.netrc_file.empty();
+  o.transfer.trust = fetch::resolve_trust_store(cacert, capath, common::process_environment());
+  try {
+    fetch::check_readable(o.transfer.trust);
+    if (!o.transfer.netrc_file.empty() && ::access(o.transfer.netrc_file.c_str(), R_OK) != 0)
+      throw std::runtime_error("--netrc-file " + o.transfer.netrc_file + ": " + std::strerror(errno));
+  } catch (const std::exception& e) {
+    std::cerr << "conc-fetch: " << e.what() << "\n";
+    return 2;
+  }
+  // As curl does, the password leaves the command line that ps shows once it is read.
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    char* value = (arg == "-u" || arg == "--user") && i + 1 < argc ? argv[i + 1]
+                  : arg.starts_with("--user=")                     ? argv[i] + 7
+                  : arg.starts_with("-u") && arg.size() > 2        ? argv[i] + 2
+                                                                   : nullptr;
+    if (value != nullptr) std::memset(value, '*', std::strlen(value));
+  }
   if (!thumbnail.empty()) {
     try {
       const common::BoxSize box = common::parse_box_size(thumbnail);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -17,6 +18,7 @@
 #include "engine/scheduler.hpp"
 #include "engine/sha256.hpp"
 #include "plan/names.hpp"
+#include "redact.hpp"
 
 namespace fs = std::filesystem;
 
@@ -34,9 +36,13 @@ Attempt::Attempt(const TransferOptions& options, const EasyHandle& handle, const
       expected_sha256_(std::move(expected_sha256)) {
   // A body kept in memory is hashed by whoever reads it next (the thumbnail worker).
   if (!options.to_memory && (options.hash || !expected_sha256_.empty())) sha_ = std::make_unique<Sha256>();
+  curl_easy_setopt(curl_, CURLOPT_XFERINFODATA, this);
 }
 
-Attempt::~Attempt() { restore_headers(); }
+Attempt::~Attempt() {
+  stall_over();
+  restore_headers();
+}
 
 void Attempt::restore_headers() {
   if (request_headers_ == nullptr) return;
@@ -69,7 +75,8 @@ bool Attempt::drop_part() {
 }
 
 bool Attempt::save_validators(Validators v) {
-  v.url_sha256 = sha256_of_bytes(url_);
+  // Of the URL without its credentials: a hash of a password written beside the part could be guessed back.
+  v.url_sha256 = sha256_of_bytes(common::redact_urls(url_));
   const common::Temporaries& temporaries =
       options_.temporaries != nullptr ? *options_.temporaries : common::Temporaries::process();
   validators_on_disk_ = write_validators(validators_file_, v, temporaries);
@@ -88,6 +95,28 @@ void Attempt::keep_part() {
 std::string Attempt::curl_reason(CURLcode code) const {
   // libcurl's own sentence names the host, port and time ("Failed to connect to h port 80 after 3 ms").
   return curl_error_[0] != '\0' ? std::string(curl_error_) : curl_easy_strerror(code);
+}
+
+std::string Attempt::refused_redirect() const {
+  // libcurl counts the redirect it refused: its Location is in the response of the request before.
+  long redirects = 0;
+  curl_easy_getinfo(curl_, CURLINFO_REDIRECT_COUNT, &redirects);
+  curl_header* location = nullptr;
+  if (redirects == 0 ||
+      curl_easy_header(curl_, "Location", 0, CURLH_HEADER, static_cast<int>(redirects - 1), &location) != CURLHE_OK) {
+    return "";
+  }
+  // Its scheme (RFC 3986: a letter, then letters, digits, '+', '-', '.', up to ':'); a relative one has none.
+  const std::string_view target = location->value;
+  const auto colon = target.find(':');
+  if (colon == std::string_view::npos || colon == 0 || !std::isalpha(static_cast<unsigned char>(target[0]))) return "";
+  std::string scheme;
+  for (const char c : target.substr(0, colon)) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.') return "";
+    scheme += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  if (scheme == "http" || scheme == "https") return "";
+  return "redirected to " + common::redact_urls(target) + ", which is not http or https";
 }
 
 void Attempt::resume() {
@@ -124,7 +153,7 @@ std::optional<AttemptResult> Attempt::start() {
       // compressed transfer starts over too.
       recorded_ = read_validators(validators_file_);
       validators_on_disk_ = recorded_.has_value() || fs::exists(validators_file_);
-      if (options_.compressed || !recorded_ || recorded_->url_sha256 != sha256_of_bytes(url_) ||
+      if (options_.compressed || !recorded_ || recorded_->url_sha256 != sha256_of_bytes(common::redact_urls(url_)) ||
           (sha_ && !sha_->update_from_file(fd_.get(), offset_))) {
         recorded_.reset();
         offset_ = 0;
@@ -305,9 +334,10 @@ AttemptResult Attempt::finish(CURLcode code) {
     return r;
   }
   switch (code) {
-    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_UNSUPPORTED_PROTOCOL:  // a redirect refused (REDIR_PROTOCOLS), or a response that is not HTTP/1.x
       r.verdict = Verdict::Fail;
-      r.error = "redirected to a URL that is not http or https";
+      r.error = refused_redirect();
+      if (r.error.empty()) r.error = curl_reason(code);
       break;
     case CURLE_TOO_MANY_REDIRECTS:
       r.verdict = Verdict::Fail;
@@ -322,10 +352,26 @@ AttemptResult Attempt::finish(CURLcode code) {
       r.verdict = Verdict::Fail;
       r.error = "cannot write " + part_.string();
       break;
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION: {  // libcurl's words name the cause: expired, name, issuer
+      long verify_result = 0;
+      curl_easy_getinfo(curl_, CURLINFO_SSL_VERIFYRESULT, &verify_result);
       r.verdict = Verdict::Fail;
-      r.error = std::string(curl_easy_strerror(code)) + " (--insecure skips certificate checks)";
+      r.error = curl_reason(code) + verification_hint(verify_result, options_.trust);
+      break;
+    }
+    case CURLE_SSL_CACERT_BADFILE:
+      r.verdict = Verdict::Fail;
+      r.error = curl_reason(code) + " (" + options_.trust.describe() + ")";
+      break;
+    case CURLE_SSL_CONNECT_ERROR:  // the handshake itself (a protocol or version mismatch): no certificate to skip
+      r.verdict = Verdict::Fail;
+      r.error = curl_reason(code);
+      break;
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_ABORTED_BY_CALLBACK:  // the progress callback's --stall-timeout (a stop is Interrupted above)
+      r.verdict = Verdict::Retry;
+      r.error = stall_reason();
+      if (r.error.empty()) r.error = curl_reason(code);
       break;
     default:  // cut short, timed out, reset, refused: network trouble, try again
       r.verdict = Verdict::Retry;

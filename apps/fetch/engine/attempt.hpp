@@ -81,6 +81,16 @@ class Attempt {
   friend class EasyHandle;  // installs the callbacks
   static size_t on_header(char* data, size_t size, size_t n, void* user);
   static size_t on_body(char* data, size_t size, size_t n, void* user);
+  static int on_progress(void* user, curl_off_t, curl_off_t now_bytes, curl_off_t, curl_off_t);
+  // Notes whether body bytes move (progress_callback.cpp): a transfer still for Stalls::shown_after
+  // is counted on options_.stalls until bytes move again or the attempt ends; true (end it) once
+  // it has been still for the --stall-timeout.
+  bool watch_stall(curl_off_t now_bytes);
+  void stall_over();
+  // The host the transfer talks to now (after any redirect), from libcurl's effective URL.
+  std::string current_host() const;
+  // The reason of a transfer ended by the --stall-timeout; empty when something else ended it.
+  std::string stall_reason() const;
   size_t write_body(char* data, size_t bytes);
   // Takes body bytes from the --rate cap; false when the transfer must pause first (rate_pauses).
   bool pay_for(size_t bytes);
@@ -88,6 +98,9 @@ class Attempt {
   bool store(const char* data, size_t bytes);
   bool flush();
   std::string curl_reason(CURLcode code) const;
+  // After CURLE_UNSUPPORTED_PROTOCOL: "redirected to file:///x, which is not http or https" when the
+  // last response was a redirect libcurl refused to follow; empty otherwise.
+  std::string refused_redirect() const;
   // At the first body byte (or at the end when none came): checks a resumed part against the
   // answer, or starts the part from zero with this response's validators; false to end the transfer.
   bool begin_body();
@@ -140,7 +153,11 @@ class Attempt {
   curl_slist* request_headers_ = nullptr;  // the handle's headers and If-Range, for a resume
   std::size_t header_bytes_ = 0;
   bool headers_too_large_ = false;
-  std::unique_ptr<Sha256> sha_;  // null when no hash is wanted
+  std::unique_ptr<Sha256> sha_;                                      // null when no hash is wanted
+  curl_off_t progress_bytes_ = -1;                                   // body bytes at the last progress callback
+  std::optional<std::chrono::steady_clock::time_point> idle_since_;  // when they were first seen not to move
+  std::string stalled_host_;                                         // while counted on options_.stalls
+  bool stalled_ = false;                                             // ended by the --stall-timeout
 };
 
 }  // namespace fetch

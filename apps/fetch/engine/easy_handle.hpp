@@ -1,6 +1,6 @@
 #pragma once
 // The easy-handle setup: a libcurl handle configured once from the transfer options (limits,
-// headers, TLS, proxy, callbacks), kept alive between transfers so its connections are reused,
+// headers, credentials, TLS, proxy, callbacks), kept alive between transfers so its connections are reused,
 // and the cache the thread engine's handles share.
 
 #include <curl/curl.h>
@@ -43,8 +43,5 @@ class EasyHandle {
   curl_slist* headers_ = nullptr;
   curl_slist* resolve_ = nullptr;
 };
-
-// libcurl's progress callback (CURLOPT_XFERINFOFUNCTION): ends the transfer once the run stops.
-int on_progress(void* stop, curl_off_t, curl_off_t, curl_off_t, curl_off_t);
 
 }  // namespace fetch

@@ -4,6 +4,7 @@
 
 #include "engine/sha256.hpp"
 #include "name_text.hpp"
+#include "redact.hpp"
 #include "run_state.hpp"
 
 namespace fetch {
@@ -15,9 +16,12 @@ bool Run::mine(const ListEntry& e) const {
 
 void Run::plan(const ListEntry& e, Planner& planner) {
   if (interrupted) return;
+  // What the manifest and every message name: the URL as listed, its credentials redacted. The
+  // request (Job::sources) keeps them.
+  const std::string listed = common::redact_urls(e.raw);
   if (!e.url) {
     if (!mine(e)) return;
-    fail_record(Record{e.raw, "", "failed", 0, 0, "", 0, e.error}, "line " + std::to_string(e.line) + ": " + e.raw);
+    fail_record(Record{listed, "", "failed", 0, 0, "", 0, e.error}, "line " + std::to_string(e.line) + ": " + listed);
     return;
   }
   std::string relative;
@@ -25,8 +29,8 @@ void Run::plan(const ListEntry& e, Planner& planner) {
     const auto confined = confine(e.out);
     if (!confined) {
       if (!mine(e)) return;
-      fail_record(Record{e.raw, "", "failed", 0, 0, "", 0, "out=" + e.out + " names no file inside the output folder"},
-                  e.raw);
+      fail_record(Record{listed, "", "failed", 0, 0, "", 0, "out=" + e.out + " names no file inside the output folder"},
+                  listed);
       return;
     }
     relative = *confined;
@@ -47,23 +51,23 @@ void Run::plan(const ListEntry& e, Planner& planner) {
     fs::create_directories(folder, ec);
     if (ec) {
       fail_record(
-          Record{e.raw, relative, "failed", 0, 0, "", 0, "cannot create " + folder.string() + ": " + ec.message()},
-          e.raw);
+          Record{listed, relative, "failed", 0, 0, "", 0, "cannot create " + folder.string() + ": " + ec.message()},
+          listed);
       return;
     }
   }
-  if (thumbnailing() && !o_.force && thumbnail_done_before(e.raw, relative)) {
+  if (thumbnailing() && !o_.force && thumbnail_done_before(listed, relative)) {
     ++skipped_;
     return;
   }
   const bool exists = fs::is_regular_file(target, ec);
   if (!o_.force && !thumbnailing()) {
-    auto before = manifest_->done_before(e.raw, relative);
+    auto before = manifest_->done_before(listed, relative);
     // A file the server named is recorded under that name.
-    if (!before && o_.transfer.content_disposition && e.out.empty()) before = manifest_->done_before(e.raw);
+    if (!before && o_.transfer.content_disposition && e.out.empty()) before = manifest_->done_before(listed);
     const fs::path recorded = before ? root_ / before->record.path : target;
     if ((o_.skip_existing && exists) ||
-        (before && fs::is_regular_file(recorded, ec) && still_as_recorded(recorded, before->record, e.raw))) {
+        (before && fs::is_regular_file(recorded, ec) && still_as_recorded(recorded, before->record, listed))) {
       ++skipped_;
       return;
     }
@@ -71,7 +75,7 @@ void Run::plan(const ListEntry& e, Planner& planner) {
   std::vector<Url> sources{*e.url};
   sources.insert(sources.end(), e.mirrors.begin(), e.mirrors.end());
   Job job;
-  job.url = e.raw;
+  job.url = listed;
   job.sources = std::move(sources);
   job.path = relative;
   job.sha256 = e.sha256;

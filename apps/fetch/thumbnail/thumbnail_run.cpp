@@ -91,14 +91,15 @@ void Run::start_thumbnails() {
       first_index = std::max<std::size_t>(first_index, std::stoull(name.substr(0, name.size() - 4)) + 1);
     }
     tars_ = std::make_unique<ThumbnailTars>(
-        tar_folder, o_.thumbnail.samples_per_tar, first_index, settings.max_bodies, *temporaries_,
+        tar_folder, o_.thumbnail.samples_per_tar, first_index, *temporaries_,
         [this](std::vector<ThumbnailTars::Pending>&& samples, const std::string& tar, const std::string& error) {
           tar_settled(std::move(samples), tar, error);
-        });
+        },
+        o_.thumbnail.tar_write_delay);
   }
-  thumbnails_ =
-      std::make_unique<ThumbnailStage>(settings, [this](std::size_t index, conc::Outcome<ThumbnailReply>&& outcome) {
-        thumbnail_done(index, std::move(outcome));
+  thumbnails_ = std::make_unique<ThumbnailStage>(
+      settings, [this](std::size_t index, conc::Outcome<ThumbnailReply>&& outcome, BodySlot&& slot) {
+        thumbnail_done(index, std::move(outcome), std::move(slot));
       });
 }
 
@@ -119,7 +120,7 @@ void Run::hand_off(std::size_t index, const AttemptResult& r) {
   update_thumbnail_status();
 }
 
-void Run::thumbnail_done(std::size_t index, conc::Outcome<ThumbnailReply>&& outcome) {
+void Run::thumbnail_done(std::size_t index, conc::Outcome<ThumbnailReply>&& outcome, BodySlot&& slot) {
   // A worker that died of the same Ctrl-C that stops the run: the URL is left for the next run.
   if (!outcome && interrupted) return;
   Job& job = job_at(index);
@@ -167,7 +168,7 @@ void Run::thumbnail_done(std::size_t index, conc::Outcome<ThumbnailReply>&& outc
                                  {"sha256", rec.sha256}};
     WebDatasetSample sample{key, outcome->extension.substr(1), std::move(outcome->encoded),
                             meta.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
-    tars_->add(std::move(sample), {rec, facts});
+    tars_->add(std::move(sample), {rec, facts}, std::move(slot));  // the slot waits for the writer, not this thread
     update_thumbnail_status();
     return;
   }
