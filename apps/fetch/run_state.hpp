@@ -34,6 +34,7 @@
 #include "engine/multi_loop.hpp"
 #include "engine/open_files.hpp"
 #include "engine/scheduler.hpp"
+#include "engine/shared_trust_store.hpp"
 #include "engine/wait_status.hpp"
 #include "plan/names.hpp"
 #include "plan/url_list.hpp"
@@ -91,12 +92,18 @@ struct Job {
 class Run {
  public:
   Run(const Options& o, std::ostream& out, std::ostream& err)
-      : o_(o), out_(out), err_(err), root_(fs::absolute(o.out)), scheduler_(o.per_host) {
+      : o_(o),
+        out_(out),
+        err_(err),
+        root_(fs::absolute(o.out)),
+        scheduler_(o.per_host),
+        trust_store_(o.transfer.trust.file, o.transfer.trust.folder) {
     if (o.rate > 0) rate_.emplace(o.rate);
     transfer_ = o.transfer;
     transfer_.rate = rate_ ? &*rate_ : nullptr;
     transfer_.rate_pauses = o.engine == Engine::Multi;
     transfer_.multiplex = o.engine == Engine::Multi;
+    transfer_.shared_trust = &trust_store_;
     transfer_.stop = &interrupted;
     transfer_.stalls = &stalls_;
     transfer_.to_memory = o.thumbnail.enabled;
@@ -201,7 +208,8 @@ class Run {
   Planner planner_;                                 // the planning thread's, until it ends
   Scheduler scheduler_;
   std::optional<conc::RateLimiter> rate_;
-  Stalls stalls_;  // before transfer_, which points at it
+  Stalls stalls_;                 // before transfer_, which points at it
+  SharedTrustStore trust_store_;  // before transfer_, which points at it
   TransferOptions transfer_;
   SharedCache cache_;
   std::unique_ptr<Manifest> manifest_;

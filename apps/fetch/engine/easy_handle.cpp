@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "engine/attempt.hpp"
+#include "engine/shared_trust_store.hpp"
 
 namespace fetch {
 
@@ -74,6 +75,8 @@ EasyHandle::EasyHandle(const TransferOptions& options, const SharedCache* cache)
   if (options.insecure) {
     curl_easy_setopt(curl_, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(curl_, CURLOPT_SSL_VERIFYHOST, 0L);
+  } else if (options.shared_trust != nullptr) {
+    options.shared_trust->apply(curl_);  // in place of the files trust.apply() named: read once, shared
   }
   for (const std::string& h : options.headers) headers_ = curl_slist_append(headers_, h.c_str());
   if (headers_ != nullptr) curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers_);

@@ -15,6 +15,8 @@
 
 namespace fetch {
 
+class SharedTrustStore;
+
 // --http1.1 forces HTTP/1.1; by default (libcurl's) HTTP/2 is used over TLS where the server offers it.
 enum class HttpVersion { Default, Http1_1 };
 
@@ -39,7 +41,8 @@ struct TransferOptions {
   HttpVersion http_version = HttpVersion::Default;
   bool compressed = false;  // ask for gzip, deflate, brotli, zstd; save the decoded body (never resumed)
   bool insecure = false;
-  TrustStore trust;                   // the CA certificates that verify servers
+  TrustStore trust;                                // the CA certificates that verify servers
+  const SharedTrustStore* shared_trust = nullptr;  // the CA certificates every handle verifies with, or libcurl's own
   bool content_disposition = false;   // report the Content-Disposition file name (AttemptResult::suggested_name)
   bool hash = true;                   // SHA-256 of every file (always when one is expected)
   bool to_memory = false;             // bodies go to a sealed SharedBuffer (AttemptResult::body), not a file
