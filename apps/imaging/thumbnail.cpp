@@ -213,6 +213,7 @@ struct Facts {
   int height = 0;
   int source_width = 0;  // upright, as shown
   int source_height = 0;
+  Metadata metadata;
 };
 
 // The one pipeline: header (limits checked before any decoding), decode at the smallest scale that
@@ -231,6 +232,7 @@ Facts thumbnail_of(std::string_view data, const Recipe& job,
     throw Failure("too many pixels (" + std::to_string(h.width) + "x" + std::to_string(h.height) +
                   " is more than the limit of " + std::to_string(job.max_pixels) + ")");
   }
+  result.metadata = read_metadata(data);
 
   // The largest thumbnail decides the decode scale: at least twice its size, in stored axes.
   const bool swap = swaps_axes(h.orientation);
@@ -368,6 +370,7 @@ ThumbResult make_thumbnail(const ThumbJob& job) {
     result.height = facts.height;
     result.source_width = facts.source_width;
     result.source_height = facts.source_height;
+    result.metadata = facts.metadata;
     result.ok = true;
   } catch (const std::exception& e) {
     result.ok = false;
@@ -445,6 +448,7 @@ void from_json(const nlohmann::json& j, ThumbJob& job) {
 void to_json(nlohmann::json& j, const ThumbResult& r) {
   j = {{"ok", r.ok},    {"error", r.error},     {"w", r.width},
        {"h", r.height}, {"sw", r.source_width}, {"sh", r.source_height}};
+  if (!r.metadata.empty()) j["meta"] = r.metadata;
 }
 void from_json(const nlohmann::json& j, ThumbResult& r) {
   r.ok = j.at("ok").get<bool>();
@@ -453,6 +457,7 @@ void from_json(const nlohmann::json& j, ThumbResult& r) {
   r.height = j.at("h").get<int>();
   r.source_width = j.value("sw", 0);
   r.source_height = j.value("sh", 0);
+  r.metadata = j.contains("meta") ? j.at("meta").get<Metadata>() : Metadata{};
 }
 
 void to_json(nlohmann::json& j, const BufferThumbJob& job) {

@@ -12,6 +12,7 @@
 
 #include "geometry.hpp"
 #include "image_header.hpp"
+#include "metadata.hpp"
 
 namespace imaging {
 
@@ -54,6 +55,7 @@ struct ThumbResult {
   int height = 0;
   int source_width = 0;  // the source, upright (after its EXIF orientation)
   int source_height = 0;
+  Metadata metadata;  // the source's capture date, camera and lens, when made
 };
 
 // Never throws: failures come back as a result with ok == false, the error one line of text (any name

@@ -12,6 +12,7 @@
 
 #include "atomic_file.hpp"
 #include "image_header.hpp"
+#include "metadata.hpp"
 #include "options.hpp"
 #include "state.hpp"
 
@@ -33,6 +34,7 @@ struct Entry {
   std::string note;                 // why it failed or was skipped: text, names in it by name_for_display
   int width = 0;
   int height = 0;
+  imaging::Metadata metadata;  // of a source made in this run: capture date, camera, lens
 };
 
 struct Plan {

@@ -102,6 +102,7 @@ class Collector {
     e.note = r.error;
     e.width = r.width;
     e.height = r.height;
+    e.metadata = r.metadata;
     if (r.ok) {
       try {
         for (const std::string& output : e.outputs) journal_.made(output, e.identity);
@@ -214,6 +215,7 @@ void write_report(const std::string& path, const Plan& plan, const nlohmann::jso
     if (e.status == Status::Ok) {
       f["width"] = e.width;
       f["height"] = e.height;
+      f.update(nlohmann::json(e.metadata));  // captured, camera, make, model, lens: those the source gives
     }
     files.push_back(std::move(f));
   }

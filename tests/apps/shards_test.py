@@ -421,7 +421,8 @@ def run_resume(setup, server, listing, paths):
         for p in shards:
             stop(p)
     mine = {f".conc-fetch.shard-{blocked:04d}-of-{SHARDS:04d}.jsonl",
-            f".conc-fetch.shard-{blocked:04d}-of-{SHARDS:04d}.lock", ".conc-fetch.lock", "g.bin.part", "g.bin"}
+            f".conc-fetch.shard-{blocked:04d}-of-{SHARDS:04d}.lock", ".conc-fetch.lock", "g.bin.part", "g.bin.part.json",
+            "g.bin"}
     before = file_states(out, mine)
     done_urls = [json.loads(line)["url"] for p in out.glob(".conc-fetch.shard-*.jsonl")
                  for line in p.read_text().splitlines()]
@@ -434,7 +435,9 @@ def run_resume(setup, server, listing, paths):
     check(rerun.returncode in (0, 1), f"the restarted shard ends normally: {rerun.returncode} {rerun.stderr}")
     check(re.search(r": 1 downloaded", rerun.stderr) is not None,
           f"the restarted shard downloads only what it had left (g.bin): {rerun.stderr.strip()}")
-    check(file_states(out, mine) == before, "the restart touched none of the other shards' files or manifests")
+    after = file_states(out, mine)
+    check(after == before, "the restart touched none of the other shards' files or manifests: "
+          f"{sorted(set(after.items()) ^ set(before.items()))}")
     for path in paths:
         url_done = any(path in url for url in done_urls)
         if url_done:

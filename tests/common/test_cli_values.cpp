@@ -46,7 +46,7 @@ TEST_CASE("box sizes: WxH or one side for a square, each side 1 to 65535") {
   }
 }
 
-TEST_CASE("a byte limit is 1 byte to 2^63 bytes; a fraction of a byte is dropped", "[fetch][cli-values]") {
+TEST_CASE("a byte limit is 1 byte to 2^63 bytes, and a fraction of a byte is dropped", "[fetch][cli-values]") {
   using common::parse_byte_limit;
   CHECK(parse_byte_limit("1", "--max-size") == 1);
   CHECK(parse_byte_limit("1.5", "--max-size") == 1);

@@ -64,7 +64,7 @@ TEST_CASE("a record vouches for a path only while it is the last record of that 
   CHECK(m.done_before("b", "x.1.jpg"));
 }
 
-TEST_CASE("a sample vouches for its member of its tar; originals by the last record that kept them",
+TEST_CASE("a sample vouches for its member of its tar, and originals by the last record that kept them",
           "[fetch][manifest]") {
   TempDir dir;
   const auto file = dir / "m.jsonl";

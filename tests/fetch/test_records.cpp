@@ -119,7 +119,7 @@ TEST_CASE("a run removes what killed runs of its output root left half-written, 
   CHECK(test_support::slurp(dir / "out/.conc-fetch.token").substr(0, 8) == token);
 }
 
-TEST_CASE("--summary counts each URL once, by its latest outcome", "[fetch][records]") {
+TEST_CASE("conc-fetch --summary counts each URL once, by its latest outcome", "[fetch][records]") {
   TempDir dir;
   // u failed under its planned name, then succeeded under the name the server gave; v the other way.
   std::ofstream(dir / ".conc-fetch.jsonl")
@@ -140,7 +140,7 @@ TEST_CASE("--summary counts each URL once, by its latest outcome", "[fetch][reco
   CHECK(err.str() == "error: http://h/caf\\xE9: HTTP 500\nerror: http://h/v: HTTP 404\n");
 }
 
-TEST_CASE("--max-size takes 1 byte to 2^63 bytes, and nothing else", "[fetch][records]") {
+TEST_CASE("conc-fetch --max-size takes 1 byte to 2^63 bytes, and nothing else", "[fetch][records]") {
   TempDir dir;
   for (const std::string bad : {"0.5", "0", "1e20", "9223372036854775809", "-1", "k"}) {
     INFO(bad);

@@ -274,8 +274,9 @@ std::pair<int, std::string> stand_in_run(const TempDir& dir, const std::vector<s
 
 }  // namespace
 
-TEST_CASE("--thumbnail: a thumbnail's record vouches for it only while no other URL's thumbnail took its name",
-          "[thumbnail-stage][server]") {
+TEST_CASE(
+    "conc-fetch --thumbnail: a thumbnail's record vouches for it only while no other URL's thumbnail took its name",
+    "[thumbnail-stage][server]") {
   test_support::FetchServer server(CONC_FETCH_TEST_SERVER);
   TempDir dir;
   // Two URLs whose thumbnails get one stem (x), of the same size.
@@ -303,7 +304,7 @@ TEST_CASE("--thumbnail: a thumbnail's record vouches for it only while no other 
   CHECK(server.hits("/file/b/x.dat") == 2);
 }
 
-TEST_CASE("--output-format webdataset: a sample counts as done only while its tar is the one recorded",
+TEST_CASE("conc-fetch --output-format webdataset: a sample counts as done only while its tar is the one recorded",
           "[thumbnail-stage][server]") {
   test_support::FetchServer server(CONC_FETCH_TEST_SERVER);
   TempDir dir;

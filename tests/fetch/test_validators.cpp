@@ -48,7 +48,7 @@ TEST_CASE("an answer to a resume is the same file only while its validators and 
   CHECK_FALSE(Validators{}.can_vouch());
 }
 
-TEST_CASE("validators are written beside the part and read back; nothing when they are not there or not whole",
+TEST_CASE("validators are written beside the part and read back, and nothing when they are not there or not whole",
           "[fetch][validators]") {
   TempDir dir;
   const common::Temporaries temporaries("vali1234");

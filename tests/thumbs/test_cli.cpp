@@ -13,6 +13,7 @@
 #include <climits>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
@@ -611,4 +612,35 @@ TEST_CASE("a worker killed while writing leaves no temporary: it writes through 
   std::vector<std::string> left;
   for (const auto& entry : fs::directory_iterator(dir / "out")) left.push_back(entry.path().filename().string());
   CHECK(left == std::vector<std::string>{".conc-thumbs.json"});
+}
+
+TEST_CASE("the report gives each photo's capture date, camera and lens, in every engine", "[thumbs][cli][metadata]") {
+  TempDir dir;
+  const fs::path cameras = fs::path(CONC_TEST_DATA) / "cameras";
+  fs::create_directories(dir / "in");
+  fs::copy_file(cameras / "NikonD70.jpg", dir / "in/nikon.jpg");
+  test_images::write(dir / "in/plain.jpg", test_images::encode(test_images::quadrants(64, 48), ".jpg"));
+  for (const std::string engine : {"process", "thread", "serial"}) {
+    const fs::path report = dir / (engine + ".json");
+    const Result r = run(dir, {"--engine", engine, "--no-progress", "--report", report.string(), "-o",
+                               (dir / engine).string(), (dir / "in").string()});
+    INFO(engine << ": " << r.err);
+    REQUIRE(r.exit_code == 0);
+    std::map<std::string, nlohmann::json> files;
+    const auto parsed = nlohmann::json::parse(slurp(report));
+    for (const auto& f : parsed["files"]) {
+      files[fs::path(f["source"].get<std::string>()).filename().string()] = f;
+    }
+    const nlohmann::json& nikon = files.at("nikon.jpg");
+    CHECK(nikon.value("captured", "") == "2005-01-14T08:57:59");
+    CHECK(nikon.value("camera", "") == "NIKON D70");
+    CHECK(nikon.value("make", "") == "NIKON CORPORATION");
+    CHECK(nikon.value("model", "") == "NIKON D70");
+    CHECK(nikon.value("lens", "") == "Nikon AF-S DX Zoom-Nikkor 18-70mm f/3.5-4.5G IF-ED");
+    // What a photo does not say is left out, never made up.
+    const nlohmann::json& plain = files.at("plain.jpg");
+    CHECK(plain.at("status") == "ok");
+    CHECK_FALSE(plain.contains("captured"));
+    CHECK_FALSE(plain.contains("camera"));
+  }
 }
