@@ -63,10 +63,10 @@ inline constexpr const char* kManifestName = ".conc-fetch.jsonl";
 // idle. Slower servers would gain from more: -j N says so. The open-file limit caps both
 // (most_at_once).
 inline constexpr std::size_t kMaxAutoThreads = 512;
-// Where the multi engine's -j auto starts, growing towards kMaxAutoThreads while more at once
-// finish more a second (ConcurrencyRamp): every transfer past what pays costs a connection, and
-// over TLS a handshake (about 1 ms of the loop's core), for nothing.
-inline constexpr std::size_t kMultiAutoStart = 256;
+// Where -j auto starts, in both engines: this many transfers at once, growing towards
+// kMaxAutoThreads while more at once finish more a second (ConcurrencyRamp). Every transfer past
+// what pays costs a connection, and over TLS a handshake (about 1 ms of a core), for nothing.
+inline constexpr std::size_t kAutoStart = 256;
 inline constexpr std::chrono::seconds kLongWait{5};  // retry waits at least this long are said without -v
 
 struct Job {

@@ -43,7 +43,8 @@ int main(int argc, char** argv) {
   app.add_option("LIST", o.list, "URL list, one per line (aria2 input files too); - or absent: stdin");
   app.add_option("-o,--out", o.out, "output folder (default downloads/)");
   app.add_option("-j,--jobs", jobs,
-                 "concurrent transfers: N, or auto (default: the pool sizes itself towards cores / (1 - blocking))");
+                 "concurrent transfers: N, or auto (default: 256, growing towards 512 while more at once finish "
+                 "more a second; the threads engine's pool sizes itself within that)");
   app.add_option("--per-host", o.per_host, "transfers at once per host, default 8 (0: no limit; over HTTP/2, streams)")
       ->check(common::cli::whole_number(0, 1'000'000));
   app.add_option("--retries", o.retries,
@@ -77,7 +78,7 @@ int main(int argc, char** argv) {
   std::string engine = "threads";
   app.add_option("--engine", engine,
                  "threads (default): a pool of blocking transfers; multi: one curl_multi "
-                 "event loop (with -j auto: 256 transfers at once, growing towards 512 while it pays)")
+                 "event loop")
       ->check(common::cli::one_of({"threads", "multi"}))
       ->option_text("threads|multi");
   auto* skip = app.add_flag("--skip-existing", o.skip_existing, "skip URLs whose file already exists");

@@ -1,5 +1,5 @@
 #pragma once
-// -j auto in the multi engine: how many transfers may run at once, grown only while it pays.
+// -j auto: how many transfers may run at once, grown only while it pays.
 // A round lasts until as many transfers have finished as the limit allows, so its length follows
 // the servers' response time. Of the rounds in which every allowed transfer was running, the first
 // (every connection new) is not judged and the second is the baseline; after each, the limit grows
@@ -16,7 +16,7 @@ namespace fetch {
 class ConcurrencyRamp {
  public:
   using Clock = std::chrono::steady_clock;
-  static constexpr double kGain = 1.1;
+  static constexpr double kGain = 1.2;
 
   // From `start` up to `most` transfers at once; start == most: a fixed limit (-j N).
   ConcurrencyRamp(std::size_t start, std::size_t most, Clock::time_point now = Clock::now());

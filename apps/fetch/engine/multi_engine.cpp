@@ -59,8 +59,8 @@ void Run::download_multi() {
     }
     return soonest;
   };
-  // -j auto: from kMultiAutoStart at once up to `most`, as far as more at once pays.
-  ConcurrencyRamp ramp(o_.jobs == 0 ? kMultiAutoStart : most, most);
+  // -j auto: from kAutoStart at once up to `most`, as far as more at once pays.
+  ConcurrencyRamp ramp(o_.jobs == 0 ? kAutoStart : most, most);
   // Start whatever the scheduler allows, up to the limit at once.
   auto start_ready = [&] {
     while (loop.size() < ramp.limit()) {

@@ -1,6 +1,7 @@
 // The threads engine: every transfer is one task on conc::ThreadPool. With -j N the pool has N
 // threads; with -j auto it sizes itself (Sizing::Auto: towards cores / (1 - measured blocking),
-// as far as more threads bring more downloads per second). Each transfer runs on an easy handle
+// as far as more threads bring more downloads per second), within the transfers at once that
+// ConcurrencyRamp allows. Each transfer runs on an easy handle
 // of the run's HandlePool: the one whose connection its host's last transfer freed, whichever
 // thread that was on, so that a thread that retires takes no connection with it.
 
@@ -20,9 +21,15 @@ void Run::download() {
   const std::size_t spare = idle_connections_within_open_file_limit(options.max_threads) / HandlePool::kRemembered;
   HandlePool handles(transfer_, options.max_threads + std::min(options.max_threads, spare), &cache_);
   conc::ThreadPool pool(options);
+  // -j auto: the transfers at once start at kAutoStart and grow while more at once pay; the pool
+  // sizes its threads within that.
+  ConcurrencyRamp ramp(o_.jobs == 0 ? kAutoStart : pool.size(), pool.size());
+  std::size_t allowed = ramp.limit();
+  std::atomic<std::size_t> finished{0};
+  std::size_t counted = 0;
   // Grants are taken only while the pool could run them all at once: a grant holds a host slot,
   // and none should wait in the queue behind others while its host could serve another.
-  conc::Semaphore room(pool.size());
+  conc::Semaphore room(allowed);
   const auto look_again = std::chrono::milliseconds(50);  // how soon an interrupt is seen
   while (!scheduler_.done()) {
     if (interrupted) {
@@ -30,6 +37,14 @@ void Run::download() {
       break;
     }
     show_waiting();
+    if (const std::size_t done = finished.load(std::memory_order_relaxed); done != counted) {
+      ramp.finished(done - counted);
+      counted = done;
+    }
+    if (ramp.limit() > allowed) {
+      room.release(ramp.limit() - allowed);
+      allowed = ramp.limit();
+    }
     if (!room.try_acquire_for(look_again)) continue;
     // With --thumbnail a transfer also needs room for its body (the bounded hand-off).
     if (thumbnails_ && !thumbnails_->acquire_for(look_again)) {
@@ -42,8 +57,10 @@ void Run::download() {
       if (thumbnails_) thumbnails_->release();
       continue;
     }
-    pool.detach([this, &room, &handles, g = std::move(*grant)] {
+    ramp.running(allowed - room.available());
+    pool.detach([this, &room, &handles, &finished, g = std::move(*grant)] {
       transfer(g, handles);
+      finished.fetch_add(1, std::memory_order_relaxed);
       room.release();
     });
   }
