@@ -16,7 +16,7 @@ void full_round(ConcurrencyRamp& ramp, ConcurrencyRamp::Clock::time_point& now, 
 
 }  // namespace
 
-TEST_CASE("-j auto: the limit grows by half while a round finishes 20% more a second", "[fetch][ramp]") {
+TEST_CASE("jobs auto: the limit grows by half while a round finishes 20% more a second", "[fetch][ramp]") {
   auto now = ConcurrencyRamp::Clock::now();
   ConcurrencyRamp ramp(100, 400, now);
   CHECK(ramp.limit() == 100);
@@ -35,7 +35,7 @@ TEST_CASE("-j auto: the limit grows by half while a round finishes 20% more a se
   CHECK(ramp.limit() == 337);
 }
 
-TEST_CASE("-j auto: no growth while the limit holds nothing back, never past the most", "[fetch][ramp]") {
+TEST_CASE("jobs auto: no growth while the limit holds nothing back, never past the most", "[fetch][ramp]") {
   auto now = ConcurrencyRamp::Clock::now();
   ConcurrencyRamp ramp(100, 120, now);
   ramp.running(40);  // a short list: never 100 at once

@@ -6,7 +6,7 @@
 
 using fetch::resolve_entry_problem;
 
-TEST_CASE("--resolve entries as curl takes them", "[fetch][resolve]") {
+TEST_CASE("resolve entries as curl takes them", "[fetch][resolve]") {
   for (const char* good : {"example.com:443:127.0.0.1", "+example.com:80:10.0.0.1,10.0.0.2", "example.com:443:::1",
                            "example.com:443:[::1]", "*:8080:127.0.0.1"}) {
     INFO(good);

@@ -593,7 +593,8 @@ struct Certificates {
 
 }  // namespace
 
-TEST_CASE("--resolve: a made-up host name reaches the address given, as curl --resolve", "[fetch][third-party]") {
+TEST_CASE("nginx: a made-up host name pinned with --resolve reaches the address given, as with curl",
+          "[fetch][third-party]") {
   const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
   INFO("engine " << engine);
   Nginx nginx;
