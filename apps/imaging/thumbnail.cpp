@@ -201,7 +201,7 @@ namespace {
 // What a thumbnail is made with, whichever front door the image came in by.
 struct Recipe {
   const std::vector<Box>& boxes;
-  Fit fit;
+  const std::vector<Fit>& fits;  // one per box
   OutputFormat format;
   int quality;
   Colour colour;
@@ -241,8 +241,8 @@ Facts thumbnail_of(std::string_view data, const Recipe& job,
   int need_w = 1;
   int need_h = 1;
   if (h.width > 0 && h.height > 0) {
-    for (const Box& box : job.boxes) {
-      const Geometry g = fit_geometry(shown_w, shown_h, box, job.fit);
+    for (std::size_t i = 0; i < job.boxes.size(); ++i) {
+      const Geometry g = fit_geometry(shown_w, shown_h, job.boxes[i], job.fits[i]);
       need_w = std::max(need_w, 2 * (swap ? g.resize_height : g.resize_width));
       need_h = std::max(need_h, 2 * (swap ? g.resize_width : g.resize_height));
     }
@@ -274,8 +274,8 @@ Facts thumbnail_of(std::string_view data, const Recipe& job,
         break;
       case Format::Heic:
         decoded = decode_heif(data, job.max_pixels, [&](int w, int h2) {
-          for (const Box& box : job.boxes) {
-            const Geometry g = fit_geometry(w, h2, box, job.fit);
+          for (std::size_t i = 0; i < job.boxes.size(); ++i) {
+            const Geometry g = fit_geometry(w, h2, job.boxes[i], job.fits[i]);
             if (w < 2 * g.resize_width || h2 < 2 * g.resize_height) return false;
           }
           return true;
@@ -314,7 +314,7 @@ Facts thumbnail_of(std::string_view data, const Recipe& job,
 
   const Format out_format = output_format_for(h.format, job.format);
   for (std::size_t i = 0; i < job.boxes.size(); ++i) {
-    const Geometry g = fit_geometry(width, height, job.boxes[i], job.fit);
+    const Geometry g = fit_geometry(width, height, job.boxes[i], job.fits[i]);
     // Resize in stored axes, then turn the small image upright.
     const cv::Size size(turned ? g.resize_height : g.resize_width, turned ? g.resize_width : g.resize_height);
     cv::Mat small;
@@ -359,8 +359,12 @@ ThumbResult make_thumbnail(const ThumbJob& job) {
     const common::Temporaries temporaries =
         job.temporaries.empty() ? common::Temporaries::process() : common::Temporaries(job.temporaries);
     std::vector<Box> boxes;
-    for (const OutputSpec& out : job.outputs) boxes.push_back(out.box);
-    const Recipe recipe{boxes, job.fit, job.format, job.quality, job.colour, job.max_pixels};
+    std::vector<Fit> fits;
+    for (const OutputSpec& out : job.outputs) {
+      boxes.push_back(out.box);
+      fits.push_back(out.fit.value_or(job.fit));
+    }
+    const Recipe recipe{boxes, fits, job.format, job.quality, job.colour, job.max_pixels};
     const Facts facts =
         thumbnail_of(read_file(job.source), recipe, [&](std::size_t i, Format, std::vector<unsigned char>&& bytes) {
           common::write_atomically(job.outputs[i].path, {reinterpret_cast<const char*>(bytes.data()), bytes.size()},
@@ -387,7 +391,8 @@ BufferThumbResult make_thumbnail(std::string_view encoded, const BufferThumbJob&
   BufferThumbResult result;
   try {
     const std::vector<Box> boxes{job.box};
-    const Recipe recipe{boxes, job.fit, job.format, job.quality, job.colour, job.max_pixels};
+    const std::vector<Fit> fits{job.fit};
+    const Recipe recipe{boxes, fits, job.format, job.quality, job.colour, job.max_pixels};
     const Facts facts =
         thumbnail_of(encoded, recipe, [&](std::size_t, Format format, std::vector<unsigned char>&& bytes) {
           result.extension = extension_for(format);
@@ -413,10 +418,12 @@ BufferThumbResult make_thumbnail(std::string_view encoded, const BufferThumbJob&
 
 void to_json(nlohmann::json& j, const OutputSpec& o) {
   j = {{"path", common::name_to_text(o.path)}, {"w", o.box.width}, {"h", o.box.height}};
+  if (o.fit) j["fit"] = static_cast<int>(*o.fit);
 }
 void from_json(const nlohmann::json& j, OutputSpec& o) {
   o.path = common::name_from_text(j.at("path").get<std::string>());
   o.box = {j.at("w").get<int>(), j.at("h").get<int>()};
+  if (j.contains("fit")) o.fit = static_cast<Fit>(j.at("fit").get<int>());
 }
 namespace {
 void settings_to_json(nlohmann::json& j, const ThumbSettings& s) {

@@ -536,7 +536,8 @@ TEST_CASE("a run removes only temporaries it can prove are its own, never a user
   TempDir dir;
   const std::string jpeg = test_images::encode(test_images::quadrants(64, 48), ".jpg");
   test_images::write(dir / "photos/docs/notes.jpg", jpeg);
-  // Two sizes and a gallery: thumbnails in site/32x32/docs/ and site/64x64/docs/, a page in site/docs/.
+  // Two sizes and a gallery: thumbnails in site/32x32/docs/ and site/64x64/docs/, the viewer's
+  // rendition in site/1600x1600/docs/, pages in site/docs/.
   const std::vector<std::string> args = {
       "--no-progress",          "--force", "--gallery", "-s", "32", "-s", "64", "-o", (dir / "site").string(),
       (dir / "photos").string()};
@@ -545,6 +546,7 @@ TEST_CASE("a run removes only temporaries it can prove are its own, never a user
   const std::string token = nlohmann::json::parse(state.substr(0, state.find('\n')))["token"].get<std::string>();
   const std::string ours = ".conc-" + token + "-abcdefgh.tmp";
   test_images::write(dir / "site/32x32/docs" / ours, "half a thumbnail");
+  test_images::write(dir / "site/1600x1600/docs" / ours, "half the viewer's rendition");
   for (const char* users : {"docs/notes.tmp-backup", "docs/notes.jpg.tmp-abc123", "docs/.conc-zzzz9999-abcdefgh.tmp"}) {
     test_images::write(dir / "site" / users, "a user's");
   }
@@ -557,6 +559,7 @@ TEST_CASE("a run removes only temporaries it can prove are its own, never a user
   CHECK(fs::exists(dir / "site/docs/.conc-zzzz9999-abcdefgh.tmp"));
   CHECK_FALSE(fs::exists(dir / "site/docs" / ours));
   CHECK_FALSE(fs::exists(dir / "site/32x32/docs" / ours));
+  CHECK_FALSE(fs::exists(dir / "site/1600x1600/docs" / ours));
 }
 
 TEST_CASE("a source replaced by another photo with an older date is made again", "[thumbs][cli]") {

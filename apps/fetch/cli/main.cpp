@@ -38,9 +38,10 @@ int main(int argc, char** argv) {
 
   CLI::App app{
       "conc-fetch: download a list of URLs, many at a time.\n"
-      "Bodies stream to NAME.part and are renamed when whole and verified; a re-run resumes cut\n"
-      "transfers with Range and skips what the manifest records as done."};
-  app.add_option("LIST", o.list, "URL list, one per line (aria2 input files too); - or absent: stdin");
+      "Bodies stream to NAME.part and are renamed when whole and verified; a re-run resumes cut transfers with "
+      "Range (only of the same file) and skips what the manifest records as done. More in conc-fetch(1)."};
+  app.add_option("LIST", o.list, "URL list, one per line (aria2 input files too); - or absent: stdin")
+      ->type_name("FILE");
   app.add_option("-o,--out", o.out, "output folder (default downloads/)");
   app.add_option("-j,--jobs", jobs,
                  "concurrent transfers: N, or auto (default: 256, growing towards 512 while more at once finish "
@@ -187,25 +188,42 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", fetch::version_text, "print the version and the libraries it uses, and exit");
   app.footer(
       "Examples:\n"
-      "  conc-fetch urls.txt                         into downloads/, resumable\n"
-      "  conc-fetch -j 64 --per-host 16 -o flags flags.txt\n"
-      "  conc-fetch --layout host --retries 8 --timeout 60 list.txt\n"
-      "  conc-fetch --rate 2M --max-size 100M aria2-input.txt\n"
+      "  conc-fetch urls.txt\n"
+      "      into downloads/; a re-run resumes and skips what is done\n"
+      "  conc-fetch -j 64 --per-host 4 --retries 8 -o flags flags.txt\n"
+      "      many at a time, politely\n"
       "  cat urls.txt | conc-fetch -o out -\n"
-      "  conc-fetch --engine multi -j 256 --per-host 256 big-list.txt\n"
-      "  conc-fetch -H 'Authorization: Bearer T' --compressed api-list.txt\n"
-      "  conc-fetch --wait-lock --verify -o mirror nightly.txt   (cron: waits for the previous run)\n"
-      "  mpirun -np 16 conc-fetch --shard auto -o /shared/out list.txt   then: conc-fetch --summary /shared/out\n"
-      "  conc-fetch --thumbnail 256x256 -o thumbs photos.txt   (thumbnails only, no full-size files)\n"
-      "  conc-fetch --thumbnail 512 --fit cover --format webp --keep-originals -o set urls.txt\n"
-      "  conc-fetch --thumbnail 256 --output-format webdataset --samples-per-tar 1000 -o shards urls.txt\n"
-      "One run at a time per output folder (a lock on OUT/.conc-fetch.lock).\n"
-      "Exit codes: 0 all downloaded or skipped, 1 some failed (the rest were downloaded), 2 usage error\n"
-      "or the folder in use, 130 interrupted (Ctrl-C or SIGTERM; a re-run resumes).");
+      "      the list from stdin; downloads start while it is read\n"
+      "  conc-fetch --cacert corp-ca.pem --netrc intranet-list.txt\n"
+      "      a private CA, passwords from ~/.netrc (never written anywhere)\n"
+      "  conc-fetch --thumbnail 256 --output-format webdataset -o shards urls.txt\n"
+      "      a thumbnail of every image, packed into tars for training\n"
+      "  mpirun -np 16 conc-fetch --shard auto -o /shared/out list.txt\n"
+      "      sixteen shards; then conc-fetch --summary /shared/out\n"
+      "One run at a time per output folder. Exit codes: 0 all downloaded or done before, 1 some failed (the rest "
+      "were downloaded), 2 usage error or the folder in use, 130 interrupted (a re-run resumes).");
   app.name("conc-fetch");
   common::cli::use_help_formatter(app);
   common::cli::add_completion_option(app, "conc-fetch");
   common::cli::add_config(app, "fetch.conf", argc, argv);
+  common::cli::set_groups(
+      app, {{"Input and output",
+             {"--out DIR", "--layout", "--content-disposition", "--manifest FILE", "--skip-existing", "--force",
+              "--verify", "--no-hash", "--wait-lock"}},
+            {"Transfers",
+             {"--jobs N|auto", "--per-host N", "--engine", "--retries N", "--retry-max-wait SECONDS",
+              "--max-redirects N", "--timeout SECONDS", "--connect-timeout SECONDS", "--stall-timeout SECONDS",
+              "--low-speed BYTES/S", "--low-speed-time SECONDS", "--max-size SIZE", "--rate SIZE/S", "--compressed",
+              "--header 'NAME: VALUE'", "--user-agent TEXT"}},
+            {"TLS, proxies and authentication",
+             {"--cacert FILE", "--capath DIR", "--insecure", "--http2", "--http1.1", "--proxy URL",
+              "--user USER[:PASSWORD]", "--netrc", "--netrc-file FILE"}},
+            {"Thumbnails",
+             {"--thumbnail WxH", "--fit", "--format", "--quality 1-100", "--max-pixels N", "--keep-originals",
+              "--thumbnail-workers N", "--thumbnail-timeout SECONDS", "--output-format", "--samples-per-tar N"}},
+            {"Shards", {"--shard I/N|auto", "--shard-count N", "--shard-by", "--summary OUT"}},
+            {"Messages and configuration",
+             {"--no-progress", "--verbose", "--config", "--no-config", "--version", "--help"}}});
   if (const auto code = common::cli::parse(app, argc, argv, "conc-fetch", std::cout, std::cerr)) return *code;
   if (const auto missing = common::cli::missing_need(app, {{"--fit", "--thumbnail"},
                                                            {"--format", "--thumbnail"},
