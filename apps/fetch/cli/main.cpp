@@ -102,8 +102,7 @@ int main(int argc, char** argv) {
                  "instead of looking HOST up, as curl --resolve; repeatable")
       ->allow_extra_args(false)
       ->check(CLI::Validator(
-          [](std::string& entry) { return fetch::resolve_entry_problem(entry).value_or(std::string()); }, "", ""))
-      ->option_text("HOST:PORT:ADDRESS");
+          [](std::string& entry) { return fetch::resolve_entry_problem(entry).value_or(std::string()); }, "", ""));
   bool http1 = false;
   bool http2 = false;
   auto* http2_flag = app.add_flag("--http2", http2, "HTTP/2 over TLS where the server offers it: the default already");
@@ -216,8 +215,8 @@ int main(int argc, char** argv) {
               "--low-speed BYTES/S", "--low-speed-time SECONDS", "--max-size SIZE", "--rate SIZE/S", "--compressed",
               "--header 'NAME: VALUE'", "--user-agent TEXT"}},
             {"TLS, proxies and authentication",
-             {"--cacert FILE", "--capath DIR", "--insecure", "--http2", "--http1.1", "--proxy URL",
-              "--user USER[:PASSWORD]", "--netrc", "--netrc-file FILE"}},
+             {"--cacert FILE", "--capath DIR", "--insecure", "--http2", "--http1.1", "--resolve HOST:PORT:ADDRESS",
+              "--proxy URL", "--user USER[:PASSWORD]", "--netrc", "--netrc-file FILE"}},
             {"Thumbnails",
              {"--thumbnail WxH", "--fit", "--format", "--quality 1-100", "--max-pixels N", "--keep-originals",
               "--thumbnail-workers N", "--thumbnail-timeout SECONDS", "--output-format", "--samples-per-tar N"}},
