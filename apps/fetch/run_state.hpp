@@ -29,9 +29,12 @@
 
 #include "cli/options.hpp"
 #include "engine/attempt.hpp"
+#include "engine/concurrency_ramp.hpp"
+#include "engine/handle_pool.hpp"
 #include "engine/multi_loop.hpp"
 #include "engine/open_files.hpp"
 #include "engine/scheduler.hpp"
+#include "engine/shared_trust_store.hpp"
 #include "engine/wait_status.hpp"
 #include "plan/names.hpp"
 #include "plan/url_list.hpp"
@@ -53,13 +56,17 @@ extern std::atomic<bool> interrupted;
 static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
 inline constexpr const char* kManifestName = ".conc-fetch.jsonl";
 // -j auto's ceiling. The threads engine's pool sizes itself below it (Sizing::Auto). The multi engine
-// runs this many at once, as long as there is work: its transfers cost no thread, and what bounds
-// their use is the one core that serves them all. That core completes about 8,000-11,000 small
-// transfers a second (90-120 us of CPU each, docs/BENCHMARKS.md, W1), so at a 50 ms response time
-// 400-550 transfers keep it busy (Little's law: rate x time); more at once only wait for the loop,
-// fewer leave it idle. Slower servers would gain from more: -j N says so. The open-file limit caps
-// both (most_at_once).
+// may run this many at once: its transfers cost no thread, and what bounds their use is the one
+// core that serves them all. That core completes about 8,000-11,000 small transfers a second
+// (90-120 us of CPU each, docs/BENCHMARKS.md, W1), so at a 50 ms response time 400-550 transfers
+// keep it busy (Little's law: rate x time); more at once only wait for the loop, fewer leave it
+// idle. Slower servers would gain from more: -j N says so. The open-file limit caps both
+// (most_at_once).
 inline constexpr std::size_t kMaxAutoThreads = 512;
+// Where -j auto starts, in both engines: this many transfers at once, growing towards
+// kMaxAutoThreads while more at once finish more a second (ConcurrencyRamp). Every transfer past
+// what pays costs a connection, and over TLS a handshake (about 1 ms of a core), for nothing.
+inline constexpr std::size_t kAutoStart = 256;
 inline constexpr std::chrono::seconds kLongWait{5};  // retry waits at least this long are said without -v
 
 struct Job {
@@ -85,11 +92,18 @@ struct Job {
 class Run {
  public:
   Run(const Options& o, std::ostream& out, std::ostream& err)
-      : o_(o), out_(out), err_(err), root_(fs::absolute(o.out)), scheduler_(o.per_host) {
+      : o_(o),
+        out_(out),
+        err_(err),
+        root_(fs::absolute(o.out)),
+        scheduler_(o.per_host),
+        trust_store_(o.transfer.trust.file, o.transfer.trust.folder) {
     if (o.rate > 0) rate_.emplace(o.rate);
     transfer_ = o.transfer;
     transfer_.rate = rate_ ? &*rate_ : nullptr;
     transfer_.rate_pauses = o.engine == Engine::Multi;
+    transfer_.multiplex = o.engine == Engine::Multi;
+    transfer_.shared_trust = &trust_store_;
     transfer_.stop = &interrupted;
     transfer_.stalls = &stalls_;
     transfer_.to_memory = o.thumbnail.enabled;
@@ -171,8 +185,8 @@ class Run {
   // The threads engine: a task on the thread pool per transfer; -j auto lets the pool size itself.
   void download();
 
-  // One transfer of the threads engine, on a pool thread with its own easy handle.
-  void transfer(const Scheduler::Grant& grant);
+  // One transfer of the threads engine, on a pool thread, on an easy handle from `handles`.
+  void transfer(const Scheduler::Grant& grant, HandlePool& handles);
 
   // The multi engine: one thread, one event loop, up to -j transfers at once.
   void download_multi();
@@ -194,7 +208,8 @@ class Run {
   Planner planner_;                                 // the planning thread's, until it ends
   Scheduler scheduler_;
   std::optional<conc::RateLimiter> rate_;
-  Stalls stalls_;  // before transfer_, which points at it
+  Stalls stalls_;                 // before transfer_, which points at it
+  SharedTrustStore trust_store_;  // before transfer_, which points at it
   TransferOptions transfer_;
   SharedCache cache_;
   std::unique_ptr<Manifest> manifest_;

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "engine/scheduler.hpp"
 
@@ -38,6 +39,58 @@ TEST_CASE("the per-host limit is never exceeded and other hosts are served meanw
   s.release("a");
   waiter.join();
   CHECK(got.load());
+}
+
+TEST_CASE("a host whose download just finished goes next while it has work: its connection is idle",
+          "[fetch][scheduler]") {
+  Scheduler s(2);
+  for (std::size_t i = 0; i < 3; ++i) {
+    s.add(i, "a");
+    s.add(10 + i, "b");
+    s.add(20 + i, "c");
+  }
+  s.close_input();
+  auto g = s.try_next();
+  REQUIRE(g);
+  CHECK(g->host == "a");
+  g = s.try_next();
+  REQUIRE(g);
+  CHECK(g->host == "b");
+  CHECK(s.idle_connections() == 0);
+  s.release("a");
+  CHECK(s.idle_connections() == 1);
+  g = s.try_next();  // a, not c: a's freed connection carries it
+  REQUIRE(g);
+  CHECK(g->host == "a");
+  CHECK(s.idle_connections() == 0);
+  // A host with nothing left leaves no idle connection worth keeping.
+  Scheduler t(2);
+  t.add(0, "x");
+  t.add(1, "y");
+  REQUIRE(t.try_next());
+  t.release("x");
+  CHECK(t.idle_connections() == 0);
+}
+
+TEST_CASE("a host with nothing running goes before a second connection to a busy host", "[fetch][scheduler]") {
+  Scheduler s(2);
+  s.add(0, "a");
+  s.add(1, "a");
+  s.add(2, "c");
+  s.add(3, "d");
+  std::vector<std::string> order;
+  for (int i = 0; i < 3; ++i) order.push_back(s.try_next()->host);
+  CHECK(order == std::vector<std::string>{"a", "c", "d"});
+  s.release("c");
+  s.release("d");
+  s.add(4, "b");
+  // Round-robin from d comes to a first, which has room for a second connection; b has none yet.
+  auto g = s.try_next();
+  REQUIRE(g);
+  CHECK(g->host == "b");
+  g = s.try_next();
+  REQUIRE(g);
+  CHECK(g->host == "a");
 }
 
 TEST_CASE("retries wait for their due time while fresh work goes first", "[fetch][scheduler]") {

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -19,6 +20,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -90,6 +92,7 @@ std::string random_bytes(std::size_t n, unsigned seed) {
 struct TlsSite {
   fs::path certificate;
   fs::path key;
+  int keepalive_requests = 1000;  // a connection is closed after this many requests (nginx's default)
 };
 
 // Debian's nginx on a free port (and one more per TLS site), its files and config in a folder of
@@ -120,9 +123,22 @@ class Nginx {
   std::string tls_url(std::size_t site, const std::string& path) const {
     return "https://127.0.0.1:" + std::to_string(tls_ports_.at(site)) + path;
   }
+  int tls_port(std::size_t site) const { return tls_ports_.at(site); }
   // The TLS sites' log: "PORT URI PROTOCOL" per request.
   std::string tls_log() const { return slurp(dir_ / "tls.log"); }
   fs::path file(const std::string& name) const { return dir_ / "www" / name; }
+  int port() const { return port_; }
+  // Every request but the start-up probes (of "/"): "CONNECTION SESSION_REUSED HOST URI"
+  // ($connection is the connection's serial number; $ssl_session_reused "r" on a TLS connection
+  // that resumed a session, else "." or "-").
+  std::vector<std::string> connection_lines() const {
+    std::vector<std::string> lines;
+    std::istringstream in(slurp(dir_ / "connections.log"));
+    for (std::string line; std::getline(in, line);) {
+      if (line.size() < 2 || line.compare(line.size() - 2, 2, " /") != 0) lines.push_back(line);
+    }
+    return lines;
+  }
   // The access log: "URI STATUS "RANGE" "CONTENT-ENCODING" "IF-RANGE"" per request.
   std::vector<std::string> log_lines(const std::string& uri) const {
     std::vector<std::string> lines;
@@ -145,6 +161,8 @@ http {
   types { text/plain txt; application/octet-stream bin; }
   log_format t '$request_uri $status "$http_range" "$sent_http_content_encoding" "$http_if_range"';
   access_log DIR/access.log t;
+  log_format c '$connection $ssl_session_reused $host $request_uri';
+  access_log DIR/connections.log c;
   client_body_temp_path DIR/tmp;
   proxy_temp_path DIR/tmp;
   fastcgi_temp_path DIR/tmp;
@@ -164,6 +182,7 @@ http {
     location /slow/ { alias DIR/www/; limit_rate_after 1m; limit_rate 32k; }
   }
   log_format tls '$server_port $request_uri $server_protocol';
+  ssl_session_cache shared:tls:1m;  # sessions a client may resume (nginx keeps none by default)
 TLS}
 )";
     std::string tls;
@@ -172,7 +191,8 @@ TLS}
       tls_ports_.push_back(free_port());
       tls += "  server {\n    listen 127.0.0.1:" + std::to_string(tls_ports_.back()) +
              " ssl http2;\n    ssl_certificate " + site.certificate.string() + ";\n    ssl_certificate_key " +
-             site.key.string() + ";\n    access_log DIR/tls.log tls;\n    root DIR/www;\n  }\n";
+             site.key.string() + ";\n    keepalive_requests " + std::to_string(site.keepalive_requests) +
+             ";\n    access_log DIR/tls.log tls;\n    access_log DIR/connections.log c;\n    root DIR/www;\n  }\n";
     }
     conf.replace(conf.find("TLS"), 3, tls);
     for (std::size_t at = 0; (at = conf.find("DIR", at)) != std::string::npos; at += d.size()) conf.replace(at, 3, d);
@@ -475,9 +495,60 @@ TEST_CASE("httpbin: a part file is resumed with Range, and Content-Disposition n
 
 namespace {
 
+// What nginx's connection log says about a run: the connections each host was served on, in the
+// order they were first seen, and which of them resumed a TLS session.
+struct ConnectionUse {
+  explicit ConnectionUse(const std::vector<std::string>& lines) {
+    for (const std::string& line : lines) {
+      std::istringstream fields(line);
+      std::string connection, reused, host;
+      fields >> connection >> reused >> host;
+      ++requests;
+      if (!seen.insert(connection).second) continue;
+      by_host[host].push_back(connection);
+      if (reused == "r") resumed.insert(connection);
+    }
+  }
+  std::size_t connections() const { return seen.size(); }
+  std::size_t requests = 0;
+  std::set<std::string> seen;
+  std::map<std::string, std::vector<std::string>> by_host;
+  std::set<std::string> resumed;
+};
+
+// HOSTS made-up host names (h0.conc.test ...) pinned to 127.0.0.1 with --resolve, FILES files
+// each, listed host by host; the files are made in nginx's folder.
+struct ManyHosts {
+  ManyHosts(const Nginx& nginx, int hosts, int files, const std::string& scheme = "http", int port = 0) {
+    if (port == 0) port = nginx.port();
+    for (int h = 0; h < hosts; ++h) {
+      const std::string host = "h" + std::to_string(h) + ".conc.test";
+      resolve.insert(resolve.end(), {"--resolve", host + ":" + std::to_string(port) + ":127.0.0.1"});
+      for (int f = 0; f < files; ++f) {
+        const std::string name = "f" + std::to_string(h) + "-" + std::to_string(f) + ".bin";
+        std::ofstream(nginx.file(name), std::ios::binary) << random_bytes(4096, static_cast<unsigned>(h * 100 + f));
+        list += scheme + "://" + host + ":" + std::to_string(port) + "/" + name + "\n";
+        names.push_back(name);
+      }
+    }
+  }
+  std::vector<std::string> args(std::vector<std::string> more) const {
+    more.insert(more.end(), resolve.begin(), resolve.end());
+    return more;
+  }
+  std::string list;
+  std::vector<std::string> names;
+  std::vector<std::string> resolve;
+};
+
+}  // namespace
+
+namespace {
+
 // Certificates made with openssl in the test's folder: a private CA, another CA nobody trusts, and
 // for 127.0.0.1 a good certificate of the private CA, an expired one, one for another name, one of
-// the other CA and a self-signed one; `hashed` holds the private CA as a --capath folder.
+// the other CA and a self-signed one; one of the private CA for *.conc.test; `hashed` holds the
+// private CA as a --capath folder.
 struct Certificates {
   explicit Certificates(const TempDir& dir) : at(dir / "certs") {
     fs::create_directories(at / "hashed");
@@ -487,9 +558,11 @@ struct Certificates {
              path("leaf.key"), "-subj", "/CN=127.0.0.1", "-out", path("leaf.csr")});
     std::ofstream(at / "ip.cnf") << "subjectAltName=IP:127.0.0.1\n";
     std::ofstream(at / "name.cnf") << "subjectAltName=DNS:elsewhere.example\n";
+    std::ofstream(at / "names.cnf") << "subjectAltName=DNS:*.conc.test\n";
     sign("good.pem", "ca", "30", "ip.cnf");
     sign("expired.pem", "ca", "-1", "ip.cnf");  // valid from now until a day ago
     sign("wrong-name.pem", "ca", "30", "name.cnf");
+    sign("names.pem", "ca", "30", "names.cnf");  // for the made-up hosts of ManyHosts
     sign("unknown-ca.pem", "other", "30", "ip.cnf");
     openssl({"req", "-x509", "-key", path("leaf.key"), "-out", path("self-signed.pem"), "-days", "30", "-subj",
              "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"});
@@ -519,6 +592,57 @@ struct Certificates {
 };
 
 }  // namespace
+
+TEST_CASE("nginx: a made-up host name pinned with --resolve reaches the address given, as with curl",
+          "[fetch][third-party]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  Nginx nginx;
+  TempDir dir;
+  const std::string port = std::to_string(nginx.port());
+  const std::string url = "http://made-up.conc.test:" + port + "/text.txt";
+  const Result r = run_fetch(dir, url + "\n",
+                             {"-o", (dir / "out").string(), "--engine", engine, "--retries", "0", "--resolve",
+                              "made-up.conc.test:" + port + ":127.0.0.1"});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(slurp(dir / "out/text.txt") == slurp(nginx.file("text.txt")));
+  const auto lines = nginx.connection_lines();
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0].find(" made-up.conc.test /text.txt") != std::string::npos);
+
+  // Without it the name is looked up, and fails; a malformed entry is a usage error naming it.
+  const Result unpinned =
+      run_fetch(dir, url + "\n", {"-o", (dir / "unpinned").string(), "--engine", engine, "--retries", "0"});
+  CHECK(unpinned.exit_code == 1);
+  const Result bad =
+      run_fetch(dir, url + "\n", {"-o", (dir / "bad").string(), "--resolve", "made-up.conc.test:" + port});
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err == "conc-fetch: --resolve: 'made-up.conc.test:" + port +
+                       "' is not HOST:PORT:ADDRESS[,ADDRESS...] (see conc-fetch --help)\n");
+}
+
+TEST_CASE("many hosts: each host's next file goes down the connection its last one freed", "[fetch][third-party]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  Nginx nginx;
+  TempDir dir;
+  const int hosts = 12;
+  const ManyHosts many(nginx, hosts, 4);
+  const Result r = run_fetch(
+      dir, many.list, many.args({"-o", (dir / "out").string(), "--engine", engine, "-j", "8", "--per-host", "2"}));
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  for (const std::string& name : many.names) CHECK(slurp(dir / "out" / name) == slurp(nginx.file(name)));
+  const ConnectionUse use(nginx.connection_lines());
+  CHECK(use.requests == many.names.size());
+  // At most --per-host connections to a host, each opened once: hosts x --per-host in all.
+  CHECK(use.by_host.size() == static_cast<std::size_t>(hosts));
+  for (const auto& [host, connections] : use.by_host) {
+    INFO(host);
+    CHECK(connections.size() <= 2);
+  }
+}
 
 TEST_CASE(
     "nginx over TLS: a private CA is trusted by --cacert, --capath, CURL_CA_BUNDLE, SSL_CERT_DIR or "
@@ -643,4 +767,129 @@ TEST_CASE("nginx over TLS: HTTP/2 by default, HTTP/1.1 with --http1.1", "[fetch]
   std::vector<std::string> protocols;
   for (std::string port, uri, protocol; log >> port >> uri >> protocol;) protocols.push_back(protocol);
   CHECK(protocols == std::vector<std::string>{"HTTP/2.0", "HTTP/1.1"});
+}
+
+namespace {
+
+// How many times a file is opened while it is watched (inotify): opens by any process, so only
+// for files nothing but the program under test reads. Two opens in a row that nothing read in
+// between count once (inotify merges them), so a count of 1 is exact and a larger one a floor.
+class OpenCount {
+ public:
+  explicit OpenCount(const fs::path& file) : fd_(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) {
+    REQUIRE(fd_ >= 0);
+    REQUIRE(::inotify_add_watch(fd_, file.c_str(), IN_OPEN | IN_CLOSE) >= 0);
+  }
+  ~OpenCount() { ::close(fd_); }
+  OpenCount(const OpenCount&) = delete;
+  OpenCount& operator=(const OpenCount&) = delete;
+  std::size_t opens() {
+    alignas(inotify_event) char buffer[4096];
+    for (ssize_t n; (n = ::read(fd_, buffer, sizeof buffer)) > 0;) {
+      for (char* at = buffer; at < buffer + n;) {
+        const auto* event = reinterpret_cast<const inotify_event*>(at);
+        if ((event->mask & IN_OPEN) != 0) ++opens_;
+        at += sizeof(inotify_event) + event->len;
+      }
+    }
+    return opens_;
+  }
+
+ private:
+  int fd_;
+  std::size_t opens_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("nginx over TLS: the CA certificates are read once per run, whatever names them",
+          "[fetch][third-party][tls]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  TempDir dir;
+  const Certificates certs(dir);
+  Nginx nginx({certs.site("names.pem")});
+  const ManyHosts many(nginx, 6, 2, "https", nginx.tls_port(0));  // a connection, and a handshake, per host
+  const fs::path hashed = certs.at / "hashed/ca.pem";
+  struct Source {
+    std::vector<std::string> args;
+    std::vector<std::string> env;
+    fs::path read;  // the file that holds the private CA
+  };
+  int run = 0;
+  for (const Source& source : std::vector<Source>{
+           {{"--cacert", certs.path("ca.pem")}, {}, certs.at / "ca.pem"},
+           {{"--capath", (certs.at / "hashed").string()}, {}, hashed},
+           {{}, {"CURL_CA_BUNDLE=" + certs.path("ca.pem")}, certs.at / "ca.pem"},
+           {{}, {"SSL_CERT_FILE=" + certs.path("ca.pem")}, certs.at / "ca.pem"},
+           {{}, {"SSL_CERT_DIR=" + (certs.at / "hashed").string()}, hashed},
+       }) {
+    INFO((source.args.empty() ? source.env[0] : source.args[0]));
+    OpenCount count(source.read);
+    std::vector<std::string> args = {"-o", (dir / ("out" + std::to_string(++run))).string(), "--engine", engine, "-j",
+                                     "4"};
+    args.insert(args.end(), source.args.begin(), source.args.end());
+    const Result r = run_fetch(dir, many.list, many.args(args), source.env);
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(count.opens() == 1);
+  }
+  const ConnectionUse use(nginx.connection_lines());
+  CHECK(use.by_host.size() == 6);
+  CHECK(use.requests == 5 * many.names.size());
+
+  // Verification still happens against the store: a CA that did not sign the certificates fails
+  // every transfer.
+  const Result other =
+      run_fetch(dir, many.list,
+                many.args({"-o", (dir / "other").string(), "--engine", engine, "--cacert", certs.path("other.pem")}));
+  CHECK(other.exit_code == 1);
+  CHECK(other.err.find("0 downloaded, 0 skipped, 12 failed") != std::string::npos);
+  CHECK(other.err.find("unable to get local issuer certificate") != std::string::npos);
+}
+
+TEST_CASE("nginx over TLS: a host reconnected resumes its TLS session", "[fetch][third-party][tls]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  TempDir dir;
+  const Certificates certs(dir);
+  TlsSite site = certs.site("names.pem");
+  site.keepalive_requests = 2;  // every host's 4 files take 2 connections
+  Nginx nginx({site});
+  // More hosts than the 8 sessions a libcurl share keeps, one connection each at a time. Over
+  // HTTP/1.1: over HTTP/2 libcurl 7.88 keeps no TLS 1.3 session ticket (curl does not resume either).
+  const ManyHosts many(nginx, 12, 4, "https", nginx.tls_port(0));
+  const Result r = run_fetch(dir, many.list,
+                             many.args({"-o", (dir / "out").string(), "--engine", engine, "-j", "4", "--per-host", "1",
+                                        "--http1.1", "--cacert", certs.path("ca.pem")}));
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  const ConnectionUse use(nginx.connection_lines());
+  CHECK(use.requests == many.names.size());
+  REQUIRE(use.by_host.size() == 12);
+  for (const auto& [host, connections] : use.by_host) {
+    INFO(host);
+    REQUIRE(connections.size() == 2);
+    CHECK(use.resumed.count(connections[0]) == 0);
+    CHECK(use.resumed.count(connections[1]) == 1);
+  }
+}
+
+TEST_CASE("nginx over HTTP/2: the multi engine carries a host's transfers as streams of one connection",
+          "[fetch][third-party][tls]") {
+  TempDir dir;
+  const Certificates certs(dir);
+  Nginx nginx({certs.site("names.pem")});
+  const ManyHosts many(nginx, 1, 24, "https", nginx.tls_port(0));
+  const Result r = run_fetch(dir, many.list,
+                             many.args({"-o", (dir / "out").string(), "--engine", "multi", "-j", "16", "--per-host",
+                                        "16", "--cacert", certs.path("ca.pem")}));
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  for (const std::string& name : many.names) CHECK(slurp(dir / "out" / name) == slurp(nginx.file(name)));
+  const ConnectionUse use(nginx.connection_lines());
+  CHECK(use.requests == many.names.size());
+  CHECK(use.connections() == 1);
+  std::istringstream log(nginx.tls_log());
+  for (std::string port, uri, protocol; log >> port >> uri >> protocol;) CHECK(protocol == "HTTP/2.0");
 }

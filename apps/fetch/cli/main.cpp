@@ -17,6 +17,7 @@
 #include "cli/version.hpp"
 #include "cli_values.hpp"
 #include "completion.hpp"
+#include "engine/resolve_entries.hpp"
 #include "engine/trust_store.hpp"
 #include "help_formatter.hpp"
 #include "run.hpp"
@@ -43,8 +44,9 @@ int main(int argc, char** argv) {
       ->type_name("FILE");
   app.add_option("-o,--out", o.out, "output folder (default downloads/)");
   app.add_option("-j,--jobs", jobs,
-                 "concurrent transfers: N, or auto (default: the pool sizes itself towards cores / (1 - blocking))");
-  app.add_option("--per-host", o.per_host, "connections per host, default 8 (0: no limit)")
+                 "concurrent transfers: N, or auto (default: 256, growing towards 512 while more at once finish "
+                 "more a second; the threads engine's pool sizes itself within that)");
+  app.add_option("--per-host", o.per_host, "transfers at once per host, default 8 (0: no limit; over HTTP/2, streams)")
       ->check(common::cli::whole_number(0, 1'000'000));
   app.add_option("--retries", o.retries,
                  "retries after the first attempt, default 4 (backoff with jitter, Retry-After)")
@@ -77,7 +79,7 @@ int main(int argc, char** argv) {
   std::string engine = "threads";
   app.add_option("--engine", engine,
                  "threads (default): a pool of blocking transfers; multi: one curl_multi "
-                 "event loop (with -j auto: up to 512 transfers)")
+                 "event loop")
       ->check(common::cli::one_of({"threads", "multi"}))
       ->option_text("threads|multi");
   auto* skip = app.add_flag("--skip-existing", o.skip_existing, "skip URLs whose file already exists");
@@ -95,6 +97,12 @@ int main(int argc, char** argv) {
       ->allow_extra_args(false);
   app.add_option("-A,--user-agent", o.transfer.user_agent, "User-Agent (default conc-fetch/0.1)");
   app.add_option("--proxy", o.transfer.proxy, "proxy URL");
+  app.add_option("--resolve", o.transfer.resolve,
+                 "connect to HOST:PORT at ADDRESS (or the first that answers of several, comma-separated) "
+                 "instead of looking HOST up, as curl --resolve; repeatable")
+      ->allow_extra_args(false)
+      ->check(CLI::Validator(
+          [](std::string& entry) { return fetch::resolve_entry_problem(entry).value_or(std::string()); }, "", ""));
   bool http1 = false;
   bool http2 = false;
   auto* http2_flag = app.add_flag("--http2", http2, "HTTP/2 over TLS where the server offers it: the default already");
@@ -207,8 +215,8 @@ int main(int argc, char** argv) {
               "--low-speed BYTES/S", "--low-speed-time SECONDS", "--max-size SIZE", "--rate SIZE/S", "--compressed",
               "--header 'NAME: VALUE'", "--user-agent TEXT"}},
             {"TLS, proxies and authentication",
-             {"--cacert FILE", "--capath DIR", "--insecure", "--http2", "--http1.1", "--proxy URL",
-              "--user USER[:PASSWORD]", "--netrc", "--netrc-file FILE"}},
+             {"--cacert FILE", "--capath DIR", "--insecure", "--http2", "--http1.1", "--resolve HOST:PORT:ADDRESS",
+              "--proxy URL", "--user USER[:PASSWORD]", "--netrc", "--netrc-file FILE"}},
             {"Thumbnails",
              {"--thumbnail WxH", "--fit", "--format", "--quality 1-100", "--max-pixels N", "--keep-originals",
               "--thumbnail-workers N", "--thumbnail-timeout SECONDS", "--output-format", "--samples-per-tar N"}},

@@ -17,6 +17,7 @@
 
 #include "engine/scheduler.hpp"
 #include "engine/sha256.hpp"
+#include "engine/shared_trust_store.hpp"
 #include "plan/names.hpp"
 #include "redact.hpp"
 
@@ -217,12 +218,6 @@ AttemptResult Attempt::body_in_memory(conc::Fd memory, AttemptResult r) {
   return r;
 }
 
-AttemptResult Downloader::attempt(const std::string& url, const fs::path& target, const std::string& expected_sha256) {
-  Attempt a(options_, handle_, url, target, expected_sha256);
-  if (auto early = a.start()) return *early;
-  return a.finish(curl_easy_perform(handle_.get()));
-}
-
 AttemptResult Attempt::finish(CURLcode code) {
   curl_easy_setopt(curl_, CURLOPT_ERRORBUFFER, nullptr);  // the buffer dies with this attempt
   restore_headers();
@@ -365,10 +360,12 @@ AttemptResult Attempt::finish(CURLcode code) {
       r.error = curl_reason(code) + verification_hint(verify_result, options_.trust);
       break;
     }
-    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CACERT_BADFILE: {
       r.verdict = Verdict::Fail;
-      r.error = curl_reason(code) + " (" + options_.trust.describe() + ")";
+      const std::string problem = options_.shared_trust != nullptr ? options_.shared_trust->problem() : "";
+      r.error = (problem.empty() ? curl_reason(code) : problem) + " (" + options_.trust.describe() + ")";
       break;
+    }
     case CURLE_SSL_CONNECT_ERROR:  // the handshake itself (a protocol or version mismatch): no certificate to skip
       r.verdict = Verdict::Fail;
       r.error = curl_reason(code);

@@ -160,18 +160,4 @@ class Attempt {
   bool stalled_ = false;                                             // ended by the --stall-timeout
 };
 
-// The thread engine's worker: one handle, one blocking attempt at a time.
-class Downloader {
- public:
-  Downloader(const TransferOptions& options, const SharedCache& cache) : options_(options), handle_(options, &cache) {}
-
-  // One attempt at url into `target` (through target + ".part"); target's folder must exist.
-  AttemptResult attempt(const std::string& url, const std::filesystem::path& target,
-                        const std::string& expected_sha256);
-
- private:
-  const TransferOptions& options_;
-  EasyHandle handle_;
-};
-
 }  // namespace fetch

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "engine/attempt.hpp"
+#include "engine/shared_trust_store.hpp"
 
 namespace fetch {
 
@@ -18,10 +19,12 @@ struct SharedCache::Locks {
 };
 
 SharedCache::SharedCache() : share_(curl_share_init()), locks_(std::make_unique<Locks>()) {
-  // DNS and TLS sessions only: libcurl does not support sharing connections between concurrent
-  // threads (CURLSHOPT_SHARE); each worker's handle keeps its own connections alive instead.
+  // DNS only. Connections: libcurl 7.88 does not support sharing them between concurrent threads
+  // (CURLSHOPT_SHARE, KNOWN_BUGS 11.11), so each handle keeps its own and the HandlePool gives a
+  // host's next transfer the handle holding its connection. TLS sessions: a share keeps only the 8
+  // latest, which many hosts evict before they are reconnected, while each handle keeps those of
+  // the hosts it served, and the HandlePool brings the host back to it.
   curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-  curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
   curl_share_setopt(share_, CURLSHOPT_USERDATA, locks_.get());
   curl_share_setopt(
       share_, CURLSHOPT_LOCKFUNC,
@@ -61,6 +64,7 @@ EasyHandle::EasyHandle(const TransferOptions& options, const SharedCache* cache)
   if (!options.proxy.empty()) curl_easy_setopt(curl_, CURLOPT_PROXY, options.proxy.c_str());
   if (options.http_version == HttpVersion::Http1_1)
     curl_easy_setopt(curl_, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+  if (options.multiplex) curl_easy_setopt(curl_, CURLOPT_PIPEWAIT, 1L);
   if (options.compressed) curl_easy_setopt(curl_, CURLOPT_ACCEPT_ENCODING, "");  // every encoding libcurl decodes
   if (!options.user.empty()) curl_easy_setopt(curl_, CURLOPT_USERPWD, options.user.c_str());
   if (options.netrc) {
@@ -71,9 +75,13 @@ EasyHandle::EasyHandle(const TransferOptions& options, const SharedCache* cache)
   if (options.insecure) {
     curl_easy_setopt(curl_, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(curl_, CURLOPT_SSL_VERIFYHOST, 0L);
+  } else if (options.shared_trust != nullptr) {
+    options.shared_trust->apply(curl_);  // in place of the files trust.apply() named: read once, shared
   }
   for (const std::string& h : options.headers) headers_ = curl_slist_append(headers_, h.c_str());
   if (headers_ != nullptr) curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers_);
+  for (const std::string& r : options.resolve) resolve_ = curl_slist_append(resolve_, r.c_str());
+  if (resolve_ != nullptr) curl_easy_setopt(curl_, CURLOPT_RESOLVE, resolve_);
   // Each attempt points XFERINFODATA at itself: the callback ends a stopped run's transfers and watches for stalls.
   curl_easy_setopt(curl_, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(curl_, CURLOPT_XFERINFOFUNCTION, &Attempt::on_progress);
@@ -84,6 +92,7 @@ EasyHandle::EasyHandle(const TransferOptions& options, const SharedCache* cache)
 EasyHandle::~EasyHandle() {
   curl_easy_cleanup(curl_);
   curl_slist_free_all(headers_);
+  curl_slist_free_all(resolve_);
 }
 
 }  // namespace fetch

@@ -11,7 +11,7 @@
 
 namespace fetch {
 
-// The cache shared by the thread engine's handles; thread-safe.
+// The DNS cache shared by the thread engine's handles; thread-safe.
 class SharedCache {
  public:
   SharedCache();
@@ -41,6 +41,7 @@ class EasyHandle {
  private:
   CURL* curl_;
   curl_slist* headers_ = nullptr;
+  curl_slist* resolve_ = nullptr;
 };
 
 }  // namespace fetch

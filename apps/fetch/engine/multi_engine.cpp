@@ -1,4 +1,8 @@
-// The multi engine: one thread running libcurl's socket interface, up to -j transfers at once.
+// The multi engine: one thread running libcurl's socket interface, up to -j transfers at once
+// (-j auto: as many as pay, ConcurrencyRamp).
+// Every transfer's connection is in the event loop's one cache, so any handle reuses it; a
+// transfer takes the handle that served its host last (HandlePool) for the TLS session that
+// handle keeps, and over HTTP/2 waits for a connection it can share as one more stream.
 
 #include "run_state.hpp"
 
@@ -7,9 +11,11 @@ namespace fetch {
 void Run::download_multi() {
   const std::size_t most = most_at_once();
   threads_used_ = 1;
+  // A finished transfer's handle is back only after the next transfers have started (below): twice
+  // as many handles as transfers leave the idle ones to the hosts they served.
+  HandlePool handles(transfer_, 2 * most);
   struct Slot {
-    explicit Slot(const TransferOptions& t) : handle(t) {}
-    EasyHandle handle;
+    std::optional<HandlePool::Lease> handle;
     std::optional<Attempt> attempt;
     Scheduler::Grant grant{};
   };
@@ -20,7 +26,12 @@ void Run::download_multi() {
     curl_easy_getinfo(easy, CURLINFO_PRIVATE, &slot);
     return slot;
   };
-  MultiLoop loop;
+  MultiLoop loop(scheduler_.per_host(), scheduler_.per_host() == 0 ? most : std::min(most, scheduler_.per_host()));
+  // The connection cache holds every connection in use and one idle per host with work waiting
+  // for it (up to --per-host each), as far as the open-file limit allows.
+  const std::size_t idle_room = idle_connections_within_open_file_limit(most);
+  auto size_cache = [&] { loop.keep_connections(most + std::min(scheduler_.idle_connections(), idle_room)); };
+  size_cache();
   // --thumbnail: a thumbnail worker that frees a body slot wakes the loop, which may then start a
   // download; the hook goes before the loop does.
   struct SlotHook {
@@ -48,9 +59,11 @@ void Run::download_multi() {
     }
     return soonest;
   };
-  // Start whatever the scheduler allows, up to -j at once.
+  // -j auto: from kAutoStart at once up to `most`, as far as more at once pays.
+  ConcurrencyRamp ramp(o_.jobs == 0 ? kAutoStart : most, most);
+  // Start whatever the scheduler allows, up to the limit at once.
   auto start_ready = [&] {
-    while (loop.size() < most) {
+    while (loop.size() < ramp.limit()) {
       if (thumbnails_ && !thumbnails_->try_acquire()) return;  // every body slot taken: a freed one wakes the loop
       auto grant = scheduler_.try_next();
       if (!grant) {
@@ -58,8 +71,7 @@ void Run::download_multi() {
         return;
       }
       if (idle.empty()) {
-        slots.push_back(std::make_unique<Slot>(transfer_));
-        curl_easy_setopt(slots.back()->handle.get(), CURLOPT_PRIVATE, slots.back().get());
+        slots.push_back(std::make_unique<Slot>());
         idle.push_back(slots.back().get());
       }
       Slot* slot = idle.back();
@@ -67,21 +79,26 @@ void Run::download_multi() {
       ++job.attempts;
       ++job.source_attempts;
       slot->grant = std::move(*grant);
-      slot->attempt.emplace(transfer_, slot->handle, job.request(), root_ / job.path, job.sha256);
+      slot->handle.emplace(handles.take(slot->grant.host));
+      CURL* easy = slot->handle->get();
+      curl_easy_setopt(easy, CURLOPT_PRIVATE, slot);
+      slot->attempt.emplace(transfer_, slot->handle->handle(), job.request(), root_ / job.path, job.sha256);
       if (auto early = slot->attempt->start()) {
         slot->attempt.reset();
+        slot->handle.reset();
         settle(slot->grant, *early, rng);
         body_slot_done(*early);
         scheduler_.release(slot->grant.host);
         continue;
       }
-      loop.add(slot->handle.get());
+      loop.add(easy);
       idle.pop_back();
     }
   };
   for (;;) {
     if (interrupted) scheduler_.cancel();
     start_ready();
+    ramp.running(loop.size());
     if (loop.size() == 0 && scheduler_.done()) break;
     // Wait for network activity, or at most until the next retry falls due (or, while the list
     // is read, until more work may have come).
@@ -94,15 +111,19 @@ void Run::download_multi() {
     const std::vector<MultiLoop::Finished>& finished = loop.poll(wait);  // valid until the next poll
     show_waiting();
     if (finished.empty()) continue;
+    ramp.finished(finished.size());
     // The next requests leave before the finished files are checked, renamed and recorded, so
     // that a burst of completions does not hold up the connections it freed.
     for (const MultiLoop::Finished& f : finished) scheduler_.release(slot_of(f.easy)->grant.host);
+    size_cache();
     start_ready();
+    ramp.running(loop.size());
     loop.kick();
     for (const MultiLoop::Finished& f : finished) {
       Slot* slot = slot_of(f.easy);
       const AttemptResult r = slot->attempt->finish(f.code);
       slot->attempt.reset();
+      slot->handle.reset();
       idle.push_back(slot);
       settle(slot->grant, r, rng);
       body_slot_done(r);

@@ -13,7 +13,7 @@
 
 namespace fetch {
 
-MultiLoop::MultiLoop()
+MultiLoop::MultiLoop(std::size_t per_host, std::size_t streams)
     : multi_(curl_multi_init()),
       epoll_(::epoll_create1(EPOLL_CLOEXEC)),
       wake_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
@@ -29,6 +29,15 @@ MultiLoop::MultiLoop()
   curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
   curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &MultiLoop::on_timer);
   curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+  curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(per_host));
+  // libcurl's own cap (100) would open a second connection before the server's (nginx: 128) is reached.
+  curl_multi_setopt(multi_, CURLMOPT_MAX_CONCURRENT_STREAMS, static_cast<long>(std::max<std::size_t>(streams, 1)));
+}
+
+void MultiLoop::keep_connections(std::size_t most) {
+  if (most == kept_) return;
+  kept_ = most;
+  curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, static_cast<long>(most));
 }
 
 MultiLoop::~MultiLoop() { curl_multi_cleanup(multi_); }

@@ -22,12 +22,16 @@ class MultiLoop {
     CURLcode code;
   };
 
-  MultiLoop();
+  // per_host: connections libcurl may open to one host (0: no limit); streams: transfers one
+  // HTTP/2 connection may carry at once, as far as the server allows.
+  explicit MultiLoop(std::size_t per_host = 0, std::size_t streams = 100);
   ~MultiLoop();
   MultiLoop(const MultiLoop&) = delete;
   MultiLoop& operator=(const MultiLoop&) = delete;
 
   void add(CURL* easy);
+  // How many connections, in use or idle, libcurl's cache keeps (it closes the longest idle beyond).
+  void keep_connections(std::size_t most);
   std::size_t size() const { return transfers_; }
 
   // Waits up to `most` for network activity or libcurl's own timers, lets libcurl act on it
@@ -47,6 +51,7 @@ class MultiLoop {
   conc::Fd epoll_;
   conc::Fd wake_;  // an eventfd in the epoll set
   std::size_t transfers_ = 0;
+  std::size_t kept_ = 0;
   bool timer_set_ = false;
   Clock::time_point timer_due_{};
   std::vector<Finished> finished_;

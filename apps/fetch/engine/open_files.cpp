@@ -11,6 +11,11 @@ std::size_t transfers_for_open_files(std::uint64_t open_files) {
   return static_cast<std::size_t>((open_files - kFilesReserved) / kFilesPerTransfer);
 }
 
+std::size_t idle_connections_within_open_file_limit(std::size_t transfers) {
+  const std::size_t fit = transfers_within_open_file_limit();
+  return fit > transfers ? (fit - transfers) * kFilesPerTransfer : 0;
+}
+
 std::size_t transfers_within_open_file_limit() {
   rlimit limit{};
   if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return transfers_for_open_files(1024);

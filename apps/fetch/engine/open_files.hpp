@@ -15,6 +15,10 @@ inline constexpr std::size_t kFilesReserved = 64;
 // The transfers that fit in `open_files` descriptors (at least 1).
 std::size_t transfers_for_open_files(std::uint64_t open_files);
 
+// Idle connections a connection cache may keep open beside `transfers` transfers (one descriptor
+// each), within this process's limit on open files.
+std::size_t idle_connections_within_open_file_limit(std::size_t transfers);
+
 // Raises this process's soft limit on open files to its hard limit (as Go's runtime does at
 // start), then returns transfers_for_open_files of the soft limit.
 std::size_t transfers_within_open_file_limit();

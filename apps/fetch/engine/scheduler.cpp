@@ -45,8 +45,17 @@ void Scheduler::release(const std::string& host) {
     std::lock_guard lock(mutex_);
     if (auto it = active_.find(host); it != active_.end() && --it->second == 0) active_.erase(it);
     --running_;
+    if (ready_.count(host) != 0) {
+      ++idle_[host];
+      ++idle_total_;
+    }
   }
   changed_.notify_all();
+}
+
+std::size_t Scheduler::idle_connections() const {
+  std::lock_guard lock(mutex_);
+  return idle_total_;
 }
 
 std::size_t Scheduler::in_flight() const {
@@ -91,22 +100,45 @@ std::optional<Scheduler::Grant> Scheduler::take_ready_locked() {
     delayed_.pop();
   }
   if (ready_count_ == 0) return std::nullopt;
-  // Round-robin over hosts, starting after the last one served, skipping full ones.
-  auto start = ready_.upper_bound(last_host_);
-  for (std::size_t visited = 0; visited < ready_.size(); ++visited, ++start) {
-    if (start == ready_.end()) start = ready_.begin();
-    auto& [host, queue] = *start;
-    if (queue.empty()) continue;
-    std::size_t& active = active_[host];
-    if (per_host_ != 0 && active >= per_host_) continue;
+  auto grant = [&](std::map<std::string, std::deque<std::size_t>>::iterator at) {
+    auto& [host, queue] = *at;
     Grant g{queue.front(), host};
     queue.pop_front();
     --ready_count_;
-    ++active;
+    ++active_[host];
     ++running_;
-    last_host_ = host;
-    if (queue.empty()) ready_.erase(start);
+    if (queue.empty()) {
+      if (auto idle = idle_.find(host); idle != idle_.end()) {
+        idle_total_ -= idle->second;
+        idle_.erase(idle);
+      }
+      ready_.erase(at);
+    }
     return g;
+  };
+  auto running = [&](const std::string& host) {
+    const auto active = active_.find(host);
+    return active == active_.end() ? std::size_t{0} : active->second;
+  };
+  const auto full = [&](const std::string& host) { return per_host_ != 0 && running(host) >= per_host_; };
+  // A host with an idle connection first.
+  for (auto idle = idle_.begin(); idle != idle_.end(); ++idle) {
+    if (full(idle->first)) continue;
+    const auto at = ready_.find(idle->first);
+    --idle_total_;
+    if (--idle->second == 0) idle_.erase(idle);
+    return grant(at);
+  }
+  // Then round-robin over hosts, starting after the last one served: a host with nothing running
+  // (whose next download needs a connection anyway) before another connection to a busy one.
+  for (const bool busy_too : {false, true}) {
+    auto start = ready_.upper_bound(last_host_);
+    for (std::size_t visited = 0; visited < ready_.size(); ++visited, ++start) {
+      if (start == ready_.end()) start = ready_.begin();
+      if (busy_too ? full(start->first) : running(start->first) > 0) continue;
+      last_host_ = start->first;
+      return grant(start);
+    }
   }
   return std::nullopt;
 }

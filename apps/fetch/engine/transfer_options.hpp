@@ -15,6 +15,8 @@
 
 namespace fetch {
 
+class SharedTrustStore;
+
 // --http1.1 forces HTTP/1.1; by default (libcurl's) HTTP/2 is used over TLS where the server offers it.
 enum class HttpVersion { Default, Http1_1 };
 
@@ -35,10 +37,12 @@ struct TransferOptions {
   bool netrc = false;
   std::string netrc_file;
   std::string proxy;
+  std::vector<std::string> resolve;  // --resolve HOST:PORT:ADDRESS[,ADDRESS...] entries, as curl's
   HttpVersion http_version = HttpVersion::Default;
   bool compressed = false;  // ask for gzip, deflate, brotli, zstd; save the decoded body (never resumed)
   bool insecure = false;
-  TrustStore trust;                   // the CA certificates that verify servers
+  TrustStore trust;                                // the CA certificates that verify servers
+  const SharedTrustStore* shared_trust = nullptr;  // the CA certificates every handle verifies with, or libcurl's own
   bool content_disposition = false;   // report the Content-Disposition file name (AttemptResult::suggested_name)
   bool hash = true;                   // SHA-256 of every file (always when one is expected)
   bool to_memory = false;             // bodies go to a sealed SharedBuffer (AttemptResult::body), not a file
@@ -46,6 +50,10 @@ struct TransferOptions {
   // How a transfer waits for the cap: in its own thread (threads engine), or paused, to be resumed
   // by the event loop when the cap covers it (multi engine, whose one thread must never wait).
   bool rate_pauses = false;
+  // Over HTTP/2 a new transfer waits for a connection to its host that can carry it as one more
+  // stream rather than opening another (CURLOPT_PIPEWAIT): the multi engine, whose transfers share
+  // one connection cache.
+  bool multiplex = false;
   const std::atomic<bool>* stop = nullptr;  // when it becomes true, transfers end (Verdict::Interrupted)
   Stalls* stalls = nullptr;                 // where transfers that receive nothing are counted, or nowhere
   // The output root's temporaries, for the validators kept beside part files; null: the process's.
