@@ -36,6 +36,13 @@ cp data/photos/Aqua.jpg "$work/photos/"
 conc-thumbs --no-progress -s 64 "$work/photos" >/dev/null
 [ -s "$work/photos/thumbs/Aqua.jpg" ] || fail "the installed conc-thumbs made no thumbnail"
 
+for page in conc-fetch conc-thumbs; do
+  [ "$(man -w $page)" = "/usr/share/man/man1/$page.1.gz" ] || [ "$(man -w $page)" = "/usr/share/man/man1/$page.1" ] ||
+    fail "man -w $page finds $(man -w $page 2>&1)"
+done
+[ -n "$(man -w 3 libconc 2>/dev/null)" ] || fail "man -w 3 libconc finds nothing"
+MANPAGER=cat man conc-fetch 2>/dev/null | grep -q -- '--stall-timeout' || fail "man conc-fetch does not show its options"
+echo "  man conc-fetch, conc-thumbs, libconc(3): ok"
 for f in /usr/share/bash-completion/completions/conc-fetch /usr/share/zsh/site-functions/_conc-thumbs \
   /usr/share/fish/vendor_completions.d/conc-thumbs.fish; do
   [ -s "$f" ] || fail "$f was not installed"

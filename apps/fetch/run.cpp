@@ -86,13 +86,13 @@ int Run::go(std::istream& list_in) {
     try {
       {
         std::lock_guard lock(names_mutex_);
-        names_.reserve(fs::relative(manifest_file(std::nullopt), root_).string());
+        if (o_.manifest != "-") names_.reserve(fs::relative(manifest_file(std::nullopt), root_).string());
         names_.reserve(FolderLock::kFileName);
         names_.reserve(kTokenFileName);
         // Every shard keeps every shard's files out of the names, so that all plan the same names.
         for (std::size_t i = 0; o_.shard && i < o_.shard->count; ++i) {
           const common::Shard other{i, o_.shard->count};
-          names_.reserve(fs::relative(manifest_file(other), root_).string());
+          if (o_.manifest != "-") names_.reserve(fs::relative(manifest_file(other), root_).string());
           names_.reserve(common::shard_file_name(FolderLock::kFileName, other));
           names_.reserve(common::shard_file_name(kTokenFileName, other));
         }
@@ -140,6 +140,7 @@ void Run::remove_stale_temporaries() {
 }
 
 fs::path Run::manifest_file(const std::optional<common::Shard>& shard) const {
+  if (o_.manifest == "-") return "-";  // standard output: a record of this run, resuming nothing
   return common::shard_file_name(o_.manifest.empty() ? root_ / kManifestName : fs::absolute(o_.manifest), shard);
 }
 

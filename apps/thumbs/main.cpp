@@ -82,7 +82,8 @@ int main(int argc, char** argv) try {
       ->check(common::cli::whole_number(1, 1'000'000'000'000));
   app.add_flag("--force", o.force, "rebuild thumbnails even when up to date");
   app.add_flag("--dry-run", o.dry_run, "print the plan, write nothing");
-  app.add_option("--report", o.report, "write a JSON report: {\"summary\": {...}, \"files\": [...]}");
+  app.add_option("--report", o.report,
+                 "write a JSON report: {\"summary\": {...}, \"files\": [...]}; - writes it to standard output");
   app.add_flag("--no-progress", no_progress, "no progress bar (it is shown only on a terminal anyway)");
   app.add_flag("-v,--verbose", o.verbose, "print every thumbnail made");
   app.add_flag("--gallery", o.gallery,
@@ -142,6 +143,10 @@ int main(int argc, char** argv) try {
   }
   if (app.count("--jobs") > 0 && engine == "serial")
     std::cerr << "warning: --jobs has no effect with --engine serial\n";
+  if (o.report == "-" && (o.verbose || o.dry_run)) {
+    return usage_error(std::string("--report - and ") + (o.verbose ? "--verbose" : "--dry-run") +
+                       " both write to standard output");
+  }
   if (!summary.empty()) return thumbs::summarize(summary, o.report, std::cout, std::cerr);
   if (argc == 1) {
     std::cerr << "usage: conc-thumbs [OPTIONS] INPUT...   (folders, image files, or - for paths on stdin; --help for "

@@ -205,7 +205,7 @@ const char* engine_name(Engine e) {
 }
 
 void write_report(const std::string& path, const Plan& plan, const nlohmann::json& summary,
-                  const common::Temporaries& temporaries) {
+                  const common::Temporaries& temporaries, std::ostream& out) {
   nlohmann::json files = nlohmann::json::array();
   for (const Entry& e : plan.entries) {
     nlohmann::json f = {{"source", common::name_to_text(e.source)}, {"status", to_string(e.status)}};
@@ -224,6 +224,10 @@ void write_report(const std::string& path, const Plan& plan, const nlohmann::jso
     files.push_back(std::move(f));
   }
   const std::string text = nlohmann::json{{"summary", summary}, {"files", files}}.dump(2) + "\n";
+  if (path == "-") {
+    out << text << std::flush;
+    return;
+  }
   common::write_atomically(fs::absolute(path).string(), text, temporaries);
 }
 
@@ -401,7 +405,9 @@ int run(const Options& options, std::istream& paths_in, std::ostream& out, std::
   err << (options.shard ? common::shard_tag(*options.shard) + ": " : std::string()) + line + folders + "\n";
 
   // A shard always leaves its report: conc-thumbs --summary reads them all.
-  std::string report = options.report.empty() ? "" : common::shard_file_name(options.report, options.shard);
+  std::string report = options.report.empty() || options.report == "-"
+                           ? options.report
+                           : common::shard_file_name(options.report, options.shard);
   if (report.empty() && options.shard && !options.dry_run) {
     report = (plan.out_root / common::shard_file_name(kReportName, options.shard)).string();
   }
@@ -421,7 +427,7 @@ int run(const Options& options, std::istream& paths_in, std::ostream& out, std::
       // A report in the output root (a shard's) goes through the root's temporaries, one elsewhere
       // through this process's.
       const bool in_root = fs::absolute(report).parent_path().lexically_normal() == plan.out_root;
-      write_report(report, plan, summary, in_root ? temporaries : common::Temporaries::process());
+      write_report(report, plan, summary, in_root ? temporaries : common::Temporaries::process(), out);
     } catch (const std::exception& e) {
       err << "error: " << display(report) << ": cannot write the report: " << display(e.what()) << "\n";
       return 1;

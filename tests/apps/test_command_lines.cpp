@@ -19,6 +19,7 @@ namespace {
 struct Result {
   int exit_code = -1;
   std::string err;
+  std::string out;
 };
 
 Result run(const TempDir& dir, const std::string& exe, const std::vector<std::string>& args) {
@@ -27,6 +28,7 @@ Result run(const TempDir& dir, const std::string& exe, const std::vector<std::st
   Result r;
   r.exit_code = test_support::wait_exit(test_support::spawn(argv, dir / "stdout.txt", dir / "stderr.txt"));
   r.err = test_support::slurp(dir / "stderr.txt");
+  r.out = test_support::slurp(dir / "stdout.txt");
   return r;
 }
 
@@ -90,7 +92,43 @@ TEST_CASE("conc-fetch reads its configuration file, the command line wins, --no-
   check_one_line(run(dir, fetch, {"--config", (dir / "none.conf").string(), list}), "cannot read the file");
 }
 
+TEST_CASE("conc-fetch --manifest - writes the records to standard output and no file named -", "[cli]") {
+  TempDir dir;
+  test_support::write_file(dir / "list.txt", "http://127.0.0.1:9/x\n");
+  const std::string list = (dir / "list.txt").string();
+  const fs::path cwd = fs::current_path();
+  fs::current_path(dir.path);
+  const Result r = run(dir, fetch, {"--manifest", "-", "--retries", "0", "--no-progress", "-o", "out", list});
+  fs::current_path(cwd);
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("\"url\":\"http://127.0.0.1:9/x\"") != std::string::npos);
+  CHECK(r.out.find("\"status\":\"failed\"") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "-"));
+  CHECK_FALSE(fs::exists(dir / "out/-"));
+  CHECK_FALSE(fs::exists(dir / "out/.conc-fetch.jsonl"));
+  check_one_line(run(dir, fetch, {"--manifest", "-", "-v", list}), "--manifest - and --verbose both write");
+}
+
 #ifdef CONC_THUMBS_EXE
+TEST_CASE("conc-thumbs --report - writes the report to standard output and no file named -", "[cli]") {
+  const std::string thumbs = CONC_THUMBS_EXE;
+  TempDir dir;
+  fs::create_directories(dir / "photos");
+  fs::copy_file(fs::path(CONC_SAMPLE_PHOTOS) / "Aqua.jpg", dir / "photos/Aqua.jpg");
+  const fs::path cwd = fs::current_path();
+  fs::current_path(dir.path);
+  const Result r = run(dir, thumbs, {"--report", "-", "--no-progress", "-o", "out", "photos"});
+  fs::current_path(cwd);
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.rfind("{", 0) == 0);
+  CHECK(r.out.find("\"files\"") != std::string::npos);
+  CHECK(r.out.find("Aqua.jpg") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "-"));
+  check_one_line(run(dir, thumbs, {"--report", "-", "-v", "photos"}), "--report - and --verbose both write");
+}
+
 TEST_CASE("conc-thumbs reads its configuration file for any long option", "[cli]") {
   const std::string thumbs = CONC_THUMBS_EXE;
   TempDir dir;

@@ -90,8 +90,8 @@ int main(int argc, char** argv) {
   app.add_flag("--wait-lock", o.wait_lock,
                "when another run is using the output folder, wait for it (default: exit 2)");
   app.add_option("--manifest", o.manifest,
-                 "JSONL record, one line per URL, also the resume journal "
-                 "(default OUT/.conc-fetch.jsonl)");
+                 "JSONL record, one line per URL, also the resume journal (default OUT/.conc-fetch.jsonl); - writes "
+                 "it to standard output and resumes nothing");
   // One value per -H, so that the list after it is not taken as another header.
   app.add_option("-H,--header", o.transfer.headers, "extra request header 'Name: value', repeatable")
       ->allow_extra_args(false);
@@ -237,6 +237,10 @@ int main(int argc, char** argv) {
                                                            {"--shard-count", "--shard"},
                                                            {"--shard-by", "--shard"}})) {
     std::cerr << "conc-fetch: " << *missing << " (see conc-fetch --help)\n";
+    return 2;
+  }
+  if (o.manifest == "-" && o.verbose) {
+    std::cerr << "conc-fetch: --manifest - and --verbose both write to standard output (see conc-fetch --help)\n";
     return 2;
   }
   if (app.count("--samples-per-tar") > 0 && output_format != "webdataset") {

@@ -75,6 +75,11 @@ std::optional<Recorded> parse_manifest_line(const std::string& line) {
 }
 
 Manifest::Manifest(const std::filesystem::path& file) {
+  if (file == "-") {  // lines to standard output; nothing to resume from
+    out_ = conc::Fd(::fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 0));
+    if (!out_) throw std::runtime_error(std::string("cannot write to standard output: ") + std::strerror(errno));
+    return;
+  }
   read_also(file);
   if (!file.parent_path().empty()) std::filesystem::create_directories(file.parent_path());
   out_ = conc::Fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));

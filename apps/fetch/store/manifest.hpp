@@ -57,7 +57,8 @@ struct Recorded {
 
 class Manifest {
  public:
-  // Reads what an earlier run recorded (missing file: nothing), then appends to it.
+  // Reads what an earlier run recorded (missing file: nothing), then appends to it; "-" writes the
+  // lines to standard output and reads nothing.
   explicit Manifest(const std::filesystem::path& file);
   Manifest(const Manifest&) = delete;
   Manifest& operator=(const Manifest&) = delete;
