@@ -31,6 +31,8 @@ for app in conc-thumbs conc-fetch; do
   [ "$(command -v $app)" = "/usr/bin/$app" ] || fail "$app is not on PATH from /usr/bin"
   $app --version | head -1
 done
+conc-fetch --version | grep -q 'conc-fetch-thumbnailer): JPEG' ||
+  fail "the installed conc-fetch does not find its thumbnail worker: $(conc-fetch --version | tail -3)"
 mkdir -p "$work/photos"
 cp data/photos/Aqua.jpg "$work/photos/"
 conc-thumbs --no-progress -s 64 "$work/photos" >/dev/null
@@ -51,6 +53,19 @@ done
 offered=$(bash --norc --noprofile -c 'source /usr/share/bash-completion/bash_completion
   _completion_loader conc-fetch; COMP_WORDS=(conc-fetch --ret); COMP_CWORD=1; _conc_fetch; echo "${COMPREPLY[*]}"')
 [ "$offered" = "--retries --retry-max-wait" ] || fail "bash offered '$offered' for conc-fetch --ret"
+
+# conc-fetch --thumbnail from the installed tree: its worker program found in /usr/libexec/conc.
+port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+/usr/bin/python3 -m http.server --bind 127.0.0.1 --directory data/photos "$port" >/dev/null 2>&1 &
+server=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/" >/dev/null && break; sleep 0.1; done
+echo "http://127.0.0.1:$port/Aqua.jpg" >"$work/urls.txt"
+thumbnailed=0
+conc-fetch --no-progress --thumbnail 64 -o "$work/fetched" "$work/urls.txt" >/dev/null 2>&1 && thumbnailed=1
+kill "$server" 2>/dev/null || true
+wait "$server" 2>/dev/null || true
+[ "$thumbnailed" = 1 ] && [ -s "$work/fetched/Aqua.jpg" ] || fail "the installed conc-fetch --thumbnail made no thumbnail"
+echo "  conc-fetch --thumbnail (worker from /usr/libexec/conc): ok"
 
 echo "=== check-package: a program built against libconc"
 cp tests/install/consumer/main.cpp tests/install/consumer/CMakeLists.txt "$work/"

@@ -88,7 +88,7 @@ TEST_CASE("thumbnail stage: never more bodies held than its bound, whatever the 
   std::mutex mutex;
   std::map<std::size_t, conc::Outcome<fetch::ThumbnailReply>> replies;
   fetch::ThumbnailStage stage(
-      {.workers = 2, .max_bodies = kBound, .task_timeout = 60s, .task = "stand_in_thumbnail"},
+      {.workers = 2, .max_bodies = kBound, .task_timeout = 60s, .task = "stand_in_thumbnail", .executable = {}},
       [&](std::size_t index, conc::Outcome<fetch::ThumbnailReply>&& outcome, fetch::BodySlot&&) {
         held.fetch_sub(1);
         std::lock_guard lock(mutex);
@@ -124,8 +124,9 @@ TEST_CASE("thumbnail stage: never more bodies held than its bound, whatever the 
 }
 
 TEST_CASE("thumbnail stage: a full stage refuses a new body until one is done", "[thumbnail-stage]") {
-  fetch::ThumbnailStage stage({.workers = 1, .max_bodies = 2, .task_timeout = 60s, .task = "stand_in_thumbnail"},
-                              [](std::size_t, conc::Outcome<fetch::ThumbnailReply>&&, fetch::BodySlot&&) {});
+  fetch::ThumbnailStage stage(
+      {.workers = 1, .max_bodies = 2, .task_timeout = 60s, .task = "stand_in_thumbnail", .executable = {}},
+      [](std::size_t, conc::Outcome<fetch::ThumbnailReply>&&, fetch::BodySlot&&) {});
   REQUIRE(stage.try_acquire());
   REQUIRE(stage.try_acquire());
   CHECK_FALSE(stage.try_acquire());
@@ -140,7 +141,7 @@ TEST_CASE("thumbnail stage: a crashing or hanging task costs its own body only",
   std::mutex mutex;
   std::map<std::size_t, conc::Outcome<fetch::ThumbnailReply>> replies;
   fetch::ThumbnailStage stage(
-      {.workers = 2, .max_bodies = 8, .task_timeout = 3s, .task = "stand_in_thumbnail"},
+      {.workers = 2, .max_bodies = 8, .task_timeout = 3s, .task = "stand_in_thumbnail", .executable = {}},
       [&](std::size_t index, conc::Outcome<fetch::ThumbnailReply>&& outcome, fetch::BodySlot&&) {
         std::lock_guard lock(mutex);
         replies.emplace(index, std::move(outcome));

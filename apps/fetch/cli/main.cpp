@@ -14,6 +14,7 @@
 
 #include "cli.hpp"
 #include "cli/options.hpp"
+#include "cli/thumbnail_worker.hpp"
 #include "cli/version.hpp"
 #include "cli_values.hpp"
 #include "completion.hpp"
@@ -297,7 +298,17 @@ int main(int argc, char** argv) {
       std::cerr << "conc-fetch: --thumbnail " << thumbnail << ": expected WxH (256x256) or one size (256)\n";
       return 2;
     }
-#ifndef CONC_FETCH_THUMBNAILS
+#ifdef CONC_FETCH_THUMBNAILS
+    const std::optional<std::string> worker = fetch::find_thumbnail_worker();
+    if (!worker) {
+      std::string looked;
+      for (const std::string& place : fetch::thumbnail_worker_candidates()) looked += " " + place;
+      std::cerr << "conc-fetch: --thumbnail: its worker program " << fetch::kThumbnailWorker
+                << " is not installed (looked for" << looked << ")\n";
+      return 2;
+    }
+    o.thumbnail.worker = *worker;
+#else
     std::cerr << "conc-fetch: --thumbnail: this conc-fetch was built without the imaging library "
                  "(CONC_BUILD_THUMBS=OFF)\n";
     return 2;

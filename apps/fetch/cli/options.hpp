@@ -31,6 +31,7 @@ struct ThumbnailOptions {
   OutputFormat output = OutputFormat::Files;
   std::size_t samples_per_tar = 10000;
   std::string task = kThumbnailTask;             // the registered task; tests run the pipeline with a stand-in
+  std::string worker;                            // the worker program (conc-fetch-thumbnailer); empty: this one
   std::chrono::milliseconds tar_write_delay{0};  // tests: a tar writer as slow as a busy disk, per sample
 };
 

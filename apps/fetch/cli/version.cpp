@@ -9,9 +9,7 @@
 #include <vector>
 
 #include "cli.hpp"
-#ifdef CONC_FETCH_THUMBNAILS
-#include "library_versions.hpp"
-#endif
+#include "cli/thumbnail_worker.hpp"
 
 namespace fetch {
 
@@ -52,8 +50,22 @@ std::string version_text() {
   std::string text = "conc-fetch " CONC_VERSION "\n" + common::cli::listing(libraries) + "\n";
   text += "Features: " + curl_features(curl) + "\n";
 #ifdef CONC_FETCH_THUMBNAILS
-  text += "Thumbnails (--thumbnail): " + imaging::readable_formats() + "\n " +
-          common::cli::listing(imaging::library_versions(), 77) + "\n";
+  // The image libraries are in the worker program, which says which it runs with.
+  const std::optional<std::string> worker = find_thumbnail_worker();
+  const std::string images = worker ? thumbnail_worker_versions(*worker) : std::string();
+  if (!images.empty()) {
+    // Its first line names the formats; the libraries follow, indented as the lines above.
+    std::string indented;
+    for (std::size_t at = 0; at < images.size();) {
+      const std::size_t end = std::min(images.find('\n', at), images.size());
+      const std::string line = images.substr(at, end - at);
+      indented += (at == 0 || line.starts_with(' ') ? "" : " ") + line + "\n";
+      at = end + 1;
+    }
+    text += "Thumbnails (--thumbnail, " + std::string(kThumbnailWorker) + "): " + indented;
+  } else {
+    text += "Thumbnails (--thumbnail): " + std::string(kThumbnailWorker) + " not found or not working\n";
+  }
 #else
   text += "Thumbnails (--thumbnail): not built in (CONC_BUILD_THUMBS=OFF)\n";
 #endif

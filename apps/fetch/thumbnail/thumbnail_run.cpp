@@ -67,6 +67,7 @@ void Run::start_thumbnails() {
   ThumbnailStage::Settings settings;
   settings.workers = o_.thumbnail.workers;
   settings.task = o_.thumbnail.task;
+  settings.executable = o_.thumbnail.worker;
   settings.task_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(o_.thumbnail.timeout);
   const std::size_t workers =
       settings.workers != 0 ? settings.workers : std::max(1u, std::thread::hardware_concurrency());

@@ -27,6 +27,7 @@ ThumbnailStage::ThumbnailStage(const Settings& settings, Done done)
   conc::ProcessPoolOptions options;
   options.workers = workers_;
   options.task_timeout = settings.task_timeout;
+  options.executable = settings.executable;
   // A body that crashed its decoder is not tried again: the same bytes crash it again.
   options.retries = 0;
   // Never more tasks than slots: submit() never blocks the download that calls it.

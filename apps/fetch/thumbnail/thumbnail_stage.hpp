@@ -51,6 +51,7 @@ class ThumbnailStage {
     std::size_t max_bodies = 64;                    // bodies held at once: downloading, queued or thumbnailed
     std::chrono::milliseconds task_timeout{60000};  // a thumbnail taking longer costs its worker and fails
     std::string task = kThumbnailTask;              // the registered task that makes a thumbnail
+    std::string executable;                         // the workers' program; empty: this one
   };
   // Called once per submitted body, on the pool's manager thread (so it must never block), with the
   // task's reply or the reason it failed ("worker killed by SIGSEGV"), and the body's slot: freed
