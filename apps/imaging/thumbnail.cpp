@@ -223,7 +223,7 @@ Facts thumbnail_of(std::string_view data, const Recipe& job,
                    const std::function<void(std::size_t, Format, std::vector<unsigned char>&&)>& emit) {
   Facts result;
   if (data.empty()) throw Failure("empty file");
-  const ImageHeader h = read_header(data);
+  ImageHeader h = parse_header(data);
   if (h.format == Format::Unknown) throw Failure("not an image (unrecognised content)");
   if (!format_supported(h.format)) throw Failure(std::string("unsupported format (") + format_name(h.format) + ")");
   if (!h.complete) throw Failure(std::string("truncated ") + format_name(h.format) + " data");
@@ -233,6 +233,7 @@ Facts thumbnail_of(std::string_view data, const Recipe& job,
                   " is more than the limit of " + std::to_string(job.max_pixels) + ")");
   }
   result.metadata = read_metadata(data);
+  if (result.metadata.orientation != 0) h.orientation = result.metadata.orientation;
 
   // The largest thumbnail decides the decode scale: at least twice its size, in stored axes.
   const bool swap = swaps_axes(h.orientation);
@@ -247,8 +248,6 @@ Facts thumbnail_of(std::string_view data, const Recipe& job,
       need_h = std::max(need_h, 2 * (swap ? g.resize_width : g.resize_height));
     }
   }
-  // WebP keeps its orientation in an EXIF chunk read while decoding: allow for either axis.
-  if (h.format == Format::Webp) need_w = need_h = std::max(need_w, need_h);
   const int factor =
       h.width > 0 && h.height > 0
           ? std::max(1, std::min(static_cast<int>(h.width) / need_w, static_cast<int>(h.height) / need_h))
