@@ -89,4 +89,15 @@ int jpeg_scale_denominator(int width, int height, int need_width, int need_heigh
   return 1;
 }
 
+DecodeNeed decode_need(int width, int height, bool swap, const std::vector<Box>& boxes, Fit fit) {
+  DecodeNeed need;
+  if (width <= 0 || height <= 0) return need;
+  for (const Box& box : boxes) {
+    const Geometry g = fit_geometry(swap ? height : width, swap ? width : height, box, fit);
+    need.width = std::max(need.width, 2 * (swap ? g.resize_height : g.resize_width));
+    need.height = std::max(need.height, 2 * (swap ? g.resize_width : g.resize_height));
+  }
+  return need;
+}
+
 }  // namespace imaging

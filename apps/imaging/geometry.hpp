@@ -3,6 +3,7 @@
 // libjpeg scale to decode at.
 
 #include <string>
+#include <vector>
 
 namespace imaging {
 
@@ -34,6 +35,14 @@ struct Geometry {
 //   cover:   fill the box keeping the aspect ratio and crop the centre, never upscale;
 //   fill:    exactly the box.
 Geometry fit_geometry(int width, int height, Box box, Fit fit);
+
+// The size, in stored axes, an image stored as width x height (turned a quarter when `swap`) must
+// be decoded to so that every box's thumbnail is made from at least twice its pixels.
+struct DecodeNeed {
+  int width = 1;
+  int height = 1;
+};
+DecodeNeed decode_need(int width, int height, bool swap, const std::vector<Box>& boxes, Fit fit);
 
 // The largest libjpeg scale denominator (8, 4, 2 or 1) at which an image of width x height
 // still decodes to at least need_width x need_height pixels.

@@ -174,6 +174,21 @@ void read_bmp(std::string_view d, ImageHeader& h) {
   h.height = static_cast<std::uint32_t>(height < 0 ? -static_cast<std::int64_t>(height) : height);
 }
 
+// Camera RAW signatures, as LibRaw and ExifTool know them.
+bool raw_signature(std::string_view d) {
+  if (d.size() >= 12 && starts_with(d, std::string_view("II*\0", 4)) && d.substr(8, 3) == std::string_view("CR\2", 3))
+    return true;  // Canon CR2
+  if (d.size() >= 14 && starts_with(d, std::string_view("II\x1A\0", 4)) && d.substr(6, 8) == "HEAPCCDR")
+    return true;                                                                                // Canon CRW
+  if (d.size() >= 12 && d.substr(4, 8) == "ftypcrx ") return true;                              // Canon CR3
+  if (starts_with(d, "FUJIFILMCCD-RAW")) return true;                                           // Fujifilm RAF
+  if (starts_with(d, std::string_view("\0MRM", 4))) return true;                                // Minolta MRW
+  if (starts_with(d, "IIRO") || starts_with(d, "IIRS") || starts_with(d, "MMOR")) return true;  // Olympus ORF
+  if (starts_with(d, std::string_view("IIU\0", 4))) return true;  // Panasonic RW2, Leica RWL
+  if (starts_with(d, "FOVb")) return true;                        // Sigma X3F
+  return d.size() >= 32 && d.substr(25, 7) == "ARECOYK";          // Kyocera (Contax N Digital)
+}
+
 }  // namespace
 
 const char* format_name(Format f) {
@@ -192,6 +207,8 @@ const char* format_name(Format f) {
       return "GIF";
     case Format::Heic:
       return "HEIC";
+    case Format::Raw:
+      return "RAW";
     case Format::Unknown:
       break;
   }
@@ -214,6 +231,8 @@ const char* format_extension(Format f) {
       return "gif";
     case Format::Heic:
       return "heic";
+    case Format::Raw:
+      return "raw";
     case Format::Unknown:
       break;
   }
@@ -223,6 +242,7 @@ const char* format_extension(Format f) {
 bool format_supported(Format f) { return f != Format::Unknown; }
 
 Format detect_format(std::string_view d) {
+  if (raw_signature(d)) return Format::Raw;
   if (starts_with(d, "\xFF\xD8\xFF")) return Format::Jpeg;
   if (starts_with(d, "\x89PNG\r\n\x1A\n")) return Format::Png;
   if (d.size() >= 12 && starts_with(d, "RIFF") && d.substr(8, 4) == "WEBP") return Format::Webp;
@@ -244,8 +264,10 @@ bool has_image_extension(const std::string& filename) {
   if (dot == std::string::npos) return false;
   std::string ext = filename.substr(dot + 1);
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  static constexpr std::array<std::string_view, 14> known = {"jpg",  "jpeg", "jpe", "jfif", "png",  "webp", "tif",
-                                                             "tiff", "bmp",  "gif", "heic", "heif", "avif", "dib"};
+  static constexpr std::array<std::string_view, 38> known = {
+      "jpg", "jpeg", "jpe", "jfif", "png", "webp", "tif", "tiff", "bmp", "gif", "heic", "heif", "avif",
+      "dib", "cr2",  "cr3", "crw",  "nef", "nrw",  "arw", "srf",  "sr2", "raf", "rw2",  "rwl",  "orf",
+      "pef", "dng",  "srw", "mrw",  "x3f", "iiq",  "3fr", "erf",  "mef", "mos", "kdc",  "dcr"};
   return std::find(known.begin(), known.end(), ext) != known.end();
 }
 

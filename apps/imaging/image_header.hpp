@@ -10,7 +10,9 @@
 
 namespace imaging {
 
-enum class Format { Unknown, Jpeg, Png, Webp, Tiff, Bmp, Gif, Heic };
+// Raw: a camera RAW by its own signature (CR2, CR3, CRW, RAF, ORF, RW2, MRW, X3F, Kyocera); the many
+// TIFF-based ones (NEF, ARW, DNG, PEF, IIQ...) start as Tiff and LibRaw tells them apart.
+enum class Format { Unknown, Jpeg, Png, Webp, Tiff, Bmp, Gif, Heic, Raw };
 
 // "JPEG", "PNG", ...
 const char* format_name(Format f);
@@ -19,11 +21,11 @@ const char* format_extension(Format f);
 // Formats this tool can decode: every one it recognises.
 bool format_supported(Format f);
 
-// The format from the first bytes of a file (16 are enough).
+// The format from the first bytes of a file (32 are enough).
 Format detect_format(std::string_view head);
 
 // True for names that promise an image (.jpg, .jpeg, .png, .webp, .tif, .tiff, .bmp, .gif,
-// .heic, .heif, .avif, ...), case-insensitively.
+// .heic, .heif, .avif, the RAW ones: .cr2, .nef, .arw, .dng, ...), case-insensitively.
 bool has_image_extension(const std::string& filename);
 
 struct ImageHeader {

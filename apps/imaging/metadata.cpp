@@ -162,7 +162,7 @@ std::string Metadata::camera() const {
   return named ? model : make + " " + model;
 }
 
-Metadata read_metadata(std::string_view data) {
+Metadata read_metadata(std::string_view data, std::string* exif_thumbnail) {
   Metadata m;
   if (data.empty()) return m;
   set_up_exiv2();
@@ -180,6 +180,13 @@ Metadata read_metadata(std::string_view data) {
     m.model = exif_text(exif, "Exif.Image.Model");
     if (m.model.empty()) m.model = xmp_text(xmp, "Xmp.tiff.Model");
     m.lens = lens_of(exif, xmp);
+    if (exif_thumbnail != nullptr) {
+      const Exiv2::ExifThumbC thumbnail(exif);
+      if (std::string(thumbnail.mimeType()) == "image/jpeg") {
+        const Exiv2::DataBuf jpeg = thumbnail.copy();
+        exif_thumbnail->assign(reinterpret_cast<const char*>(jpeg.pData_), static_cast<std::size_t>(jpeg.size_));
+      }
+    }
   } catch (...) {
     // Metadata never costs a photo its thumbnail: what was read before the error stays.
   }

@@ -31,7 +31,8 @@ struct Metadata {
 
 // Never throws: what is missing or malformed is left empty. It runs libexiv2's parsers on the
 // data, so it belongs where a crash costs one file (a worker), as decoding does.
-Metadata read_metadata(std::string_view data);
+// With `exif_thumbnail`, also the JPEG thumbnail the EXIF carries (IFD1), empty when none.
+Metadata read_metadata(std::string_view data, std::string* exif_thumbnail = nullptr);
 
 // parse_header() with the orientation the file's EXIF or XMP gives (1 when none): for a caller
 // that needs the header and the orientation only.

@@ -30,7 +30,8 @@ int main(int argc, char** argv) try {
 
   CLI::App app{
       "conc-thumbs: thumbnail whole photo folders on every core.\n"
-      "Images are recognised by content (JPEG, PNG, WebP, TIFF, GIF, HEIC, AVIF, BMP) and made sRGB;\n"
+      "Images are recognised by content (JPEG, PNG, WebP, TIFF, GIF, HEIC, AVIF, BMP, camera RAW) and made "
+      "sRGB;\n"
       "the folder tree is mirrored "
       "under the output root; thumbnails already up to date are skipped, so an interrupted run\n"
       "resumes where it stopped."};
@@ -71,6 +72,10 @@ int main(int argc, char** argv) try {
                  "srgb (default): convert embedded profiles to sRGB; keep: keep the source's colour "
                  "space and embed its profile")
       ->check(common::cli::one_of({"srgb", "keep"}));
+  app.add_flag("--embedded-preview", o.embedded_preview,
+               "make a JPEG's thumbnail from its EXIF thumbnail or MPF preview, a HEIF's from its own "
+               "thumbnail, when one is at least twice the box and has the photo's aspect ratio (off by default: "
+               "an edited photo can keep a stale preview; a RAW's preview is always used)");
   app.add_option("-q,--quality", o.quality, "JPEG/WebP quality, 1-100 (default 85)")
       ->check(common::cli::whole_number(1, 100));
   app.add_option("-j,--jobs", jobs, "worker processes: N or auto (= cores, the default)");

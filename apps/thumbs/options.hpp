@@ -45,7 +45,8 @@ struct Options {
   OutputFormat format = OutputFormat::Auto;
   int quality = 85;
   Colour colour = Colour::Srgb;
-  unsigned jobs = 0;  // 0: one per core
+  bool embedded_preview = false;  // make thumbnails from the previews files carry, when they serve
+  unsigned jobs = 0;              // 0: one per core
   Engine engine = Engine::Process;
   double timeout_seconds = 0;  // 0: none
   std::uint64_t max_pixels = 200'000'000;

@@ -418,10 +418,11 @@ std::string output_name(const std::string& source_name, Format output) {
 }
 
 std::string options_signature(const Options& options) {
-  std::string s = "conc-thumbs/2 sizes=";
+  std::string s = "conc-thumbs/3 sizes=";
   for (std::size_t i = 0; i < options.sizes.size(); ++i) s += (i ? "," : "") + to_string(options.sizes[i]);
   s += std::string(" fit=") + to_string(options.fit) + " format=" + to_string(options.format) +
        " quality=" + std::to_string(options.quality) + " colour=" + to_string(options.colour);
+  if (options.embedded_preview) s += " embedded-preview";
   return s;
 }
 

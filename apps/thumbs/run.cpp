@@ -76,6 +76,7 @@ ThumbJob job_for(const Entry& e, const Options& o, const std::string& token) {
   job.quality = o.quality;
   job.colour = o.colour;
   job.max_pixels = o.max_pixels;
+  job.embedded_preview = o.embedded_preview;
   return job;
 }
 
@@ -103,6 +104,7 @@ class Collector {
     e.width = r.width;
     e.height = r.height;
     e.metadata = r.metadata;
+    e.made_from = r.made_from;
     if (r.ok) {
       try {
         for (const std::string& output : e.outputs) journal_.made(output, e.identity);
@@ -215,6 +217,7 @@ void write_report(const std::string& path, const Plan& plan, const nlohmann::jso
     if (e.status == Status::Ok) {
       f["width"] = e.width;
       f["height"] = e.height;
+      f["from"] = e.made_from;
       f.update(nlohmann::json(e.metadata));  // captured, camera, make, model, lens: those the source gives
     }
     files.push_back(std::move(f));
