@@ -20,6 +20,7 @@ packages=(
   openmpi-bin
   libkainjow-mustache-dev
   chromium chromium-driver python3-selenium python3-pil
+  python3-gi gir1.2-gnomedesktop-3.0
   curl
   mandoc
   man-db

@@ -128,7 +128,35 @@ cv::Mat flatten_on_white(const cv::Mat& bgra) {
 }
 
 // `icc`: the profile to embed (--colour keep); empty: none, the pixels are sRGB.
-std::vector<unsigned char> encode(const cv::Mat& image, Format format, int quality, const std::string& icc) {
+using PngText = std::vector<std::pair<std::string, std::string>>;
+
+// The MIME type of a source format, as the desktop's cache records it; nullptr for a camera RAW,
+// whose type names its maker.
+const char* mime_type(Format f) {
+  switch (f) {
+    case Format::Jpeg:
+      return "image/jpeg";
+    case Format::Png:
+      return "image/png";
+    case Format::Webp:
+      return "image/webp";
+    case Format::Tiff:
+      return "image/tiff";
+    case Format::Bmp:
+      return "image/bmp";
+    case Format::Gif:
+      return "image/gif";
+    case Format::Heic:
+      return "image/heif";
+    case Format::Raw:
+    case Format::Unknown:
+      break;
+  }
+  return nullptr;
+}
+
+std::vector<unsigned char> encode(const cv::Mat& image, Format format, int quality, const std::string& icc,
+                                  const PngText& png_text) {
   std::vector<unsigned char> bytes;
   std::vector<int> params;
   const char* ext = ".jpg";
@@ -148,7 +176,9 @@ std::vector<unsigned char> encode(const cv::Mat& image, Format format, int quali
       break;
   }
   if (!icc.empty() && format == Format::Jpeg) return encode_jpeg_with_profile(pixels, quality, icc);
-  if (!icc.empty() && format == Format::Png) return encode_png_with_profile(pixels, icc);
+  if ((!icc.empty() || !png_text.empty()) && format == Format::Png) {
+    return encode_png_with_profile(pixels, icc, png_text);
+  }
   if (!cv::imencode(ext, pixels, bytes, params)) throw Failure(std::string("cannot encode ") + format_name(format));
   if (!icc.empty() && format == Format::Webp) return add_webp_profile(bytes, icc);
   return bytes;
@@ -211,6 +241,7 @@ struct Recipe {
   Colour colour;
   std::uint64_t max_pixels;
   bool embedded_preview;
+  const PngText& png_text;
 };
 
 struct Facts {
@@ -381,6 +412,12 @@ Facts thumbnail_of(std::string_view data, const Recipe& job,
   result.source_height = known ? static_cast<int>(turned ? h.width : h.height) : height;
 
   const Format out_format = output_format_for(h.format, job.format);
+  PngText text = job.png_text;
+  if (!text.empty()) {
+    if (const char* mime = mime_type(h.format)) text.emplace_back("Thumb::Mime", mime);
+    text.emplace_back("Thumb::Image::Width", std::to_string(result.source_width));
+    text.emplace_back("Thumb::Image::Height", std::to_string(result.source_height));
+  }
   for (std::size_t i = 0; i < job.boxes.size(); ++i) {
     const Geometry g = fit_geometry(width, height, job.boxes[i], job.fit);
     // Resize in stored axes, then turn the small image upright.
@@ -402,7 +439,7 @@ Facts thumbnail_of(std::string_view data, const Recipe& job,
       result.width = upright.cols;
       result.height = upright.rows;
     }
-    emit(i, out_format, encode(upright, out_format, job.quality, embedded));
+    emit(i, out_format, encode(upright, out_format, job.quality, embedded, text));
   }
   return result;
 }
@@ -428,11 +465,12 @@ ThumbResult make_thumbnail(const ThumbJob& job) {
         job.temporaries.empty() ? common::Temporaries::process() : common::Temporaries(job.temporaries);
     std::vector<Box> boxes;
     for (const OutputSpec& out : job.outputs) boxes.push_back(out.box);
-    const Recipe recipe{boxes, job.fit, job.format, job.quality, job.colour, job.max_pixels, job.embedded_preview};
+    const Recipe recipe{boxes,      job.fit,        job.format,           job.quality,
+                        job.colour, job.max_pixels, job.embedded_preview, job.png_text};
     const Facts facts =
         thumbnail_of(read_file(job.source), recipe, [&](std::size_t i, Format, std::vector<unsigned char>&& bytes) {
           common::write_atomically(job.outputs[i].path, {reinterpret_cast<const char*>(bytes.data()), bytes.size()},
-                                   temporaries);
+                                   temporaries, job.private_files ? 0600 : 0644);
         });
     result.width = facts.width;
     result.height = facts.height;
@@ -456,7 +494,9 @@ BufferThumbResult make_thumbnail(std::string_view encoded, const BufferThumbJob&
   BufferThumbResult result;
   try {
     const std::vector<Box> boxes{job.box};
-    const Recipe recipe{boxes, job.fit, job.format, job.quality, job.colour, job.max_pixels, job.embedded_preview};
+    const PngText no_text;
+    const Recipe recipe{boxes,      job.fit,        job.format,           job.quality,
+                        job.colour, job.max_pixels, job.embedded_preview, no_text};
     const Facts facts =
         thumbnail_of(encoded, recipe, [&](std::size_t, Format format, std::vector<unsigned char>&& bytes) {
           result.extension = extension_for(format);
@@ -508,12 +548,16 @@ void settings_from_json(const nlohmann::json& j, ThumbSettings& s) {
 
 void to_json(nlohmann::json& j, const ThumbJob& job) {
   j = {{"source", common::name_to_text(job.source)}, {"outputs", job.outputs}, {"temporaries", job.temporaries}};
+  if (!job.png_text.empty()) j["text"] = job.png_text;
+  if (job.private_files) j["private"] = true;
   settings_to_json(j, job);
 }
 void from_json(const nlohmann::json& j, ThumbJob& job) {
   job.source = common::name_from_text(j.at("source").get<std::string>());
   job.outputs = j.at("outputs").get<std::vector<OutputSpec>>();
   job.temporaries = j.value("temporaries", "");
+  job.png_text = j.value("text", PngText{});
+  job.private_files = j.value("private", false);
   settings_from_json(j, job);
 }
 void to_json(nlohmann::json& j, const ThumbResult& r) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -50,6 +51,10 @@ struct ThumbJob : ThumbSettings {
   // The output root's temporaries token (common::Temporaries): the thumbnails are written through
   // temporaries a later run of that root can prove are its own. Empty: this process's token.
   std::string temporaries;
+  // tEXt chunks for PNG thumbnails (the desktop cache's Thumb::URI...): with them, Thumb::Mime and
+  // Thumb::Image::Width and ::Height of the source are added.
+  std::vector<std::pair<std::string, std::string>> png_text;
+  bool private_files = false;  // thumbnails readable by their owner only (mode 0600)
 };
 
 struct ThumbResult {

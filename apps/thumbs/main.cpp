@@ -2,12 +2,14 @@
 // decoder costing one file, never the run.
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <conc/task.hpp>
 #include <iostream>
 
 #include "cli.hpp"
 #include "cli_values.hpp"
 #include "completion.hpp"
+#include "freedesktop.hpp"
 #include "help_formatter.hpp"
 #include "library_versions.hpp"
 #include "name_text.hpp"
@@ -76,6 +78,13 @@ int main(int argc, char** argv) try {
                "make a JPEG's thumbnail from its EXIF thumbnail or MPF preview, a HEIF's from its own "
                "thumbnail, when one is at least twice the box and has the photo's aspect ratio (off by default: "
                "an edited photo can keep a stale preview; a RAW's preview is always used)");
+  std::vector<std::string> freedesktop;
+  app.add_option("--freedesktop", freedesktop,
+                 "write the thumbnails into the desktop's cache, where file managers look "
+                 "($XDG_CACHE_HOME/thumbnails/SIZE/, by the freedesktop.org Thumbnail Managing Standard): normal "
+                 "(128), large (256), x-large (512) or xx-large (1024); repeat for several")
+      ->allow_extra_args(false)
+      ->check(common::cli::one_of({"normal", "large", "x-large", "xx-large"}));
   app.add_option("-q,--quality", o.quality, "JPEG/WebP quality, 1-100 (default 85)")
       ->check(common::cli::whole_number(1, 100));
   app.add_option("-j,--jobs", jobs, "worker processes: N or auto (= cores, the default)");
@@ -111,6 +120,8 @@ int main(int argc, char** argv) try {
       "  find . -name '*.jpg' -mtime -1 | conc-thumbs -o thumbs -    files named on stdin\n"
       "  conc-thumbs --report report.json --timeout 30 photos/\n"
       "  conc-thumbs --gallery --title Holidays -s 256 -o web photos/   then open web/index.html\n"
+      "  conc-thumbs --freedesktop normal --freedesktop large ~/Pictures   for the file manager\n"
+      "  conc-thumbs --embedded-preview -s 160 camera/   from the previews the photos carry\n"
       "  mpirun -np 8 conc-thumbs --shard auto -o /shared/thumbs /shared/photos   then: conc-thumbs --summary "
       "/shared/thumbs\n"
       "Exit codes: 0 all made or skipped, 1 some failed (the rest were made), 2 usage error.");
@@ -126,6 +137,15 @@ int main(int argc, char** argv) try {
   if (const auto missing = common::cli::missing_need(
           app, {{"--title", "--gallery"}, {"--base-url", "--gallery"}, {"--shard-count", "--shard"}})) {
     return usage_error(*missing);
+  }
+  if (!freedesktop.empty()) {
+    for (const char* other : {"--out", "--size", "--fit", "--format", "--gallery", "--shard"}) {
+      if (app.count(other) > 0) {
+        return usage_error(std::string("--freedesktop writes into the desktop's cache, by its own sizes, names and "
+                                       "format: it does not go with ") +
+                           other);
+      }
+    }
   }
   if (app.count("--timeout") > 0 && engine != "process") {
     return usage_error("--timeout works only with --engine process (a thread cannot be stopped in a hung decoder)");
@@ -149,6 +169,18 @@ int main(int argc, char** argv) try {
     o.format = imaging::parse_output_format(format);
     o.colour = imaging::parse_colour(colour);
     o.jobs = common::parse_jobs(jobs, 4096);
+    if (!freedesktop.empty()) {
+      o.sizes.clear();
+      for (const std::string& name : freedesktop) {
+        if (std::find(o.freedesktop.begin(), o.freedesktop.end(), name) != o.freedesktop.end()) continue;
+        const int pixels = thumbs::freedesktop::cache_size(name)->pixels;
+        o.freedesktop.push_back(name);
+        o.sizes.push_back({pixels, pixels});
+      }
+      o.format = imaging::OutputFormat::Png;
+      o.fit = imaging::Fit::Contain;
+      o.out = thumbs::freedesktop::cache_root(common::process_environment()).string();
+    }
     if (!shard.empty()) o.shard = common::resolve_shard(shard, shard_count, common::process_environment());
     if (o.shard && o.gallery) {
       throw std::runtime_error(

@@ -56,6 +56,9 @@ struct Options {
   std::optional<common::Shard> shard;  // this run's part of the sources; nothing: all of them
   bool progress = true;
   bool verbose = false;
+  // The desktop's thumbnail cache (--freedesktop): the folders of the sizes to make ("normal",
+  // "large", "x-large", "xx-large"), `out` being the cache; empty: an ordinary output tree.
+  std::vector<std::string> freedesktop;
   bool gallery = false;  // write index.html pages beside the thumbnails
   std::string gallery_title = "Photos";
   std::string gallery_base_url;  // empty: link originals relatively

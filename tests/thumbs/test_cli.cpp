@@ -718,3 +718,23 @@ TEST_CASE("--embedded-preview: a JPEG's stale EXIF thumbnail is used only when a
   CHECK(cv::norm(preview_pixel, cv::Vec3b(128, 128, 128), cv::NORM_INF) < 30);
   CHECK(from({}).first == "image");
 }
+
+TEST_CASE("--freedesktop takes a size the standard names, and no option of an output tree",
+          "[thumbs][cli][freedesktop]") {
+  TempDir dir;
+  test_images::write(dir / "in/a.jpg", test_images::encode(test_images::quadrants(64, 48), ".jpg"));
+  const Result wrong = run(dir, {"--freedesktop", "huge", (dir / "in").string()});
+  CHECK(wrong.exit_code == 2);
+  CHECK(wrong.err.find("huge") != std::string::npos);
+  for (const std::vector<std::string>& other :
+       {std::vector<std::string>{"-o", (dir / "out").string()}, {"-s", "64"}, {"--gallery"}, {"--format", "jpeg"}}) {
+    std::vector<std::string> args = {"--freedesktop", "normal"};
+    args.insert(args.end(), other.begin(), other.end());
+    args.push_back((dir / "in").string());
+    const Result r = run(dir, args);
+    INFO(r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("--freedesktop writes into the desktop's cache") != std::string::npos);
+    CHECK_FALSE(fs::exists(dir / "out"));
+  }
+}
