@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "name_text.hpp"
 #include "plan/names.hpp"
 #include "plan/url_list.hpp"
 
@@ -22,6 +23,7 @@ void check_relative(const std::string& path) {
     const std::string seg = path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
     require(!seg.empty() && seg != "." && seg != ".." && seg.size() <= 200);
     for (unsigned char c : seg) require(c >= 0x20 && c != 0x7F);
+    require(!seg.ends_with(".part") && !seg.ends_with(".part.json"));  // a part and its validators
     if (slash == std::string::npos) break;
     start = slash + 1;
   }
@@ -36,14 +38,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     require(e.url.has_value() != !e.error.empty());
     if (!e.url) continue;
     require(e.url->scheme == "http" || e.url->scheme == "https");
-    check_relative(names.claim(fetch::flat_name(*e.url)));
+    const std::string flat = names.claim(fetch::flat_name(*e.url));
+    check_relative(flat);
+    require(common::is_valid_utf8(flat));  // names from URLs: bytes that are not UTF-8 stay %XX
     check_relative(fetch::host_path(*e.url));
     if (!e.out.empty()) {
       if (auto confined = fetch::confine(e.out)) check_relative(*confined);
     }
   }
-  const std::string one = fetch::sanitize_component(fetch::percent_decode(text));
+  const std::string one = fetch::sanitize_component(fetch::name_from_url_segment(text));
   if (!one.empty()) check_relative(one);
+  require(common::is_valid_utf8(one));
   require(one.find('/') == std::string::npos);
   return 0;
 }

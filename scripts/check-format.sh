@@ -14,3 +14,8 @@ if git grep -n 'TEST_CASE("[^"]*;' -- '*.cpp'; then
   echo "format: a test name above holds ';', which CTest cannot run" >&2
   exit 1
 fi
+# Nor one starting with '-': CTest hands the name to the test program, which takes it for an option.
+if git grep -n 'TEST_CASE("-' -- '*.cpp'; then
+  echo "format: a test name above starts with '-', which the test program takes for an option" >&2
+  exit 1
+fi

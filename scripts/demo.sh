@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the dependencies, builds conc (Release) and thumbnails the bundled sample photos:
-# data/photos/ -> out/thumbs/ (256x256 boxes) with a gallery page, and a JSON report in
-# out/thumbs-report.json; ends by printing the gallery's index.html.
+# data/photos/ -> out/thumbs/ (256x256 boxes) with an album (--gallery), and a JSON report in
+# out/thumbs-report.json; ends by printing the album's index.html.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -11,4 +11,4 @@ mkdir -p out
 build/release/apps/thumbs/conc-thumbs -s 256 --gallery --title "Sample photos" -o out/thumbs \
   --report out/thumbs-report.json data/photos
 echo "thumbnails: out/thumbs/   report: out/thumbs-report.json"
-echo "gallery: $PWD/out/thumbs/index.html"
+echo "album: $PWD/out/thumbs/index.html"

@@ -26,9 +26,24 @@ packages=(
   man-db
   bash-completion zsh fish
   nginx
+  openssl
   python3-httpbin
   gunicorn
 )
+
+# From the npm registry, into a fixed folder outside the work tree (kept from one run to the next):
+# Lighthouse, which the gallery's test (thumbs.gallery_lighthouse) runs on Debian's Chromium. 12.2.3
+# is the last release that runs on Debian's Node.js (13 wants Node 22).
+lighthouse_version=12.2.3
+lighthouse_dir=/opt/conc/lighthouse
+
+sudo=""
+if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null; then
+  sudo="sudo"
+fi
+
+# Node.js and npm for Lighthouse: the machine's own when it has them, else Debian's.
+command -v npm >/dev/null || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -36,20 +51,21 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
-fi
-
-echo "setup: installing ${missing[*]}"
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null; then
-    sudo="sudo"
-  else
+if [ ${#missing[@]} -ne 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ] && [ -z "$sudo" ]; then
     echo "setup: missing packages (${missing[*]}) and not root; run as root or install sudo" >&2
     exit 1
   fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+installed=$(node -p "require('$lighthouse_dir/node_modules/lighthouse/package.json').version" 2>/dev/null || true)
+if [ "$installed" != "$lighthouse_version" ]; then
+  echo "setup: installing lighthouse@$lighthouse_version into $lighthouse_dir"
+  $sudo mkdir -p "$lighthouse_dir"
+  $sudo npm install --prefix "$lighthouse_dir" --no-audit --no-fund --no-update-notifier --loglevel=error \
+    --save-exact "lighthouse@$lighthouse_version" >/dev/null
+fi

@@ -61,19 +61,6 @@ bool Temporaries::is_ours(std::string_view filename) const {
          is_word(filename.substr(kTokenLength + 1, kTokenLength), kTokenLength);
 }
 
-std::string temporary_name_for(const std::string& path) {
-  static thread_local std::mt19937_64 rng(std::random_device{}() ^ static_cast<unsigned>(::getpid()));
-  static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-  std::string temp = path + ".tmp-";
-  for (int i = 0; i < 6; ++i) temp += alphabet[rng() % (sizeof alphabet - 1)];
-  return temp;
-}
-
-bool is_temporary_name(const std::string& filename) {
-  const auto at = filename.rfind(".tmp-");
-  return at != std::string::npos && filename.size() == at + 5 + 6;
-}
-
 void write_atomically(const std::string& path, std::string_view bytes, const Temporaries& temporaries, unsigned mode) {
   const fs::path target(path);
   std::error_code ec;

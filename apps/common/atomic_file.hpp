@@ -36,8 +36,4 @@ class Temporaries {
 void write_atomically(const std::string& path, std::string_view bytes,
                       const Temporaries& temporaries = Temporaries::process(), unsigned mode = 0644);
 
-// The temporary names write_atomically() uses: "<name>.tmp-XXXXXX".
-std::string temporary_name_for(const std::string& path);
-bool is_temporary_name(const std::string& filename);
-
 }  // namespace common

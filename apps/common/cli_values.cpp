@@ -25,6 +25,26 @@ double parse_bytes(std::string_view text) {
   return value * scale;
 }
 
+std::uint64_t parse_byte_limit(std::string_view text, std::string_view option) {
+  constexpr double kMost = 9223372036854775808.0;  // 2^63, as far as a file size goes
+  // A plain count of bytes is read exactly; a double would round 2^63 + 1 down to 2^63.
+  std::uint64_t whole = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), whole);
+  const bool all_digits = !text.empty() && end == text.data() + text.size();
+  if (all_digits && error == std::errc() && whole >= 1 && whole <= std::uint64_t{1} << 63) return whole;
+  double value = 0;
+  try {
+    if (!all_digits) value = parse_bytes(text);
+  } catch (const std::invalid_argument&) {
+    value = 0;
+  }
+  if (all_digits || !(value >= 1) || value > kMost) {
+    throw std::invalid_argument("invalid " + std::string(option) + " '" + std::string(text) +
+                                "' (1 byte to 2^63 bytes, e.g. 512, 64k, 10M)");
+  }
+  return value == kMost ? std::uint64_t{1} << 63 : static_cast<std::uint64_t>(value);
+}
+
 namespace {
 int box_side(std::string_view text, std::string_view whole) {
   std::size_t used = 0;

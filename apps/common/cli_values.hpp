@@ -1,6 +1,7 @@
 #pragma once
 // Values given on the command line that CLI11 cannot check by itself: byte counts and --jobs.
 
+#include <cstdint>
 #include <string_view>
 
 namespace common {
@@ -8,6 +9,10 @@ namespace common {
 // "512", "64k", "10M", "1.5G" (k = 1024): a positive, finite number of bytes; std::invalid_argument
 // with a one-line reason otherwise.
 double parse_bytes(std::string_view text);
+
+// A limit in bytes (--max-size): what parse_bytes() reads, from 1 byte to 2^63 bytes, a fraction of
+// a byte dropped; std::invalid_argument naming `option` and the text otherwise.
+std::uint64_t parse_byte_limit(std::string_view text, std::string_view option);
 
 // A thumbnail box: "256x256", "320X200" or "256" (a square), each side 1 to 65535;
 // std::invalid_argument naming the text otherwise.

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <sstream>
+#include <stdexcept>
 
 #include "cli.hpp"
 
@@ -104,6 +105,59 @@ std::string HelpFormatter::make_usage(const CLI::App* app, std::string) const {
   return usage + "\n";
 }
 
-void use_help_formatter(CLI::App& app) { app.formatter(std::make_shared<HelpFormatter>(help_width())); }
+std::string HelpFormatter::make_help(const CLI::App* app, std::string name, CLI::AppFormatMode mode) const {
+  if (mode == CLI::AppFormatMode::Sub) return make_expanded(app);
+  return make_description(app) + make_usage(app, name) + make_positionals(app) + ordered_groups(app, mode) + "\n" +
+         make_footer(app);
+}
+
+std::string HelpFormatter::make_footer(const CLI::App* app) const {
+  // Indented lines (examples) as they are; the others wrapped.
+  std::string out;
+  std::istringstream lines(app->get_footer());
+  for (std::string line; std::getline(lines, line);) {
+    out += (line.empty() || line[0] == ' ' ? line : wrapped(line, width_, 0)) + "\n";
+  }
+  return out;
+}
+
+std::string HelpFormatter::ordered_groups(const CLI::App* app, CLI::AppFormatMode mode) const {
+  std::vector<std::string> groups = order_;
+  for (const std::string& g : app->get_groups()) {
+    if (std::find(groups.begin(), groups.end(), g) == groups.end()) groups.push_back(g);
+  }
+  std::string out;
+  for (const std::string& group : groups) {
+    const std::vector<const CLI::Option*> options = app->get_options([&](const CLI::Option* o) {
+      return o->get_group() == group && o->nonpositional() &&
+             (mode != CLI::AppFormatMode::Sub || (app->get_help_ptr() != o && app->get_help_all_ptr() != o));
+    });
+    if (!group.empty() && !options.empty()) out += make_group(group, false, options);
+  }
+  return out;
+}
+
+void use_help_formatter(CLI::App& app) {
+  app.formatter(std::make_shared<HelpFormatter>(help_width()));
+  app.set_help_flag("-h,--help", "print the options and exit");
+}
+
+void set_groups(CLI::App& app, const std::vector<OptionGroup>& groups) {
+  std::vector<std::string> order;
+  for (const OptionGroup& g : groups) {
+    order.push_back(g.title);
+    for (const std::string& entry : g.options) {
+      const auto space = entry.find(' ');
+      const std::string name = entry.substr(0, space);
+      CLI::Option* option = app.get_option_no_throw(name);
+      if (option == nullptr) throw std::logic_error("set_groups: no option " + name);
+      option->group(g.title);
+      if (space != std::string::npos) option->type_name(entry.substr(space + 1));
+    }
+  }
+  if (auto formatter = std::dynamic_pointer_cast<HelpFormatter>(app.get_formatter())) {
+    formatter->order_groups(std::move(order));
+  }
+}
 
 }  // namespace common::cli

@@ -52,6 +52,8 @@ int Run::go(std::istream& list_in) {
   }
   const fs::path manifest_path = manifest_file(o_.shard);
   try {
+    temporaries_.emplace(root_temporaries(root_, o_.shard));
+    transfer_.temporaries = &*temporaries_;
     manifest_ = std::make_unique<Manifest>(manifest_path);
     read_other_manifests();
   } catch (const std::exception& e) {
@@ -82,20 +84,21 @@ int Run::go(std::istream& list_in) {
       }
     } close_input{*this};
     try {
-      Planner planner;
       {
         std::lock_guard lock(names_mutex_);
         names_.reserve(fs::relative(manifest_file(std::nullopt), root_).string());
         names_.reserve(FolderLock::kFileName);
+        names_.reserve(kTokenFileName);
         // Every shard keeps every shard's files out of the names, so that all plan the same names.
         for (std::size_t i = 0; o_.shard && i < o_.shard->count; ++i) {
           const common::Shard other{i, o_.shard->count};
           names_.reserve(fs::relative(manifest_file(other), root_).string());
           names_.reserve(common::shard_file_name(FolderLock::kFileName, other));
+          names_.reserve(common::shard_file_name(kTokenFileName, other));
         }
       }
       read_url_list(
-          *in, [&](ListEntry&& e) { plan(e, planner); }, [&](std::string&& w) { say("warning: " + w); });
+          *in, [&](ListEntry&& e) { plan(e, planner_); }, [&](std::string&& w) { say("warning: " + w); });
     } catch (const std::exception& e) {
       say(std::string("error: reading the list: ") + e.what());
       ++failed_;
@@ -111,6 +114,7 @@ int Run::go(std::istream& list_in) {
   }
   planning.join();
   if (thumbnails_) finish_thumbnails(start);
+  remove_stale_temporaries();
   show_status(&Run::wait_text_, "");
   progress_->finish();
 
@@ -128,6 +132,11 @@ int Run::go(std::istream& list_in) {
     return 130;
   }
   return failed_ > 0 || manifest_failed_ ? 1 : 0;
+}
+
+void Run::remove_stale_temporaries() {
+  planner_.folders.insert(root_);
+  for (const fs::path& folder : planner_.folders) remove_temporaries(folder, *temporaries_);
 }
 
 fs::path Run::manifest_file(const std::optional<common::Shard>& shard) const {

@@ -38,6 +38,7 @@
 #include "store/folder_lock.hpp"
 #include "store/manifest.hpp"
 #include "store/run_stats.hpp"
+#include "store/temporaries_token.hpp"
 #include "thumbnail/thumbnail_stage.hpp"
 #include "thumbnail/thumbnail_tars.hpp"
 
@@ -62,7 +63,7 @@ inline constexpr std::size_t kMaxAutoThreads = 512;
 inline constexpr std::chrono::seconds kLongWait{5};  // retry waits at least this long are said without -v
 
 struct Job {
-  std::string url;           // as listed: the manifest's key and what messages name
+  std::string url;           // as listed, credentials redacted: the manifest's key and what messages name
   std::vector<Url> sources;  // the URL as requested, then any mirrors
   std::string path;          // relative to the output folder
   std::string sha256;
@@ -75,6 +76,8 @@ struct Job {
   std::string original;          // --thumbnail --keep-originals: where the body is kept, relative
   long http_status = 0;          // --thumbnail: of the download whose body is being thumbnailed
   std::uint64_t body_bytes = 0;
+  std::uint64_t resumed_from = 0;  // the byte where the part was first continued (Record::resumed_from)
+  std::string resume_check;        // and what vouched for it
   const std::string& request() const { return sources[source].text; }
 };
 
@@ -88,6 +91,7 @@ class Run {
     transfer_.rate = rate_ ? &*rate_ : nullptr;
     transfer_.rate_pauses = o.engine == Engine::Multi;
     transfer_.stop = &interrupted;
+    transfer_.stalls = &stalls_;
     transfer_.to_memory = o.thumbnail.enabled;
   }
 
@@ -95,7 +99,7 @@ class Run {
 
  private:
   struct Planner {
-    std::set<fs::path> folders;  // created already
+    std::set<fs::path> folders;  // created already; where the run's temporaries may be
   };
 
   // The manifest of a run of the whole list (no shard) or of one shard.
@@ -142,7 +146,9 @@ class Run {
   void body_slot_done(const AttemptResult& r) {
     if (thumbnails_ && !(r.verdict == Verdict::Ok && r.body)) thumbnails_->release();
   }
-  void thumbnail_done(std::size_t index, conc::Outcome<ThumbnailReply>&& outcome);
+  // On the thumbnail pool's manager thread: never blocks. A sample for a tar takes the body's slot
+  // with it to the tar writer.
+  void thumbnail_done(std::size_t index, conc::Outcome<ThumbnailReply>&& outcome, BodySlot&& slot);
   // --output-format webdataset: the samples of a tar, recorded once it is complete (or failed if lost).
   void tar_settled(std::vector<ThumbnailTars::Pending>&& samples, const std::string& tar, const std::string& error);
   void update_thumbnail_status();
@@ -176,12 +182,19 @@ class Run {
   // the scheduler can see nothing left; the single-threaded event loop before).
   void settle(const Scheduler::Grant& grant, const AttemptResult& r, std::mt19937_64& rng);
 
+  // Removes what killed runs of this root (and shard) left half-written in the folders this run
+  // used, once nothing of this run is writing any more.
+  void remove_stale_temporaries();
+
   const Options& o_;
   std::ostream& out_;
   std::ostream& err_;
   const fs::path root_;
+  std::optional<common::Temporaries> temporaries_;  // the output root's (store/temporaries_token.hpp)
+  Planner planner_;                                 // the planning thread's, until it ends
   Scheduler scheduler_;
   std::optional<conc::RateLimiter> rate_;
+  Stalls stalls_;  // before transfer_, which points at it
   TransferOptions transfer_;
   SharedCache cache_;
   std::unique_ptr<Manifest> manifest_;

@@ -89,11 +89,11 @@ int jpeg_scale_denominator(int width, int height, int need_width, int need_heigh
   return 1;
 }
 
-DecodeNeed decode_need(int width, int height, bool swap, const std::vector<Box>& boxes, Fit fit) {
+DecodeNeed decode_need(int width, int height, bool swap, const std::vector<Box>& boxes, const std::vector<Fit>& fits) {
   DecodeNeed need;
   if (width <= 0 || height <= 0) return need;
-  for (const Box& box : boxes) {
-    const Geometry g = fit_geometry(swap ? height : width, swap ? width : height, box, fit);
+  for (std::size_t i = 0; i < boxes.size(); ++i) {
+    const Geometry g = fit_geometry(swap ? height : width, swap ? width : height, boxes[i], fits[i]);
     need.width = std::max(need.width, 2 * (swap ? g.resize_height : g.resize_width));
     need.height = std::max(need.height, 2 * (swap ? g.resize_width : g.resize_height));
   }

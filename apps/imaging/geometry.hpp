@@ -37,12 +37,13 @@ struct Geometry {
 Geometry fit_geometry(int width, int height, Box box, Fit fit);
 
 // The size, in stored axes, an image stored as width x height (turned a quarter when `swap`) must
-// be decoded to so that every box's thumbnail is made from at least twice its pixels.
+// be decoded to so that every box's thumbnail (fits[i] for boxes[i]) is made from at least twice
+// its pixels.
 struct DecodeNeed {
   int width = 1;
   int height = 1;
 };
-DecodeNeed decode_need(int width, int height, bool swap, const std::vector<Box>& boxes, Fit fit);
+DecodeNeed decode_need(int width, int height, bool swap, const std::vector<Box>& boxes, const std::vector<Fit>& fits);
 
 // The largest libjpeg scale denominator (8, 4, 2 or 1) at which an image of width x height
 // still decodes to at least need_width x need_height pixels.

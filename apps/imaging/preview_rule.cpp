@@ -16,12 +16,13 @@ bool same_aspect(int preview_width, int preview_height, int image_width, int ima
 }
 
 bool preview_serves(int preview_width, int preview_height, int image_width, int image_height,
-                    const std::vector<Box>& boxes, Fit fit) {
+                    const std::vector<Box>& boxes, const std::vector<Fit>& fits) {
   if (!same_aspect(preview_width, preview_height, image_width, image_height)) return false;
-  return std::all_of(boxes.begin(), boxes.end(), [&](const Box& box) {
-    const Geometry g = fit_geometry(image_width, image_height, box, fit);
-    return preview_width >= 2 * g.resize_width && preview_height >= 2 * g.resize_height;
-  });
+  for (std::size_t i = 0; i < boxes.size(); ++i) {
+    const Geometry g = fit_geometry(image_width, image_height, boxes[i], fits[i]);
+    if (preview_width < 2 * g.resize_width || preview_height < 2 * g.resize_height) return false;
+  }
+  return true;
 }
 
 }  // namespace imaging

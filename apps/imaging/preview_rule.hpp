@@ -15,8 +15,9 @@ namespace imaging {
 bool same_aspect(int preview_width, int preview_height, int image_width, int image_height);
 
 // Whether the preview serves every box: same_aspect(), and at least twice the size each box's
-// thumbnail of the image has (as the decode scale of a main image is chosen). Sizes as shown.
+// thumbnail of the image has (fits[i] for boxes[i], as the decode scale of a main image is chosen).
+// Sizes as shown.
 bool preview_serves(int preview_width, int preview_height, int image_width, int image_height,
-                    const std::vector<Box>& boxes, Fit fit);
+                    const std::vector<Box>& boxes, const std::vector<Fit>& fits);
 
 }  // namespace imaging

@@ -55,7 +55,7 @@ Metadata metadata_of(const LibRaw& raw) {
 
 // The camera's JPEG preview, when LibRaw has one that serves: decoded at its scale.
 std::optional<Decoded> preview(LibRaw& raw, int shown_width, int shown_height, bool swap, const std::vector<Box>& boxes,
-                               Fit fit) {
+                               const std::vector<Fit>& fits) {
   // Its kind is known once unpacked: a bitmap preview (some old cameras) is left to the sensor data.
   if (raw.imgdata.thumbnail.tlength == 0 || raw.unpack_thumb() != LIBRAW_SUCCESS) return std::nullopt;
   if (raw.imgdata.thumbnail.tformat != LIBRAW_THUMBNAIL_JPEG || raw.imgdata.thumbnail.thumb == nullptr) {
@@ -66,8 +66,8 @@ std::optional<Decoded> preview(LibRaw& raw, int shown_width, int shown_height, b
   if (h.format != Format::Jpeg || !h.complete || h.width == 0 || h.height == 0) return std::nullopt;
   const int width = static_cast<int>(swap ? h.height : h.width);
   const int height = static_cast<int>(swap ? h.width : h.height);
-  if (!preview_serves(width, height, shown_width, shown_height, boxes, fit)) return std::nullopt;
-  const DecodeNeed need = decode_need(static_cast<int>(h.width), static_cast<int>(h.height), swap, boxes, fit);
+  if (!preview_serves(width, height, shown_width, shown_height, boxes, fits)) return std::nullopt;
+  const DecodeNeed need = decode_need(static_cast<int>(h.width), static_cast<int>(h.height), swap, boxes, fits);
   return decode_jpeg(
       jpeg, jpeg_scale_denominator(static_cast<int>(h.width), static_cast<int>(h.height), need.width, need.height));
 }
@@ -106,7 +106,7 @@ cv::Mat half_size(LibRaw& raw, std::string_view data) {
 }  // namespace
 
 std::optional<RawDecoded> decode_raw(std::string_view data, std::uint64_t max_pixels, const std::vector<Box>& boxes,
-                                     Fit fit) {
+                                     const std::vector<Fit>& fits) {
   // LibRaw's state is large (hundreds of KB): on the heap, not a worker's stack.
   const auto raw = std::make_unique<LibRaw>(LIBRAW_OPTIONS_NONE);
   // Its warnings would go to stderr: the parent says what matters, in one line.
@@ -130,7 +130,7 @@ std::optional<RawDecoded> decode_raw(std::string_view data, std::uint64_t max_pi
   const bool swap = out.image.orientation >= 5;
   const int shown_width = swap ? height : width;
   const int shown_height = swap ? width : height;
-  if (std::optional<Decoded> jpeg = preview(*raw, shown_width, shown_height, swap, boxes, fit)) {
+  if (std::optional<Decoded> jpeg = preview(*raw, shown_width, shown_height, swap, boxes, fits)) {
     out.image.pixels = std::move(jpeg->pixels);
     out.image.colour = std::move(jpeg->colour);
     out.from_preview = true;

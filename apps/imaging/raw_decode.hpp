@@ -23,12 +23,13 @@ struct RawDecoded {
   Metadata metadata;          // LibRaw's camera, lens and timestamp, for files libexiv2 cannot read
 };
 
-// The preview serves when it is a JPEG that preview_serves() every box with (preview_rule.hpp); it is
+// The preview serves when it is a JPEG that preview_serves() every box with, fits[i] for boxes[i]
+// (preview_rule.hpp); it is
 // decoded at the smallest scale that keeps twice each box. Returns nullopt when LibRaw does not take
 // the data for a RAW (a plain TIFF: libtiff's then); throws std::runtime_error for a RAW it cannot
 // read ("cannot read RAW data: ...") or with more than max_pixels.
 std::optional<RawDecoded> decode_raw(std::string_view data, std::uint64_t max_pixels, const std::vector<Box>& boxes,
-                                     Fit fit);
+                                     const std::vector<Fit>& fits);
 
 // The LibRaw running: "0.20.2".
 std::string libraw_version();

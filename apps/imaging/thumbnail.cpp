@@ -235,7 +235,7 @@ namespace {
 // What a thumbnail is made with, whichever front door the image came in by.
 struct Recipe {
   const std::vector<Box>& boxes;
-  Fit fit;
+  const std::vector<Fit>& fits;  // one per box
   OutputFormat format;
   int quality;
   Colour colour;
@@ -273,7 +273,7 @@ std::optional<Decoded> jpeg_preview(std::string_view data, const std::string& ex
     // Previews are stored as the main image is, and turned by its orientation.
     const int w = static_cast<int>(swap ? p.height : p.width);
     const int h = static_cast<int>(swap ? p.width : p.height);
-    if (!preview_serves(w, h, shown_w, shown_h, job.boxes, job.fit)) continue;
+    if (!preview_serves(w, h, shown_w, shown_h, job.boxes, job.fits)) continue;
     if (best == nullptr ||
         std::uint64_t{p.width} * p.height < std::uint64_t{best->header.width} * best->header.height) {
       best = &c;
@@ -282,7 +282,7 @@ std::optional<Decoded> jpeg_preview(std::string_view data, const std::string& ex
   if (best == nullptr) return std::nullopt;
   const int width = static_cast<int>(best->header.width);
   const int height = static_cast<int>(best->header.height);
-  const DecodeNeed need = decode_need(width, height, swap, job.boxes, job.fit);
+  const DecodeNeed need = decode_need(width, height, swap, job.boxes, job.fits);
   Decoded decoded;
   try {
     decoded = decode_jpeg(best->jpeg, jpeg_scale_denominator(width, height, need.width, need.height));
@@ -320,7 +320,7 @@ Facts thumbnail_of(std::string_view data, const Recipe& job,
     // A RAW by its signature, or one of the many TIFF-based ones (NEF, ARW, DNG, PEF, IIQ...):
     // LibRaw says, and leaves a plain TIFF to libtiff.
     if (h.format == Format::Raw || h.format == Format::Tiff) {
-      if (std::optional<RawDecoded> raw = decode_raw(data, job.max_pixels, job.boxes, job.fit)) {
+      if (std::optional<RawDecoded> raw = decode_raw(data, job.max_pixels, job.boxes, job.fits)) {
         h.format = Format::Raw;
         h.width = static_cast<std::uint32_t>(raw->width);
         h.height = static_cast<std::uint32_t>(raw->height);
@@ -343,7 +343,7 @@ Facts thumbnail_of(std::string_view data, const Recipe& job,
     const int shown_w = static_cast<int>(swap ? h.height : h.width);
     const int shown_h = static_cast<int>(swap ? h.width : h.height);
     const DecodeNeed need =
-        decode_need(static_cast<int>(h.width), static_cast<int>(h.height), swap, job.boxes, job.fit);
+        decode_need(static_cast<int>(h.width), static_cast<int>(h.height), swap, job.boxes, job.fits);
     const int factor =
         h.width > 0 && h.height > 0
             ? std::max(1, std::min(static_cast<int>(h.width) / need.width, static_cast<int>(h.height) / need.height))
@@ -376,7 +376,7 @@ Facts thumbnail_of(std::string_view data, const Recipe& job,
         break;
       case Format::Heic:
         decoded = decode_heif(data, job.max_pixels, [&](int w, int h2, int primary_w, int primary_h) {
-          return job.embedded_preview && preview_serves(w, h2, primary_w, primary_h, job.boxes, job.fit);
+          return job.embedded_preview && preview_serves(w, h2, primary_w, primary_h, job.boxes, job.fits);
         });
         if (decoded.preview) result.made_from = "heif-thumbnail";
         break;
@@ -419,7 +419,7 @@ Facts thumbnail_of(std::string_view data, const Recipe& job,
     text.emplace_back("Thumb::Image::Height", std::to_string(result.source_height));
   }
   for (std::size_t i = 0; i < job.boxes.size(); ++i) {
-    const Geometry g = fit_geometry(width, height, job.boxes[i], job.fit);
+    const Geometry g = fit_geometry(width, height, job.boxes[i], job.fits[i]);
     // Resize in stored axes, then turn the small image upright.
     const cv::Size size(turned ? g.resize_height : g.resize_width, turned ? g.resize_width : g.resize_height);
     cv::Mat small;
@@ -464,8 +464,12 @@ ThumbResult make_thumbnail(const ThumbJob& job) {
     const common::Temporaries temporaries =
         job.temporaries.empty() ? common::Temporaries::process() : common::Temporaries(job.temporaries);
     std::vector<Box> boxes;
-    for (const OutputSpec& out : job.outputs) boxes.push_back(out.box);
-    const Recipe recipe{boxes,      job.fit,        job.format,           job.quality,
+    std::vector<Fit> fits;
+    for (const OutputSpec& out : job.outputs) {
+      boxes.push_back(out.box);
+      fits.push_back(out.fit.value_or(job.fit));
+    }
+    const Recipe recipe{boxes,      fits,           job.format,           job.quality,
                         job.colour, job.max_pixels, job.embedded_preview, job.png_text};
     const Facts facts =
         thumbnail_of(read_file(job.source), recipe, [&](std::size_t i, Format, std::vector<unsigned char>&& bytes) {
@@ -494,8 +498,9 @@ BufferThumbResult make_thumbnail(std::string_view encoded, const BufferThumbJob&
   BufferThumbResult result;
   try {
     const std::vector<Box> boxes{job.box};
+    const std::vector<Fit> fits{job.fit};
     const PngText no_text;
-    const Recipe recipe{boxes,      job.fit,        job.format,           job.quality,
+    const Recipe recipe{boxes,      fits,           job.format,           job.quality,
                         job.colour, job.max_pixels, job.embedded_preview, no_text};
     const Facts facts =
         thumbnail_of(encoded, recipe, [&](std::size_t, Format format, std::vector<unsigned char>&& bytes) {
@@ -522,10 +527,12 @@ BufferThumbResult make_thumbnail(std::string_view encoded, const BufferThumbJob&
 
 void to_json(nlohmann::json& j, const OutputSpec& o) {
   j = {{"path", common::name_to_text(o.path)}, {"w", o.box.width}, {"h", o.box.height}};
+  if (o.fit) j["fit"] = static_cast<int>(*o.fit);
 }
 void from_json(const nlohmann::json& j, OutputSpec& o) {
   o.path = common::name_from_text(j.at("path").get<std::string>());
   o.box = {j.at("w").get<int>(), j.at("h").get<int>()};
+  if (j.contains("fit")) o.fit = static_cast<Fit>(j.at("fit").get<int>());
 }
 namespace {
 void settings_to_json(nlohmann::json& j, const ThumbSettings& s) {

@@ -4,6 +4,7 @@
 // never pixels.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -30,6 +31,8 @@ Format output_format_for(Format source, OutputFormat requested);
 struct OutputSpec {
   std::string path;  // final path of the thumbnail
   Box box;
+  std::optional<Fit> fit =
+      std::nullopt;  // this output's own fit (a gallery viewer's rendition fits inside); none: the job's
 };
 
 // How a thumbnail is made, whatever the source is read from.

@@ -33,10 +33,9 @@ int main(int argc, char** argv) try {
   CLI::App app{
       "conc-thumbs: thumbnail whole photo folders on every core.\n"
       "Images are recognised by content (JPEG, PNG, WebP, TIFF, GIF, HEIC, AVIF, BMP, camera RAW) and made "
-      "sRGB;\n"
-      "the folder tree is mirrored "
-      "under the output root; thumbnails already up to date are skipped, so an interrupted run\n"
-      "resumes where it stopped."};
+      "sRGB; the folder tree is mirrored under the output root; thumbnails already up to date are skipped, so an "
+      "interrupted run "
+      "resumes where it stopped. More in conc-thumbs(1)."};
   std::string summary;
   auto* summary_option =
       app.add_option("--summary", summary,
@@ -45,6 +44,7 @@ int main(int argc, char** argv) try {
           ->configurable(false);
   // Required, except with --summary.
   app.add_option("INPUT", o.inputs, "folders (recursed), image files, or - to read paths from stdin")
+      ->type_name("PATH")
       ->excludes(summary_option);
   std::string shard;
   std::size_t shard_count = 0;
@@ -100,9 +100,13 @@ int main(int argc, char** argv) try {
   app.add_flag("--no-progress", no_progress, "no progress bar (it is shown only on a terminal anyway)");
   app.add_flag("-v,--verbose", o.verbose, "print every thumbnail made");
   app.add_flag("--gallery", o.gallery,
-               "also write a browsable page: OUT/index.html and one index.html per subfolder, each "
-               "thumbnail linking to its original");
+               "also write an album: OUT/index.html and one index.html per subfolder (a square grid of the "
+               "thumbnails, 1x and 2x), and a page per photo with a 1600-pixel view, previous and next, its date "
+               "and camera and a link to the original");
   app.add_option("--title", o.gallery_title, "the gallery's title (default Photos)");
+  std::string sort = "name";
+  app.add_option("--sort", sort, "the gallery's order: name (default) or date (taken, else the file's time)")
+      ->check(common::cli::one_of({"name", "date"}));
   app.add_option("--base-url", o.gallery_base_url,
                  "link originals as BASE_URL + their path below the input folder instead of relatively");
   app.set_version_flag(
@@ -114,28 +118,43 @@ int main(int argc, char** argv) try {
       "print the version and the libraries it uses, and exit");
   app.footer(
       "Examples:\n"
-      "  conc-thumbs photos/                         75x75 thumbnails in photos/thumbs/\n"
-      "  conc-thumbs -s 256 -o web/thumbs photos/    256x256 boxes under web/thumbs/\n"
-      "  conc-thumbs -s 128 -s 512 --fit cover -o out a/ b/   two sizes: out/128x128/..., out/512x512/...\n"
-      "  find . -name '*.jpg' -mtime -1 | conc-thumbs -o thumbs -    files named on stdin\n"
-      "  conc-thumbs --report report.json --timeout 30 photos/\n"
-      "  conc-thumbs --gallery --title Holidays -s 256 -o web photos/   then open web/index.html\n"
-      "  conc-thumbs --freedesktop normal --freedesktop large ~/Pictures   for the file manager\n"
-      "  conc-thumbs --embedded-preview -s 160 camera/   from the previews the photos carry\n"
-      "  mpirun -np 8 conc-thumbs --shard auto -o /shared/thumbs /shared/photos   then: conc-thumbs --summary "
-      "/shared/thumbs\n"
-      "Exit codes: 0 all made or skipped, 1 some failed (the rest were made), 2 usage error.");
+      "  conc-thumbs photos/\n"
+      "      75x75 thumbnails in photos/thumbs/\n"
+      "  conc-thumbs -s 128 -s 512 --fit cover -o out a/ b/\n"
+      "      two sizes, cropped to fill: out/128x128/..., out/512x512/...\n"
+      "  find photos -name '*.jpg' -print0 | conc-thumbs -0 -o web -\n"
+      "      the files find names, whatever their names, their tree kept below web/\n"
+      "  conc-thumbs --gallery --title Holidays -s 256 -o web photos/\n"
+      "      an album: open web/index.html\n"
+      "  conc-thumbs --embedded-preview -s 160 camera/\n"
+      "      from the previews the photos carry, when they serve\n"
+      "  conc-thumbs --freedesktop normal --freedesktop large ~/Pictures\n"
+      "      into the desktop's thumbnail cache, for the file manager\n"
+      "  mpirun -np 8 conc-thumbs --shard auto -o /shared/thumbs /shared/photos\n"
+      "      eight shards; then conc-thumbs --summary /shared/thumbs\n"
+      "Exit codes: 0 all made or up to date, 1 some failed (the rest were made), 2 usage error.");
   app.name("conc-thumbs");
   common::cli::use_help_formatter(app);
   common::cli::add_completion_option(app, "conc-thumbs");
   common::cli::add_config(app, "thumbs.conf", argc, argv);
+  common::cli::set_groups(
+      app,
+      {{"Input and output", {"--out DIR", "--null", "--root DIR", "--freedesktop SIZE", "--force", "--dry-run"}},
+       {"Thumbnails",
+        {"--size WxH", "--fit", "--format", "--quality 1-100", "--colour", "--embedded-preview", "--max-pixels N"}},
+       {"Running", {"--jobs N|auto", "--engine", "--timeout SECONDS", "--no-progress", "--verbose"}},
+       {"Gallery", {"--gallery", "--title TEXT", "--sort", "--base-url URL"}},
+       {"Shards", {"--shard I/N|auto", "--shard-count N", "--summary OUT"}},
+       {"Reports and configuration", {"--report FILE", "--config", "--no-config", "--version", "--help"}}});
   if (const auto code = common::cli::parse(app, argc, argv, "conc-thumbs", std::cout, std::cerr)) return *code;
   const auto usage_error = [](const std::string& sentence) {
     std::cerr << "conc-thumbs: " << sentence << " (see conc-thumbs --help)\n";
     return 2;
   };
-  if (const auto missing = common::cli::missing_need(
-          app, {{"--title", "--gallery"}, {"--base-url", "--gallery"}, {"--shard-count", "--shard"}})) {
+  if (const auto missing = common::cli::missing_need(app, {{"--title", "--gallery"},
+                                                           {"--base-url", "--gallery"},
+                                                           {"--sort", "--gallery"},
+                                                           {"--shard-count", "--shard"}})) {
     return usage_error(*missing);
   }
   if (!freedesktop.empty()) {
@@ -194,6 +213,7 @@ int main(int argc, char** argv) try {
   o.engine = engine == "thread"   ? thumbs::Engine::Thread
              : engine == "serial" ? thumbs::Engine::Serial
                                   : thumbs::Engine::Process;
+  o.gallery_sort = sort == "date" ? thumbs::GallerySort::Date : thumbs::GallerySort::Name;
   o.progress = !no_progress;
   return thumbs::run(o, std::cin, std::cout, std::cerr);
 } catch (const std::exception& e) {

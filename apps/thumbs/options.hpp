@@ -34,6 +34,8 @@ using imaging::ThumbResult;
 using imaging::to_string;
 
 enum class Engine { Process, Thread, Serial };
+// The gallery's order: by name, or by capture date (the file's time when the photo has none).
+enum class GallerySort { Name, Date };
 
 struct Options {
   std::vector<std::string> inputs;  // folders, files, or "-" for paths on stdin
@@ -62,6 +64,7 @@ struct Options {
   bool gallery = false;  // write index.html pages beside the thumbnails
   std::string gallery_title = "Photos";
   std::string gallery_base_url;  // empty: link originals relatively
+  GallerySort gallery_sort = GallerySort::Name;
 };
 
 }  // namespace thumbs

@@ -310,9 +310,12 @@ class Planner {
       return;
     }
     const fs::path out_relative = relative.parent_path() / out_name;
-    for (const Box& box : options_.sizes) {
+    // One --size is written at OUT/, as it always was; any other rendition at OUT/WxH/.
+    const std::vector<Rendition>& renditions = plan_.renditions.list;
+    for (std::size_t i = 0; i < renditions.size(); ++i) {
+      const bool own_folder = i > 0 || options_.sizes.size() > 1;
       const fs::path out =
-          options_.sizes.size() > 1 ? plan_.out_root / to_string(box) / out_relative : plan_.out_root / out_relative;
+          own_folder ? plan_.out_root / to_string(renditions[i].box) / out_relative : plan_.out_root / out_relative;
       e.outputs.push_back(out.lexically_normal().string());
     }
     const FileId source_id{head.st.st_dev, head.st.st_ino};
@@ -425,6 +428,23 @@ const char* to_string(Status s) {
   return "pending";
 }
 
+Renditions renditions_for(const Options& options) {
+  Renditions r;
+  for (const Box& box : options.sizes) r.list.push_back({box, std::nullopt});
+  if (!options.gallery) return r;
+  const auto add = [&](Box box, std::optional<Fit> fit) {
+    const auto known =
+        std::find_if(r.list.begin(), r.list.end(), [&](const Rendition& rendition) { return rendition.box == box; });
+    if (known != r.list.end()) return static_cast<std::size_t>(known - r.list.begin());
+    r.list.push_back({box, fit});
+    return r.list.size() - 1;
+  };
+  const Box first = options.sizes.front();
+  r.double_size = add({2 * first.width, 2 * first.height}, std::nullopt);
+  r.viewer = add(kViewerBox, Fit::Contain);
+  return r;
+}
+
 fs::path output_root(const Options& options) {
   if (!options.out.empty()) return absolute_clean(options.out);
   std::error_code ec;
@@ -465,6 +485,7 @@ Plan make_plan(const Options& options, std::istream& paths_in) {
   }
   Plan plan;
   plan.out_root = output_root(options);
+  plan.renditions = renditions_for(options);
   plan.signature = options_signature(options);
   Planner planner(options, plan);
   plan.token = !options.freedesktop.empty() ? freedesktop::kTemporariesToken

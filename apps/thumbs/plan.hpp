@@ -32,14 +32,30 @@ struct Entry {
   SourceIdentity identity;          // the source as planned: what the state file records once it is made
   Status status = Status::Pending;  // Pending: to be made
   std::string note;                 // why it failed or was skipped: text, names in it by name_for_display
-  int width = 0;
+  int width = 0;                    // of the first thumbnail, when made
   int height = 0;
   imaging::Metadata metadata;  // of a source made in this run: capture date, camera, lens
   std::string made_from;       // of a source made in this run: ThumbResult::made_from
 };
 
+// What a source is made into: the --size boxes and, with --gallery, the grid's 2x thumbnail (twice
+// the first --size, with the run's fit) and the viewer's rendition (kViewerBox, fitting inside), each
+// only when no --size is already that box. All are made from one decode, in one task.
+inline constexpr Box kViewerBox{1600, 1600};
+struct Rendition {
+  Box box;
+  std::optional<Fit> fit;  // none: the run's --fit
+};
+struct Renditions {
+  std::vector<Rendition> list;  // list[i] is Entry::outputs[i]; the --size boxes first, in their order
+  std::size_t double_size = 0;  // the grid's 2x thumbnail (with --gallery)
+  std::size_t viewer = 0;       // the viewer's rendition (with --gallery)
+};
+Renditions renditions_for(const Options& options);
+
 struct Plan {
   std::filesystem::path out_root;        // absolute
+  Renditions renditions;                 // what every source is made into
   std::string signature;                 // the options that shape a thumbnail
   State state;                           // as read before the run
   std::string token;                     // the root's temporaries token: the state file's, or a new one

@@ -20,6 +20,7 @@
 #include <opencv2/core/utils/logger.hpp>
 #include <optional>
 #include <ostream>
+#include <set>
 #include <thread>
 
 #include "atomic_file.hpp"
@@ -69,11 +70,14 @@ ThumbResult failure(std::string why) {
   return r;
 }
 
-ThumbJob job_for(const Entry& e, const Options& o, const std::string& token) {
+ThumbJob job_for(const Entry& e, const Options& o, const Plan& plan) {
   ThumbJob job;
   job.source = e.source;
-  job.temporaries = token;
-  for (std::size_t i = 0; i < e.outputs.size(); ++i) job.outputs.push_back({e.outputs[i], o.sizes[i]});
+  job.temporaries = plan.token;
+  for (std::size_t i = 0; i < e.outputs.size(); ++i) {
+    const Rendition& rendition = plan.renditions.list[i];
+    job.outputs.push_back({e.outputs[i], rendition.box, rendition.fit});
+  }
   job.fit = o.fit;
   job.format = o.format;
   job.quality = o.quality;
@@ -152,7 +156,7 @@ void run_process(const std::vector<std::size_t>& todo, Plan& plan, const Options
   std::vector<std::size_t> sent;  // job_list[k] is plan.entries[sent[k]]
   job_list.reserve(todo.size());
   for (std::size_t i : todo) {
-    ThumbJob job = job_for(plan.entries[i], o, plan.token);
+    ThumbJob job = job_for(plan.entries[i], o, plan);
     // A job that cannot become a message costs its source only, before the pool sees it.
     try {
       (void)conc::encode(job);
@@ -173,9 +177,9 @@ void run_process(const std::vector<std::size_t>& todo, Plan& plan, const Options
 }
 
 // In this process: whatever one source throws costs that source, never the run.
-ThumbResult make_here(const Entry& e, const Options& o, const std::string& token) {
+ThumbResult make_here(const Entry& e, const Options& o, const Plan& plan) {
   try {
-    return make_thumbnail(job_for(e, o, token));
+    return make_thumbnail(job_for(e, o, plan));
   } catch (const std::exception& ex) {
     return failure(display(ex.what()));
   } catch (...) {
@@ -188,13 +192,13 @@ void run_thread(const std::vector<std::size_t>& todo, Plan& plan, const Options&
   tbb::task_arena arena(static_cast<int>(jobs));
   arena.execute([&] {
     tbb::parallel_for_each(todo.begin(), todo.end(),
-                           [&](std::size_t i) { c.done(i, make_here(plan.entries[i], o, plan.token)); });
+                           [&](std::size_t i) { c.done(i, make_here(plan.entries[i], o, plan)); });
   });
 }
 
 void run_serial(const std::vector<std::size_t>& todo, Plan& plan, const Options& o, Collector& c) {
   quiet_opencv();
-  for (std::size_t i : todo) c.done(i, make_here(plan.entries[i], o, plan.token));
+  for (std::size_t i : todo) c.done(i, make_here(plan.entries[i], o, plan));
 }
 
 const char* engine_name(Engine e) {
@@ -282,6 +286,15 @@ int run(const Options& options, std::istream& paths_in, std::ostream& out, std::
   const unsigned jobs = options.jobs != 0 ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
   bool run_failed = false;  // the state file or the gallery could not be written
 
+  if (options.gallery && !options.dry_run) {
+    const std::set<std::string> known = photos_with_facts(plan.out_root);
+    for (Entry& e : plan.entries) {
+      if (e.status == Status::Skipped && e.note == "up to date" && known.count(e.relative) == 0) {
+        e.status = Status::Pending;
+        e.note.clear();
+      }
+    }
+  }
   std::vector<std::size_t> todo;
   for (std::size_t i = 0; i < plan.entries.size(); ++i) {
     const Entry& e = plan.entries[i];
@@ -333,7 +346,7 @@ int run(const Options& options, std::istream& paths_in, std::ostream& out, std::
     std::vector<std::string> planned;
     for (const Entry& e : plan.entries) {
       planned.insert(planned.end(), e.outputs.begin(), e.outputs.end());
-      // With several sizes the pages are not beside the thumbnails: OUT/a/index.html, OUT/75x75/a/x.jpg.
+      // The pages are not always beside the thumbnails: OUT/a/index.html and x.jpg.html, OUT/512x512/a/x.jpg.
       if (options.gallery && !e.relative.empty()) {
         planned.push_back((plan.out_root / e.relative).parent_path().append("index.html").string());
       }
@@ -397,8 +410,12 @@ int run(const Options& options, std::istream& paths_in, std::ostream& out, std::
     }
     if (options.gallery) {
       try {
-        GalleryOptions gallery{
-            .title = options.gallery_title, .base_url = options.gallery_base_url, .cell = options.sizes.front().width};
+        GalleryOptions gallery{.title = options.gallery_title,
+                               .base_url = options.gallery_base_url,
+                               .cell = options.sizes.front().width,
+                               .double_size = plan.renditions.double_size,
+                               .viewer = plan.renditions.viewer,
+                               .sort = options.gallery_sort};
         if (!gallery.base_url.empty() && gallery.base_url.back() != '/') gallery.base_url += '/';
         const GalleryResult pages = write_gallery(plan, gallery, temporaries);
         if (options.verbose) {

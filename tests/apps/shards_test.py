@@ -244,11 +244,17 @@ def run_plain(setup, server, listing, paths):
           f"a run of the whole list after the shards downloads nothing: {whole.stderr.strip()}")
     check(all(server.hits(path) == 2 for path in paths), "nor requests anything again")
     if setup.args.thumbs:
+        whole = subprocess.run([setup.args.thumbs, "--no-progress", "-s", "48", "-o", out / "thumbs", setup.photos],
+                               capture_output=True, text=True, timeout=300)
+        check(summary_counts(whole.stderr, ["made", "skipped"]) == {"made": 0, "skipped": 24},
+              f"conc-thumbs after the shards makes nothing again: {whole.stderr.strip()}")
+        # The gallery's own renditions (2x, viewer) are what the shards did not make.
         whole = subprocess.run([setup.args.thumbs, "--no-progress", "--gallery", "-s", "48", "-o", out / "thumbs",
                                 setup.photos], capture_output=True, text=True, timeout=300)
-        check(summary_counts(whole.stderr, ["made", "skipped"]) == {"made": 0, "skipped": 24},
-              f"conc-thumbs --gallery after the shards makes nothing again: {whole.stderr.strip()}")
-        check((out / "thumbs" / "index.html").is_file(), "and writes the gallery")
+        check(summary_counts(whole.stderr, ["made", "skipped"]) == {"made": 24, "skipped": 0},
+              f"conc-thumbs --gallery after the shards makes the gallery's renditions: {whole.stderr.strip()}")
+        check((out / "thumbs" / "index.html").is_file() and (out / "thumbs" / "96x96").is_dir(),
+              "and writes the gallery")
     # --shard-by host: every URL is on 127.0.0.1, so one shard takes them all and the others none.
     by_host = setup.work / "by-host"
     done = []
@@ -421,7 +427,8 @@ def run_resume(setup, server, listing, paths):
         for p in shards:
             stop(p)
     mine = {f".conc-fetch.shard-{blocked:04d}-of-{SHARDS:04d}.jsonl",
-            f".conc-fetch.shard-{blocked:04d}-of-{SHARDS:04d}.lock", ".conc-fetch.lock", "g.bin.part", "g.bin"}
+            f".conc-fetch.shard-{blocked:04d}-of-{SHARDS:04d}.lock", ".conc-fetch.lock", "g.bin.part", "g.bin.part.json",
+            "g.bin"}
     before = file_states(out, mine)
     done_urls = [json.loads(line)["url"] for p in out.glob(".conc-fetch.shard-*.jsonl")
                  for line in p.read_text().splitlines()]
@@ -434,7 +441,9 @@ def run_resume(setup, server, listing, paths):
     check(rerun.returncode in (0, 1), f"the restarted shard ends normally: {rerun.returncode} {rerun.stderr}")
     check(re.search(r": 1 downloaded", rerun.stderr) is not None,
           f"the restarted shard downloads only what it had left (g.bin): {rerun.stderr.strip()}")
-    check(file_states(out, mine) == before, "the restart touched none of the other shards' files or manifests")
+    after = file_states(out, mine)
+    check(after == before, "the restart touched none of the other shards' files or manifests: "
+          f"{sorted(set(after.items()) ^ set(before.items()))}")
     for path in paths:
         url_done = any(path in url for url in done_urls)
         if url_done:

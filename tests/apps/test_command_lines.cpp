@@ -126,6 +126,9 @@ TEST_CASE("conc-thumbs: -s takes one value, options go anywhere, mistakes are se
   check_one_line(run(dir, thumbs, {"--fit", "c", photos}), "--fit: 'c' is not one of contain, cover or fill");
   check_one_line(run(dir, thumbs, {"-q", "abc", photos}), "--quality: 'abc' is not a whole number from 1 to 100");
   check_one_line(run(dir, thumbs, {"--title", "Holidays", photos}), "--title has no effect without --gallery");
+  check_one_line(run(dir, thumbs, {"--sort", "date", photos}), "--sort has no effect without --gallery");
+  check_one_line(run(dir, thumbs, {"--gallery", "--sort", "size", photos}),
+                 "--sort: 'size' is not one of name or date");
   check_one_line(run(dir, thumbs, {"--timeout", "5", "--engine", "thread", photos}),
                  "--timeout works only with --engine process");
   check_one_line(run(dir, thumbs, {"--bogus", photos}), "unknown option --bogus");

@@ -79,7 +79,7 @@ TEST_CASE("unknown options, stray arguments, missing values and exclusions in wo
   }
 }
 
-TEST_CASE("-s takes one value, so the folder after it stays an input, and options go anywhere") {
+TEST_CASE("one value per -s, so the folder after it stays an input, and options go anywhere") {
   CLI::App app{"test"};
   std::vector<std::string> sizes, inputs;
   app.add_option("-s,--size", sizes)->allow_extra_args(false);

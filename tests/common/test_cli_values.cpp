@@ -45,3 +45,18 @@ TEST_CASE("box sizes: WxH or one side for a square, each side 1 to 65535") {
     CHECK_THROWS_AS(common::parse_box_size(bad), std::invalid_argument);
   }
 }
+
+TEST_CASE("a byte limit is 1 byte to 2^63 bytes, and a fraction of a byte is dropped", "[fetch][cli-values]") {
+  using common::parse_byte_limit;
+  CHECK(parse_byte_limit("1", "--max-size") == 1);
+  CHECK(parse_byte_limit("1.5", "--max-size") == 1);
+  CHECK(parse_byte_limit("1.5k", "--max-size") == 1536);
+  CHECK(parse_byte_limit("9223372036854775808", "--max-size") == std::uint64_t{1} << 63);
+  CHECK(parse_byte_limit("8589934592G", "--max-size") == std::uint64_t{1} << 63);
+  for (const char* bad :
+       {"0.5", "0", "1e20", "9223372036854775809", "18446744073709551616", "8589934593G", "-1", "", "x"}) {
+    INFO(bad);
+    CHECK_THROWS_WITH(parse_byte_limit(bad, "--max-size"),
+                      "invalid --max-size '" + std::string(bad) + "' (1 byte to 2^63 bytes, e.g. 512, 64k, 10M)");
+  }
+}

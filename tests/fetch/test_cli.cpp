@@ -20,6 +20,7 @@
 #include <sstream>
 #include <thread>
 
+#include "fetch_cli.hpp"
 #include "fetch_server.hpp"
 #include "subprocess.hpp"
 #include "temp_dir.hpp"
@@ -29,6 +30,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
+using fetch_cli::plant_part;
 using test_support::slurp;
 using test_support::spawn;
 using test_support::wait_exit;
@@ -38,8 +40,7 @@ struct Server : test_support::FetchServer {
   Server() : FetchServer(CONC_FETCH_TEST_SERVER) {}
 };
 
-std::string sha256_of(const fs::path& p) {
-  const std::string data = slurp(p);
+std::string sha256_of_bytes(const std::string& data) {
   unsigned char d[EVP_MAX_MD_SIZE];
   unsigned n = 0;
   EVP_Digest(data.data(), data.size(), d, &n, EVP_sha256(), nullptr);
@@ -51,6 +52,8 @@ std::string sha256_of(const fs::path& p) {
   }
   return hex;
 }
+
+std::string sha256_of(const fs::path& p) { return sha256_of_bytes(slurp(p)); }
 
 struct Result {
   int exit_code;
@@ -103,14 +106,18 @@ TEST_CASE("a mixed list: good files arrive intact, each bad one is reported", "[
   CHECK(sha256_of(dir / "out/escape.bin") == s.digest(10, 5));  // confined to --out
   CHECK(fs::exists(dir / "out/.._z.bin"));
   CHECK(s.hits("/cut/c1/cut.bin") == 2);
-  CHECK(s.hits("/status/404") == 1);  // 404 is not retried
-  CHECK(s.hits("/status/500") == 3);  // the first attempt and two retries
+  const auto cut = s.requests("/cut/c1/cut.bin");
+  REQUIRE(cut.size() == 2);
+  CHECK(cut[1]["range"] == "bytes=100000-");  // the retry continued the part: the first 100,000 bytes not again
+  CHECK(s.hits("/status/404") == 1);          // 404 is not retried
+  CHECK(s.hits("/status/500") == 3);          // the first attempt and two retries
   CHECK(r.err.find("error: " + s.url("/status/404") + ": HTTP 404\n") != std::string::npos);
   CHECK(r.err.find("error: " + s.url("/status/410") + ": HTTP 410\n") != std::string::npos);
   CHECK(r.err.find("error: " + s.url("/status/500") + ": HTTP 500 after 3 attempts\n") != std::string::npos);
   CHECK(r.err.find(s.url("/loop") + ": too many redirects (more than 20, --max-redirects)\n") != std::string::npos);
   CHECK(s.hits("/loop") == 21);
-  CHECK(r.err.find(s.url("/to-file") + ": redirected to a URL that is not http or https") != std::string::npos);
+  CHECK(r.err.find(s.url("/to-file") + ": redirected to file:///etc/passwd, which is not http or https\n") !=
+        std::string::npos);
   CHECK(r.err.find("line 10: not a url at all: not a URL (no scheme://)") != std::string::npos);
   CHECK(r.err.find(s.url("/file/y?size=10&seed=6") + ": SHA-256 mismatch") != std::string::npos);
   CHECK_FALSE(fs::exists(dir / "out/y"));
@@ -176,8 +183,9 @@ TEST_CASE("a killed run leaves only .part files and resumes with Range", "[fetch
   INFO("engine " << engine);
   Server s;
   TempDir dir;
-  // The server sends 20,000 bytes, then holds the rest until the gate opens.
-  const std::string url = s.url("/gate/killed/slow.bin?size=60000&seed=8&half=20000");
+  // The server sends 100,000 bytes, then holds the rest until the gate opens. (A body of at most
+  // 64 KiB keeps its validators only when its attempt ends, so a kill leaves nothing to continue.)
+  const std::string url = s.url("/gate/killed/slow.bin?size=200000&seed=8&half=100000");
   std::ofstream(dir / "list.txt") << url << "\n";
   const pid_t pid = spawn(
       {CONC_FETCH_EXE, "-o", (dir / "out").string(), "--no-progress", "--engine", engine, (dir / "list.txt").string()},
@@ -188,18 +196,31 @@ TEST_CASE("a killed run leaves only .part files and resumes with Range", "[fetch
     const auto n = fs::file_size(dir / "out/slow.bin.part", ec);
     return ec ? std::uintmax_t{0} : n;
   };
-  while (std::chrono::steady_clock::now() < deadline && part_size() < 10000) std::this_thread::sleep_for(20ms);
+  while (std::chrono::steady_clock::now() < deadline && part_size() < 50000) std::this_thread::sleep_for(20ms);
   ::kill(pid, SIGKILL);
   wait_exit(pid);
   const auto partial = part_size();
   s.get("/open/killed");
-  REQUIRE(partial >= 10000);
-  REQUIRE(partial <= 20000);
+  REQUIRE(partial >= 50000);
+  REQUIRE(partial <= 100000);
   CHECK_FALSE(fs::exists(dir / "out/slow.bin"));
+  CHECK(fs::exists(dir / "out/slow.bin.part.json"));
   const Result r = run_fetch(dir, url + "\n", {"-o", (dir / "out").string(), "--no-progress", "--engine", engine});
+  INFO(r.err);
   CHECK(r.exit_code == 0);
-  CHECK(sha256_of(dir / "out/slow.bin") == s.digest(60000, 8));
+  CHECK(sha256_of(dir / "out/slow.bin") == s.digest(200000, 8));
   CHECK_FALSE(fs::exists(dir / "out/slow.bin.part"));
+  CHECK_FALSE(fs::exists(dir / "out/slow.bin.part.json"));
+  // The second run asked only for what the part lacked, and says it continued it.
+  const auto requests = s.requests("/gate/killed/slow.bin");
+  REQUIRE(requests.size() == 2);
+  CHECK(requests[0]["range"].is_null());
+  CHECK(requests[1]["range"] == "bytes=" + std::to_string(partial) + "-");
+  const auto lines = manifest(dir / "out");
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0]["resumed_from"] == partial);
+  CHECK(lines[0]["resume_check"] == "length");  // the test server's /gate gives no ETag or Last-Modified
+  CHECK(lines[0]["sha256"] == s.digest(200000, 8));
 }
 
 TEST_CASE("a body larger than --max-size is refused", "[fetch][cli]") {
@@ -248,6 +269,9 @@ TEST_CASE("large bodies are hashed right, also across a Range resume", "[fetch][
   INFO(r.err);
   CHECK(r.exit_code == 0);
   CHECK(s.hits("/cut/c9/resumed.bin") == 2);
+  const auto cut = s.requests("/cut/c9/resumed.bin");
+  REQUIRE(cut.size() == 2);
+  CHECK(cut[1]["range"] == "bytes=1800000-");
   std::map<std::string, std::string> sums;
   for (const auto& l : manifest(dir / "out")) sums[l["path"].get<std::string>()] = l["sha256"].get<std::string>();
   CHECK(sums.at("big.bin") == s.digest(5000000, 11));
@@ -351,14 +375,14 @@ TEST_CASE("a cut download from a server without Range support starts again from 
   INFO("engine " << engine);
   Server s;
   TempDir dir;
-  const std::string list = s.url("/cut/nr/nr.bin?size=400000&seed=5&cut=100000&norange=1") + "\n" +
-                           s.url("/file/refused.bin?size=1000&seed=6") + "\n" +
-                           s.url("/file/moved.bin?size=5000&seed=7&badrange=1") + "\n";
-  fs::create_directories(dir / "out");
+  const std::string refused = s.url("/file/refused.bin?size=1000&seed=6");
+  const std::string moved = s.url("/file/moved.bin?size=5000&seed=7&badrange=1");
+  const std::string list =
+      s.url("/cut/nr/nr.bin?size=400000&seed=5&cut=100000&norange=1") + "\n" + refused + "\n" + moved + "\n";
   // A part longer than the file: the server refuses its range with 416.
-  std::ofstream(dir / "out/refused.bin.part") << std::string(3000, 'x');
+  plant_part(dir / "out/refused.bin.part", std::string(3000, 'x'), refused, {{"length", 3000}});
   // A part the server answers with 206 from another byte than asked for: never appended to.
-  std::ofstream(dir / "out/moved.bin.part") << std::string(1000, 'y');
+  plant_part(dir / "out/moved.bin.part", std::string(1000, 'y'), moved, {{"length", 5000}});
   const Result r =
       run_fetch(dir, list, {"-o", (dir / "out").string(), "--no-progress", "--retries", "1", "--engine", engine});
   INFO(r.err);
@@ -366,11 +390,24 @@ TEST_CASE("a cut download from a server without Range support starts again from 
   CHECK(sha256_of(dir / "out/nr.bin") == s.digest(400000, 5));
   CHECK(sha256_of(dir / "out/refused.bin") == s.digest(1000, 6));
   CHECK(sha256_of(dir / "out/moved.bin") == s.digest(5000, 7));
-  CHECK(s.hits("/file/moved.bin") == 2);
-  CHECK(s.hits("/cut/nr/nr.bin") == 2);
-  CHECK(s.hits("/file/refused.bin") == 2);
+  // The cut one was asked to be continued, and the server sent it whole again.
+  const auto cut = s.requests("/cut/nr/nr.bin");
+  REQUIRE(cut.size() == 2);
+  CHECK(cut[0]["range"].is_null());
+  CHECK(cut[1]["range"] == "bytes=100000-");
+  // The parts left before were asked to be continued, then started again from zero.
+  for (const auto& [path, from] :
+       std::vector<std::pair<std::string, std::string>>{{"/file/refused.bin", "3000"}, {"/file/moved.bin", "1000"}}) {
+    INFO(path);
+    const auto requests = s.requests(path);
+    REQUIRE(requests.size() == 2);
+    CHECK(requests[0]["range"] == "bytes=" + from + "-");
+    CHECK(requests[1]["range"].is_null());
+  }
   CHECK_FALSE(fs::exists(dir / "out/nr.bin.part"));
   CHECK_FALSE(fs::exists(dir / "out/refused.bin.part"));
+  CHECK_FALSE(fs::exists(dir / "out/refused.bin.part.json"));
+  CHECK_FALSE(fs::exists(dir / "out/moved.bin.part.json"));
   std::map<std::string, std::string> sums;
   for (const auto& l : manifest(dir / "out")) sums[l["path"].get<std::string>()] = l["sha256"].get<std::string>();
   CHECK(sums.at("nr.bin") == s.digest(400000, 5));
@@ -481,12 +518,17 @@ TEST_CASE("Ctrl-C ends the run with the summary line, and the next run resumes",
   CHECK(manifest(dir / "out").empty());
   CHECK(s.hits("/file/queued.bin") == 0);
 
+  const auto kept = part_size();
   s.get("/open/int");
   const Result r = run_fetch(dir, slow + "\n" + queued + "\n", {"-o", out, "--no-progress", "--engine", engine});
   INFO(r.err);
   CHECK(r.exit_code == 0);
   CHECK(sha256_of(dir / "out/int.bin") == s.digest(60000, 8));
   CHECK(sha256_of(dir / "out/queued.bin") == s.digest(2000, 9));
+  // The part the Ctrl-C kept (with its validators, written as the transfer ended) was continued.
+  const auto requests = s.requests("/gate/int/int.bin");
+  REQUIRE(requests.size() == 2);
+  CHECK(requests[1]["range"] == "bytes=" + std::to_string(kept) + "-");
 }
 
 TEST_CASE("the --rate cap holds for the whole run, and a Ctrl-C is seen while the cap holds it back", "[fetch][cli]") {
@@ -694,4 +736,177 @@ TEST_CASE("a -j above the open-file limit is lowered to what fits, and every dow
         std::string::npos);
   CHECK(err.find("60 downloaded, 0 skipped, 0 failed") != std::string::npos);
   for (int i = 0; i < 60; ++i) CHECK(sha256_of(dir / ("out/f" + std::to_string(i) + ".bin")) == s.digest(1000, i));
+}
+
+TEST_CASE("a response that is not HTTP/1.x is said in libcurl's words, not as a refused redirect", "[fetch][cli]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  Server s;
+  TempDir dir;
+  const Result r =
+      run_fetch(dir, s.url("/garbled") + "\n" + s.url("/redirect/1/garbled") + "\n" + s.url("/to-file") + "\n",
+                {"-o", (dir / "out").string(), "--no-progress", "--engine", engine});
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("error: " + s.url("/garbled") + ": Unsupported HTTP version (1.7) in response\n") !=
+        std::string::npos);
+  CHECK(r.err.find("error: " + s.url("/to-file") +
+                   ": redirected to file:///etc/passwd, which is not http or https\n") != std::string::npos);
+  CHECK(r.err.find("redirected to a URL") == std::string::npos);
+}
+
+TEST_CASE("no password, token or Authorization header reaches a file the run writes, its output or ps",
+          "[fetch][cli][secrets]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  Server s;
+  TempDir dir;
+  const fs::path out = dir / "out";
+  const std::vector<std::string> secrets = {"pw-alice-7Qx", "tok-3Zk9w1",  "pw-bob-8Rv",  "pw-carol-2Wy",
+                                            "pw-erin-5Tz",  "tok-hdr-4Mq", "pw-frank-6Jn"};
+  auto with_user = [&](const std::string& userinfo, const std::string& path) {
+    return "http://" + userinfo + "@" + s.url(path).substr(7);
+  };
+  // A file for Basic authentication as user with password; the URL holds the password's SHA-256 only.
+  auto basic = [&](const std::string& name, int size, int seed, const std::string& user, const std::string& password) {
+    return "/basic/" + name + "?size=" + std::to_string(size) + "&seed=" + std::to_string(seed) + "&user=" + user +
+           "&password_sha256=" + sha256_of_bytes(password);
+  };
+  // Credentials in URLs: done, failed, retried, a mirror that takes over, a malformed line.
+  const std::string list =
+      with_user("alice:pw-alice-7Qx", basic("a.bin", 1000, 1, "alice", "pw-alice-7Qx")) + "\n" +
+      with_user("alice:pw-alice-7Qx", "/status/404") + "\n" + with_user("tok-3Zk9w1", "/file/t.bin?size=10&seed=2") +
+      "\n" + with_user("bob:pw-bob-8Rv", "/status/503") + "\n" + with_user("bob:pw-bob-8Rv", "/status/410") + "\t" +
+      with_user("bob:pw-bob-8Rv", "/file/m.bin?size=10&seed=3") + "\n" + "https://carol:pw-carol-2Wy@[bad/x\n" +
+      with_user("bob:pw-bob-8Rv", "/status/404?1") + "\t" + with_user("bob:pw-bob-8Rv", "/status/404?2") + "\n";
+  std::vector<Result> runs;
+  runs.push_back(
+      run_fetch(dir, list, {"-o", out.string(), "--no-progress", "--engine", engine, "-v", "--retries", "1"}));
+  CHECK(runs.back().exit_code == 1);
+  CHECK(runs.back().err.find("error: " + with_user("alice:***", "/status/404") + ": HTTP 404\n") != std::string::npos);
+  CHECK(runs.back().out.find("ok " + with_user("***", "/file/t.bin?size=10&seed=2")) != std::string::npos);
+  CHECK(runs.back().err.find("line 6: https://carol:***@[bad/x: ") != std::string::npos);
+  CHECK(runs.back().err.find("all 2 URIs failed: " + with_user("bob:***", "/status/404?1") + ": HTTP 404; " +
+                             with_user("bob:***", "/status/404?2") + ": HTTP 404") != std::string::npos);
+  CHECK(sha256_of(out / "a.bin") == s.digest(1000, 1));  // the URL's credentials were sent
+  CHECK(sha256_of(out / "410") == s.digest(10, 3));      // named after the first URI, from the mirror
+  // The redacted URL is the manifest's key: a re-run finds what the first one did.
+  runs.push_back(run_fetch(dir,
+                           with_user("alice:pw-alice-7Qx", basic("a.bin", 1000, 1, "alice", "pw-alice-7Qx")) + "\n" +
+                               with_user("tok-3Zk9w1", "/file/t.bin?size=10&seed=2") + "\n",
+                           {"-o", out.string(), "--no-progress", "--engine", engine}));
+  CHECK(runs.back().err.find("0 downloaded, 2 skipped, 0 failed") != std::string::npos);
+
+  // --user, an Authorization header, a .netrc file.
+  runs.push_back(run_fetch(dir, s.url(basic("e.bin", 100, 4, "erin", "pw-erin-5Tz")) + "\n",
+                           {"-o", out.string(), "--no-progress", "--engine", engine, "--user", "erin:pw-erin-5Tz"}));
+  CHECK(runs.back().exit_code == 0);
+  CHECK(sha256_of(out / "e.bin") == s.digest(100, 4));
+  runs.push_back(run_fetch(
+      dir, s.url("/status/404?h") + "\n",
+      {"-o", out.string(), "--no-progress", "--engine", engine, "-v", "-H", "Authorization: Bearer tok-hdr-4Mq"}));
+  CHECK(runs.back().exit_code == 1);
+  std::ofstream(dir / "netrc") << "machine 127.0.0.1 login frank password pw-frank-6Jn\n";
+  runs.push_back(
+      run_fetch(dir, s.url(basic("n.bin", 100, 5, "frank", "pw-frank-6Jn")) + "\n",
+                {"-o", out.string(), "--no-progress", "--engine", engine, "--netrc-file", (dir / "netrc").string()}));
+  CHECK(runs.back().exit_code == 0);
+  CHECK(sha256_of(out / "n.bin") == s.digest(100, 5));
+  std::ofstream(dir / "summary.txt") << slurp(dir / "list.txt");  // keep the list out of the grep below
+  const pid_t summary = spawn({CONC_FETCH_EXE, "--summary", out.string()}, dir / "summary.out", dir / "summary.err");
+  CHECK(wait_exit(summary) == 1);
+
+  std::vector<std::pair<std::string, std::string>> written;  // what, its bytes
+  for (const Result& r : runs) written.insert(written.end(), {{"stdout", r.out}, {"stderr", r.err}});
+  written.insert(written.end(),
+                 {{"--summary stdout", slurp(dir / "summary.out")}, {"--summary stderr", slurp(dir / "summary.err")}});
+  for (const auto& e : fs::recursive_directory_iterator(out)) {
+    if (e.is_regular_file()) written.emplace_back(e.path().string(), slurp(e.path()));
+  }
+  CHECK(written.size() > 10);
+  for (const auto& [what, bytes] : written) {
+    for (const std::string& secret : secrets) {
+      INFO(what << ": " << bytes);
+      CHECK(bytes.find(secret) == std::string::npos);
+    }
+  }
+  CHECK(slurp(out / ".conc-fetch.jsonl").find(with_user("alice:***", "/status/404")) != std::string::npos);
+
+  // The password leaves the command line ps shows once the run has read it.
+  std::ofstream(dir / "slow.txt") << s.url("/file/slow.bin?size=10&seed=6&delay_ms=3000") << "\n";
+  const fs::path slow_out = dir / "slow";
+  const pid_t pid = spawn({CONC_FETCH_EXE, "-o", slow_out.string(), "--no-progress", "--user", "erin:pw-erin-5Tz",
+                           (dir / "slow.txt").string()},
+                          dir / "slow.out", dir / "slow.err");
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (!fs::exists(slow_out / ".conc-fetch.lock") && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  const std::string command_line = slurp("/proc/" + std::to_string(pid) + "/cmdline");
+  CHECK(wait_exit(pid) == 0);
+  INFO(command_line);
+  CHECK(command_line.find("--user") != std::string::npos);
+  CHECK(command_line.find("pw-erin-5Tz") == std::string::npos);
+}
+
+TEST_CASE("a server that stalls ends the attempt after --stall-timeout, and the retry resumes with Range",
+          "[fetch][cli][stall]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  Server s;
+  TempDir dir;
+  const std::string path = "/stall/s1/stalled.bin";
+  const std::string url = s.url(path + "?size=300000&seed=9&after=100000");
+  const auto start = std::chrono::steady_clock::now();
+  const Result r =
+      run_fetch(dir, url + "\n",
+                {"-o", (dir / "out").string(), "--no-progress", "--engine", engine, "--stall-timeout", "2", "-v"});
+  const auto took = std::chrono::steady_clock::now() - start;
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(sha256_of(dir / "out/stalled.bin") == s.digest(300000, 9));
+  CHECK(s.get("/ranges" + path) == "-\nbytes=100000-\n");  // the whole file asked for, then the rest
+  CHECK(r.err.find("retry: " + url + ": stalled: no data from 127.0.0.1 for 2 s (--stall-timeout) (attempt 1)") !=
+        std::string::npos);
+  CHECK(took < 60s);  // ended by the limit, not by the server, whose silence lasts an hour
+  CHECK(manifest(dir / "out").at(0).at("attempts") == 2);
+}
+
+TEST_CASE("the progress line names the host that sends nothing", "[fetch][cli][stall]") {
+  Server s;
+  TempDir dir;
+  std::ofstream(dir / "list.txt") << s.url("/stall/s2/quiet.bin?size=3000&seed=1&after=1000") << "\n";
+  // The progress line is drawn on a terminal only: script(1) gives the run one.
+  const std::string command = std::string(CONC_FETCH_EXE) + " --stall-timeout 4 -o " + (dir / "out").string() + " " +
+                              (dir / "list.txt").string();
+  const pid_t pid = spawn({"/usr/bin/script", "-q", "-e", "-c", command, "/dev/null"}, dir / "tty.txt", dir / "e.txt");
+  CHECK(wait_exit(pid) == 0);
+  const std::string drawn = slurp(dir / "tty.txt");
+  INFO(drawn);
+  CHECK(drawn.find("| no data from 127.0.0.1 for 0:0") != std::string::npos);
+  CHECK(sha256_of(dir / "out/quiet.bin") == s.digest(3000, 1));
+}
+
+TEST_CASE("the validators kept beside a part hash the URL without its password, and the part still resumes",
+          "[fetch][cli][secrets]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  Server s;
+  TempDir dir;
+  const std::string url = "http://user:pw-part-3Hs@" + s.url("/v/k1/kept.bin?size=200000&seed=4&cut=50000").substr(7);
+  const std::string shown = "http://user:***@" + s.url("/v/k1/kept.bin?size=200000&seed=4&cut=50000").substr(7);
+  const std::vector<std::string> args = {"-o", (dir / "out").string(), "--no-progress", "--engine", engine};
+  std::vector<std::string> once = args;
+  once.insert(once.end(), {"--retries", "0"});
+  const Result cut = run_fetch(dir, url + "\n", once);
+  INFO(cut.err);
+  CHECK(cut.exit_code == 1);
+  REQUIRE(fs::exists(dir / "out/kept.bin.part.json"));
+  const auto validators = nlohmann::json::parse(slurp(dir / "out/kept.bin.part.json"));
+  CHECK(validators.at("url_sha256") == sha256_of_bytes(shown));
+  CHECK(validators.at("url_sha256") != sha256_of_bytes(url));
+  const Result resumed = run_fetch(dir, url + "\n", args);
+  INFO(resumed.err);
+  CHECK(resumed.exit_code == 0);
+  CHECK(sha256_of(dir / "out/kept.bin") == s.digest(200000, 4));
 }

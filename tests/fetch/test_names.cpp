@@ -92,3 +92,36 @@ TEST_CASE("a Content-Disposition header gives one safe file name", "[fetch][name
   CHECK(disposition_filename("inline") == "");
   CHECK(disposition_filename("attachment; filename*=ISO-8859-1''caf%E9.txt") == "");
 }
+
+TEST_CASE("bytes that are not UTF-8 once decoded stay percent-encoded, so that names never merge", "[fetch][names]") {
+  CHECK(flat("http://h/caf%E9.jpg") == "caf%E9.jpg");  // ISO-8859-1
+  CHECK(flat("http://h/caf%E8.jpg") == "caf%E8.jpg");
+  CHECK(flat("http://h/caf%e9.jpg") == "caf%E9.jpg");          // one spelling of the escape
+  CHECK(flat("http://h/caf%C3%A9.jpg") == "caf\xC3\xA9.jpg");  // UTF-8: decoded
+  CHECK(flat("http://h/%C3%28.jpg") == "%C3(.jpg");            // a broken sequence: only its bad byte
+  CHECK(flat("http://h/%ED%A0%80.jpg") == "%ED%A0%80.jpg");    // a surrogate is not UTF-8
+  CHECK(flat("http://h/100%25.jpg") == "100%.jpg");
+  CHECK(host("http://h/d%FF/x%FE.bin") == "h/d%FF/x%FE.bin");
+  CHECK(fetch::escape_invalid_utf8("na\xEFve") == "na%EFve");
+  CHECK(fetch::disposition_filename("attachment; filename*=UTF-8''caf%E9.txt") == "caf%E9.txt");
+  CHECK(fetch::disposition_filename("attachment; filename=\"caf\xE9.txt\"") == "caf%E9.txt");
+}
+
+TEST_CASE("a long name is cut to 200 bytes, never inside an escape, leaving room for .part and .part.json",
+          "[fetch][names]") {
+  // 255 bytes: the most a file name may have (NAME_MAX); with ".part.json" it must be shorter.
+  const std::string plain = flat("http://h/" + std::string(251, 'n') + ".bin");
+  CHECK(plain == std::string(196, 'n') + ".bin");
+  std::string escapes;
+  for (int i = 0; i < 85; ++i) escapes += "%E9";  // 255 bytes of escapes, kept as escapes
+  const std::string escaped = flat("http://h/x" + escapes);
+  CHECK(escaped.size() <= 200);
+  CHECK(escaped.size() % 3 == 1);  // "x" and whole escapes
+  CHECK(escaped.substr(escaped.size() - 3) == "%E9");
+  CHECK(escaped.size() + std::string(".part.json").size() <= 255);
+  CHECK(fetch::sanitize_component("notes.part.json") == "notes.part.json_");
+  CHECK(fetch::sanitize_component(std::string(189, 'a') + ".part.json") == std::string(189, 'a') + ".part.json_");
+  const std::string at_cap = fetch::sanitize_component(std::string(195, 'a') + ".part");
+  CHECK(at_cap.size() == 200);
+  CHECK_FALSE(at_cap.ends_with(".part"));
+}

@@ -16,12 +16,15 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "fetch_cli.hpp"
 #include "subprocess.hpp"
 #include "temp_dir.hpp"
 
@@ -69,6 +72,13 @@ bool answers(int port, const fs::path& scratch) {
   return wait_exit(pid) == 0;
 }
 
+// A file's modification time in seconds since the epoch, as nginx puts it in its ETag.
+time_t mtime_of(const fs::path& file) {
+  struct stat st {};
+  ::stat(file.c_str(), &st);
+  return st.st_mtime;
+}
+
 std::string random_bytes(std::size_t n, unsigned seed) {
   std::mt19937_64 rng(seed);
   std::string s(n, '\0');
@@ -76,13 +86,20 @@ std::string random_bytes(std::size_t n, unsigned seed) {
   return s;
 }
 
-// Debian's nginx on a free port, its files and config in a folder of its own; stopped by PID.
+// A site nginx serves over TLS (HTTP/2 offered), on a port of its own, with this certificate.
+struct TlsSite {
+  fs::path certificate;
+  fs::path key;
+};
+
+// Debian's nginx on a free port (and one more per TLS site), its files and config in a folder of
+// its own; stopped by PID.
 class Nginx {
  public:
   static constexpr std::size_t kBig = 24u << 20;     // a large static file
   static constexpr std::size_t kSlow = 1536u << 10;  // served fast for 1 MiB, then trickled
 
-  Nginx() {
+  explicit Nginx(std::vector<TlsSite> tls = {}) : tls_(std::move(tls)) {
     ::chmod(dir_.path.c_str(), 0755);  // nginx's workers run as nobody
     fs::create_directories(dir_ / "www");
     fs::create_directories(dir_ / "tmp");
@@ -99,8 +116,14 @@ class Nginx {
   Nginx& operator=(const Nginx&) = delete;
 
   std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+  // The URL of path on TLS site `site` (in the order given).
+  std::string tls_url(std::size_t site, const std::string& path) const {
+    return "https://127.0.0.1:" + std::to_string(tls_ports_.at(site)) + path;
+  }
+  // The TLS sites' log: "PORT URI PROTOCOL" per request.
+  std::string tls_log() const { return slurp(dir_ / "tls.log"); }
   fs::path file(const std::string& name) const { return dir_ / "www" / name; }
-  // The access log: "URI STATUS "RANGE" "CONTENT-ENCODING"" per request.
+  // The access log: "URI STATUS "RANGE" "CONTENT-ENCODING" "IF-RANGE"" per request.
   std::vector<std::string> log_lines(const std::string& uri) const {
     std::vector<std::string> lines;
     std::istringstream in(slurp(dir_ / "access.log"));
@@ -120,7 +143,7 @@ error_log DIR/error.log warn;
 events { worker_connections 256; }
 http {
   types { text/plain txt; application/octet-stream bin; }
-  log_format t '$request_uri $status "$http_range" "$sent_http_content_encoding"';
+  log_format t '$request_uri $status "$http_range" "$sent_http_content_encoding" "$http_if_range"';
   access_log DIR/access.log t;
   client_body_temp_path DIR/tmp;
   proxy_temp_path DIR/tmp;
@@ -140,8 +163,18 @@ http {
     location = /busy-long { add_header Retry-After 3600 always; return 503; }
     location /slow/ { alias DIR/www/; limit_rate_after 1m; limit_rate 32k; }
   }
-}
+  log_format tls '$server_port $request_uri $server_protocol';
+TLS}
 )";
+    std::string tls;
+    tls_ports_.clear();
+    for (const TlsSite& site : tls_) {
+      tls_ports_.push_back(free_port());
+      tls += "  server {\n    listen 127.0.0.1:" + std::to_string(tls_ports_.back()) +
+             " ssl http2;\n    ssl_certificate " + site.certificate.string() + ";\n    ssl_certificate_key " +
+             site.key.string() + ";\n    access_log DIR/tls.log tls;\n    root DIR/www;\n  }\n";
+    }
+    conf.replace(conf.find("TLS"), 3, tls);
     for (std::size_t at = 0; (at = conf.find("DIR", at)) != std::string::npos; at += d.size()) conf.replace(at, 3, d);
     conf.replace(conf.find("PORT"), 4, std::to_string(port));
     std::ofstream(dir_ / "nginx.conf") << conf;
@@ -172,6 +205,8 @@ http {
   TempDir dir_;
   pid_t pid_ = -1;
   int port_ = 0;
+  std::vector<TlsSite> tls_;
+  std::vector<int> tls_ports_;
 };
 
 // Debian's httpbin, served by Debian's gunicorn on a port it picks; stopped by PID.
@@ -216,9 +251,13 @@ struct Result {
   std::string err;
 };
 
-Result run_fetch(const TempDir& dir, const std::string& list, std::vector<std::string> args) {
+// env: "NAME=VALUE" settings; the CA variables conc-fetch reads are cleared first.
+Result run_fetch(const TempDir& dir, const std::string& list, std::vector<std::string> args,
+                 std::vector<std::string> env = {}) {
   std::ofstream(dir / "list.txt") << list;
-  std::vector<std::string> argv = {CONC_FETCH_EXE, "--no-progress", "-A", kAgent};
+  std::vector<std::string> argv = {"/usr/bin/env", "-u", "CURL_CA_BUNDLE", "-u", "SSL_CERT_FILE", "-u", "SSL_CERT_DIR"};
+  argv.insert(argv.end(), env.begin(), env.end());
+  argv.insert(argv.end(), {CONC_FETCH_EXE, "--no-progress", "-A", kAgent});
   argv.insert(argv.end(), args.begin(), args.end());
   argv.push_back((dir / "list.txt").string());
   const pid_t pid = spawn(argv, dir / "stdout.txt", dir / "stderr.txt");
@@ -301,7 +340,48 @@ TEST_CASE("nginx: a download cut by a kill resumes with Range", "[fetch][third-p
   CHECK_FALSE(fs::exists(dir / "out/part.bin.part"));
   const auto lines = nginx.log_lines("/slow/part.bin");
   REQUIRE(lines.size() == 2);  // the cut run, the resume
-  CHECK(lines[1] == "/slow/part.bin 206 \"bytes=" + std::to_string(partial) + "-\" \"-\"");
+  // With If-Range: nginx's ETag for the file, "MTIME-SIZE" in hex (its log writes each '"' as \x22).
+  char etag[64];
+  std::snprintf(etag, sizeof etag, "\\x22%lx-%zx\\x22", static_cast<long>(mtime_of(nginx.file("part.bin"))),
+                Nginx::kSlow);
+  CHECK(lines[1] == "/slow/part.bin 206 \"bytes=" + std::to_string(partial) + "-\" \"-\" \"" + etag + "\"");
+}
+
+TEST_CASE("nginx: a part of a file that changed on disk since is not continued", "[fetch][third-party]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  Nginx nginx;
+  TempDir dir;
+  const std::string url = nginx.url("/slow/part.bin");
+  std::ofstream(dir / "list.txt") << url << "\n";
+  const pid_t pid = spawn(
+      {CONC_FETCH_EXE, "--no-progress", "-o", (dir / "out").string(), "--engine", engine, (dir / "list.txt").string()},
+      dir / "o.txt", dir / "e.txt");
+  auto part_size = [&] {
+    std::error_code ec;
+    const auto n = fs::file_size(dir / "out/part.bin.part", ec);
+    return ec ? std::uintmax_t{0} : n;
+  };
+  const bool cut = wait_for([&] { return part_size() >= (1u << 20); }, 60s);
+  ::kill(pid, SIGKILL);
+  wait_exit(pid);
+  REQUIRE(cut);
+  const auto partial = part_size();
+  // Other bytes, a minute newer: nginx gives it another ETag and Last-Modified. (Longer than the
+  // part, so that without If-Range nginx would send its tail with a 206; kept short past the part,
+  // as /slow/ trickles what follows its first MiB.)
+  const std::string changed = random_bytes(partial + 65536, 3);
+  std::ofstream(nginx.file("part.bin"), std::ios::binary) << changed;
+  fs::last_write_time(nginx.file("part.bin"), fs::last_write_time(nginx.file("part.bin")) + 60s);
+
+  const Result r = run_fetch(dir, url + "\n", {"-o", (dir / "out").string(), "--engine", engine});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(slurp(dir / "out/part.bin") == changed);
+  const auto lines = nginx.log_lines("/slow/part.bin");
+  REQUIRE(lines.size() == 2);
+  // Asked for the rest only if the file was the same; it was not, so nginx sent the whole new one.
+  CHECK(lines[1].rfind("/slow/part.bin 200 \"bytes=" + std::to_string(partial) + "-\" \"-\" \"\\x22", 0) == 0);
 }
 
 TEST_CASE("nginx: a 503 with Retry-After is waited for, a long one fails at once", "[fetch][third-party]") {
@@ -376,9 +456,10 @@ TEST_CASE("httpbin: a part file is resumed with Range, and Content-Disposition n
   TempDir dir;
   const std::string whole = curl_body(dir, bin.url("/range/50000"));
   REQUIRE(whole.size() == 50000);
-  // A part that is not the file's start: only a Range request can leave these bytes in place.
-  fs::create_directories(dir / "out");
-  std::ofstream(dir / "out/range.txt.part", std::ios::binary) << std::string(1000, '#');
+  // A part that is not the file's start: only a Range request can leave these bytes in place. Its
+  // validators hold the length only: httpbin's ETag (range50000, unquoted) is not a strong one.
+  fetch_cli::plant_part(dir / "out/range.txt.part", std::string(1000, '#'), bin.url("/range/50000"),
+                        {{"length", 50000}});
   const std::string named = "/response-headers?Content-Disposition=attachment%3B%20filename%3D%22report.json%22";
   const Result r = run_fetch(dir, bin.url("/range/50000") + "\n  out=range.txt\n" + bin.url(named) + "\n",
                              {"-o", (dir / "out").string(), "--engine", engine, "--content-disposition"});
@@ -386,4 +467,180 @@ TEST_CASE("httpbin: a part file is resumed with Range, and Content-Disposition n
   CHECK(r.exit_code == 0);
   CHECK(slurp(dir / "out/range.txt") == std::string(1000, '#') + whole.substr(1000));
   CHECK(slurp(dir / "out/report.json") == curl_body(dir, bin.url(named)));
+  std::map<std::string, nlohmann::json> lines;
+  for (const auto& l : fetch_cli::manifest(dir / "out/.conc-fetch.jsonl")) lines[l["path"].get<std::string>()] = l;
+  CHECK(lines.at("range.txt")["resumed_from"] == 1000);
+  CHECK(lines.at("range.txt")["resume_check"] == "length");
+}
+
+namespace {
+
+// Certificates made with openssl in the test's folder: a private CA, another CA nobody trusts, and
+// for 127.0.0.1 a good certificate of the private CA, an expired one, one for another name, one of
+// the other CA and a self-signed one; `hashed` holds the private CA as a --capath folder.
+struct Certificates {
+  explicit Certificates(const TempDir& dir) : at(dir / "certs") {
+    fs::create_directories(at / "hashed");
+    make_ca("ca", "conc test CA");
+    make_ca("other", "another CA");
+    openssl({"req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
+             path("leaf.key"), "-subj", "/CN=127.0.0.1", "-out", path("leaf.csr")});
+    std::ofstream(at / "ip.cnf") << "subjectAltName=IP:127.0.0.1\n";
+    std::ofstream(at / "name.cnf") << "subjectAltName=DNS:elsewhere.example\n";
+    sign("good.pem", "ca", "30", "ip.cnf");
+    sign("expired.pem", "ca", "-1", "ip.cnf");  // valid from now until a day ago
+    sign("wrong-name.pem", "ca", "30", "name.cnf");
+    sign("unknown-ca.pem", "other", "30", "ip.cnf");
+    openssl({"req", "-x509", "-key", path("leaf.key"), "-out", path("self-signed.pem"), "-days", "30", "-subj",
+             "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"});
+    fs::copy_file(at / "ca.pem", at / "hashed/ca.pem");
+    openssl({"rehash", path("hashed")});
+  }
+  std::string path(const std::string& name) const { return (at / name).string(); }
+  TlsSite site(const std::string& certificate) const { return {at / certificate, at / "leaf.key"}; }
+
+  fs::path at;
+
+ private:
+  void openssl(std::vector<std::string> args) {
+    args.insert(args.begin(), "/usr/bin/openssl");
+    const int code = wait_exit(spawn(args, at / "openssl.out", at / "openssl.err"));
+    INFO("openssl " << args[1] << ": " << slurp(at / "openssl.err"));
+    REQUIRE(code == 0);
+  }
+  void make_ca(const std::string& name, const std::string& subject) {
+    openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
+             path(name + ".key"), "-out", path(name + ".pem"), "-days", "30", "-subj", "/CN=" + subject});
+  }
+  void sign(const std::string& out, const std::string& ca, const std::string& days, const std::string& extensions) {
+    openssl({"x509", "-req", "-in", path("leaf.csr"), "-CA", path(ca + ".pem"), "-CAkey", path(ca + ".key"),
+             "-CAcreateserial", "-days", days, "-extfile", path(extensions), "-out", path(out)});
+  }
+};
+
+}  // namespace
+
+TEST_CASE(
+    "nginx over TLS: a private CA is trusted by --cacert, --capath, CURL_CA_BUNDLE, SSL_CERT_DIR or "
+    "SSL_CERT_FILE, the flag first",
+    "[fetch][third-party][tls]") {
+  TempDir dir;
+  const Certificates certs(dir);
+  Nginx nginx({certs.site("good.pem")});
+  const std::string url = nginx.tls_url(0, "/text.txt");
+  int run = 0;
+  auto fetch = [&](std::vector<std::string> args, std::vector<std::string> env) {
+    const fs::path out = dir / ("out" + std::to_string(++run));
+    args.insert(args.end(), {"-o", out.string()});
+    Result r = run_fetch(dir, url + "\n", args, env);
+    if (r.exit_code == 0) CHECK(slurp(out / "text.txt") == slurp(nginx.file("text.txt")));
+    return r;
+  };
+  const std::string issuer_unknown =
+      "error: " + url + ": SSL certificate problem: unable to get local issuer certificate";
+
+  // libcurl alone reads no environment: only the system's store, which does not know the private CA.
+  Result r = fetch({}, {});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find(issuer_unknown +
+                   " (checked against the system's CA certificates; --cacert FILE trusts a private CA, --insecure "
+                   "skips certificate checks)\n") != std::string::npos);
+
+  for (const auto& [args, env] : std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>>{
+           {{"--cacert", certs.path("ca.pem")}, {}},
+           {{"--capath", certs.path("hashed")}, {}},
+           {{}, {"CURL_CA_BUNDLE=" + certs.path("ca.pem")}},
+           {{}, {"SSL_CERT_DIR=" + certs.path("hashed")}},
+           {{}, {"SSL_CERT_FILE=" + certs.path("ca.pem")}},
+           // The flag wins over the environment, and CURL_CA_BUNDLE over SSL_CERT_FILE, as in curl.
+           {{"--cacert", certs.path("ca.pem")}, {"CURL_CA_BUNDLE=" + certs.path("other.pem")}},
+       }) {
+    r = fetch(args, env);
+    INFO((args.empty() ? "" : args[0]) << " " << (env.empty() ? "" : env[0]) << ": " << r.err);
+    CHECK(r.exit_code == 0);
+  }
+  r = fetch({"--cacert", certs.path("other.pem")}, {"CURL_CA_BUNDLE=" + certs.path("ca.pem")});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find(issuer_unknown + " (checked against --cacert " + certs.path("other.pem") + ";") !=
+        std::string::npos);
+  r = fetch({}, {"CURL_CA_BUNDLE=" + certs.path("other.pem"), "SSL_CERT_FILE=" + certs.path("ca.pem")});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find(issuer_unknown + " (checked against CURL_CA_BUNDLE " + certs.path("other.pem") + ";") !=
+        std::string::npos);
+
+  // CA certificates that cannot be read are a usage error before anything is downloaded.
+  r = fetch({}, {"SSL_CERT_FILE=" + certs.path("missing.pem")});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err == "conc-fetch: SSL_CERT_FILE " + certs.path("missing.pem") +
+                     ": cannot read the CA certificates: No such file or directory\n");
+}
+
+TEST_CASE("nginx over TLS: each refused certificate is named by its cause, --insecure suggested only where it helps",
+          "[fetch][third-party][tls]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  TempDir dir;
+  const Certificates certs(dir);
+  Nginx nginx({certs.site("expired.pem"), certs.site("wrong-name.pem"), certs.site("unknown-ca.pem"),
+               certs.site("self-signed.pem")});
+  const std::string mismatch = "https" + nginx.url("/text.txt").substr(4);  // TLS to the plain-HTTP port
+  std::string list = mismatch + "\n";
+  for (std::size_t site = 0; site < 4; ++site)
+    list += nginx.tls_url(site, "/text.txt") + "\n  out=" + std::to_string(site) + ".txt\n";
+  const Result r =
+      run_fetch(dir, list, {"-o", (dir / "out").string(), "--engine", engine, "--cacert", certs.path("ca.pem")});
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  const std::string insecure = " (--insecure skips certificate checks)\n";
+  const std::string private_ca = " (checked against --cacert " + certs.path("ca.pem") +
+                                 "; --cacert FILE trusts a private CA, --insecure skips certificate checks)\n";
+  CHECK(r.err.find("error: " + nginx.tls_url(0, "/text.txt") + ": SSL certificate problem: certificate has expired" +
+                   insecure) != std::string::npos);
+  CHECK(r.err.find("error: " + nginx.tls_url(1, "/text.txt") +
+                   ": SSL: no alternative certificate subject name matches target host name '127.0.0.1'" + insecure) !=
+        std::string::npos);
+  CHECK(r.err.find("error: " + nginx.tls_url(2, "/text.txt") +
+                   ": SSL certificate problem: unable to get local issuer certificate" + private_ca) !=
+        std::string::npos);
+  CHECK(r.err.find("error: " + nginx.tls_url(3, "/text.txt") + ": SSL certificate problem: self-signed certificate" +
+                   private_ca) != std::string::npos);
+  // A handshake that fails for another reason says so, and --insecure would not help.
+  const auto line = r.err.find("error: " + mismatch + ": ");
+  REQUIRE(line != std::string::npos);
+  const std::string said = r.err.substr(line, r.err.find('\n', line) - line);
+  CHECK(said.find("wrong version number") != std::string::npos);
+  CHECK(said.find("--insecure") == std::string::npos);
+  CHECK(r.err.find("0 downloaded, 0 skipped, 5 failed") != std::string::npos);  // none retried: none would change
+
+  const Result skip = run_fetch(dir, list, {"-o", (dir / "insecure").string(), "--engine", engine, "--insecure"});
+  INFO(skip.err);
+  for (int site = 0; site < 4; ++site) {
+    CHECK(slurp(dir / "insecure" / (std::to_string(site) + ".txt")) == slurp(nginx.file("text.txt")));
+  }
+}
+
+TEST_CASE("nginx over TLS: HTTP/2 by default, HTTP/1.1 with --http1.1", "[fetch][third-party][tls]") {
+  const std::string engine = GENERATE(as<std::string>(), "threads", "multi");
+  INFO("engine " << engine);
+  TempDir dir;
+  const Certificates certs(dir);
+  Nginx nginx({certs.site("good.pem")});
+  const std::string list = nginx.tls_url(0, "/big.bin") + "\n";
+  const std::vector<std::string> common = {"--engine", engine, "--cacert", certs.path("ca.pem")};
+  std::vector<std::string> args = common;
+  args.insert(args.end(), {"-o", (dir / "h2").string()});
+  Result r = run_fetch(dir, list, args);
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  args = common;
+  args.insert(args.end(), {"-o", (dir / "h1").string(), "--http1.1"});
+  r = run_fetch(dir, list, args);
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(slurp(dir / "h2/big.bin") == slurp(nginx.file("big.bin")));
+  CHECK(slurp(dir / "h1/big.bin") == slurp(nginx.file("big.bin")));
+  std::istringstream log(nginx.tls_log());
+  std::vector<std::string> protocols;
+  for (std::string port, uri, protocol; log >> port >> uri >> protocol;) protocols.push_back(protocol);
+  CHECK(protocols == std::vector<std::string>{"HTTP/2.0", "HTTP/1.1"});
 }

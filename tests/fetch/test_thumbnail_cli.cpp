@@ -230,8 +230,8 @@ TEST_CASE("conc-fetch --thumbnail: a mixed list gives the right thumbnails and m
   // Nothing full-size, nothing temporary: the thumbnails and the run's own files only.
   std::set<std::string> names;
   for (const auto& e : fs::recursive_directory_iterator(out)) names.insert(fs::relative(e.path(), out).string());
-  CHECK(names == std::set<std::string>{".conc-fetch.jsonl", ".conc-fetch.lock", "stats.json", "photo.jpg", "pic.png",
-                                       "art.webp", "anim.jpg"});
+  CHECK(names == std::set<std::string>{".conc-fetch.jsonl", ".conc-fetch.lock", ".conc-fetch.token", "stats.json",
+                                       "photo.jpg", "pic.png", "art.webp", "anim.jpg"});
 
   const auto stats = nlohmann::json::parse(slurp(out / "stats.json"));
   INFO(stats.dump());
@@ -342,10 +342,11 @@ TEST_CASE("conc-fetch --thumbnail: killed mid-run, a re-run redoes nothing and l
 
   const auto first = manifest_lines(out);
   REQUIRE(first.size() < urls.size());  // killed before the end
-  // Every file under a final name is a whole thumbnail; only temporary names may be partial.
+  // Every file under a final name is a whole thumbnail; only the root's temporaries may be partial.
+  const common::Temporaries ours(slurp(out / ".conc-fetch.token").substr(0, 8));
   for (const auto& e : fs::directory_iterator(out)) {
     const std::string name = e.path().filename().string();
-    if (e.path().extension() != ".jpg" || common::is_temporary_name(name)) continue;
+    if (e.path().extension() != ".jpg" || ours.is_ours(name)) continue;
     const cv::Mat thumb = cv::imread(e.path().string(), cv::IMREAD_COLOR);
     INFO(name);
     CHECK_FALSE(thumb.empty());
@@ -379,8 +380,13 @@ TEST_CASE("conc-fetch --thumbnail: killed mid-run, a re-run redoes nothing and l
     CHECK(thumb.cols == 32);
     if (done_before.count(urls[static_cast<std::size_t>(i)]) != 0) CHECK(server_ptr->hits("/static/" + name) == 1);
   }
-  for (const auto& e : fs::directory_iterator(out))
-    CHECK_FALSE(common::is_temporary_name(e.path().filename().string()));
+  const std::set<std::string> state = {".conc-fetch.jsonl", ".conc-fetch.lock", ".conc-fetch.token"};
+  for (const auto& e : fs::directory_iterator(out)) {
+    const std::string name = e.path().filename().string();
+    INFO(name);
+    CHECK_FALSE(ours.is_ours(name));
+    CHECK((name.rfind(".conc-", 0) != 0 || state.count(name) == 1));
+  }
 }
 
 TEST_CASE("conc-fetch --thumbnail: a malformed size is a usage error", "[thumbnail]") {
@@ -469,7 +475,7 @@ TEST_CASE("conc-fetch --thumbnail --output-format webdataset: tars that Python r
   CHECK(lines.at(urls[5]).at("error") == "HTTP 404");
   for (const auto& e : fs::directory_iterator(out)) {
     const std::string ext = e.path().extension().string();
-    CHECK((ext == ".tar" || ext == ".json" || ext == ".jsonl" || ext == ".lock"));  // no thumbnail files
+    CHECK((ext == ".tar" || ext == ".json" || ext == ".jsonl" || ext == ".lock" || ext == ".token"));  // no thumbnails
   }
   CHECK(nlohmann::json::parse(slurp(out / "stats.json")).at("output") == "webdataset");
 

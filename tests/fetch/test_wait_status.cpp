@@ -9,6 +9,7 @@
 #include <string>
 
 #include "engine/scheduler.hpp"
+#include "engine/transfer_options.hpp"
 #include "engine/wait_status.hpp"
 
 using namespace std::chrono_literals;
@@ -96,4 +97,47 @@ TEST_CASE("the wait note shows on the progress line", "[fetch][wait-status]") {
   std::fclose(stream);
   CHECK(drawn.find("0/10 files") != std::string::npos);
   CHECK(drawn.find("| next retry in 1:00:00 (Retry-After from example.com)") != std::string::npos);
+}
+
+TEST_CASE("the stall board names the host whose transfer has been silent the longest", "[fetch][wait-status]") {
+  fetch::Stalls stalls;
+  CHECK_FALSE(stalls.worst());
+  const auto now = fetch::Stalls::Clock::now();
+  stalls.began("a.example", now - 3s);
+  stalls.began("b.example", now - 9s);
+  stalls.began("b.example", now - 4s);
+  auto worst = stalls.worst();
+  REQUIRE(worst);
+  CHECK(worst->host == "b.example");
+  CHECK(worst->transfers == 2);
+  CHECK(worst->since == now - 9s);
+  stalls.ended("b.example", now - 9s);
+  worst = stalls.worst();
+  REQUIRE(worst);
+  CHECK(worst->host == "b.example");  // its other transfer, silent for longer than a.example's
+  CHECK(worst->transfers == 1);
+  CHECK(worst->since == now - 4s);
+  stalls.ended("b.example", now - 4s);
+  CHECK(stalls.worst()->host == "a.example");
+  stalls.ended("a.example", now - 3s);
+  CHECK_FALSE(stalls.worst());
+
+  // A transfer counts once half its limit has passed in silence, between 1 and 5 s; 5 s without one.
+  CHECK(fetch::Stalls::shown_after(60s) == 5s);
+  CHECK(fetch::Stalls::shown_after(4s) == 2s);
+  CHECK(fetch::Stalls::shown_after(1s) == 1s);
+  CHECK(fetch::Stalls::shown_after(0s) == 5s);
+  CHECK(fetch::TransferOptions{}.stall_timeout == 60s);  // on by default
+}
+
+TEST_CASE("the wait note names the host that sends nothing", "[fetch][wait-status]") {
+  const auto now = Scheduler::Clock::now();
+  fetch::WaitFacts f;
+  f.scheduler.running = 3;
+  f.stalled = fetch::Stalls::Worst{"cdn.example", 1, now - 12500ms};
+  f.stall_timeout = 60s;
+  CHECK(fetch::wait_status(f, now) == "no data from cdn.example for 0:12 (--stall-timeout 1:00)");
+  f.stalled->transfers = 3;
+  f.stall_timeout = 0s;
+  CHECK(fetch::wait_status(f, now) == "no data from cdn.example for 0:12 (3 transfers)");
 }

@@ -24,6 +24,9 @@ using fetch::WebDatasetWriter;
 
 namespace {
 
+// The temporaries of the output root these tests write in.
+const common::Temporaries kOurs("ours1234");
+
 std::string key_for(int i) {
   std::string key = std::to_string(i);
   return std::string(9 - key.size(), '0') + key;
@@ -77,7 +80,7 @@ TEST_CASE("25 samples at 10 a tar make 00000.tar, 00001.tar and, on finish, 0000
   fs::create_directories(expected);
   Completed done;
   {
-    WebDatasetWriter writer(out, 10);
+    WebDatasetWriter writer(out, 10, kOurs);
     writer.on_tar_complete = [&](const fs::path& tar, const std::vector<std::string>& keys) {
       CHECK(fs::exists(tar));
       done.tars.push_back(tar);
@@ -91,8 +94,8 @@ TEST_CASE("25 samples at 10 a tar make 00000.tar, 00001.tar and, on finish, 0000
       // A tar completes with its last sample, not later.
       CHECK(done.tars.size() == static_cast<std::size_t>((i + 1) / 10));
     }
-    CHECK(names_in(out).size() == 3);  // two complete tars and the third under its temporary name
-    CHECK(common::is_temporary_name(names_in(out).back()));
+    CHECK(names_in(out).size() == 3);             // two complete tars and the third under its temporary name
+    CHECK(kOurs.is_ours(names_in(out).front()));  // hidden: a dot sorts it first
     writer.finish();
   }
   REQUIRE(done.tars.size() == 3);
@@ -120,7 +123,7 @@ TEST_CASE("the Python check rejects a tar whose contents differ", "[fetch][webda
   TempDir dir;
   const fs::path expected = dir / "expected";
   fs::create_directories(expected);
-  WebDatasetWriter writer(dir / "shards", 10);
+  WebDatasetWriter writer(dir / "shards", 10, kOurs);
   for (int i = 0; i < 3; ++i) {
     const WebDatasetSample s = sample_for(i);
     write_file(expected / (s.key + ".jpg"), s.image);
@@ -144,20 +147,20 @@ TEST_CASE("a writer destroyed without finish() leaves no unfinished tar", "[fetc
   const fs::path out = dir / "shards";
   int completed = 0;
   {
-    WebDatasetWriter writer(out, 3);
+    WebDatasetWriter writer(out, 3, kOurs);
     writer.on_tar_complete = [&](const fs::path&, const std::vector<std::string>&) { ++completed; };
     for (int i = 0; i < 5; ++i) writer.add(sample_for(i));
     const auto names = names_in(out);
     REQUIRE(names.size() == 2);
-    CHECK(names[0] == "00000.tar");
-    CHECK(names[1].rfind("00001.tar.tmp-", 0) == 0);
+    CHECK(kOurs.is_ours(names[0]));  // 00001.tar's, hidden: a dot sorts it first
+    CHECK(names[1] == "00000.tar");
   }
   CHECK(completed == 1);
   CHECK(names_in(out) == std::vector<std::string>{"00000.tar"});
 
   TempDir empty;
   {
-    WebDatasetWriter writer(empty / "shards", 10);
+    WebDatasetWriter writer(empty / "shards", 10, kOurs);
     writer.add(sample_for(0));
   }
   CHECK(names_in(empty / "shards").empty());
@@ -168,31 +171,36 @@ TEST_CASE("a second writer in the same folder starts at the next index and clear
   TempDir dir;
   const fs::path out = dir / "shards";
   {
-    WebDatasetWriter writer(out, 10);
+    WebDatasetWriter writer(out, 10, kOurs);
     for (int i = 0; i < 25; ++i) writer.add(sample_for(i));
     writer.finish();
   }
-  write_file(out / "00003.tar.tmp-abc123", "half a tar");  // what a kill leaves
+  const fs::path killed = kOurs.beside((out / "00003.tar").string());
+  write_file(killed, "half a tar");  // what a kill leaves
   write_file(out / "notes.txt", "kept");
+  // Whatever their names say, files that are not provably this root's temporaries stay.
   write_file(out / "notes.tar.tmp-abc123", "not a shard's temp: kept");
+  write_file(out / "00004.tar.tmp-abc123", "an older or foreign temporary: kept");
+  const std::string foreign = fs::path(common::Temporaries("other123").beside((out / "00003.tar").string())).filename();
+  write_file(out / foreign, "another root's: kept");
   std::vector<fs::path> tars;
   {
-    WebDatasetWriter writer(out, 10);
-    CHECK_FALSE(fs::exists(out / "00003.tar.tmp-abc123"));
+    WebDatasetWriter writer(out, 10, kOurs);
+    CHECK_FALSE(fs::exists(killed));
     writer.on_tar_complete = [&](const fs::path& tar, const std::vector<std::string>&) { tars.push_back(tar); };
     writer.add(sample_for(30));
     writer.finish();
     writer.finish();  // nothing more to complete
   }
   CHECK(tars == std::vector<fs::path>{out / "00003.tar"});
-  CHECK(names_in(out) == std::vector<std::string>{"00000.tar", "00001.tar", "00002.tar", "00003.tar",
-                                                  "notes.tar.tmp-abc123", "notes.txt"});
+  CHECK(names_in(out) == std::vector<std::string>{foreign, "00000.tar", "00001.tar", "00002.tar", "00003.tar",
+                                                  "00004.tar.tmp-abc123", "notes.tar.tmp-abc123", "notes.txt"});
 
   // Numbering follows the highest complete tar.
   TempDir gap;
   fs::create_directories(gap / "shards");
   write_file(gap / "shards/00007.tar", "");
-  WebDatasetWriter writer(gap / "shards", 1);
+  WebDatasetWriter writer(gap / "shards", 1, kOurs);
   std::vector<fs::path> after_gap;
   writer.on_tar_complete = [&](const fs::path& tar, const std::vector<std::string>&) { after_gap.push_back(tar); };
   writer.add(sample_for(1));
@@ -201,7 +209,7 @@ TEST_CASE("a second writer in the same folder starts at the next index and clear
 
 TEST_CASE("keys and extensions must be plain names", "[fetch][webdataset]") {
   TempDir dir;
-  WebDatasetWriter writer(dir / "shards", 2);
+  WebDatasetWriter writer(dir / "shards", 2, kOurs);
   for (const std::string& key : std::vector<std::string>{"a/b", "a.b", "", "..", "a\nb"}) {
     WebDatasetSample s = sample_for(0);
     s.key = key;
@@ -212,7 +220,7 @@ TEST_CASE("keys and extensions must be plain names", "[fetch][webdataset]") {
     s.image_extension = ext;
     CHECK_THROWS_AS(writer.add(s), std::invalid_argument);
   }
-  CHECK_THROWS_AS(WebDatasetWriter(dir / "other", 0), std::invalid_argument);
+  CHECK_THROWS_AS(WebDatasetWriter(dir / "other", 0, kOurs), std::invalid_argument);
   writer.add(sample_for(0));
   writer.add(sample_for(1));
   CHECK(names_in(dir / "shards") == std::vector<std::string>{"00000.tar"});
@@ -222,7 +230,7 @@ TEST_CASE("write errors name the tar and the reason, and leave no temporary file
   TempDir dir;
   write_file(dir / "blocker", "a file, not a folder");
   try {
-    WebDatasetWriter writer(dir / "blocker/shards", 10);
+    WebDatasetWriter writer(dir / "blocker/shards", 10, kOurs);
     FAIL("no error");
   } catch (const std::runtime_error& e) {
     CHECK(std::string(e.what()).find("blocker") != std::string::npos);
@@ -230,7 +238,7 @@ TEST_CASE("write errors name the tar and the reason, and leave no temporary file
 
   {
     const fs::path out = dir / "gone";
-    WebDatasetWriter writer(out, 10);
+    WebDatasetWriter writer(out, 10, kOurs);
     fs::remove(out);
     try {
       writer.add(sample_for(0));
@@ -242,7 +250,7 @@ TEST_CASE("write errors name the tar and the reason, and leave no temporary file
 
   // A full disk, as a file size limit: writes past it fail with EFBIG.
   const fs::path out = dir / "full";
-  WebDatasetWriter writer(out, 100);
+  WebDatasetWriter writer(out, 100, kOurs);
   rlimit old{};
   REQUIRE(::getrlimit(RLIMIT_FSIZE, &old) == 0);
   const auto old_handler = ::signal(SIGXFSZ, SIG_IGN);

@@ -209,6 +209,7 @@ TEST_CASE("the aspect rule: within a pixel, or 1% of a side", "[thumbs][preview]
   CHECK_FALSE(imaging::same_aspect(1920, 1080, 4000, 3000));
   CHECK_FALSE(imaging::same_aspect(0, 0, 4000, 3000));
   const std::vector<imaging::Box> box{{160, 160}};
-  CHECK(imaging::preview_serves(320, 214, 6000, 4000, box, imaging::Fit::Contain));  // twice 160x107
-  CHECK_FALSE(imaging::preview_serves(300, 200, 6000, 4000, box, imaging::Fit::Contain));
+  const std::vector<imaging::Fit> fit{imaging::Fit::Contain};
+  CHECK(imaging::preview_serves(320, 214, 6000, 4000, box, fit));  // twice 160x107
+  CHECK_FALSE(imaging::preview_serves(300, 200, 6000, 4000, box, fit));
 }

@@ -121,6 +121,19 @@ TEST_CASE("several sizes from one decode", "[thumbs][thumbnail]") {
   CHECK(read_back(dir / "large.jpg").size() == cv::Size(400, 400));
 }
 
+TEST_CASE("an output with a fit of its own: a viewer's rendition is never cropped", "[thumbs][thumbnail]") {
+  TempDir dir;
+  test_images::write(dir / "x.jpg", test_images::encode(test_images::quadrants(1000, 500), ".jpg"));
+  imaging::ThumbJob j = job(dir / "x.jpg", dir / "square.jpg", {100, 100});
+  j.outputs.push_back({(dir / "whole.jpg").string(), {400, 400}, imaging::Fit::Contain});
+  j.fit = imaging::Fit::Cover;
+  const imaging::ThumbResult r = imaging::make_thumbnail(j);
+  REQUIRE(r.ok);
+  CHECK(r.width == 100);
+  CHECK(read_back(dir / "square.jpg").size() == cv::Size(100, 100));
+  CHECK(read_back(dir / "whole.jpg").size() == cv::Size(400, 200));
+}
+
 TEST_CASE("bad input is reported, never written", "[thumbs][thumbnail]") {
   TempDir dir;
   const std::string jpeg = test_images::encode(test_images::quadrants(400, 300), ".jpg");
@@ -149,7 +162,7 @@ TEST_CASE("bad input is reported, never written", "[thumbs][thumbnail]") {
 TEST_CASE("jobs and results survive the JSON codec", "[thumbs][thumbnail]") {
   imaging::ThumbJob j;
   j.source = "/a/ü b.jpg";
-  j.outputs = {{"/o/x.jpg", {75, 60}}};
+  j.outputs = {{"/o/x.jpg", {75, 60}}, {"/o/1600/x.jpg", {1600, 1600}, imaging::Fit::Contain}};
   j.fit = imaging::Fit::Cover;
   j.format = OutputFormat::Webp;
   j.quality = 70;
@@ -158,6 +171,8 @@ TEST_CASE("jobs and results survive the JSON codec", "[thumbs][thumbnail]") {
   CHECK(back.source == j.source);
   CHECK(back.outputs[0].path == "/o/x.jpg");
   CHECK(back.outputs[0].box == imaging::Box{75, 60});
+  CHECK_FALSE(back.outputs[0].fit.has_value());
+  CHECK(back.outputs[1].fit == imaging::Fit::Contain);
   CHECK(back.fit == imaging::Fit::Cover);
   CHECK(back.format == OutputFormat::Webp);
   CHECK(back.max_pixels == 12345);

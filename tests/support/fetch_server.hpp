@@ -1,6 +1,6 @@
 #pragma once
 // The conc-fetch test server (tests/fetch/test_server.py), started on a free port of 127.0.0.1,
-// waited for (bounded), and stopped by PID whatever happens.
+// waited for (bounded), and stopped by PID whatever happens. It logs every request it gets.
 
 #include <curl/curl.h>
 #include <signal.h>
@@ -8,6 +8,8 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -21,7 +23,8 @@ class FetchServer {
  public:
   // extra: more arguments for the server ("--files", DIR).
   explicit FetchServer(const std::string& script, std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv = {"/usr/bin/python3", script, "--port", "0"};
+    std::vector<std::string> argv = {
+        "/usr/bin/python3", script, "--port", "0", "--log", (dir_ / "requests.jsonl").string()};
     argv.insert(argv.end(), extra.begin(), extra.end());
     pid_ = spawn(argv, dir_ / "server.out", dir_ / "server.err");
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
@@ -61,6 +64,17 @@ class FetchServer {
     return body;
   }
   int hits(const std::string& path) const { return std::stoi(get("/hits" + path)); }
+  // The requests the server got whose path (with its query) starts with `prefix`, in the order
+  // they came: {"t": seconds on CLOCK_MONOTONIC, "path", "range", "if_range"} (null when not sent).
+  std::vector<nlohmann::json> requests(const std::string& prefix) const {
+    std::vector<nlohmann::json> found;
+    std::istringstream in(slurp(dir_ / "requests.jsonl"));
+    for (std::string line; std::getline(in, line);) {
+      auto j = nlohmann::json::parse(line);
+      if (j.at("path").get<std::string>().rfind(prefix, 0) == 0) found.push_back(std::move(j));
+    }
+    return found;
+  }
   // The SHA-256 of the server's /file body of this size and seed.
   std::string digest(int size, int seed) const {
     return get("/digest?size=" + std::to_string(size) + "&seed=" + std::to_string(seed));

@@ -540,7 +540,8 @@ TEST_CASE("a run removes only temporaries it can prove are its own, never a user
   TempDir dir;
   const std::string jpeg = test_images::encode(test_images::quadrants(64, 48), ".jpg");
   test_images::write(dir / "photos/docs/notes.jpg", jpeg);
-  // Two sizes and a gallery: thumbnails in site/32x32/docs/ and site/64x64/docs/, a page in site/docs/.
+  // Two sizes and a gallery: thumbnails in site/32x32/docs/ and site/64x64/docs/, the viewer's
+  // rendition in site/1600x1600/docs/, pages in site/docs/.
   const std::vector<std::string> args = {
       "--no-progress",          "--force", "--gallery", "-s", "32", "-s", "64", "-o", (dir / "site").string(),
       (dir / "photos").string()};
@@ -549,6 +550,7 @@ TEST_CASE("a run removes only temporaries it can prove are its own, never a user
   const std::string token = nlohmann::json::parse(state.substr(0, state.find('\n')))["token"].get<std::string>();
   const std::string ours = ".conc-" + token + "-abcdefgh.tmp";
   test_images::write(dir / "site/32x32/docs" / ours, "half a thumbnail");
+  test_images::write(dir / "site/1600x1600/docs" / ours, "half the viewer's rendition");
   for (const char* users : {"docs/notes.tmp-backup", "docs/notes.jpg.tmp-abc123", "docs/.conc-zzzz9999-abcdefgh.tmp"}) {
     test_images::write(dir / "site" / users, "a user's");
   }
@@ -561,6 +563,7 @@ TEST_CASE("a run removes only temporaries it can prove are its own, never a user
   CHECK(fs::exists(dir / "site/docs/.conc-zzzz9999-abcdefgh.tmp"));
   CHECK_FALSE(fs::exists(dir / "site/docs" / ours));
   CHECK_FALSE(fs::exists(dir / "site/32x32/docs" / ours));
+  CHECK_FALSE(fs::exists(dir / "site/1600x1600/docs" / ours));
 }
 
 TEST_CASE("a source replaced by another photo with an older date is made again", "[thumbs][cli]") {
@@ -679,7 +682,7 @@ TEST_CASE("RAW files are made from their preview or sensor data, or refused in o
   }
 }
 
-TEST_CASE("--embedded-preview: a JPEG's stale EXIF thumbnail is used only when asked, and the report says so",
+TEST_CASE("with --embedded-preview, a JPEG's stale EXIF thumbnail is used only when asked, and the report says so",
           "[thumbs][cli][preview]") {
   TempDir dir;
   // Quadrants 640x480 whose EXIF thumbnail (320x240) is plain grey: a preview an editor left stale.
@@ -719,7 +722,7 @@ TEST_CASE("--embedded-preview: a JPEG's stale EXIF thumbnail is used only when a
   CHECK(from({}).first == "image");
 }
 
-TEST_CASE("--freedesktop takes a size the standard names, and no option of an output tree",
+TEST_CASE("conc-thumbs --freedesktop takes a size the standard names, and no option of an output tree",
           "[thumbs][cli][freedesktop]") {
   TempDir dir;
   test_images::write(dir / "in/a.jpg", test_images::encode(test_images::quadrants(64, 48), ".jpg"));

@@ -5,8 +5,10 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <conc/task.hpp>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 
@@ -15,6 +17,7 @@
 #include "cli/version.hpp"
 #include "cli_values.hpp"
 #include "completion.hpp"
+#include "engine/trust_store.hpp"
 #include "help_formatter.hpp"
 #include "run.hpp"
 #include "shard.hpp"
@@ -34,9 +37,10 @@ int main(int argc, char** argv) {
 
   CLI::App app{
       "conc-fetch: download a list of URLs, many at a time.\n"
-      "Bodies stream to NAME.part and are renamed when whole and verified; a re-run resumes cut\n"
-      "transfers with Range and skips what the manifest records as done."};
-  app.add_option("LIST", o.list, "URL list, one per line (aria2 input files too); - or absent: stdin");
+      "Bodies stream to NAME.part and are renamed when whole and verified; a re-run resumes cut transfers with "
+      "Range (only of the same file) and skips what the manifest records as done. More in conc-fetch(1)."};
+  app.add_option("LIST", o.list, "URL list, one per line (aria2 input files too); - or absent: stdin")
+      ->type_name("FILE");
   app.add_option("-o,--out", o.out, "output folder (default downloads/)");
   app.add_option("-j,--jobs", jobs,
                  "concurrent transfers: N, or auto (default: the pool sizes itself towards cores / (1 - blocking))");
@@ -54,7 +58,13 @@ int main(int argc, char** argv) {
   app.add_option("--timeout", timeout, "seconds for one attempt (default: none)")->check(common::cli::seconds(false));
   app.add_option("--connect-timeout", connect_timeout, "seconds to connect, default 30")
       ->check(common::cli::seconds(true));
-  app.add_option("--low-speed", low_speed, "abort an attempt slower than BYTES/S for --low-speed-time seconds");
+  double stall_timeout = 60;
+  app.add_option("--stall-timeout", stall_timeout,
+                 "end an attempt that receives no byte for this many seconds, default 60 (0: never); it is "
+                 "retried, resuming with Range")
+      ->check(common::cli::seconds(false));
+  app.add_option("--low-speed", low_speed,
+                 "abort an attempt slower than BYTES/S for --low-speed-time seconds (replaces --stall-timeout)");
   app.add_option("--low-speed-time", low_speed_time, "seconds for --low-speed, default 30")
       ->check(common::cli::seconds(true));
   app.add_option("--max-size", max_size,
@@ -85,7 +95,10 @@ int main(int argc, char** argv) {
       ->allow_extra_args(false);
   app.add_option("-A,--user-agent", o.transfer.user_agent, "User-Agent (default conc-fetch/0.1)");
   app.add_option("--proxy", o.transfer.proxy, "proxy URL");
-  app.add_flag("--http2", o.transfer.http2, "use HTTP/2 where the server offers it");
+  bool http1 = false;
+  bool http2 = false;
+  auto* http2_flag = app.add_flag("--http2", http2, "HTTP/2 over TLS where the server offers it: the default already");
+  app.add_flag("--http1.1", http1, "use HTTP/1.1 only, also over TLS")->excludes(http2_flag);
   app.add_flag("--compressed", o.transfer.compressed,
                "ask for a compressed response (gzip, deflate, br, zstd) and save it decoded, as curl "
                "--compressed; such transfers are not resumed");
@@ -93,6 +106,17 @@ int main(int argc, char** argv) {
                "name each file as the server's Content-Disposition header says (kept inside --out, "
                "made unique; out= names win), as curl -J and wget --content-disposition");
   app.add_flag("--insecure", o.transfer.insecure, "do not verify TLS certificates");
+  // Certificates and credentials, as curl takes them; none of them is ever written anywhere.
+  std::string cacert;
+  std::string capath;
+  app.add_option("--cacert", cacert,
+                 "CA certificates (PEM) to verify servers with, as curl; without it (or --capath): "
+                 "CURL_CA_BUNDLE, else SSL_CERT_DIR, else SSL_CERT_FILE, else the system's");
+  app.add_option("--capath", capath, "a folder of CA certificates (prepared by openssl rehash), as curl");
+  app.add_option("-u,--user", o.transfer.user,
+                 "USER[:PASSWORD] for the servers' authentication (Basic, ...); never written anywhere");
+  app.add_flag("--netrc", o.transfer.netrc, "take user and password for each host from ~/.netrc (a URL's own win)");
+  app.add_option("--netrc-file", o.transfer.netrc_file, "as --netrc, from this file");
   bool no_hash = false;
   app.add_flag("--no-hash", no_hash,
                "skip the SHA-256 of files that have no expected checksum (manifest sha256 empty)");
@@ -155,25 +179,42 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", fetch::version_text, "print the version and the libraries it uses, and exit");
   app.footer(
       "Examples:\n"
-      "  conc-fetch urls.txt                         into downloads/, resumable\n"
-      "  conc-fetch -j 64 --per-host 16 -o flags flags.txt\n"
-      "  conc-fetch --layout host --retries 8 --timeout 60 list.txt\n"
-      "  conc-fetch --rate 2M --max-size 100M aria2-input.txt\n"
+      "  conc-fetch urls.txt\n"
+      "      into downloads/; a re-run resumes and skips what is done\n"
+      "  conc-fetch -j 64 --per-host 4 --retries 8 -o flags flags.txt\n"
+      "      many at a time, politely\n"
       "  cat urls.txt | conc-fetch -o out -\n"
-      "  conc-fetch --engine multi -j 256 --per-host 256 big-list.txt\n"
-      "  conc-fetch -H 'Authorization: Bearer T' --compressed api-list.txt\n"
-      "  conc-fetch --wait-lock --verify -o mirror nightly.txt   (cron: waits for the previous run)\n"
-      "  mpirun -np 16 conc-fetch --shard auto -o /shared/out list.txt   then: conc-fetch --summary /shared/out\n"
-      "  conc-fetch --thumbnail 256x256 -o thumbs photos.txt   (thumbnails only, no full-size files)\n"
-      "  conc-fetch --thumbnail 512 --fit cover --format webp --keep-originals -o set urls.txt\n"
-      "  conc-fetch --thumbnail 256 --output-format webdataset --samples-per-tar 1000 -o shards urls.txt\n"
-      "One run at a time per output folder (a lock on OUT/.conc-fetch.lock).\n"
-      "Exit codes: 0 all downloaded or skipped, 1 some failed (the rest were downloaded), 2 usage error\n"
-      "or the folder in use, 130 interrupted (Ctrl-C or SIGTERM; a re-run resumes).");
+      "      the list from stdin; downloads start while it is read\n"
+      "  conc-fetch --cacert corp-ca.pem --netrc intranet-list.txt\n"
+      "      a private CA, passwords from ~/.netrc (never written anywhere)\n"
+      "  conc-fetch --thumbnail 256 --output-format webdataset -o shards urls.txt\n"
+      "      a thumbnail of every image, packed into tars for training\n"
+      "  mpirun -np 16 conc-fetch --shard auto -o /shared/out list.txt\n"
+      "      sixteen shards; then conc-fetch --summary /shared/out\n"
+      "One run at a time per output folder. Exit codes: 0 all downloaded or done before, 1 some failed (the rest "
+      "were downloaded), 2 usage error or the folder in use, 130 interrupted (a re-run resumes).");
   app.name("conc-fetch");
   common::cli::use_help_formatter(app);
   common::cli::add_completion_option(app, "conc-fetch");
   common::cli::add_config(app, "fetch.conf", argc, argv);
+  common::cli::set_groups(
+      app, {{"Input and output",
+             {"--out DIR", "--layout", "--content-disposition", "--manifest FILE", "--skip-existing", "--force",
+              "--verify", "--no-hash", "--wait-lock"}},
+            {"Transfers",
+             {"--jobs N|auto", "--per-host N", "--engine", "--retries N", "--retry-max-wait SECONDS",
+              "--max-redirects N", "--timeout SECONDS", "--connect-timeout SECONDS", "--stall-timeout SECONDS",
+              "--low-speed BYTES/S", "--low-speed-time SECONDS", "--max-size SIZE", "--rate SIZE/S", "--compressed",
+              "--header 'NAME: VALUE'", "--user-agent TEXT"}},
+            {"TLS, proxies and authentication",
+             {"--cacert FILE", "--capath DIR", "--insecure", "--http2", "--http1.1", "--proxy URL",
+              "--user USER[:PASSWORD]", "--netrc", "--netrc-file FILE"}},
+            {"Thumbnails",
+             {"--thumbnail WxH", "--fit", "--format", "--quality 1-100", "--max-pixels N", "--keep-originals",
+              "--thumbnail-workers N", "--thumbnail-timeout SECONDS", "--output-format", "--samples-per-tar N"}},
+            {"Shards", {"--shard I/N|auto", "--shard-count N", "--shard-by", "--summary OUT"}},
+            {"Messages and configuration",
+             {"--no-progress", "--verbose", "--config", "--no-config", "--version", "--help"}}});
   if (const auto code = common::cli::parse(app, argc, argv, "conc-fetch", std::cout, std::cerr)) return *code;
   if (const auto missing = common::cli::missing_need(app, {{"--fit", "--thumbnail"},
                                                            {"--format", "--thumbnail"},
@@ -203,7 +244,7 @@ int main(int argc, char** argv) {
   try {
     if (!shard.empty()) o.shard = common::resolve_shard(shard, shard_count, common::process_environment());
     o.jobs = common::parse_jobs(jobs);
-    if (!max_size.empty()) o.transfer.max_size = static_cast<std::uint64_t>(common::parse_bytes(max_size));
+    if (!max_size.empty()) o.transfer.max_size = common::parse_byte_limit(max_size, "--max-size");
     if (!rate.empty()) o.rate = common::parse_bytes(rate);
     if (!low_speed.empty()) o.transfer.low_speed_bytes = static_cast<long>(common::parse_bytes(low_speed));
   } catch (const std::exception& e) {
@@ -214,6 +255,27 @@ int main(int argc, char** argv) {
   o.transfer.timeout = std::chrono::seconds(static_cast<long long>(std::ceil(timeout)));
   o.transfer.connect_timeout = std::chrono::seconds(static_cast<long long>(std::ceil(connect_timeout)));
   o.transfer.low_speed_time = std::chrono::seconds(static_cast<long long>(std::ceil(low_speed_time)));
+  o.transfer.stall_timeout = std::chrono::seconds(static_cast<long long>(std::ceil(std::min(stall_timeout, 1e9))));
+  if (http1) o.transfer.http_version = fetch::HttpVersion::Http1_1;
+  o.transfer.netrc = o.transfer.netrc || !o.transfer.netrc_file.empty();
+  o.transfer.trust = fetch::resolve_trust_store(cacert, capath, common::process_environment());
+  try {
+    fetch::check_readable(o.transfer.trust);
+    if (!o.transfer.netrc_file.empty() && ::access(o.transfer.netrc_file.c_str(), R_OK) != 0)
+      throw std::runtime_error("--netrc-file " + o.transfer.netrc_file + ": " + std::strerror(errno));
+  } catch (const std::exception& e) {
+    std::cerr << "conc-fetch: " << e.what() << "\n";
+    return 2;
+  }
+  // As curl does, the password leaves the command line that ps shows once it is read.
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    char* value = (arg == "-u" || arg == "--user") && i + 1 < argc ? argv[i + 1]
+                  : arg.starts_with("--user=")                     ? argv[i] + 7
+                  : arg.starts_with("-u") && arg.size() > 2        ? argv[i] + 2
+                                                                   : nullptr;
+    if (value != nullptr) std::memset(value, '*', std::strlen(value));
+  }
   if (!thumbnail.empty()) {
     try {
       const common::BoxSize box = common::parse_box_size(thumbnail);

@@ -30,7 +30,8 @@ struct ThumbnailOptions {
   std::chrono::seconds timeout{60};  // a thumbnail taking longer fails its URL
   OutputFormat output = OutputFormat::Files;
   std::size_t samples_per_tar = 10000;
-  std::string task = kThumbnailTask;  // the registered task; tests run the pipeline with a stand-in
+  std::string task = kThumbnailTask;             // the registered task; tests run the pipeline with a stand-in
+  std::chrono::milliseconds tar_write_delay{0};  // tests: a tar writer as slow as a busy disk, per sample
 };
 
 struct Options {

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -17,28 +18,105 @@
 #include "engine/scheduler.hpp"
 #include "engine/sha256.hpp"
 #include "plan/names.hpp"
+#include "redact.hpp"
 
 namespace fs = std::filesystem;
 
 namespace fetch {
 
-Attempt::Attempt(const TransferOptions& options, CURL* curl, const std::string& url, fs::path target,
+Attempt::Attempt(const TransferOptions& options, const EasyHandle& handle, const std::string& url, fs::path target,
                  std::string expected_sha256)
     : options_(options),
-      curl_(curl),
+      curl_(handle.get()),
+      handle_headers_(handle.headers()),
       url_(url),
       target_(std::move(target)),
       part_(target_.string() + ".part"),
+      validators_file_(validators_file(part_)),
       expected_sha256_(std::move(expected_sha256)) {
   // A body kept in memory is hashed by whoever reads it next (the thumbnail worker).
   if (!options.to_memory && (options.hash || !expected_sha256_.empty())) sha_ = std::make_unique<Sha256>();
+  curl_easy_setopt(curl_, CURLOPT_XFERINFODATA, this);
 }
 
-Attempt::~Attempt() = default;
+Attempt::~Attempt() {
+  stall_over();
+  restore_headers();
+}
+
+void Attempt::restore_headers() {
+  if (request_headers_ == nullptr) return;
+  curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, handle_headers_);
+  curl_slist_free_all(request_headers_);
+  request_headers_ = nullptr;
+}
+
+Validators Attempt::response_validators() const {
+  Validators v;
+  // If-Range takes only a strong ETag; a weak one (W/"...") cannot vouch for bytes.
+  if (etag_.size() >= 2 && etag_.front() == '"') v.etag = etag_;
+  v.last_modified = last_modified_;
+  if (status_ == 206) {
+    if (const auto range = parse_content_range(content_range_)) v.length = range->total;
+  } else {
+    curl_off_t length = -1;
+    if (curl_easy_getinfo(curl_, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) == CURLE_OK && length >= 0)
+      v.length = static_cast<std::uint64_t>(length);
+  }
+  return v;
+}
+
+bool Attempt::drop_part() {
+  std::error_code ec;
+  fs::remove(validators_file_, ec);
+  validators_on_disk_ = false;
+  unwritten_.reset();
+  return fs::remove(part_, ec);
+}
+
+bool Attempt::save_validators(Validators v) {
+  // Of the URL without its credentials: a hash of a password written beside the part could be guessed back.
+  v.url_sha256 = sha256_of_bytes(common::redact_urls(url_));
+  const common::Temporaries& temporaries =
+      options_.temporaries != nullptr ? *options_.temporaries : common::Temporaries::process();
+  validators_on_disk_ = write_validators(validators_file_, v, temporaries);
+  return validators_on_disk_;
+}
+
+void Attempt::keep_part() {
+  if (options_.to_memory) return;
+  if (unwritten_) save_validators(std::move(*unwritten_));
+  unwritten_.reset();
+  // A part with bytes that nothing vouches for would only be started again: it goes now.
+  std::error_code ec;
+  if (!validators_on_disk_ && fs::file_size(part_, ec) > 0 && !ec) drop_part();
+}
 
 std::string Attempt::curl_reason(CURLcode code) const {
   // libcurl's own sentence names the host, port and time ("Failed to connect to h port 80 after 3 ms").
   return curl_error_[0] != '\0' ? std::string(curl_error_) : curl_easy_strerror(code);
+}
+
+std::string Attempt::refused_redirect() const {
+  // libcurl counts the redirect it refused: its Location is in the response of the request before.
+  long redirects = 0;
+  curl_easy_getinfo(curl_, CURLINFO_REDIRECT_COUNT, &redirects);
+  curl_header* location = nullptr;
+  if (redirects == 0 ||
+      curl_easy_header(curl_, "Location", 0, CURLH_HEADER, static_cast<int>(redirects - 1), &location) != CURLHE_OK) {
+    return "";
+  }
+  // Its scheme (RFC 3986: a letter, then letters, digits, '+', '-', '.', up to ':'); a relative one has none.
+  const std::string_view target = location->value;
+  const auto colon = target.find(':');
+  if (colon == std::string_view::npos || colon == 0 || !std::isalpha(static_cast<unsigned char>(target[0]))) return "";
+  std::string scheme;
+  for (const char c : target.substr(0, colon)) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.') return "";
+    scheme += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  if (scheme == "http" || scheme == "https") return "";
+  return "redirected to " + common::redact_urls(target) + ", which is not http or https";
 }
 
 void Attempt::resume() {
@@ -69,13 +147,24 @@ std::optional<AttemptResult> Attempt::start() {
       return r;
     }
     offset_ = static_cast<std::uint64_t>(st.st_size);
-    // A Range counts bytes of the encoded body, the part holds decoded ones: a compressed transfer starts over.
-    if (offset_ > 0 && (options_.compressed || (sha_ && !sha_->update_from_file(fd_.get(), offset_)))) {
-      offset_ = 0;
-      if (::ftruncate(fd_.get(), 0) != 0) {
-        AttemptResult r;
-        r.error = "cannot write " + part_.string() + ": " + std::strerror(errno);
-        return r;
+    if (offset_ > 0) {
+      // A part is continued only from the URL that started it, with what vouches for it: else it
+      // starts again. A Range counts bytes of the encoded body, the part holds decoded ones: a
+      // compressed transfer starts over too.
+      recorded_ = read_validators(validators_file_);
+      validators_on_disk_ = recorded_.has_value() || fs::exists(validators_file_);
+      if (options_.compressed || !recorded_ || recorded_->url_sha256 != sha256_of_bytes(common::redact_urls(url_)) ||
+          (sha_ && !sha_->update_from_file(fd_.get(), offset_))) {
+        recorded_.reset();
+        offset_ = 0;
+        std::error_code ec;
+        if (validators_on_disk_) fs::remove(validators_file_, ec);
+        validators_on_disk_ = false;
+        if (::ftruncate(fd_.get(), 0) != 0) {
+          AttemptResult r;
+          r.error = "cannot write " + part_.string() + ": " + std::strerror(errno);
+          return r;
+        }
       }
     }
   }
@@ -85,6 +174,13 @@ std::optional<AttemptResult> Attempt::start() {
   // with the whole file, which write_body takes instead, starting the part again.
   const std::string range = std::to_string(offset_) + "-";
   curl_easy_setopt(curl_, CURLOPT_RANGE, offset_ > 0 ? range.c_str() : nullptr);
+  if (offset_ > 0 && !recorded_->if_range().empty()) {
+    // The range only if the file is still the part's; otherwise the server sends the whole new one.
+    for (curl_slist* h = handle_headers_; h != nullptr; h = h->next)
+      request_headers_ = curl_slist_append(request_headers_, h->data);
+    request_headers_ = curl_slist_append(request_headers_, ("If-Range: " + recorded_->if_range()).c_str());
+    curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, request_headers_);
+  }
   curl_easy_setopt(curl_, CURLOPT_HEADERDATA, this);
   curl_easy_setopt(curl_, CURLOPT_WRITEDATA, this);
   curl_error_[0] = '\0';
@@ -122,15 +218,19 @@ AttemptResult Attempt::body_in_memory(conc::Fd memory, AttemptResult r) {
 }
 
 AttemptResult Downloader::attempt(const std::string& url, const fs::path& target, const std::string& expected_sha256) {
-  Attempt a(options_, handle_.get(), url, target, expected_sha256);
+  Attempt a(options_, handle_, url, target, expected_sha256);
   if (auto early = a.start()) return *early;
   return a.finish(curl_easy_perform(handle_.get()));
 }
 
 AttemptResult Attempt::finish(CURLcode code) {
   curl_easy_setopt(curl_, CURLOPT_ERRORBUFFER, nullptr);  // the buffer dies with this attempt
+  restore_headers();
   AttemptResult r;
   curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &r.http_status);
+  if (status_ == 0) status_ = r.http_status;
+  // A 206 without a body: the resume is checked all the same.
+  if (code == CURLE_OK && !body_began_ && status_ == 206 && offset_ > 0) begin_body();
   const bool flushed = !fd_ || flush();
   conc::Fd memory = options_.to_memory ? std::move(fd_) : conc::Fd();
   const bool closed = (options_.to_memory || fd_.close()) && flushed;
@@ -139,20 +239,38 @@ AttemptResult Attempt::finish(CURLcode code) {
   if (!retry_after_.empty())
     r.retry_after = parse_retry_after(retry_after_, static_cast<std::int64_t>(std::time(nullptr)));
   const long s = r.http_status;
+  r.resumed = resumed_;
   if (code == CURLE_ABORTED_BY_CALLBACK && options_.stop != nullptr && options_.stop->load()) {
+    keep_part();
     r.verdict = Verdict::Interrupted;
     r.error = "interrupted";
     return r;
   }
   if (!callback_error_.empty()) {
+    keep_part();
     r.verdict = Verdict::Fail;
     r.error = callback_error_;
     return r;
   }
-  if (code == CURLE_OK && s >= 200 && s < 300) {
+  if (!changed_.empty()) {
+    // The part is of another version of the file: the new one is downloaded from zero.
+    r.verdict = Verdict::Retry;
+    r.restart = drop_part();
+    r.error = "the file changed on the server since byte " + std::to_string(offset_) + " was saved (" + changed_ + ")";
+    return r;
+  }
+  if (code == CURLE_OK && s == 200 && offset_ > 0 && !options_.to_memory) {
+    // The whole file, without a body, for a resume: what the part holds is not vouched for.
+    r.verdict = Verdict::Retry;
+    r.restart = drop_part();
+    r.error = "HTTP 200 without a body for a resume from byte " + std::to_string(offset_);
+    return r;
+  }
+  if (code == CURLE_OK && s >= 200 && s < 300 && !range_mismatch_) {
     if (sha_) r.sha256 = sha_->hex();
     r.bytes = size;
     if (!closed) {
+      keep_part();
       r.verdict = Verdict::Retry;
       r.error = "cannot write " + part_.string();
       return r;
@@ -160,11 +278,13 @@ AttemptResult Attempt::finish(CURLcode code) {
     // A body in memory is hashed, and checked, once whole (body_in_memory).
     if (options_.to_memory) return body_in_memory(std::move(memory), std::move(r));
     if (!expected_sha256_.empty() && expected_sha256_ != r.sha256) {
-      fs::remove(part_, ec);
+      drop_part();
       r.verdict = Verdict::Fail;
       r.error = "SHA-256 mismatch (expected " + expected_sha256_ + ", got " + r.sha256 + ")";
       return r;
     }
+    // The validators first: a file renamed into place leaves no part for them to vouch for.
+    if (validators_on_disk_) fs::remove(validators_file_, ec);
     if (::rename(part_.c_str(), target_.c_str()) != 0) {
       r.verdict = Verdict::Fail;
       r.error = "cannot rename to " + target_.string() + ": " + std::strerror(errno);
@@ -176,44 +296,54 @@ AttemptResult Attempt::finish(CURLcode code) {
   }
 
   // Not whole: decide between trying again (keeping the part for a Range resume) and giving up.
+  if (range_mismatch_) {
+    // A part is started again; a range from elsewhere with no part to continue is a broken answer.
+    r.verdict = Verdict::Retry;
+    r.restart = drop_part() && offset_ > 0;
+    r.error = "the server sent another range (Content-Range:" + content_range_ + ") than bytes " +
+              std::to_string(offset_) + "-";
+    return r;
+  }
   if (code == CURLE_OK || code == CURLE_HTTP_RETURNED_ERROR) {
     r.error = "HTTP " + std::to_string(s);
     if (s == 416 && offset_ > 0) {
       // The server refuses our range (the part does not fit the file any more): start again.
       r.verdict = Verdict::Retry;
-      r.restart = fs::remove(part_, ec);
+      r.restart = drop_part();
       r.error = "HTTP 416 for a resume from byte " + std::to_string(offset_);
       return r;
     }
     // The transient ones, as curl --retry counts them: 501 and 505 will not change on a retry.
     const bool transient = s == 408 || s == 429 || s == 500 || s == 502 || s == 503 || s == 504;
     r.verdict = transient ? Verdict::Retry : Verdict::Fail;
-    if (offset_ == 0 && written_ == 0) fs::remove(part_, ec);
+    if (offset_ == 0 && written_ == 0) {
+      drop_part();
+    } else {
+      keep_part();
+    }
     return r;
   }
   if (headers_too_large_) {
     r.verdict = Verdict::Fail;
     r.error = "response headers larger than " + std::to_string(kMaxHeaderBytes / 1024) + " KiB";
-    if (size == 0) fs::remove(part_, ec);
-    return r;
-  }
-  if (range_mismatch_) {
-    r.verdict = Verdict::Retry;
-    r.restart = fs::remove(part_, ec);
-    r.error = "the server sent another range (Content-Range:" + content_range_ + ") than bytes " +
-              std::to_string(offset_) + "-";
+    if (size == 0) {
+      drop_part();
+    } else {
+      keep_part();
+    }
     return r;
   }
   if (too_large_ || code == CURLE_FILESIZE_EXCEEDED) {
-    fs::remove(part_, ec);
+    drop_part();
     r.verdict = Verdict::Fail;
     r.error = "larger than --max-size " + std::to_string(options_.max_size) + " bytes";
     return r;
   }
   switch (code) {
-    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_UNSUPPORTED_PROTOCOL:  // a redirect refused (REDIR_PROTOCOLS), or a response that is not HTTP/1.x
       r.verdict = Verdict::Fail;
-      r.error = "redirected to a URL that is not http or https";
+      r.error = refused_redirect();
+      if (r.error.empty()) r.error = curl_reason(code);
       break;
     case CURLE_TOO_MANY_REDIRECTS:
       r.verdict = Verdict::Fail;
@@ -228,17 +358,37 @@ AttemptResult Attempt::finish(CURLcode code) {
       r.verdict = Verdict::Fail;
       r.error = "cannot write " + part_.string();
       break;
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION: {  // libcurl's words name the cause: expired, name, issuer
+      long verify_result = 0;
+      curl_easy_getinfo(curl_, CURLINFO_SSL_VERIFYRESULT, &verify_result);
       r.verdict = Verdict::Fail;
-      r.error = std::string(curl_easy_strerror(code)) + " (--insecure skips certificate checks)";
+      r.error = curl_reason(code) + verification_hint(verify_result, options_.trust);
+      break;
+    }
+    case CURLE_SSL_CACERT_BADFILE:
+      r.verdict = Verdict::Fail;
+      r.error = curl_reason(code) + " (" + options_.trust.describe() + ")";
+      break;
+    case CURLE_SSL_CONNECT_ERROR:  // the handshake itself (a protocol or version mismatch): no certificate to skip
+      r.verdict = Verdict::Fail;
+      r.error = curl_reason(code);
+      break;
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_ABORTED_BY_CALLBACK:  // the progress callback's --stall-timeout (a stop is Interrupted above)
+      r.verdict = Verdict::Retry;
+      r.error = stall_reason();
+      if (r.error.empty()) r.error = curl_reason(code);
       break;
     default:  // cut short, timed out, reset, refused: network trouble, try again
       r.verdict = Verdict::Retry;
       r.error = curl_reason(code);
       break;
   }
-  if (size == 0) fs::remove(part_, ec);
+  if (size == 0) {
+    drop_part();
+  } else {
+    keep_part();
+  }
   return r;
 }
 

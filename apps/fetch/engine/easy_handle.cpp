@@ -1,5 +1,7 @@
 #include "engine/easy_handle.hpp"
 
+#include <algorithm>
+#include <cstdint>
 #include <mutex>
 #include <stdexcept>
 
@@ -47,24 +49,34 @@ EasyHandle::EasyHandle(const TransferOptions& options, const SharedCache* cache)
   if (options.low_speed_bytes > 0) {
     curl_easy_setopt(curl_, CURLOPT_LOW_SPEED_LIMIT, options.low_speed_bytes);
     curl_easy_setopt(curl_, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options.low_speed_time.count()));
+  } else if (options.stall_timeout.count() > 0) {
+    // Less than a byte a second over the limit's time: nothing at all came (libcurl skips a paused transfer).
+    curl_easy_setopt(curl_, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(curl_, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options.stall_timeout.count()));
   }
   if (options.max_size != 0) {
-    curl_easy_setopt(curl_, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options.max_size));
+    curl_easy_setopt(curl_, CURLOPT_MAXFILESIZE_LARGE,
+                     static_cast<curl_off_t>(std::min<std::uint64_t>(options.max_size, INT64_MAX)));
   }
   if (!options.proxy.empty()) curl_easy_setopt(curl_, CURLOPT_PROXY, options.proxy.c_str());
-  if (options.http2) curl_easy_setopt(curl_, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
+  if (options.http_version == HttpVersion::Http1_1)
+    curl_easy_setopt(curl_, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
   if (options.compressed) curl_easy_setopt(curl_, CURLOPT_ACCEPT_ENCODING, "");  // every encoding libcurl decodes
+  if (!options.user.empty()) curl_easy_setopt(curl_, CURLOPT_USERPWD, options.user.c_str());
+  if (options.netrc) {
+    curl_easy_setopt(curl_, CURLOPT_NETRC, static_cast<long>(CURL_NETRC_OPTIONAL));
+    if (!options.netrc_file.empty()) curl_easy_setopt(curl_, CURLOPT_NETRC_FILE, options.netrc_file.c_str());
+  }
+  options.trust.apply(curl_);
   if (options.insecure) {
     curl_easy_setopt(curl_, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(curl_, CURLOPT_SSL_VERIFYHOST, 0L);
   }
   for (const std::string& h : options.headers) headers_ = curl_slist_append(headers_, h.c_str());
   if (headers_ != nullptr) curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers_);
-  if (options.stop != nullptr) {
-    curl_easy_setopt(curl_, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(curl_, CURLOPT_XFERINFODATA, options.stop);
-    curl_easy_setopt(curl_, CURLOPT_XFERINFOFUNCTION, &on_progress);
-  }
+  // Each attempt points XFERINFODATA at itself: the callback ends a stopped run's transfers and watches for stalls.
+  curl_easy_setopt(curl_, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(curl_, CURLOPT_XFERINFOFUNCTION, &Attempt::on_progress);
   curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, &Attempt::on_header);
   curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, &Attempt::on_body);
 }

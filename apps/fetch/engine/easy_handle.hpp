@@ -1,6 +1,6 @@
 #pragma once
 // The easy-handle setup: a libcurl handle configured once from the transfer options (limits,
-// headers, TLS, proxy, callbacks), kept alive between transfers so its connections are reused,
+// headers, credentials, TLS, proxy, callbacks), kept alive between transfers so its connections are reused,
 // and the cache the thread engine's handles share.
 
 #include <curl/curl.h>
@@ -35,13 +35,12 @@ class EasyHandle {
   EasyHandle(const EasyHandle&) = delete;
   EasyHandle& operator=(const EasyHandle&) = delete;
   CURL* get() const { return curl_; }
+  // The request headers it sends (-H), or null; an attempt that adds one puts these back after.
+  curl_slist* headers() const { return headers_; }
 
  private:
   CURL* curl_;
   curl_slist* headers_ = nullptr;
 };
-
-// libcurl's progress callback (CURLOPT_XFERINFOFUNCTION): ends the transfer once the run stops.
-int on_progress(void* stop, curl_off_t, curl_off_t, curl_off_t, curl_off_t);
 
 }  // namespace fetch

@@ -67,7 +67,7 @@ void Run::download_multi() {
       ++job.attempts;
       ++job.source_attempts;
       slot->grant = std::move(*grant);
-      slot->attempt.emplace(transfer_, slot->handle.get(), job.request(), root_ / job.path, job.sha256);
+      slot->attempt.emplace(transfer_, slot->handle, job.request(), root_ / job.path, job.sha256);
       if (auto early = slot->attempt->start()) {
         slot->attempt.reset();
         settle(slot->grant, *early, rng);

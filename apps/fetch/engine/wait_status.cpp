@@ -22,6 +22,18 @@ std::string wait_status(const WaitFacts& facts, Scheduler::Clock::time_point now
         ")");
   }
   if (facts.rate > 0 && facts.rate_held) add("held to --rate " + conc::format_bytes(facts.rate) + "/s");
+  if (const auto& s = facts.stalled) {
+    const auto idle =
+        std::chrono::floor<std::chrono::seconds>(std::max(now - s->since, Scheduler::Clock::duration::zero()));
+    std::string part = "no data from " + s->host + " for " + conc::format_duration(static_cast<double>(idle.count()));
+    std::string notes;
+    if (s->transfers > 1) notes = std::to_string(s->transfers) + " transfers";
+    if (facts.stall_timeout.count() > 0) {
+      notes += (notes.empty() ? "" : "; ") + std::string("--stall-timeout ") +
+               conc::format_duration(static_cast<double>(facts.stall_timeout.count()));
+    }
+    add(part + (notes.empty() ? "" : " (" + notes + ")"));
+  }
   return status;
 }
 

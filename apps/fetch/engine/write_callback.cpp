@@ -1,11 +1,12 @@
-// libcurl's write callback: body bytes checked (status, range, --max-size), paid to the --rate
-// cap, hashed and written to the part file (or the memfd of a body kept in memory).
+// libcurl's write callback: at the first body byte the answer is checked (status, range, a
+// resumed part's validators) and the part's validators kept; then body bytes are checked against
+// --max-size, paid to the --rate cap, hashed and written to the part file (or the memfd of a body
+// kept in memory).
 
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <thread>
 
@@ -30,17 +31,6 @@ bool write_all(int fd, const char* data, size_t n) {
   return true;
 }
 
-// The first byte of a Content-Range value ("bytes 100-199/200"); -1 when it is not one.
-std::int64_t range_start(std::string_view value) {
-  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-  if (value.substr(0, 6) != "bytes ") return -1;
-  value.remove_prefix(6);
-  std::int64_t start = 0;
-  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), start);
-  if (error != std::errc() || end == value.data() + value.size() || *end != '-') return -1;
-  return start;
-}
-
 }  // namespace
 
 size_t Attempt::on_body(char* data, size_t size, size_t n, void* user) {
@@ -54,22 +44,61 @@ size_t Attempt::on_body(char* data, size_t size, size_t n, void* user) {
   }
 }
 
-size_t Attempt::write_body(char* data, size_t bytes) {
-  if (status_ == 0) curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &status_);
-  if (status_ < 200 || status_ >= 300) return bytes;  // an error page is not the file
-  if (written_ == 0 && offset_ > 0 && status_ == 200) {
-    // The server ignored our Range and sends the whole body: start the part again.
+bool Attempt::begin_body() {
+  body_began_ = true;
+  if (offset_ > 0 && status_ == 206) {
+    // A resume: the bytes must continue the part, of the same file.
+    const auto range = parse_content_range(content_range_);
+    if (!range || range->start != offset_) {
+      range_mismatch_ = true;  // bytes from elsewhere in the file: appending them would corrupt it
+      return false;
+    }
+    if (auto why = changed_since(*recorded_, etag_, last_modified_, range)) {
+      changed_ = std::move(*why);  // a server that ignored If-Range: the tail of another file
+      return false;
+    }
+    resumed_ = AttemptResult::Resume{offset_, recorded_->check()};
+    return true;
+  }
+  if (const auto range = parse_content_range(content_range_); status_ == 206 && !(range && range->start == 0)) {
+    range_mismatch_ = true;  // a range nobody asked for
+    return false;
+  }
+  std::error_code ec;
+  if (offset_ > 0) {
+    // The whole file instead of the range (the server ignored it, or If-Range found the file
+    // changed): the part starts again, and what vouched for the old one goes.
+    if (validators_on_disk_) std::filesystem::remove(validators_file_, ec);
+    validators_on_disk_ = false;
     if (::ftruncate(fd_.get(), 0) != 0) {
       write_failed_ = true;
-      return 0;
+      return false;
     }
     if (sha_) sha_->reset();
     offset_ = 0;
   }
-  if (written_ == 0 && status_ == 206 && range_start(content_range_) != static_cast<std::int64_t>(offset_)) {
-    range_mismatch_ = true;  // bytes from elsewhere in the file: appending them would corrupt it
-    return 0;
+  resumed_ = AttemptResult::Resume{0, ""};
+  if (options_.to_memory || options_.compressed) return true;
+  // This response's validators will vouch for the part. A small body's are written only if its
+  // part stays (a cut, a stop): most files never need them.
+  Validators v = response_validators();
+  if (!v.can_vouch() || (v.length && *v.length <= kWriteDirectly)) {
+    if (validators_on_disk_) std::filesystem::remove(validators_file_, ec);
+    validators_on_disk_ = false;
+    if (v.can_vouch()) unwritten_ = std::move(v);
+    return true;
   }
+  if (!save_validators(std::move(v))) {
+    write_failed_ = true;
+    return false;
+  }
+  return true;
+}
+
+size_t Attempt::write_body(char* data, size_t bytes) {
+  if (status_ == 0) curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &status_);
+  if (status_ < 200 || status_ >= 300) return bytes;  // an error page is not the file
+  if (!body_began_ && !begin_body()) return 0;
   if (options_.max_size != 0 && offset_ + written_ + bytes > options_.max_size) {
     too_large_ = true;
     return 0;

@@ -3,12 +3,17 @@
 #include <algorithm>
 #include <cctype>
 
+#include "name_text.hpp"
+
 namespace fetch {
 
 namespace {
 
 constexpr std::size_t kMaxBytes = 200;
 constexpr std::size_t kMaxExtension = 16;
+// A download in progress is NAME.part, its validators NAME.part.json: no name may end so.
+constexpr std::string_view kReservedEndings[] = {".part", ".part.json"};
+constexpr char kHex[] = "0123456789ABCDEF";
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -18,13 +23,26 @@ int hex_value(char c) {
 }
 
 // Cuts s to at most n bytes without splitting a UTF-8 character (which is at most 4 bytes long:
-// invalid bytes are cut anywhere).
+// invalid bytes are cut anywhere) or a %XX escape.
 std::string cut_utf8(std::string s, std::size_t n) {
   if (s.size() <= n) return s;
   std::size_t end = n;
   for (int back = 0; back < 3 && end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80; ++back) --end;
+  if (end >= 1 && s[end - 1] == '%') {
+    end -= 1;
+  } else if (end >= 2 && s[end - 2] == '%') {
+    end -= 2;
+  }
   s.resize(end);
   return s;
+}
+
+// The length of the UTF-8 sequence s[i] starts, when it is a valid one; 0 otherwise.
+std::size_t valid_sequence_at(std::string_view s, std::size_t i) {
+  const auto lead = static_cast<unsigned char>(s[i]);
+  const std::size_t n = lead < 0x80 ? 1 : lead < 0xC2 ? 0 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : lead < 0xF5 ? 4 : 0;
+  if (n == 0 || i + n > s.size() || !common::is_valid_utf8(s.substr(i, n))) return 0;
+  return n;
 }
 
 bool only_dots(const std::string& s) {
@@ -38,7 +56,7 @@ std::string sanitize_segments(std::string_view path, bool decode) {
     const auto slash = path.find('/', start);
     const std::string_view seg =
         path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
-    const std::string clean = sanitize_component(decode ? percent_decode(seg) : std::string(seg));
+    const std::string clean = sanitize_component(decode ? name_from_url_segment(seg) : std::string(seg));
     if (!clean.empty()) out += (out.empty() ? "" : "/") + clean;
     if (slash == std::string_view::npos) break;
     start = slash + 1;
@@ -66,6 +84,25 @@ std::string percent_decode(std::string_view s) {
   return out;
 }
 
+std::string escape_invalid_utf8(std::string_view bytes) {
+  std::string out;
+  out.reserve(bytes.size());
+  for (std::size_t i = 0; i < bytes.size();) {
+    if (const std::size_t n = valid_sequence_at(bytes, i); n != 0) {
+      out.append(bytes.substr(i, n));
+      i += n;
+      continue;
+    }
+    const auto b = static_cast<unsigned char>(bytes[i++]);
+    out += '%';
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  }
+  return out;
+}
+
+std::string name_from_url_segment(std::string_view segment) { return escape_invalid_utf8(percent_decode(segment)); }
+
 std::string sanitize_component(std::string_view name) {
   std::string s;
   s.reserve(name.size());
@@ -81,20 +118,27 @@ std::string sanitize_component(std::string_view name) {
   while (!s.empty() && s.front() == ' ') s.erase(s.begin());
   while (!s.empty() && (s.back() == ' ')) s.pop_back();
   if (s.empty()) return s;
-  if (s.size() >= 5 && s.compare(s.size() - 5, 5, ".part") == 0) s += '_';
   if (s.size() > kMaxBytes) {
     const auto dot = s.rfind('.');
     const std::string ext = dot != std::string::npos && s.size() - dot <= kMaxExtension ? s.substr(dot) : "";
     s = cut_utf8(s.substr(0, s.size() - ext.size()), kMaxBytes - ext.size()) + ext;
   }
-  // Last, as cutting can leave only the extension's dot.
+  // After the cut, which can leave either ending, or only the extension's dot.
+  for (const std::string_view ending : kReservedEndings) {
+    if (!s.ends_with(ending)) continue;
+    if (s.size() < kMaxBytes) {
+      s += '_';
+    } else {
+      s.back() = '_';
+    }
+  }
   if (only_dots(s)) return std::string(s.size(), '_');
   return s;
 }
 
 std::string flat_name(const Url& url) {
   const auto slash = url.path.rfind('/');
-  const std::string last = sanitize_component(percent_decode(std::string_view(url.path).substr(slash + 1)));
+  const std::string last = sanitize_component(name_from_url_segment(std::string_view(url.path).substr(slash + 1)));
   return last.empty() ? "index.html" : last;
 }
 
@@ -162,14 +206,15 @@ std::string disposition_filename(std::string_view value) {
       std::string charset = v.substr(0, first == std::string::npos ? 0 : first);
       std::transform(charset.begin(), charset.end(), charset.begin(), [](unsigned char c) { return std::tolower(c); });
       if (second != std::string::npos && (charset == "utf-8" || charset == "us-ascii"))
-        extended = percent_decode(v.substr(second + 1));
+        extended = name_from_url_segment(v.substr(second + 1));
     }
     if (j == std::string_view::npos) break;
     i = j + 1;
   }
   std::string chosen = extended.empty() ? plain : extended;
   if (const auto slash = chosen.find_last_of("/\\"); slash != std::string::npos) chosen.erase(0, slash + 1);
-  return sanitize_component(chosen);
+  // A plain filename= may hold bytes that are not UTF-8 (ISO-8859-1, say): they become escapes too.
+  return sanitize_component(escape_invalid_utf8(chosen));
 }
 
 std::string NameRegistry::claim(const std::string& path) {

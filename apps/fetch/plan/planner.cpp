@@ -3,6 +3,8 @@
 // downloads run.
 
 #include "engine/sha256.hpp"
+#include "name_text.hpp"
+#include "redact.hpp"
 #include "run_state.hpp"
 
 namespace fetch {
@@ -14,9 +16,12 @@ bool Run::mine(const ListEntry& e) const {
 
 void Run::plan(const ListEntry& e, Planner& planner) {
   if (interrupted) return;
+  // What the manifest and every message name: the URL as listed, its credentials redacted. The
+  // request (Job::sources) keeps them.
+  const std::string listed = common::redact_urls(e.raw);
   if (!e.url) {
     if (!mine(e)) return;
-    fail_record(Record{e.raw, "", "failed", 0, 0, "", 0, e.error}, "line " + std::to_string(e.line) + ": " + e.raw);
+    fail_record(Record{listed, "", "failed", 0, 0, "", 0, e.error}, "line " + std::to_string(e.line) + ": " + listed);
     return;
   }
   std::string relative;
@@ -24,8 +29,8 @@ void Run::plan(const ListEntry& e, Planner& planner) {
     const auto confined = confine(e.out);
     if (!confined) {
       if (!mine(e)) return;
-      fail_record(Record{e.raw, "", "failed", 0, 0, "", 0, "out=" + e.out + " names no file inside the output folder"},
-                  e.raw);
+      fail_record(Record{listed, "", "failed", 0, 0, "", 0, "out=" + e.out + " names no file inside the output folder"},
+                  listed);
       return;
     }
     relative = *confined;
@@ -46,23 +51,23 @@ void Run::plan(const ListEntry& e, Planner& planner) {
     fs::create_directories(folder, ec);
     if (ec) {
       fail_record(
-          Record{e.raw, relative, "failed", 0, 0, "", 0, "cannot create " + folder.string() + ": " + ec.message()},
-          e.raw);
+          Record{listed, relative, "failed", 0, 0, "", 0, "cannot create " + folder.string() + ": " + ec.message()},
+          listed);
       return;
     }
   }
-  if (thumbnailing() && !o_.force && thumbnail_done_before(e.raw, relative)) {
+  if (thumbnailing() && !o_.force && thumbnail_done_before(listed, relative)) {
     ++skipped_;
     return;
   }
   const bool exists = fs::is_regular_file(target, ec);
   if (!o_.force && !thumbnailing()) {
-    auto before = manifest_->done_before(e.raw, relative);
+    auto before = manifest_->done_before(listed, relative);
     // A file the server named is recorded under that name.
-    if (!before && o_.transfer.content_disposition && e.out.empty()) before = manifest_->done_before(e.raw);
-    const fs::path recorded = before ? root_ / before->path : target;
+    if (!before && o_.transfer.content_disposition && e.out.empty()) before = manifest_->done_before(listed);
+    const fs::path recorded = before ? root_ / before->record.path : target;
     if ((o_.skip_existing && exists) ||
-        (before && fs::is_regular_file(recorded, ec) && still_as_recorded(recorded, *before, e.raw))) {
+        (before && fs::is_regular_file(recorded, ec) && still_as_recorded(recorded, before->record, listed))) {
       ++skipped_;
       return;
     }
@@ -70,7 +75,7 @@ void Run::plan(const ListEntry& e, Planner& planner) {
   std::vector<Url> sources{*e.url};
   sources.insert(sources.end(), e.mirrors.begin(), e.mirrors.end());
   Job job;
-  job.url = e.raw;
+  job.url = listed;
   job.sources = std::move(sources);
   job.path = relative;
   job.sha256 = e.sha256;
@@ -78,6 +83,8 @@ void Run::plan(const ListEntry& e, Planner& planner) {
   job.line = e.line;
   if (thumbnailing() && o_.thumbnail.keep_originals) {
     job.original = "originals/" + relative + fs::path(download_name).extension().string();
+    // Created by the worker that writes the original; listed here for the end-of-run tidy-up.
+    planner.folders.insert((root_ / job.original).parent_path());
   }
   std::size_t index = 0;
   {
@@ -99,7 +106,8 @@ bool Run::still_as_recorded(const fs::path& target, const Record& before, const 
     change = "its SHA-256 differs from the recorded one";
   }
   if (change.empty()) return true;
-  say("note: " + url + ": " + before.path + " changed since it was downloaded (" + change + "); downloading it again");
+  say("note: " + url + ": " + common::name_for_display(before.path) + " changed since it was downloaded (" + change +
+      "); downloading it again");
   return false;
 }
 

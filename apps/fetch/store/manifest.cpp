@@ -9,23 +9,69 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "name_text.hpp"
+
 namespace fetch {
 
+using common::name_from_text;
+using common::name_to_text;
+
 std::string to_json_line(const Record& r, const ThumbnailFacts* thumbnail) {
-  nlohmann::json j = {{"url", r.url},     {"path", r.path},     {"status", r.status},    {"http_status", r.http_status},
-                      {"bytes", r.bytes}, {"sha256", r.sha256}, {"attempts", r.attempts}};
+  nlohmann::json j = {{"url", name_to_text(r.url)}, {"path", name_to_text(r.path)},
+                      {"status", r.status},         {"http_status", r.http_status},
+                      {"bytes", r.bytes},           {"sha256", r.sha256},
+                      {"attempts", r.attempts}};
+  if (r.resumed_from != 0) {
+    j["resumed_from"] = r.resumed_from;
+    j["resume_check"] = r.resume_check;
+  }
   if (thumbnail != nullptr) {
-    j["thumbnail"] = thumbnail->path;
+    j["thumbnail"] = name_to_text(thumbnail->path);
     j["width"] = thumbnail->width;
     j["height"] = thumbnail->height;
     j["source_width"] = thumbnail->source_width;
     j["source_height"] = thumbnail->source_height;
     j["source_bytes"] = thumbnail->source_bytes;
-    if (!thumbnail->original.empty()) j["original"] = thumbnail->original;
+    if (thumbnail->thumbnail_bytes != 0) j["thumbnail_bytes"] = thumbnail->thumbnail_bytes;
+    if (thumbnail->tar_bytes != 0) j["tar_bytes"] = thumbnail->tar_bytes;
+    if (!thumbnail->original.empty()) j["original"] = name_to_text(thumbnail->original);
   }
   if (!r.error.empty()) j["error"] = r.error;
-  // Invalid UTF-8 in a URL or name is replaced rather than refused: the line must be written.
+  // Names are text already; an error message that quotes bytes that are not UTF-8 has them replaced.
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::optional<Recorded> parse_manifest_line(const std::string& line) {
+  try {
+    const auto j = nlohmann::json::parse(line);
+    Recorded r;
+    r.record.url = name_from_text(j.at("url").get<std::string>());
+    r.record.path = name_from_text(j.value("path", ""));
+    r.record.status = j.value("status", "");
+    r.record.http_status = j.value("http_status", 0L);
+    r.record.bytes = j.value("bytes", std::uint64_t{0});
+    r.record.sha256 = j.value("sha256", "");
+    r.record.attempts = j.value("attempts", 0u);
+    r.record.error = j.value("error", "");
+    r.record.resumed_from = j.value("resumed_from", std::uint64_t{0});
+    r.record.resume_check = j.value("resume_check", "");
+    if (j.contains("thumbnail")) {
+      ThumbnailFacts t;
+      t.path = name_from_text(j.at("thumbnail").get<std::string>());
+      t.width = j.value("width", 0);
+      t.height = j.value("height", 0);
+      t.source_width = j.value("source_width", 0);
+      t.source_height = j.value("source_height", 0);
+      t.source_bytes = j.value("source_bytes", std::uint64_t{0});
+      t.thumbnail_bytes = j.value("thumbnail_bytes", std::uint64_t{0});
+      t.tar_bytes = j.value("tar_bytes", std::uint64_t{0});
+      t.original = name_from_text(j.value("original", ""));
+      r.thumbnail = std::move(t);
+    }
+    return r;
+  } catch (const std::exception&) {
+    return std::nullopt;  // a line cut short by a killed run (or one another shard is writing)
+  }
 }
 
 Manifest::Manifest(const std::filesystem::path& file) {
@@ -35,56 +81,47 @@ Manifest::Manifest(const std::filesystem::path& file) {
   if (!out_) throw std::runtime_error("cannot write " + file.string() + ": " + std::strerror(errno));
 }
 
+std::string Manifest::unit_of(const Recorded& r) {
+  if (!r.thumbnail || r.thumbnail->path.empty() || r.thumbnail->path == r.record.path) return r.record.path;
+  return r.record.path + '\0' + r.thumbnail->path;
+}
+
 void Manifest::read_also(const std::filesystem::path& file) {
   std::ifstream in(file);
   for (std::string line; std::getline(in, line);) {
-    try {
-      const auto j = nlohmann::json::parse(line);
-      if (j.value("status", "") != "ok") continue;
-      Record r;
-      r.url = j.at("url").get<std::string>();
-      r.path = j.at("path").get<std::string>();
-      r.status = "ok";
-      r.bytes = j.value("bytes", std::uint64_t{0});
-      r.sha256 = j.value("sha256", "");
-      if (j.contains("thumbnail")) {
-        ThumbnailFacts t;
-        t.path = j.at("thumbnail").get<std::string>();
-        t.original = j.value("original", "");
-        t.source_bytes = j.value("source_bytes", std::uint64_t{0});
-        thumbnails_[{r.url, r.path}] = t;
-      }
-      done_[{r.url, r.path}] = r;
-      last_done_[r.url] = r;
-    } catch (const std::exception&) {
-      // A line cut short by a killed run (or one another shard is writing): ignore it.
-    }
+    std::optional<Recorded> r = parse_manifest_line(line);
+    if (!r || r->record.status != "ok") continue;
+    const std::string unit = unit_of(*r);
+    url_unit_[r->record.url] = unit;
+    if (r->thumbnail && !r->thumbnail->original.empty()) originals_[r->thumbnail->original] = r->record.url;
+    latest_[unit] = std::move(*r);
   }
 }
 
 std::vector<std::string> Manifest::done_paths() const {
   std::vector<std::string> paths;
-  paths.reserve(done_.size());
-  for (const auto& [key, record] : done_) paths.push_back(key.second);
+  paths.reserve(latest_.size());
+  for (const auto& [unit, r] : latest_) paths.push_back(r.record.path);
   return paths;
 }
 
-std::optional<Record> Manifest::done_before(const std::string& url) const {
-  auto it = last_done_.find(url);
-  if (it == last_done_.end()) return std::nullopt;
+std::optional<Recorded> Manifest::done_before(const std::string& url, const std::string& path) const {
+  const auto it = latest_.find(path);
+  if (it == latest_.end() || it->second.record.url != url) return std::nullopt;
   return it->second;
 }
 
-std::optional<Record> Manifest::done_before(const std::string& url, const std::string& path) const {
-  auto it = done_.find({url, path});
-  if (it == done_.end()) return std::nullopt;
+std::optional<Recorded> Manifest::done_before(const std::string& url) const {
+  const auto unit = url_unit_.find(url);
+  if (unit == url_unit_.end()) return std::nullopt;
+  const auto it = latest_.find(unit->second);
+  if (it == latest_.end() || it->second.record.url != url) return std::nullopt;
   return it->second;
 }
 
-std::optional<ThumbnailFacts> Manifest::thumbnail_before(const std::string& url, const std::string& path) const {
-  auto it = thumbnails_.find({url, path});
-  if (it == thumbnails_.end()) return std::nullopt;
-  return it->second;
+bool Manifest::original_is(const std::string& url, const std::string& original) const {
+  const auto it = originals_.find(original);
+  return it != originals_.end() && it->second == url;
 }
 
 bool Manifest::append(const Record& r, const ThumbnailFacts* thumbnail) {

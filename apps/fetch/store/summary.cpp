@@ -5,12 +5,13 @@
 #include <cstdint>
 #include <fstream>
 #include <map>
-#include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
-#include <utility>
 #include <vector>
 
+#include "name_text.hpp"
 #include "shard.hpp"
+#include "store/manifest.hpp"
 
 namespace fetch {
 
@@ -22,28 +23,21 @@ struct Outcome {
   bool ok = false;
   std::uint64_t bytes = 0;
   std::string error;
-  bool thumbnail = false;  // a --thumbnail line
 };
 
-using Key = std::pair<std::string, std::string>;  // url, path
-
-// The last word of one manifest on each URL and path it names.
-void read_manifest(const fs::path& file, std::map<Key, Outcome>& union_of_runs) {
+// The last word of one manifest on each URL it names (a URL that failed and later succeeded,
+// under another name perhaps, has succeeded).
+void read_manifest(const fs::path& file, std::map<std::string, Outcome>& union_of_runs) {
   std::ifstream in(file);
-  std::map<Key, Outcome> last;
+  std::map<std::string, Outcome> last;
   for (std::string line; std::getline(in, line);) {
-    try {
-      const auto j = nlohmann::json::parse(line);
-      const Key key{j.at("url").get<std::string>(), j.value("path", "")};
-      last[key] = Outcome{j.value("status", "") == "ok", j.value("bytes", std::uint64_t{0}), j.value("error", ""),
-                          j.contains("thumbnail")};
-    } catch (const std::exception&) {
-      // A line cut short by a killed run.
+    if (const std::optional<Recorded> r = parse_manifest_line(line)) {
+      last[r->record.url] = Outcome{r->record.status == "ok", r->record.bytes, r->record.error};
     }
   }
   // Files of different runs over one folder: a URL done by any of them is done.
-  for (auto& [key, outcome] : last) {
-    auto [it, fresh] = union_of_runs.emplace(key, outcome);
+  for (auto& [url, outcome] : last) {
+    auto [it, fresh] = union_of_runs.emplace(url, outcome);
     if (!fresh && !it->second.ok) it->second = outcome;
   }
 }
@@ -78,27 +72,19 @@ int summarize(const fs::path& out_folder, const std::string& manifest, std::ostr
     return 2;
   }
   std::sort(files.begin(), files.end());
-  std::map<Key, Outcome> outcomes;
+  std::map<std::string, Outcome> outcomes;
   for (const fs::path& file : files) read_manifest(file, outcomes);
-  // With --thumbnail a failure names the planned stem ("photo") and a success the thumbnail or its
-  // tar ("photo.jpg", "00000.tar"): a URL that later made its thumbnail has not failed.
-  std::set<std::string> thumbnailed;
-  for (const auto& [key, outcome] : outcomes) {
-    if (outcome.ok && outcome.thumbnail) thumbnailed.insert(key.first);
-  }
-  std::erase_if(outcomes,
-                [&](const auto& entry) { return !entry.second.ok && thumbnailed.contains(entry.first.first); });
 
   std::size_t ok = 0;
   std::size_t failed = 0;
   std::uint64_t bytes = 0;
-  for (const auto& [key, outcome] : outcomes) {
+  for (const auto& [url, outcome] : outcomes) {
     if (outcome.ok) {
       ++ok;
       bytes += outcome.bytes;
     } else {
       ++failed;
-      err << "error: " << key.first << ": " << outcome.error << "\n";
+      err << "error: " << common::name_for_display(url) << ": " << outcome.error << "\n";
     }
   }
   std::size_t missing = 0;

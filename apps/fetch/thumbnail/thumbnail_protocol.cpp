@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "name_text.hpp"
+
 namespace {
 
 constexpr std::size_t kIndexBytes = sizeof(std::uint32_t);  // a SharedBuffer's encoding: its descriptor's index
@@ -12,10 +14,16 @@ constexpr std::size_t kIndexBytes = sizeof(std::uint32_t);  // a SharedBuffer's 
 
 void conc::Codec<fetch::ThumbnailRequest>::encode(const fetch::ThumbnailRequest& value, std::string& out) {
   conc::Codec<conc::SharedBuffer>::encode(value.body, out);
-  const nlohmann::json j = {{"stem", value.output_stem},     {"original", value.original},
-                            {"w", value.spec.width},         {"h", value.spec.height},
-                            {"fit", value.spec.fit},         {"format", value.spec.format},
-                            {"quality", value.spec.quality}, {"max_pixels", value.spec.max_pixels}};
+  // Paths are bytes: as text by the one rule, so that a name that is not UTF-8 arrives as it is.
+  const nlohmann::json j = {{"stem", common::name_to_text(value.output_stem)},
+                            {"original", common::name_to_text(value.original)},
+                            {"token", value.temporaries_token},
+                            {"w", value.spec.width},
+                            {"h", value.spec.height},
+                            {"fit", value.spec.fit},
+                            {"format", value.spec.format},
+                            {"quality", value.spec.quality},
+                            {"max_pixels", value.spec.max_pixels}};
   out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -24,8 +32,9 @@ fetch::ThumbnailRequest conc::Codec<fetch::ThumbnailRequest>::decode(std::string
   fetch::ThumbnailRequest r;
   r.body = conc::Codec<conc::SharedBuffer>::decode(bytes.substr(0, kIndexBytes));
   const auto j = nlohmann::json::parse(bytes.substr(kIndexBytes));
-  r.output_stem = j.at("stem").get<std::string>();
-  r.original = j.at("original").get<std::string>();
+  r.output_stem = common::name_from_text(j.at("stem").get<std::string>());
+  r.original = common::name_from_text(j.at("original").get<std::string>());
+  r.temporaries_token = j.at("token").get<std::string>();
   r.spec.width = j.at("w").get<int>();
   r.spec.height = j.at("h").get<int>();
   r.spec.fit = j.at("fit").get<std::string>();

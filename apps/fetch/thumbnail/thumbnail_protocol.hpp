@@ -29,6 +29,9 @@ struct ThumbnailRequest {
   // The thumbnail goes to output_stem + its extension; empty: its bytes come back in the reply.
   std::string output_stem;
   std::string original;  // with --keep-originals: where the body itself is written; else empty
+  // The output root's temporaries token (common::Temporaries): files are written through its
+  // names, so that what a killed worker leaves is known to be the run's own. Empty: the worker's.
+  std::string temporaries_token;
   ThumbnailSpec spec;
 };
 

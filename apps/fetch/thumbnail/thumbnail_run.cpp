@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "atomic_file.hpp"
+#include "name_text.hpp"
 #include "run_state.hpp"
 #include "shard.hpp"
 
@@ -37,17 +38,26 @@ std::string Run::claim_thumbnail_stem(const std::string& relative) {
 bool Run::thumbnail_done_before(const std::string& url, const std::string& stem) {
   std::error_code ec;
   if (o_.thumbnail.output == OutputFormat::WebDataset) {
-    // Its sample is in a complete tar (lines are written only then), and the tar is still there.
+    // Its sample is in a complete tar (lines are written only then), the last one recorded for that
+    // member of that tar, and the tar is still the one recorded.
     const auto before = manifest_->done_before(url);
-    return before && before->path.ends_with(".tar") && fs::is_regular_file(root_ / before->path, ec);
+    return before && before->thumbnail && before->record.path.ends_with(".tar") &&
+           fs::file_size(root_ / before->record.path, ec) == before->thumbnail->tar_bytes && !ec;
   }
   for (const char* extension : kThumbnailExtensions) {
     const std::string path = stem + extension;
     if (o_.skip_existing && fs::is_regular_file(root_ / path, ec)) return true;
-    const auto before = manifest_->thumbnail_before(url, path);
-    if (!before || !fs::is_regular_file(root_ / path, ec)) continue;
-    if (o_.thumbnail.keep_originals && (before->original.empty() || !fs::is_regular_file(root_ / before->original, ec)))
-      continue;
+    // The last record of this thumbnail is url's, and the file still has the recorded size.
+    const auto before = manifest_->done_before(url, path);
+    if (!before || !before->thumbnail) continue;
+    const auto size = fs::file_size(root_ / path, ec);
+    if (ec || size != before->thumbnail->thumbnail_bytes) continue;
+    if (o_.thumbnail.keep_originals) {
+      const std::string& original = before->thumbnail->original;
+      if (original.empty() || !manifest_->original_is(url, original)) continue;
+      const auto original_size = fs::file_size(root_ / original, ec);
+      if (ec || original_size != before->record.bytes) continue;
+    }
     return true;
   }
   return false;
@@ -81,14 +91,15 @@ void Run::start_thumbnails() {
       first_index = std::max<std::size_t>(first_index, std::stoull(name.substr(0, name.size() - 4)) + 1);
     }
     tars_ = std::make_unique<ThumbnailTars>(
-        tar_folder, o_.thumbnail.samples_per_tar, first_index, settings.max_bodies,
+        tar_folder, o_.thumbnail.samples_per_tar, first_index, *temporaries_,
         [this](std::vector<ThumbnailTars::Pending>&& samples, const std::string& tar, const std::string& error) {
           tar_settled(std::move(samples), tar, error);
-        });
+        },
+        o_.thumbnail.tar_write_delay);
   }
-  thumbnails_ =
-      std::make_unique<ThumbnailStage>(settings, [this](std::size_t index, conc::Outcome<ThumbnailReply>&& outcome) {
-        thumbnail_done(index, std::move(outcome));
+  thumbnails_ = std::make_unique<ThumbnailStage>(
+      settings, [this](std::size_t index, conc::Outcome<ThumbnailReply>&& outcome, BodySlot&& slot) {
+        thumbnail_done(index, std::move(outcome), std::move(slot));
       });
 }
 
@@ -101,6 +112,7 @@ void Run::hand_off(std::size_t index, const AttemptResult& r) {
   // For a tar the thumbnail's bytes come back; for files the worker writes them.
   if (!tars_) request.output_stem = (root_ / job.path).string();
   if (!job.original.empty()) request.original = (root_ / job.original).string();
+  request.temporaries_token = temporaries_->token();
   request.spec = o_.thumbnail.spec;
   ++handed_off_;
   progress_->add_bytes(r.bytes);
@@ -108,7 +120,7 @@ void Run::hand_off(std::size_t index, const AttemptResult& r) {
   update_thumbnail_status();
 }
 
-void Run::thumbnail_done(std::size_t index, conc::Outcome<ThumbnailReply>&& outcome) {
+void Run::thumbnail_done(std::size_t index, conc::Outcome<ThumbnailReply>&& outcome, BodySlot&& slot) {
   // A worker that died of the same Ctrl-C that stops the run: the URL is left for the next run.
   if (!outcome && interrupted) return;
   Job& job = job_at(index);
@@ -127,6 +139,12 @@ void Run::thumbnail_done(std::size_t index, conc::Outcome<ThumbnailReply>&& outc
       rec.error = reply.error;
     } else {
       rec.path = facts.path = job.path + reply.extension;
+      // What a re-run checks before it counts the thumbnail as done.
+      if (!tars_) {
+        std::error_code ec;
+        facts.thumbnail_bytes = fs::file_size(root_ / rec.path, ec);
+        if (ec) facts.thumbnail_bytes = 0;
+      }
       facts.width = reply.width;
       facts.height = reply.height;
       facts.source_width = reply.source_width;
@@ -141,7 +159,7 @@ void Run::thumbnail_done(std::size_t index, conc::Outcome<ThumbnailReply>&& outc
     std::snprintf(key, sizeof key, "%09zu", job.line);
     facts.path = key + outcome->extension;
     const nlohmann::json meta = {{"key", key},
-                                 {"url", job.url},
+                                 {"url", common::name_to_text(job.url)},
                                  {"width", facts.width},
                                  {"height", facts.height},
                                  {"source_width", facts.source_width},
@@ -150,7 +168,7 @@ void Run::thumbnail_done(std::size_t index, conc::Outcome<ThumbnailReply>&& outc
                                  {"sha256", rec.sha256}};
     WebDatasetSample sample{key, outcome->extension.substr(1), std::move(outcome->encoded),
                             meta.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
-    tars_->add(std::move(sample), {rec, facts});
+    tars_->add(std::move(sample), {rec, facts}, std::move(slot));  // the slot waits for the writer, not this thread
     update_thumbnail_status();
     return;
   }
@@ -173,9 +191,12 @@ void Run::thumbnail_done(std::size_t index, conc::Outcome<ThumbnailReply>&& outc
 }
 
 void Run::tar_settled(std::vector<ThumbnailTars::Pending>&& samples, const std::string& tar, const std::string& error) {
+  std::error_code ec;
+  const std::uint64_t tar_bytes = error.empty() ? fs::file_size(tar, ec) : 0;
   for (ThumbnailTars::Pending& p : samples) {
     if (error.empty()) {
       p.record.path = fs::path(tar).lexically_relative(root_).string();  // a shard's tars are in a folder of its own
+      p.facts.tar_bytes = ec ? 0 : tar_bytes;
       ++ok_;
       bytes_ += p.record.bytes;
       record(p.record, &p.facts);
@@ -225,7 +246,8 @@ void Run::finish_thumbnails(Clock::time_point start) {
       {"peak_bodies_held", thumbnails_->peak_held()},
   };
   try {
-    common::write_atomically((root_ / common::shard_file_name("stats.json", o_.shard)).string(), stats.dump(2) + "\n");
+    common::write_atomically((root_ / common::shard_file_name("stats.json", o_.shard)).string(), stats.dump(2) + "\n",
+                             *temporaries_);
   } catch (const std::exception& e) {
     say(std::string("error: ") + e.what());
     manifest_failed_ = true;

@@ -14,6 +14,10 @@ std::size_t workers_for(std::size_t requested) {
 
 }  // namespace
 
+void BodySlot::release() {
+  if (stage_ != nullptr) std::exchange(stage_, nullptr)->release();
+}
+
 ThumbnailStage::ThumbnailStage(const Settings& settings, Done done)
     : workers_(workers_for(settings.workers)),
       max_bodies_(std::max<std::size_t>(1, settings.max_bodies)),
@@ -85,12 +89,13 @@ void ThumbnailStage::submit(std::size_t index, const ThumbnailRequest& request) 
         outcome = conc::Error{std::string("a malformed reply from the thumbnail worker: ") + e.what(), {}};
       }
     }
+    BodySlot slot(this);
     try {
-      done_(index, std::move(outcome));
+      done_(index, std::move(outcome), std::move(slot));
     } catch (...) {
       // done_ records the body; a failure there is its own to report, and the slot must still free.
     }
-    release();
+    slot.release();  // unless done_ kept it
     std::lock_guard lock(mutex_);
     if (--submitted_ == 0) all_done_.notify_all();
   };

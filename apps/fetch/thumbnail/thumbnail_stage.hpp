@@ -14,10 +14,35 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 
 #include "thumbnail/thumbnail_protocol.hpp"
 
 namespace fetch {
+
+class ThumbnailStage;
+
+// A body's slot in the stage, freed when this is destroyed (or release()d). The stage hands it to
+// its Done callback, which may keep it for as long as the body's thumbnail still waits downstream
+// (a sample queued for its tar writer), so that the slots bound that queue too.
+class BodySlot {
+ public:
+  BodySlot() = default;
+  explicit BodySlot(ThumbnailStage* stage) : stage_(stage) {}
+  BodySlot(BodySlot&& other) noexcept : stage_(std::exchange(other.stage_, nullptr)) {}
+  BodySlot& operator=(BodySlot&& other) noexcept {
+    if (this != &other) {
+      release();
+      stage_ = std::exchange(other.stage_, nullptr);
+    }
+    return *this;
+  }
+  ~BodySlot() { release(); }
+  void release();
+
+ private:
+  ThumbnailStage* stage_ = nullptr;
+};
 
 class ThumbnailStage {
  public:
@@ -27,9 +52,10 @@ class ThumbnailStage {
     std::chrono::milliseconds task_timeout{60000};  // a thumbnail taking longer costs its worker and fails
     std::string task = kThumbnailTask;              // the registered task that makes a thumbnail
   };
-  // Called once per submitted body, on the pool's thread, with the task's reply or the reason it
-  // failed ("worker killed by SIGSEGV"); the body's slot is freed after it returns.
-  using Done = std::function<void(std::size_t index, conc::Outcome<ThumbnailReply>&&)>;
+  // Called once per submitted body, on the pool's manager thread (so it must never block), with the
+  // task's reply or the reason it failed ("worker killed by SIGSEGV"), and the body's slot: freed
+  // after it returns unless it moved the slot elsewhere.
+  using Done = std::function<void(std::size_t index, conc::Outcome<ThumbnailReply>&&, BodySlot&&)>;
 
   ThumbnailStage(const Settings& settings, Done done);
   ~ThumbnailStage();  // finish()

@@ -3,12 +3,13 @@
 namespace fetch {
 
 ThumbnailTars::ThumbnailTars(std::filesystem::path out, std::size_t samples_per_tar, std::size_t first_index,
-                             std::size_t capacity, Settled settled)
+                             common::Temporaries temporaries, Settled settled, std::chrono::milliseconds write_delay)
     : out_(std::move(out)),
       samples_per_tar_(samples_per_tar),
       first_index_(first_index),
+      temporaries_(std::move(temporaries)),
       settled_(std::move(settled)),
-      queue_(capacity) {
+      write_delay_(write_delay) {
   open_writer();
   thread_ = std::thread([this] { write_all(); });
 }
@@ -16,14 +17,14 @@ ThumbnailTars::ThumbnailTars(std::filesystem::path out, std::size_t samples_per_
 ThumbnailTars::~ThumbnailTars() { finish(); }
 
 void ThumbnailTars::open_writer() {
-  writer_.emplace(out_, samples_per_tar_, first_index_);
+  writer_.emplace(out_, samples_per_tar_, temporaries_, first_index_);
   writer_->on_tar_complete = [this](const std::filesystem::path& tar, const std::vector<std::string>&) {
     settled_(std::exchange(in_tar_, {}), tar.string(), "");
   };
 }
 
-void ThumbnailTars::add(WebDatasetSample sample, Pending pending) {
-  queue_.put(std::pair(std::move(sample), std::move(pending)));
+void ThumbnailTars::add(WebDatasetSample sample, Pending pending, BodySlot slot) {
+  queue_.put(Queued{std::move(sample), std::move(pending), std::move(slot)});
 }
 
 void ThumbnailTars::write_all() {
@@ -37,8 +38,9 @@ void ThumbnailTars::write_all() {
       writer_.reset();
     }
   };
-  while (auto item = queue_.get()) {
-    auto& [sample, pending] = *item;
+  while (auto item = queue_.get()) {  // its body's slot is freed at the end of each turn
+    if (write_delay_.count() > 0) std::this_thread::sleep_for(write_delay_);
+    auto& [sample, pending, slot] = *item;
     if (!writer_) {
       settled_({std::move(pending)}, "", "cannot write the WebDataset tars in " + out_.string());
       continue;

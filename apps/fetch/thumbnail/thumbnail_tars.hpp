@@ -2,7 +2,10 @@
 // conc-fetch --thumbnail --output-format webdataset: thumbnails packed into NNNNN.tar shards by a
 // thread of their own (WebDatasetWriter is used by one thread). A sample's manifest line is
 // written only once its tar is complete, so a killed run never records a sample whose tar it lost.
+// add() never blocks (it is called on the thumbnail pool's manager thread): each sample holds its
+// body's slot until it is written, so a writer that falls behind holds the downloads back.
 
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <functional>
@@ -15,6 +18,7 @@
 #include <conc/blocking_queue.hpp>
 
 #include "store/manifest.hpp"
+#include "thumbnail/thumbnail_stage.hpp"
 #include "thumbnail/webdataset.hpp"
 
 namespace fetch {
@@ -30,15 +34,16 @@ class ThumbnailTars {
   // with an empty name and the reason when it was lost.
   using Settled = std::function<void(std::vector<Pending>&& samples, const std::string& tar, const std::string& error)>;
 
-  // At most `capacity` samples wait for the writer; add() blocks beyond (backpressure).
   // Settled gets each complete tar's path (out / NNNNN.tar); first_index: see WebDatasetWriter.
-  ThumbnailTars(std::filesystem::path out, std::size_t samples_per_tar, std::size_t first_index, std::size_t capacity,
-                Settled settled);
+  // write_delay: the writer waits this long before each sample (tests: a slow disk).
+  ThumbnailTars(std::filesystem::path out, std::size_t samples_per_tar, std::size_t first_index,
+                common::Temporaries temporaries, Settled settled, std::chrono::milliseconds write_delay = {});
   ~ThumbnailTars();  // finish()
   ThumbnailTars(const ThumbnailTars&) = delete;
   ThumbnailTars& operator=(const ThumbnailTars&) = delete;
 
-  void add(WebDatasetSample sample, Pending pending);
+  // Queues a sample; `slot` is freed once the sample is in its tar (or lost).
+  void add(WebDatasetSample sample, Pending pending, BodySlot slot);
   // Writes what is queued, completes the last tar and stops the thread. Idempotent.
   void finish();
 
@@ -49,8 +54,15 @@ class ThumbnailTars {
   std::filesystem::path out_;
   std::size_t samples_per_tar_;
   std::size_t first_index_;
+  common::Temporaries temporaries_;
   Settled settled_;
-  conc::BlockingQueue<std::pair<WebDatasetSample, Pending>> queue_;
+  std::chrono::milliseconds write_delay_;
+  struct Queued {
+    WebDatasetSample sample;
+    Pending pending;
+    BodySlot slot;
+  };
+  conc::BlockingQueue<Queued> queue_;  // unbounded: the body slots its samples hold bound it
   std::optional<WebDatasetWriter> writer_;
   std::vector<Pending> in_tar_;  // the current tar's samples, in order
   std::thread thread_;

@@ -33,9 +33,11 @@ ThumbnailReply fetch_thumbnail(const ThumbnailRequest& request) {
   const std::string_view body = request.body.view();
   reply.sha256 = sha256_of_bytes(body);
   try {
-    if (!request.original.empty()) common::write_atomically(request.original, body);
-    imaging::BufferThumbJob job;
-    job.output_stem = request.output_stem;
+    const common::Temporaries temporaries = request.temporaries_token.empty()
+                                                ? common::Temporaries::process()
+                                                : common::Temporaries(request.temporaries_token);
+    if (!request.original.empty()) common::write_atomically(request.original, body, temporaries);
+    imaging::BufferThumbJob job;  // its bytes come back, to be written through the root's temporaries
     job.box = {request.spec.width, request.spec.height};
     job.fit = imaging::parse_fit(request.spec.fit);
     job.format = imaging::parse_output_format(request.spec.format);
@@ -50,6 +52,10 @@ ThumbnailReply fetch_thumbnail(const ThumbnailRequest& request) {
     reply.source_height = made.source_height;
     reply.extension = std::move(made.extension);
     reply.encoded = std::move(made.encoded);
+    if (made.ok && !request.output_stem.empty()) {
+      common::write_atomically(request.output_stem + reply.extension, reply.encoded, temporaries);
+      reply.encoded.clear();
+    }
   } catch (const std::exception& e) {
     reply.ok = false;
     reply.error = e.what();

@@ -57,8 +57,12 @@ struct EntryFree {
 
 void WebDatasetWriter::ArchiveFree::operator()(archive* a) const noexcept { archive_write_free(a); }
 
-WebDatasetWriter::WebDatasetWriter(fs::path out, std::size_t samples_per_tar, std::size_t first_index)
-    : out_(std::move(out)), samples_per_tar_(samples_per_tar), index_(first_index) {
+WebDatasetWriter::WebDatasetWriter(fs::path out, std::size_t samples_per_tar, common::Temporaries temporaries,
+                                   std::size_t first_index)
+    : out_(std::move(out)),
+      samples_per_tar_(samples_per_tar),
+      temporaries_(std::move(temporaries)),
+      index_(first_index) {
   if (samples_per_tar_ == 0) throw std::invalid_argument("samples per tar must be at least 1");
   std::error_code ec;
   fs::create_directories(out_, ec);
@@ -71,8 +75,8 @@ WebDatasetWriter::WebDatasetWriter(fs::path out, std::size_t samples_per_tar, st
     const std::size_t index = tar_index(name);
     if (index != std::string::npos) {
       index_ = std::max(index_, index + 1);
-    } else if (common::is_temporary_name(name) &&
-               tar_index(name.substr(0, name.size() - std::string_view(".tmp-XXXXXX").size())) != std::string::npos) {
+    } else if (std::error_code type_ec;
+               temporaries_.is_ours(name) && !it->is_symlink(type_ec) && it->is_regular_file(type_ec)) {
       stale.push_back(it->path());
     }
   }
@@ -109,7 +113,7 @@ void WebDatasetWriter::finish() {
 
 void WebDatasetWriter::open_tar() {
   const fs::path final_path = tar_path();
-  temp_ = common::temporary_name_for(final_path.string());
+  temp_ = temporaries_.beside(final_path.string());
   file_.reset(::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
   if (!file_) {
     const int err = errno;

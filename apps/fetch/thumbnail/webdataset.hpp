@@ -2,7 +2,7 @@
 // WebDataset output: samples (an image and its JSON) packed into numbered tar shards, 00000.tar,
 // 00001.tar, ..., each written under a temporary name and renamed when it holds its samples.
 //
-//   fetch::WebDatasetWriter tars(out, 10000);
+//   fetch::WebDatasetWriter tars(out, 10000, temporaries);
 //   tars.on_tar_complete = [&](const auto& tar, const auto& keys) { manifest.done(keys); };
 //   tars.add({.key = "000000123", .image_extension = "jpg", .image = jpeg, .json = facts});
 //   tars.finish();
@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "atomic_file.hpp"
+
 struct archive;
 
 namespace fetch {
@@ -32,10 +34,12 @@ struct WebDatasetSample {
 // One thread uses a writer, and a folder has one writer at a time (the caller holds its lock).
 class WebDatasetWriter {
  public:
-  // Creates out if needed, removes temporary tars a killed run left, and starts at the index after
-  // the highest complete NNNNN.tar already there, and at least at `first_index` (past every tar an
-  // earlier run recorded, so that a lost tar's name is never given to other samples).
-  WebDatasetWriter(std::filesystem::path out, std::size_t samples_per_tar, std::size_t first_index = 0);
+  // Creates out if needed, removes the temporaries of `temporaries` a killed run left there (a tar
+  // is written through one of their names; nobody else's file is ever removed), and starts at the
+  // index after the highest complete NNNNN.tar already there, and at least at `first_index` (past
+  // every tar an earlier run recorded, so that a lost tar's name is never given to other samples).
+  WebDatasetWriter(std::filesystem::path out, std::size_t samples_per_tar, common::Temporaries temporaries,
+                   std::size_t first_index = 0);
   ~WebDatasetWriter();
   WebDatasetWriter(const WebDatasetWriter&) = delete;
   WebDatasetWriter& operator=(const WebDatasetWriter&) = delete;
@@ -64,6 +68,7 @@ class WebDatasetWriter {
 
   std::filesystem::path out_;
   std::size_t samples_per_tar_;
+  common::Temporaries temporaries_;
   std::size_t index_ = 0;
   std::filesystem::path temp_;
   conc::Fd file_;
