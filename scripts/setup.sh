@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git clang clang-format libclang-rt-14-dev
   g++-aarch64-linux-gnu
   libopencv-dev libpng-dev libjpeg-dev libcurl4-openssl-dev libtbb-dev libcli11-dev catch2 nlohmann-json3-dev libssl-dev python3-aiohttp
-  liblcms2-dev libtiff-dev libwebp-dev libgif-dev libheif-dev libexiv2-dev libgs-common zlib1g-dev
+  liblcms2-dev libtiff-dev libwebp-dev libgif-dev libheif-dev libexiv2-dev libraw-dev libgs-common zlib1g-dev
   libidn2-dev
   libarchive-dev
   python3-opencv
@@ -20,6 +20,7 @@ packages=(
   openmpi-bin
   libkainjow-mustache-dev
   chromium chromium-driver python3-selenium python3-pil
+  python3-gi gir1.2-gnomedesktop-3.0
   curl
   mandoc
   man-db

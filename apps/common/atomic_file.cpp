@@ -61,13 +61,13 @@ bool Temporaries::is_ours(std::string_view filename) const {
          is_word(filename.substr(kTokenLength + 1, kTokenLength), kTokenLength);
 }
 
-void write_atomically(const std::string& path, std::string_view bytes, const Temporaries& temporaries) {
+void write_atomically(const std::string& path, std::string_view bytes, const Temporaries& temporaries, unsigned mode) {
   const fs::path target(path);
   std::error_code ec;
   if (target.has_parent_path()) fs::create_directories(target.parent_path(), ec);
   if (ec) throw std::runtime_error("cannot create " + target.parent_path().string() + ": " + ec.message());
   const std::string temp = temporaries.beside(path);
-  conc::Fd file(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  conc::Fd file(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, static_cast<mode_t>(mode)));
   if (!file) throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
   std::size_t done = 0;
   while (done < bytes.size()) {

@@ -30,9 +30,10 @@ class Temporaries {
   std::string token_;
 };
 
-// Writes bytes to path atomically (creating its folder) through one of `temporaries`' names;
-// std::runtime_error naming the file and the reason otherwise, and no temporary file is left behind.
+// Writes bytes to path atomically (creating its folder) through one of `temporaries`' names, the
+// file created with `mode` (less the umask); std::runtime_error naming the file and the reason
+// otherwise, and no temporary file is left behind.
 void write_atomically(const std::string& path, std::string_view bytes,
-                      const Temporaries& temporaries = Temporaries::process());
+                      const Temporaries& temporaries = Temporaries::process(), unsigned mode = 0644);
 
 }  // namespace common

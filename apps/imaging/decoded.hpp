@@ -9,9 +9,10 @@
 namespace imaging {
 
 struct Decoded {
-  cv::Mat pixels;       // 8-bit grey, BGR, BGRA (straight alpha) or, for colour.cmyk, CMYK
-  ColourSource colour;  // the profile the pixels are in
-  int orientation = 0;  // EXIF-style 1..8 found by the decoder; 0: the header's
+  cv::Mat pixels;        // 8-bit grey, BGR, BGRA (straight alpha) or, for colour.cmyk, CMYK
+  ColourSource colour;   // the profile the pixels are in
+  int orientation = 0;   // EXIF-style 1..8 found by the decoder; 0: the header's
+  bool preview = false;  // decoded from a preview the file carries, not from its main image
 };
 
 }  // namespace imaging

@@ -89,4 +89,16 @@ int jpeg_scale_denominator(int width, int height, int need_width, int need_heigh
   return 1;
 }
 
+DecodeNeed decode_need(int width, int height, bool swap, const std::vector<Box>& boxes, const std::vector<Fit>& fits) {
+  DecodeNeed need;
+  if (width <= 0 || height <= 0) return need;
+  for (std::size_t i = 0; i < boxes.size(); ++i) {
+    const Geometry g = fit_geometry(swap ? height : width, swap ? width : height, boxes[i], fits[i]);
+    const int margin = std::max(g.resize_width, g.resize_height) >= kDisplayBox ? 1 : 2;
+    need.width = std::max(need.width, margin * (swap ? g.resize_height : g.resize_width));
+    need.height = std::max(need.height, margin * (swap ? g.resize_width : g.resize_height));
+  }
+  return need;
+}
+
 }  // namespace imaging

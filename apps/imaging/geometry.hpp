@@ -3,6 +3,7 @@
 // libjpeg scale to decode at.
 
 #include <string>
+#include <vector>
 
 namespace imaging {
 
@@ -34,6 +35,19 @@ struct Geometry {
 //   cover:   fill the box keeping the aspect ratio and crop the centre, never upscale;
 //   fill:    exactly the box.
 Geometry fit_geometry(int width, int height, Box box, Fit fit);
+
+// A box this large is a display rendition (the gallery's viewer image), not a thumbnail.
+inline constexpr int kDisplayBox = 1024;
+
+// The size, in stored axes, an image stored as width x height (turned a quarter when `swap`) must
+// be decoded to so that every box's thumbnail (fits[i] for boxes[i]) is made from at least twice
+// its pixels, so that the final resize still averages; a display rendition from at least its own
+// pixels, as vipsthumbnail's shrink-on-load does, where twice would mean a full decode for little gain.
+struct DecodeNeed {
+  int width = 1;
+  int height = 1;
+};
+DecodeNeed decode_need(int width, int height, bool swap, const std::vector<Box>& boxes, const std::vector<Fit>& fits);
 
 // The largest libjpeg scale denominator (8, 4, 2 or 1) at which an image of width x height
 // still decodes to at least need_width x need_height pixels.

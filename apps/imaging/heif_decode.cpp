@@ -87,7 +87,8 @@ std::string profile_of(const heif_image_handle* handle) {
 
 }  // namespace
 
-Decoded decode_heif(std::string_view data, std::uint64_t max_pixels, const std::function<bool(int, int)>& enough) {
+Decoded decode_heif(std::string_view data, std::uint64_t max_pixels,
+                    const std::function<bool(int, int, int, int)>& serves) {
   const std::unique_ptr<heif_context, ContextDeleter> context(heif_context_alloc());
   check(heif_context_read_from_memory_without_copy(context.get(), data.data(), data.size(), nullptr));
   heif_image_handle* primary_raw = nullptr;
@@ -121,7 +122,7 @@ Decoded decode_heif(std::string_view data, std::uint64_t max_pixels, const std::
       heif_image_handle* t = nullptr;
       if (heif_image_handle_get_thumbnail(primary.get(), id, &t).code != heif_error_Ok) continue;
       Handle thumbnail(t);
-      if (!enough(heif_image_handle_get_width(t), heif_image_handle_get_height(t)) ||
+      if (!serves(heif_image_handle_get_width(t), heif_image_handle_get_height(t), full_w, full_h) ||
           (chosen && heif_image_handle_get_width(t) >= heif_image_handle_get_width(chosen.get()))) {
         continue;
       }
@@ -129,6 +130,7 @@ Decoded decode_heif(std::string_view data, std::uint64_t max_pixels, const std::
       if (geometry && same_picture(*primary_geometry, *geometry)) chosen = std::move(thumbnail);
     }
   }
+  out.preview = static_cast<bool>(chosen);
   const heif_image_handle* handle = chosen ? chosen.get() : primary.get();
   const bool alpha = heif_image_handle_has_alpha_channel(handle) != 0;
   heif_image* image_raw = nullptr;

@@ -11,8 +11,9 @@
 
 namespace imaging {
 
-// `enough(width, height)`: whether an upright image of that size is large enough to resize from.
-// Throws std::runtime_error with libheif's message.
-Decoded decode_heif(std::string_view data, std::uint64_t max_pixels, const std::function<bool(int, int)>& enough);
+// `serves(width, height, primary_width, primary_height)`: whether a thumbnail of that size may stand
+// in for the primary image of its size. Throws std::runtime_error with libheif's message.
+Decoded decode_heif(std::string_view data, std::uint64_t max_pixels,
+                    const std::function<bool(int, int, int, int)>& serves);
 
 }  // namespace imaging

@@ -5,8 +5,6 @@
 #include <cctype>
 #include <cstring>
 
-#include "png_raw_profile.hpp"
-
 namespace imaging {
 
 namespace {
@@ -25,9 +23,8 @@ std::uint32_t le24(std::string_view d, std::size_t at) {
 
 bool starts_with(std::string_view d, std::string_view prefix) { return d.substr(0, prefix.size()) == prefix; }
 
-// Reads TIFF IFD0 entries: orientation, and for TIFF files the dimensions.
+// The dimensions in a TIFF file's IFD0.
 struct TiffInfo {
-  int orientation = 1;
   std::uint32_t width = 0;
   std::uint32_t height = 0;
 };
@@ -51,7 +48,6 @@ TiffInfo read_tiff(std::string_view t) {
     const std::uint16_t type = u16(entry + 2);
     // SHORT values sit in the first two bytes of the value field, LONG in all four.
     const std::uint32_t value = type == 3 ? u16(entry + 8) : type == 4 ? u32(entry + 8) : 0;
-    if (tag == 0x0112 && type == 3 && value >= 1 && value <= 8) info.orientation = static_cast<int>(value);
     if (tag == 0x0100) info.width = value;
     if (tag == 0x0101) info.height = value;
   }
@@ -78,9 +74,6 @@ void read_jpeg(std::string_view d, ImageHeader& h) {
     const std::size_t body = pos + 4;
     const std::size_t body_size = length - 2u;
     const bool whole = body_size <= d.size() - body;
-    if (marker == 0xE1 && whole && body_size > 6 && starts_with(d.substr(body), std::string_view("Exif\0\0", 6))) {
-      if (h.orientation == 1) h.orientation = read_tiff(d.substr(body + 6, body_size - 6)).orientation;
-    }
     // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC).
     if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC && whole &&
         body_size >= 6) {
@@ -132,30 +125,18 @@ void read_png(std::string_view d, ImageHeader& h) {
     default:
       h.channels = 0;
   }
-  // Walk the chunks to IEND: a file cut short ends inside or before one. EXIF comes from the
-  // eXIf chunk or, without one, from a raw profile in a text chunk (Pillow's order too).
+  // Walk the chunks to IEND: a file cut short ends inside or before one.
   std::size_t pos = 8;
   h.complete = false;
-  bool exif_chunk = false;
-  int text_orientation = 0;
   while (pos + 12 <= d.size()) {
     const std::uint32_t length = be32(d, pos);
     if (length > d.size() - pos - 12) break;
-    const std::string_view type = d.substr(pos + 4, 4);
-    const std::string_view body = d.substr(pos + 8, length);
-    if (type == "IEND") {
+    if (d.substr(pos + 4, 4) == "IEND") {
       h.complete = true;
       break;
     }
-    if (type == "eXIf") {
-      exif_chunk = true;
-      if (h.orientation == 1) h.orientation = read_tiff(body).orientation;
-    } else if (text_orientation == 0 && (type == "tEXt" || type == "zTXt" || type == "iTXt")) {
-      if (const auto exif = exif_from_png_text(type, body)) text_orientation = read_tiff(*exif).orientation;
-    }
     pos += 12 + std::size_t{length};
   }
-  if (!exif_chunk && text_orientation != 0) h.orientation = text_orientation;
 }
 
 void read_webp(std::string_view d, ImageHeader& h) {
@@ -193,6 +174,21 @@ void read_bmp(std::string_view d, ImageHeader& h) {
   h.height = static_cast<std::uint32_t>(height < 0 ? -static_cast<std::int64_t>(height) : height);
 }
 
+// Camera RAW signatures, as LibRaw and ExifTool know them.
+bool raw_signature(std::string_view d) {
+  if (d.size() >= 12 && starts_with(d, std::string_view("II*\0", 4)) && d.substr(8, 3) == std::string_view("CR\2", 3))
+    return true;  // Canon CR2
+  if (d.size() >= 14 && starts_with(d, std::string_view("II\x1A\0", 4)) && d.substr(6, 8) == "HEAPCCDR")
+    return true;                                                                                // Canon CRW
+  if (d.size() >= 12 && d.substr(4, 8) == "ftypcrx ") return true;                              // Canon CR3
+  if (starts_with(d, "FUJIFILMCCD-RAW")) return true;                                           // Fujifilm RAF
+  if (starts_with(d, std::string_view("\0MRM", 4))) return true;                                // Minolta MRW
+  if (starts_with(d, "IIRO") || starts_with(d, "IIRS") || starts_with(d, "MMOR")) return true;  // Olympus ORF
+  if (starts_with(d, std::string_view("IIU\0", 4))) return true;  // Panasonic RW2, Leica RWL
+  if (starts_with(d, "FOVb")) return true;                        // Sigma X3F
+  return d.size() >= 32 && d.substr(25, 7) == "ARECOYK";          // Kyocera (Contax N Digital)
+}
+
 }  // namespace
 
 const char* format_name(Format f) {
@@ -211,6 +207,8 @@ const char* format_name(Format f) {
       return "GIF";
     case Format::Heic:
       return "HEIC";
+    case Format::Raw:
+      return "RAW";
     case Format::Unknown:
       break;
   }
@@ -233,6 +231,8 @@ const char* format_extension(Format f) {
       return "gif";
     case Format::Heic:
       return "heic";
+    case Format::Raw:
+      return "raw";
     case Format::Unknown:
       break;
   }
@@ -242,6 +242,7 @@ const char* format_extension(Format f) {
 bool format_supported(Format f) { return f != Format::Unknown; }
 
 Format detect_format(std::string_view d) {
+  if (raw_signature(d)) return Format::Raw;
   if (starts_with(d, "\xFF\xD8\xFF")) return Format::Jpeg;
   if (starts_with(d, "\x89PNG\r\n\x1A\n")) return Format::Png;
   if (d.size() >= 12 && starts_with(d, "RIFF") && d.substr(8, 4) == "WEBP") return Format::Webp;
@@ -263,14 +264,14 @@ bool has_image_extension(const std::string& filename) {
   if (dot == std::string::npos) return false;
   std::string ext = filename.substr(dot + 1);
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  static constexpr std::array<std::string_view, 14> known = {"jpg",  "jpeg", "jpe", "jfif", "png",  "webp", "tif",
-                                                             "tiff", "bmp",  "gif", "heic", "heif", "avif", "dib"};
+  static constexpr std::array<std::string_view, 38> known = {
+      "jpg", "jpeg", "jpe", "jfif", "png", "webp", "tif", "tiff", "bmp", "gif", "heic", "heif", "avif",
+      "dib", "cr2",  "cr3", "crw",  "nef", "nrw",  "arw", "srf",  "sr2", "raf", "rw2",  "rwl",  "orf",
+      "pef", "dng",  "srw", "mrw",  "x3f", "iiq",  "3fr", "erf",  "mef", "mos", "kdc",  "dcr"};
   return std::find(known.begin(), known.end(), ext) != known.end();
 }
 
-int tiff_orientation(std::string_view tiff) { return read_tiff(tiff).orientation; }
-
-ImageHeader read_header(std::string_view data) {
+ImageHeader parse_header(std::string_view data) {
   ImageHeader h;
   h.format = detect_format(data);
   switch (h.format) {
@@ -290,7 +291,6 @@ ImageHeader read_header(std::string_view data) {
       const TiffInfo info = read_tiff(data);
       h.width = info.width;
       h.height = info.height;
-      h.orientation = info.orientation;
       break;
     }
     default:

@@ -8,8 +8,11 @@
 #include <png.h>
 #include <tiffio.h>
 #include <webp/decode.h>
+#include <exiv2/version.hpp>
 
 #include <opencv2/core/utility.hpp>
+
+#include "raw_decode.hpp"
 
 namespace imaging {
 
@@ -52,6 +55,8 @@ std::vector<std::pair<std::string, std::string>> library_versions() {
        std::to_string(GIFLIB_MAJOR) + "." + std::to_string(GIFLIB_MINOR) + "." + std::to_string(GIFLIB_RELEASE)},
       {"libheif", heif_get_version()},
       {"lcms2", lcms_version(cmsGetEncodedCMMversion())},
+      {"libexiv2", Exiv2::versionString()},
+      {"LibRaw", libraw_version()},
   };
 }
 
@@ -59,7 +64,7 @@ std::string readable_formats() {
   std::string formats = "JPEG PNG WebP TIFF GIF BMP";
   if (heif_have_decoder_for_format(heif_compression_HEVC)) formats += " HEIC";
   if (heif_have_decoder_for_format(heif_compression_AV1)) formats += " AVIF";
-  return formats;
+  return formats + " RAW";
 }
 
 }  // namespace imaging

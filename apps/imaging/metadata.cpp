@@ -88,8 +88,8 @@ int orientation_of(const Exiv2::ExifData& exif, const Exiv2::XmpData& xmp) {
 }
 
 std::string captured_of(const Exiv2::ExifData& exif, const Exiv2::XmpData& xmp) {
-  std::string date = iso_date(exif_text(exif, "Exif.Photo.DateTimeOriginal"),
-                              exif_text(exif, "Exif.Photo.OffsetTimeOriginal"));
+  std::string date =
+      iso_date(exif_text(exif, "Exif.Photo.DateTimeOriginal"), exif_text(exif, "Exif.Photo.OffsetTimeOriginal"));
   for (const char* key : {"Xmp.exif.DateTimeOriginal", "Xmp.photoshop.DateCreated", "Xmp.xmp.CreateDate"}) {
     if (date.empty()) date = iso_date(xmp_text(xmp, key));
   }
@@ -126,8 +126,8 @@ std::string iso_date(std::string_view text, std::string_view offset) {
   const int month = std::stoi(std::string(text.substr(5, 2)));
   const int day = std::stoi(std::string(text.substr(8, 2)));
   if (text.substr(0, 4) == "0000" || month < 1 || month > 12 || day < 1 || day > 31) return {};
-  std::string out = std::string(text.substr(0, 4)) + "-" + std::string(text.substr(5, 2)) + "-" +
-                    std::string(text.substr(8, 2));
+  std::string out =
+      std::string(text.substr(0, 4)) + "-" + std::string(text.substr(5, 2)) + "-" + std::string(text.substr(8, 2));
   if (text.size() == 10) return out;
   if ((text[10] != ' ' && text[10] != 'T') || !digits(text, 11, 2) || text.size() < 16 || text[13] != ':' ||
       !digits(text, 14, 2)) {
@@ -162,14 +162,14 @@ std::string Metadata::camera() const {
   return named ? model : make + " " + model;
 }
 
-Metadata read_metadata(std::string_view data) {
+Metadata read_metadata(std::string_view data, std::string* exif_thumbnail) {
   Metadata m;
   if (data.empty()) return m;
   set_up_exiv2();
   try {
     // libexiv2 reads the caller's bytes in place (its MemIo does not copy them).
-    const auto image = Exiv2::ImageFactory::open(reinterpret_cast<const Exiv2::byte*>(data.data()),
-                                                 static_cast<long>(data.size()));
+    const auto image =
+        Exiv2::ImageFactory::open(reinterpret_cast<const Exiv2::byte*>(data.data()), static_cast<long>(data.size()));
     image->readMetadata();
     const Exiv2::ExifData& exif = image->exifData();
     const Exiv2::XmpData& xmp = image->xmpData();
@@ -180,10 +180,23 @@ Metadata read_metadata(std::string_view data) {
     m.model = exif_text(exif, "Exif.Image.Model");
     if (m.model.empty()) m.model = xmp_text(xmp, "Xmp.tiff.Model");
     m.lens = lens_of(exif, xmp);
+    if (exif_thumbnail != nullptr) {
+      const Exiv2::ExifThumbC thumbnail(exif);
+      if (std::string(thumbnail.mimeType()) == "image/jpeg") {
+        const Exiv2::DataBuf jpeg = thumbnail.copy();
+        exif_thumbnail->assign(reinterpret_cast<const char*>(jpeg.pData_), static_cast<std::size_t>(jpeg.size_));
+      }
+    }
   } catch (...) {
     // Metadata never costs a photo its thumbnail: what was read before the error stays.
   }
   return m;
+}
+
+ImageHeader read_header(std::string_view data) {
+  ImageHeader h = parse_header(data);
+  if (const int orientation = read_metadata(data).orientation; orientation != 0) h.orientation = orientation;
+  return h;
 }
 
 void to_json(nlohmann::json& j, const Metadata& m) {

@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "image_header.hpp"
+
 namespace imaging {
 
 struct Metadata {
@@ -29,7 +31,12 @@ struct Metadata {
 
 // Never throws: what is missing or malformed is left empty. It runs libexiv2's parsers on the
 // data, so it belongs where a crash costs one file (a worker), as decoding does.
-Metadata read_metadata(std::string_view data);
+// With `exif_thumbnail`, also the JPEG thumbnail the EXIF carries (IFD1), empty when none.
+Metadata read_metadata(std::string_view data, std::string* exif_thumbnail = nullptr);
+
+// parse_header() with the orientation the file's EXIF or XMP gives (1 when none): for a caller
+// that needs the header and the orientation only.
+ImageHeader read_header(std::string_view data);
 
 // "2024:05:04 13:22:01" (EXIF) or "2024-05-04T13:22:01.25+02:00" (XMP) as captured's form;
 // `offset` ("+02:00", EXIF's OffsetTimeOriginal) is added when valid. Empty for anything else,

@@ -58,6 +58,7 @@ struct PngContext {
   png_structp png = nullptr;
   png_infop info = nullptr;
   std::vector<unsigned char> out;
+  std::vector<png_text> text;
   ~PngContext() {
     if (png != nullptr) png_destroy_write_struct(&png, info != nullptr ? &info : nullptr);
   }
@@ -73,7 +74,8 @@ void on_png_write(png_structp png, png_bytep data, png_size_t length) {
 }
 void on_png_flush(png_structp) {}
 
-bool write_png(PngContext& c, const cv::Mat& pixels, const std::string& icc) {
+bool write_png(PngContext& c, const cv::Mat& pixels, const std::string& icc,
+               const std::vector<std::pair<std::string, std::string>>& text) {
   if (setjmp(c.jump) != 0) return false;
   c.png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &c, on_png_error, on_png_warning);
   if (c.png == nullptr) return false;
@@ -86,8 +88,17 @@ bool write_png(PngContext& c, const cv::Mat& pixels, const std::string& icc) {
                                             : PNG_COLOR_TYPE_RGB;
   png_set_IHDR(c.png, c.info, static_cast<png_uint_32>(pixels.cols), static_cast<png_uint_32>(pixels.rows), 8, type,
                PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-  png_set_iCCP(c.png, c.info, "icc", PNG_COMPRESSION_TYPE_BASE, reinterpret_cast<png_const_bytep>(icc.data()),
-               static_cast<png_uint_32>(icc.size()));
+  if (!icc.empty()) {
+    png_set_iCCP(c.png, c.info, "icc", PNG_COMPRESSION_TYPE_BASE, reinterpret_cast<png_const_bytep>(icc.data()),
+                 static_cast<png_uint_32>(icc.size()));
+  }
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    c.text[i].compression = PNG_TEXT_COMPRESSION_NONE;
+    c.text[i].key = const_cast<char*>(text[i].first.c_str());
+    c.text[i].text = const_cast<char*>(text[i].second.c_str());
+    c.text[i].text_length = text[i].second.size();
+  }
+  if (!c.text.empty()) png_set_text(c.png, c.info, c.text.data(), static_cast<int>(c.text.size()));
   png_write_info(c.png, c.info);
   if (pixels.channels() >= 3) png_set_bgr(c.png);
   for (int y = 0; y < pixels.rows; ++y) png_write_row(c.png, pixels.ptr<unsigned char>(y));
@@ -107,9 +118,11 @@ std::vector<unsigned char> encode_jpeg_with_profile(const cv::Mat& pixels, int q
   return std::vector<unsigned char>(c.buffer, c.buffer + c.size);
 }
 
-std::vector<unsigned char> encode_png_with_profile(const cv::Mat& pixels, const std::string& icc) {
+std::vector<unsigned char> encode_png_with_profile(const cv::Mat& pixels, const std::string& icc,
+                                                   const std::vector<std::pair<std::string, std::string>>& text) {
   PngContext c;
-  if (!write_png(c, pixels, icc)) throw std::runtime_error("cannot encode PNG");
+  c.text.resize(text.size());
+  if (!write_png(c, pixels, icc, text)) throw std::runtime_error("cannot encode PNG");
   return std::move(c.out);
 }
 

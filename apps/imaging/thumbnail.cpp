@@ -13,6 +13,7 @@
 #include <functional>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <optional>
 #include <stdexcept>
 
 #include "atomic_file.hpp"
@@ -21,20 +22,19 @@
 #include "gif_decode.hpp"
 #include "heif_decode.hpp"
 #include "jpeg_decode.hpp"
+#include "mpf.hpp"
 #include "name_text.hpp"
 #include "orientation.hpp"
 #include "png_decode.hpp"
+#include "preview_rule.hpp"
 #include "profile_encode.hpp"
+#include "raw_decode.hpp"
 #include "tiff_decode.hpp"
 #include "webp_decode.hpp"
 
 namespace fs = std::filesystem;
 
 namespace imaging {
-
-namespace {
-constexpr int kDisplayBox = 1024;  // a box this large is a display rendition, not a thumbnail
-}  // namespace
 
 namespace {
 
@@ -128,7 +128,35 @@ cv::Mat flatten_on_white(const cv::Mat& bgra) {
 }
 
 // `icc`: the profile to embed (--colour keep); empty: none, the pixels are sRGB.
-std::vector<unsigned char> encode(const cv::Mat& image, Format format, int quality, const std::string& icc) {
+using PngText = std::vector<std::pair<std::string, std::string>>;
+
+// The MIME type of a source format, as the desktop's cache records it; nullptr for a camera RAW,
+// whose type names its maker.
+const char* mime_type(Format f) {
+  switch (f) {
+    case Format::Jpeg:
+      return "image/jpeg";
+    case Format::Png:
+      return "image/png";
+    case Format::Webp:
+      return "image/webp";
+    case Format::Tiff:
+      return "image/tiff";
+    case Format::Bmp:
+      return "image/bmp";
+    case Format::Gif:
+      return "image/gif";
+    case Format::Heic:
+      return "image/heif";
+    case Format::Raw:
+    case Format::Unknown:
+      break;
+  }
+  return nullptr;
+}
+
+std::vector<unsigned char> encode(const cv::Mat& image, Format format, int quality, const std::string& icc,
+                                  const PngText& png_text) {
   std::vector<unsigned char> bytes;
   std::vector<int> params;
   const char* ext = ".jpg";
@@ -148,7 +176,9 @@ std::vector<unsigned char> encode(const cv::Mat& image, Format format, int quali
       break;
   }
   if (!icc.empty() && format == Format::Jpeg) return encode_jpeg_with_profile(pixels, quality, icc);
-  if (!icc.empty() && format == Format::Png) return encode_png_with_profile(pixels, icc);
+  if ((!icc.empty() || !png_text.empty()) && format == Format::Png) {
+    return encode_png_with_profile(pixels, icc, png_text);
+  }
   if (!cv::imencode(ext, pixels, bytes, params)) throw Failure(std::string("cannot encode ") + format_name(format));
   if (!icc.empty() && format == Format::Webp) return add_webp_profile(bytes, icc);
   return bytes;
@@ -210,6 +240,8 @@ struct Recipe {
   int quality;
   Colour colour;
   std::uint64_t max_pixels;
+  bool embedded_preview;
+  const PngText& png_text;
 };
 
 struct Facts {
@@ -218,7 +250,48 @@ struct Facts {
   int source_width = 0;  // upright, as shown
   int source_height = 0;
   Metadata metadata;
+  std::string made_from = "image";
 };
+
+// A JPEG's own preview (its EXIF thumbnail, or an MPF preview) that serves every box, the smallest
+// that does, decoded at its scale; `made_from` says which. shown_w x shown_h: the main image upright.
+std::optional<Decoded> jpeg_preview(std::string_view data, const std::string& exif_thumbnail, int shown_w, int shown_h,
+                                    bool swap, const Recipe& job, std::string& made_from) {
+  struct Candidate {
+    std::string_view jpeg;
+    const char* kind;
+    ImageHeader header;
+  };
+  std::vector<Candidate> candidates;
+  if (!exif_thumbnail.empty()) candidates.push_back({exif_thumbnail, "exif-thumbnail", {}});
+  for (const std::string_view image : mpf_images(data)) candidates.push_back({image, "mpf-preview", {}});
+  const Candidate* best = nullptr;
+  for (Candidate& c : candidates) {
+    c.header = parse_header(c.jpeg);
+    const ImageHeader& p = c.header;
+    if (p.format != Format::Jpeg || !p.complete || p.width == 0 || p.height == 0) continue;
+    // Previews are stored as the main image is, and turned by its orientation.
+    const int w = static_cast<int>(swap ? p.height : p.width);
+    const int h = static_cast<int>(swap ? p.width : p.height);
+    if (!preview_serves(w, h, shown_w, shown_h, job.boxes, job.fits)) continue;
+    if (best == nullptr ||
+        std::uint64_t{p.width} * p.height < std::uint64_t{best->header.width} * best->header.height) {
+      best = &c;
+    }
+  }
+  if (best == nullptr) return std::nullopt;
+  const int width = static_cast<int>(best->header.width);
+  const int height = static_cast<int>(best->header.height);
+  const DecodeNeed need = decode_need(width, height, swap, job.boxes, job.fits);
+  Decoded decoded;
+  try {
+    decoded = decode_jpeg(best->jpeg, jpeg_scale_denominator(width, height, need.width, need.height));
+  } catch (const std::exception&) {
+    return std::nullopt;  // a broken preview costs nothing: the main image is still there
+  }
+  made_from = best->kind;
+  return decoded;
+}
 
 // The one pipeline: header (limits checked before any decoding), decode at the smallest scale that
 // serves the largest box, colour, orientation, resize, encode. `emit(i, format, bytes)` takes
@@ -227,7 +300,7 @@ Facts thumbnail_of(std::string_view data, const Recipe& job,
                    const std::function<void(std::size_t, Format, std::vector<unsigned char>&&)>& emit) {
   Facts result;
   if (data.empty()) throw Failure("empty file");
-  const ImageHeader h = read_header(data);
+  ImageHeader h = parse_header(data);
   if (h.format == Format::Unknown) throw Failure("not an image (unrecognised content)");
   if (!format_supported(h.format)) throw Failure(std::string("unsupported format (") + format_name(h.format) + ")");
   if (!h.complete) throw Failure(std::string("truncated ") + format_name(h.format) + " data");
@@ -236,36 +309,58 @@ Facts thumbnail_of(std::string_view data, const Recipe& job,
     throw Failure("too many pixels (" + std::to_string(h.width) + "x" + std::to_string(h.height) +
                   " is more than the limit of " + std::to_string(job.max_pixels) + ")");
   }
-  result.metadata = read_metadata(data);
+  // One libexiv2 pass: the facts, the orientation, and a JPEG's EXIF thumbnail when asked for.
+  std::string exif_thumbnail;
+  const bool jpeg_previews = job.embedded_preview && h.format == Format::Jpeg;
+  result.metadata = read_metadata(data, jpeg_previews ? &exif_thumbnail : nullptr);
+  if (result.metadata.orientation != 0) h.orientation = result.metadata.orientation;
 
-  // The largest thumbnail decides the decode scale: at least twice its size, in stored axes, so that
-  // the final resize still averages; a display-size one (kDisplayBox and up) at its own size, as
-  // vipsthumbnail's shrink-on-load does, where twice would mean a full decode for little gain.
-  const bool swap = swaps_axes(h.orientation);
-  const int shown_w = static_cast<int>(swap ? h.height : h.width);
-  const int shown_h = static_cast<int>(swap ? h.width : h.height);
-  int need_w = 1;
-  int need_h = 1;
-  if (h.width > 0 && h.height > 0) {
-    for (std::size_t i = 0; i < job.boxes.size(); ++i) {
-      const Geometry g = fit_geometry(shown_w, shown_h, job.boxes[i], job.fits[i]);
-      const int margin = std::max(g.resize_width, g.resize_height) >= kDisplayBox ? 1 : 2;
-      need_w = std::max(need_w, margin * (swap ? g.resize_height : g.resize_width));
-      need_h = std::max(need_h, margin * (swap ? g.resize_width : g.resize_height));
-    }
-  }
-  // WebP keeps its orientation in an EXIF chunk read while decoding: allow for either axis.
-  if (h.format == Format::Webp) need_w = need_h = std::max(need_w, need_h);
-  const int factor =
-      h.width > 0 && h.height > 0
-          ? std::max(1, std::min(static_cast<int>(h.width) / need_w, static_cast<int>(h.height) / need_h))
-          : 1;
   Decoded decoded;
   try {
+    // A RAW by its signature, or one of the many TIFF-based ones (NEF, ARW, DNG, PEF, IIQ...):
+    // LibRaw says, and leaves a plain TIFF to libtiff.
+    if (h.format == Format::Raw || h.format == Format::Tiff) {
+      if (std::optional<RawDecoded> raw = decode_raw(data, job.max_pixels, job.boxes, job.fits)) {
+        h.format = Format::Raw;
+        h.width = static_cast<std::uint32_t>(raw->width);
+        h.height = static_cast<std::uint32_t>(raw->height);
+        decoded = std::move(raw->image);
+        result.made_from = raw->from_preview ? "raw-preview" : "raw-half-size";
+        Metadata& m = result.metadata;
+        if (m.captured.empty()) m.captured = raw->metadata.captured;
+        if (m.make.empty() && m.model.empty()) {
+          m.make = raw->metadata.make;
+          m.model = raw->metadata.model;
+        }
+        if (m.lens.empty()) m.lens = raw->metadata.lens;
+      } else if (h.format == Format::Raw) {
+        throw Failure("cannot read RAW data: LibRaw " + libraw_version() +
+                      " does not read it (a camera it does not know, or a damaged file)");
+      }
+    }
+    // The largest thumbnail decides the decode scale (decode_need).
+    const bool swap = swaps_axes(h.orientation);
+    const int shown_w = static_cast<int>(swap ? h.height : h.width);
+    const int shown_h = static_cast<int>(swap ? h.width : h.height);
+    const DecodeNeed need =
+        decode_need(static_cast<int>(h.width), static_cast<int>(h.height), swap, job.boxes, job.fits);
+    const int factor =
+        h.width > 0 && h.height > 0
+            ? std::max(1, std::min(static_cast<int>(h.width) / need.width, static_cast<int>(h.height) / need.height))
+            : 1;
     switch (h.format) {
+      case Format::Raw:
+        break;
       case Format::Jpeg:
-        decoded = decode_jpeg(
-            data, jpeg_scale_denominator(static_cast<int>(h.width), static_cast<int>(h.height), need_w, need_h));
+        if (jpeg_previews) {
+          if (std::optional<Decoded> preview =
+                  jpeg_preview(data, exif_thumbnail, shown_w, shown_h, swap, job, result.made_from)) {
+            decoded = std::move(*preview);
+            break;
+          }
+        }
+        decoded = decode_jpeg(data, jpeg_scale_denominator(static_cast<int>(h.width), static_cast<int>(h.height),
+                                                           need.width, need.height));
         break;
       case Format::Png:
         decoded = decode_png_shrunk(data, factor);
@@ -280,13 +375,10 @@ Facts thumbnail_of(std::string_view data, const Recipe& job,
         decoded = decode_gif(data, job.max_pixels);
         break;
       case Format::Heic:
-        decoded = decode_heif(data, job.max_pixels, [&](int w, int h2) {
-          for (std::size_t i = 0; i < job.boxes.size(); ++i) {
-            const Geometry g = fit_geometry(w, h2, job.boxes[i], job.fits[i]);
-            if (w < 2 * g.resize_width || h2 < 2 * g.resize_height) return false;
-          }
-          return true;
+        decoded = decode_heif(data, job.max_pixels, [&](int w, int h2, int primary_w, int primary_h) {
+          return job.embedded_preview && preview_serves(w, h2, primary_w, primary_h, job.boxes, job.fits);
         });
+        if (decoded.preview) result.made_from = "heif-thumbnail";
         break;
       default:
         if (auto bmp = decode_bmp(data, job.max_pixels)) {
@@ -301,7 +393,7 @@ Facts thumbnail_of(std::string_view data, const Recipe& job,
   } catch (const std::exception& e) {
     const std::string why = e.what();
     throw Failure(why.rfind("too many pixels", 0) == 0 || why.rfind("cannot decode", 0) == 0 ||
-                          why.rfind("truncated", 0) == 0
+                          why.rfind("cannot read", 0) == 0 || why.rfind("truncated", 0) == 0
                       ? why
                       : std::string("cannot decode ") + format_name(h.format) + " data: " + why);
   }
@@ -320,6 +412,12 @@ Facts thumbnail_of(std::string_view data, const Recipe& job,
   result.source_height = known ? static_cast<int>(turned ? h.width : h.height) : height;
 
   const Format out_format = output_format_for(h.format, job.format);
+  PngText text = job.png_text;
+  if (!text.empty()) {
+    if (const char* mime = mime_type(h.format)) text.emplace_back("Thumb::Mime", mime);
+    text.emplace_back("Thumb::Image::Width", std::to_string(result.source_width));
+    text.emplace_back("Thumb::Image::Height", std::to_string(result.source_height));
+  }
   for (std::size_t i = 0; i < job.boxes.size(); ++i) {
     const Geometry g = fit_geometry(width, height, job.boxes[i], job.fits[i]);
     // Resize in stored axes, then turn the small image upright.
@@ -341,7 +439,7 @@ Facts thumbnail_of(std::string_view data, const Recipe& job,
       result.width = upright.cols;
       result.height = upright.rows;
     }
-    emit(i, out_format, encode(upright, out_format, job.quality, embedded));
+    emit(i, out_format, encode(upright, out_format, job.quality, embedded, text));
   }
   return result;
 }
@@ -371,17 +469,19 @@ ThumbResult make_thumbnail(const ThumbJob& job) {
       boxes.push_back(out.box);
       fits.push_back(out.fit.value_or(job.fit));
     }
-    const Recipe recipe{boxes, fits, job.format, job.quality, job.colour, job.max_pixels};
+    const Recipe recipe{boxes,      fits,           job.format,           job.quality,
+                        job.colour, job.max_pixels, job.embedded_preview, job.png_text};
     const Facts facts =
         thumbnail_of(read_file(job.source), recipe, [&](std::size_t i, Format, std::vector<unsigned char>&& bytes) {
           common::write_atomically(job.outputs[i].path, {reinterpret_cast<const char*>(bytes.data()), bytes.size()},
-                                   temporaries);
+                                   temporaries, job.private_files ? 0600 : 0644);
         });
     result.width = facts.width;
     result.height = facts.height;
     result.source_width = facts.source_width;
     result.source_height = facts.source_height;
     result.metadata = facts.metadata;
+    result.made_from = facts.made_from;
     result.ok = true;
   } catch (const std::exception& e) {
     result.ok = false;
@@ -399,7 +499,9 @@ BufferThumbResult make_thumbnail(std::string_view encoded, const BufferThumbJob&
   try {
     const std::vector<Box> boxes{job.box};
     const std::vector<Fit> fits{job.fit};
-    const Recipe recipe{boxes, fits, job.format, job.quality, job.colour, job.max_pixels};
+    const PngText no_text;
+    const Recipe recipe{boxes,      fits,           job.format,           job.quality,
+                        job.colour, job.max_pixels, job.embedded_preview, no_text};
     const Facts facts =
         thumbnail_of(encoded, recipe, [&](std::size_t, Format format, std::vector<unsigned char>&& bytes) {
           result.extension = extension_for(format);
@@ -439,6 +541,7 @@ void settings_to_json(nlohmann::json& j, const ThumbSettings& s) {
   j["quality"] = s.quality;
   j["colour"] = static_cast<int>(s.colour);
   j["max_pixels"] = s.max_pixels;
+  j["preview"] = s.embedded_preview;
 }
 void settings_from_json(const nlohmann::json& j, ThumbSettings& s) {
   s.fit = static_cast<Fit>(j.at("fit").get<int>());
@@ -446,23 +549,29 @@ void settings_from_json(const nlohmann::json& j, ThumbSettings& s) {
   s.quality = j.at("quality").get<int>();
   s.colour = static_cast<Colour>(j.at("colour").get<int>());
   s.max_pixels = j.at("max_pixels").get<std::uint64_t>();
+  s.embedded_preview = j.value("preview", false);
 }
 }  // namespace
 
 void to_json(nlohmann::json& j, const ThumbJob& job) {
   j = {{"source", common::name_to_text(job.source)}, {"outputs", job.outputs}, {"temporaries", job.temporaries}};
+  if (!job.png_text.empty()) j["text"] = job.png_text;
+  if (job.private_files) j["private"] = true;
   settings_to_json(j, job);
 }
 void from_json(const nlohmann::json& j, ThumbJob& job) {
   job.source = common::name_from_text(j.at("source").get<std::string>());
   job.outputs = j.at("outputs").get<std::vector<OutputSpec>>();
   job.temporaries = j.value("temporaries", "");
+  job.png_text = j.value("text", PngText{});
+  job.private_files = j.value("private", false);
   settings_from_json(j, job);
 }
 void to_json(nlohmann::json& j, const ThumbResult& r) {
   j = {{"ok", r.ok},    {"error", r.error},     {"w", r.width},
        {"h", r.height}, {"sw", r.source_width}, {"sh", r.source_height}};
   if (!r.metadata.empty()) j["meta"] = r.metadata;
+  if (r.ok) j["from"] = r.made_from;
 }
 void from_json(const nlohmann::json& j, ThumbResult& r) {
   r.ok = j.at("ok").get<bool>();
@@ -472,6 +581,7 @@ void from_json(const nlohmann::json& j, ThumbResult& r) {
   r.source_width = j.value("sw", 0);
   r.source_height = j.value("sh", 0);
   r.metadata = j.contains("meta") ? j.at("meta").get<Metadata>() : Metadata{};
+  r.made_from = j.value("from", "image");
 }
 
 void to_json(nlohmann::json& j, const BufferThumbJob& job) {

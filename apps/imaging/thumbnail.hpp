@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -41,6 +42,10 @@ struct ThumbSettings {
   int quality = 85;
   Colour colour = Colour::Srgb;
   std::uint64_t max_pixels = 200'000'000;
+  // Make it from a preview the file carries (a JPEG's EXIF thumbnail or MPF preview, a HEIF
+  // thumbnail) when one serves (preview_rule.hpp). Off by default: an edited photo can keep a stale
+  // preview. A RAW's preview is always taken when it serves: RAW editors keep their edits beside it.
+  bool embedded_preview = false;
 };
 
 struct ThumbJob : ThumbSettings {
@@ -49,6 +54,10 @@ struct ThumbJob : ThumbSettings {
   // The output root's temporaries token (common::Temporaries): the thumbnails are written through
   // temporaries a later run of that root can prove are its own. Empty: this process's token.
   std::string temporaries;
+  // tEXt chunks for PNG thumbnails (the desktop cache's Thumb::URI...): with them, Thumb::Mime and
+  // Thumb::Image::Width and ::Height of the source are added.
+  std::vector<std::pair<std::string, std::string>> png_text;
+  bool private_files = false;  // thumbnails readable by their owner only (mode 0600)
 };
 
 struct ThumbResult {
@@ -59,6 +68,9 @@ struct ThumbResult {
   int source_width = 0;  // the source, upright (after its EXIF orientation)
   int source_height = 0;
   Metadata metadata;  // the source's capture date, camera and lens, when made
+  // What the thumbnail was made from: "image" (the main image), "exif-thumbnail", "mpf-preview",
+  // "heif-thumbnail", "raw-preview" (the camera's JPEG in a RAW) or "raw-half-size" (LibRaw's decode).
+  std::string made_from = "image";
 };
 
 // Never throws: failures come back as a result with ok == false, the error one line of text (any name

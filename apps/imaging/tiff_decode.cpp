@@ -123,9 +123,11 @@ Decoded decode_tiff(std::string_view data, std::uint64_t max_pixels) {
                              " is more than the limit of " + std::to_string(max_pixels) + ")");
   }
   Decoded out;
-  std::uint16_t orientation = ORIENTATION_TOPLEFT;
-  TIFFGetFieldDefaulted(tiff.get(), TIFFTAG_ORIENTATION, &orientation);
-  out.orientation = orientation >= 1 && orientation <= 8 ? orientation : 1;
+  // The tag when the page has one (BigTIFF and later pages too); else the file's XMP may say.
+  std::uint16_t orientation = 0;
+  if (TIFFGetField(tiff.get(), TIFFTAG_ORIENTATION, &orientation) && orientation >= 1 && orientation <= 8) {
+    out.orientation = orientation;
+  }
   std::uint32_t icc_size = 0;
   void* icc = nullptr;
   if (TIFFGetField(tiff.get(), TIFFTAG_ICCPROFILE, &icc_size, &icc) && icc != nullptr) {

@@ -7,8 +7,6 @@
 #include <stdexcept>
 #include <string>
 
-#include "image_header.hpp"
-
 namespace imaging {
 
 namespace {
@@ -87,12 +85,6 @@ Decoded decode_webp(std::string_view data, int factor) {
   const std::uint32_t flags = WebPDemuxGetI(demux.get(), WEBP_FF_FORMAT_FLAGS);
   Decoded out;
   if (flags & ICCP_FLAG) out.colour.icc = chunk(demux.get(), "ICCP");
-  if (flags & EXIF_FLAG) {
-    std::string exif = chunk(demux.get(), "EXIF");
-    // Some writers keep the JPEG-style "Exif\0\0" prefix before the TIFF structure.
-    if (exif.compare(0, 6, std::string_view("Exif\0\0", 6)) == 0) exif.erase(0, 6);
-    out.orientation = tiff_orientation(exif);
-  }
   out.pixels = (flags & ANIMATION_FLAG) ? first_frame(webp) : still(data, factor);
   return out;
 }

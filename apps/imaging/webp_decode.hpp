@@ -1,5 +1,5 @@
 #pragma once
-// WebP with libwebp and libwebpdemux: the first frame of an animation, the ICCP and EXIF chunks,
+// WebP with libwebp and libwebpdemux: the first frame of an animation, the ICCP chunk,
 // and libwebp's own scaling while decoding.
 
 #include <string_view>

@@ -2,12 +2,14 @@
 // decoder costing one file, never the run.
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <conc/task.hpp>
 #include <iostream>
 
 #include "cli.hpp"
 #include "cli_values.hpp"
 #include "completion.hpp"
+#include "freedesktop.hpp"
 #include "help_formatter.hpp"
 #include "library_versions.hpp"
 #include "name_text.hpp"
@@ -30,8 +32,9 @@ int main(int argc, char** argv) try {
 
   CLI::App app{
       "conc-thumbs: thumbnail whole photo folders on every core.\n"
-      "Images are recognised by content (JPEG, PNG, WebP, TIFF, GIF, HEIC, AVIF, BMP) and made sRGB; the folder "
-      "tree is mirrored under the output root; thumbnails already up to date are skipped, so an interrupted run "
+      "Images are recognised by content (JPEG, PNG, WebP, TIFF, GIF, HEIC, AVIF, BMP, camera RAW) and made "
+      "sRGB; the folder tree is mirrored under the output root; thumbnails already up to date are skipped, so an "
+      "interrupted run "
       "resumes where it stopped. More in conc-thumbs(1)."};
   std::string summary;
   auto* summary_option =
@@ -71,6 +74,17 @@ int main(int argc, char** argv) try {
                  "srgb (default): convert embedded profiles to sRGB; keep: keep the source's colour "
                  "space and embed its profile")
       ->check(common::cli::one_of({"srgb", "keep"}));
+  app.add_flag("--embedded-preview", o.embedded_preview,
+               "make a JPEG's thumbnail from its EXIF thumbnail or MPF preview, a HEIF's from its own "
+               "thumbnail, when one is at least twice the box and has the photo's aspect ratio (off by default: "
+               "an edited photo can keep a stale preview; a RAW's preview is always used)");
+  std::vector<std::string> freedesktop;
+  app.add_option("--freedesktop", freedesktop,
+                 "write the thumbnails into the desktop's cache, where file managers look "
+                 "($XDG_CACHE_HOME/thumbnails/SIZE/, by the freedesktop.org Thumbnail Managing Standard): normal "
+                 "(128), large (256), x-large (512) or xx-large (1024); repeat for several")
+      ->allow_extra_args(false)
+      ->check(common::cli::one_of({"normal", "large", "x-large", "xx-large"}));
   app.add_option("-q,--quality", o.quality, "JPEG/WebP quality, 1-100 (default 85)")
       ->check(common::cli::whole_number(1, 100));
   app.add_option("-j,--jobs", jobs, "worker processes: N or auto (= cores, the default)");
@@ -113,6 +127,10 @@ int main(int argc, char** argv) try {
       "      the files find names, whatever their names, their tree kept below web/\n"
       "  conc-thumbs --gallery --title Holidays -s 256 -o web photos/\n"
       "      an album: open web/index.html\n"
+      "  conc-thumbs --embedded-preview -s 160 camera/\n"
+      "      from the previews the photos carry, when they serve\n"
+      "  conc-thumbs --freedesktop normal --freedesktop large ~/Pictures\n"
+      "      into the desktop's thumbnail cache, for the file manager\n"
       "  mpirun -np 8 conc-thumbs --shard auto -o /shared/thumbs /shared/photos\n"
       "      eight shards; then conc-thumbs --summary /shared/thumbs\n"
       "Exit codes: 0 all made or up to date, 1 some failed (the rest were made), 2 usage error.");
@@ -121,12 +139,14 @@ int main(int argc, char** argv) try {
   common::cli::add_completion_option(app, "conc-thumbs");
   common::cli::add_config(app, "thumbs.conf", argc, argv);
   common::cli::set_groups(
-      app, {{"Input and output", {"--out DIR", "--null", "--root DIR", "--force", "--dry-run"}},
-            {"Thumbnails", {"--size WxH", "--fit", "--format", "--quality 1-100", "--colour", "--max-pixels N"}},
-            {"Running", {"--jobs N|auto", "--engine", "--timeout SECONDS", "--no-progress", "--verbose"}},
-            {"Gallery", {"--gallery", "--title TEXT", "--base-url URL", "--sort"}},
-            {"Shards", {"--shard I/N|auto", "--shard-count N", "--summary OUT"}},
-            {"Reports and configuration", {"--report FILE", "--config", "--no-config", "--version", "--help"}}});
+      app,
+      {{"Input and output", {"--out DIR", "--null", "--root DIR", "--freedesktop SIZE", "--force", "--dry-run"}},
+       {"Thumbnails",
+        {"--size WxH", "--fit", "--format", "--quality 1-100", "--colour", "--embedded-preview", "--max-pixels N"}},
+       {"Running", {"--jobs N|auto", "--engine", "--timeout SECONDS", "--no-progress", "--verbose"}},
+       {"Gallery", {"--gallery", "--title TEXT", "--sort", "--base-url URL"}},
+       {"Shards", {"--shard I/N|auto", "--shard-count N", "--summary OUT"}},
+       {"Reports and configuration", {"--report FILE", "--config", "--no-config", "--version", "--help"}}});
   if (const auto code = common::cli::parse(app, argc, argv, "conc-thumbs", std::cout, std::cerr)) return *code;
   const auto usage_error = [](const std::string& sentence) {
     std::cerr << "conc-thumbs: " << sentence << " (see conc-thumbs --help)\n";
@@ -137,6 +157,15 @@ int main(int argc, char** argv) try {
                                                            {"--sort", "--gallery"},
                                                            {"--shard-count", "--shard"}})) {
     return usage_error(*missing);
+  }
+  if (!freedesktop.empty()) {
+    for (const char* other : {"--out", "--size", "--fit", "--format", "--gallery", "--shard"}) {
+      if (app.count(other) > 0) {
+        return usage_error(std::string("--freedesktop writes into the desktop's cache, by its own sizes, names and "
+                                       "format: it does not go with ") +
+                           other);
+      }
+    }
   }
   if (app.count("--timeout") > 0 && engine != "process") {
     return usage_error("--timeout works only with --engine process (a thread cannot be stopped in a hung decoder)");
@@ -164,6 +193,18 @@ int main(int argc, char** argv) try {
     o.format = imaging::parse_output_format(format);
     o.colour = imaging::parse_colour(colour);
     o.jobs = common::parse_jobs(jobs, 4096);
+    if (!freedesktop.empty()) {
+      o.sizes.clear();
+      for (const std::string& name : freedesktop) {
+        if (std::find(o.freedesktop.begin(), o.freedesktop.end(), name) != o.freedesktop.end()) continue;
+        const int pixels = thumbs::freedesktop::cache_size(name)->pixels;
+        o.freedesktop.push_back(name);
+        o.sizes.push_back({pixels, pixels});
+      }
+      o.format = imaging::OutputFormat::Png;
+      o.fit = imaging::Fit::Contain;
+      o.out = thumbs::freedesktop::cache_root(common::process_environment()).string();
+    }
     if (!shard.empty()) o.shard = common::resolve_shard(shard, shard_count, common::process_environment());
     if (o.shard && o.gallery) {
       throw std::runtime_error(

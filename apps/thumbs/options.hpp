@@ -47,7 +47,8 @@ struct Options {
   OutputFormat format = OutputFormat::Auto;
   int quality = 85;
   Colour colour = Colour::Srgb;
-  unsigned jobs = 0;  // 0: one per core
+  bool embedded_preview = false;  // make thumbnails from the previews files carry, when they serve
+  unsigned jobs = 0;              // 0: one per core
   Engine engine = Engine::Process;
   double timeout_seconds = 0;  // 0: none
   std::uint64_t max_pixels = 200'000'000;
@@ -57,6 +58,9 @@ struct Options {
   std::optional<common::Shard> shard;  // this run's part of the sources; nothing: all of them
   bool progress = true;
   bool verbose = false;
+  // The desktop's thumbnail cache (--freedesktop): the folders of the sizes to make ("normal",
+  // "large", "x-large", "xx-large"), `out` being the cache; empty: an ordinary output tree.
+  std::vector<std::string> freedesktop;
   bool gallery = false;  // write index.html pages beside the thumbnails
   std::string gallery_title = "Photos";
   std::string gallery_base_url;  // empty: link originals relatively

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <map>
 
+#include "freedesktop.hpp"
 #include "name_text.hpp"
 #include "path_list.hpp"
 
@@ -295,6 +296,10 @@ class Planner {
       plan_.entries.push_back(std::move(e));
       return;
     }
+    if (!options_.freedesktop.empty()) {
+      plan_in_cache(std::move(e), head);
+      return;
+    }
     const Format out_format = output_format_for(e.format, options_.format);
     const std::string out_name = output_name(name, out_format);
     if (out_name.size() > NAME_MAX) {
@@ -338,6 +343,26 @@ class Planner {
       all_exist = all_exist && out_id.has_value();
     }
     if (state_matches_ && all_exist && same_source(e)) {
+      e.status = Status::Skipped;
+      e.note = "up to date";
+    }
+    plan_.entries.push_back(std::move(e));
+  }
+
+  // --freedesktop: MD5(URI).png in each size's folder of the desktop's cache, up to date by the
+  // standard's own rule: every one says this URI and this modification time.
+  void plan_in_cache(Entry e, const Head& head) {
+    const std::string uri = freedesktop::file_uri(e.source);
+    const std::string name = freedesktop::thumbnail_name(uri);
+    for (const std::string& size : options_.freedesktop) e.outputs.push_back((plan_.out_root / size / name).string());
+    const FileId source_id{head.st.st_dev, head.st.st_ino};
+    // The same file named twice (find lists a folder and the files in it): planned once.
+    if (!claimed_.emplace(e.outputs.front(), Claim{e.display, source_id}).second) return;
+    const bool current = std::all_of(e.outputs.begin(), e.outputs.end(), [&](const std::string& out) {
+      const auto stamp = freedesktop::read_stamp(out);
+      return stamp && stamp->uri == uri && stamp->mtime == e.mtime;
+    });
+    if (!options_.force && current) {
       e.status = Status::Skipped;
       e.note = "up to date";
     }
@@ -438,10 +463,11 @@ std::string output_name(const std::string& source_name, Format output) {
 }
 
 std::string options_signature(const Options& options) {
-  std::string s = "conc-thumbs/2 sizes=";
+  std::string s = "conc-thumbs/3 sizes=";
   for (std::size_t i = 0; i < options.sizes.size(); ++i) s += (i ? "," : "") + to_string(options.sizes[i]);
   s += std::string(" fit=") + to_string(options.fit) + " format=" + to_string(options.format) +
        " quality=" + std::to_string(options.quality) + " colour=" + to_string(options.colour);
+  if (options.embedded_preview) s += " embedded-preview";
   return s;
 }
 
@@ -462,7 +488,9 @@ Plan make_plan(const Options& options, std::istream& paths_in) {
   plan.renditions = renditions_for(options);
   plan.signature = options_signature(options);
   Planner planner(options, plan);
-  plan.token = plan.state.token.empty() ? common::Temporaries::new_token() : plan.state.token;
+  plan.token = !options.freedesktop.empty() ? freedesktop::kTemporariesToken
+               : plan.state.token.empty()   ? common::Temporaries::new_token()
+                                            : plan.state.token;
   for (const std::string& input : options.inputs) {
     if (input == "-") {
       PathReader reader(paths_in, options.null_separated);

@@ -35,6 +35,7 @@ struct Entry {
   int width = 0;                    // of the first thumbnail, when made
   int height = 0;
   imaging::Metadata metadata;  // of a source made in this run: capture date, camera, lens
+  std::string made_from;       // of a source made in this run: ThumbResult::made_from
 };
 
 // What a source is made into: the --size boxes and, with --gallery, the grid's 2x thumbnail (twice
@@ -75,8 +76,9 @@ std::filesystem::path output_root(const Options& options);
 // format, else the name with the output extension appended ("scan.tiff" -> "scan.tiff.jpg").
 std::string output_name(const std::string& source_name, Format output);
 
-// What shapes a thumbnail: sizes, fit, format, quality and colour, and the version of the pixels
-// (2: colour managed), so thumbnails an older conc-thumbs made are made again.
+// What shapes a thumbnail: sizes, fit, format, quality, colour and embedded previews, and the version
+// of the pixels (2: colour managed; 3: XMP orientation, RAW files through LibRaw, a HEIF's thumbnail
+// only with --embedded-preview), so thumbnails an older conc-thumbs made are made again.
 std::string options_signature(const Options& options);
 
 // Plans the run; paths for "-" are read from `paths_in` and placed below the output root by

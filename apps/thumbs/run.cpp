@@ -24,6 +24,7 @@
 #include <thread>
 
 #include "atomic_file.hpp"
+#include "freedesktop.hpp"
 #include "gallery.hpp"
 #include "name_text.hpp"
 #include "plan.hpp"
@@ -59,6 +60,8 @@ CONC_TASK(init_thumbnail_worker);
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
+constexpr const char* kSoftware = "conc-thumbs " CONC_VERSION;
+
 std::string display(std::string_view name) { return common::name_for_display(name); }
 
 ThumbResult failure(std::string why) {
@@ -80,6 +83,11 @@ ThumbJob job_for(const Entry& e, const Options& o, const Plan& plan) {
   job.quality = o.quality;
   job.colour = o.colour;
   job.max_pixels = o.max_pixels;
+  job.embedded_preview = o.embedded_preview;
+  if (!o.freedesktop.empty()) {
+    job.png_text = freedesktop::stamp_text(freedesktop::file_uri(e.source), e.mtime, e.bytes, kSoftware);
+    job.private_files = true;
+  }
   return job;
 }
 
@@ -87,7 +95,7 @@ ThumbJob job_for(const Entry& e, const Options& o, const Plan& plan) {
 class Collector {
  public:
   Collector(Plan& plan, const Options& options, std::size_t to_make, std::ostream& out, std::ostream& err,
-            StateJournal& journal)
+            StateJournal* journal)
       : plan_(plan),
         journal_(journal),
         options_(options),
@@ -107,9 +115,10 @@ class Collector {
     e.width = r.width;
     e.height = r.height;
     e.metadata = r.metadata;
-    if (r.ok) {
+    e.made_from = r.made_from;
+    if (r.ok && journal_ != nullptr) {
       try {
-        for (const std::string& output : e.outputs) journal_.made(output, e.identity);
+        for (const std::string& output : e.outputs) journal_->made(output, e.identity);
       } catch (const std::exception&) {
         // The state is rewritten whole after the run; a lost line only costs a rebuild.
       }
@@ -128,7 +137,7 @@ class Collector {
 
  private:
   Plan& plan_;
-  StateJournal& journal_;
+  StateJournal* journal_;  // nullptr: the desktop's cache, whose files are their own record
   const Options& options_;
   std::ostream& out_;
   std::ostream& err_;
@@ -204,6 +213,30 @@ const char* engine_name(Engine e) {
   return "process";
 }
 
+// The desktop cache's record of what failed: fail/conc-thumbs-VERSION/MD5(URI).png for each file
+// that failed, here or in the plan (file managers then leave it alone until it changes), none for
+// one made. A path that could not even be read is no file to record.
+void record_failures(const Plan& plan, std::ostream& err, bool& run_failed) {
+  const fs::path folder = plan.out_root / freedesktop::fail_folder(CONC_VERSION);
+  for (const Entry& e : plan.entries) {
+    if (e.status == Status::Skipped || e.status == Status::Pending || e.mtime == 0) continue;
+    const std::string uri = freedesktop::file_uri(e.source);
+    const fs::path entry = folder / freedesktop::thumbnail_name(uri);
+    try {
+      if (e.status == Status::Ok) {
+        std::error_code ignored;
+        fs::remove(entry, ignored);
+      } else {
+        freedesktop::make_private_folders(folder);
+        freedesktop::write_failure(entry, freedesktop::stamp_text(uri, e.mtime, e.bytes, kSoftware));
+      }
+    } catch (const std::exception& ex) {
+      err << "error: " << display(ex.what()) << "\n";
+      run_failed = true;
+    }
+  }
+}
+
 void write_report(const std::string& path, const Plan& plan, const nlohmann::json& summary,
                   const common::Temporaries& temporaries, std::ostream& out) {
   nlohmann::json files = nlohmann::json::array();
@@ -219,6 +252,7 @@ void write_report(const std::string& path, const Plan& plan, const nlohmann::jso
     if (e.status == Status::Ok) {
       f["width"] = e.width;
       f["height"] = e.height;
+      f["from"] = e.made_from;
       f.update(nlohmann::json(e.metadata));  // captured, camera, make, model, lens: those the source gives
     }
     files.push_back(std::move(f));
@@ -290,8 +324,22 @@ int run(const Options& options, std::istream& paths_in, std::ostream& out, std::
       }
     }
   } else {
+    // The desktop's cache: folders of mode 0700, no state file (each thumbnail's stamp says whether
+    // it is current), failure entries for the sources that fail.
+    const bool cache = !options.freedesktop.empty();
     std::error_code ec;
-    fs::create_directories(plan.out_root, ec);
+    if (cache) {
+      try {
+        for (const std::string& size : options.freedesktop) {
+          freedesktop::make_private_folders(plan.out_root / size);
+        }
+      } catch (const std::exception& e) {
+        err << "conc-thumbs: " << display(e.what()) << "\n";
+        return 2;
+      }
+    } else {
+      fs::create_directories(plan.out_root, ec);
+    }
     if (ec) {
       err << "conc-thumbs: " << display(plan.out_root.string()) << ": cannot create the output folder: " << ec.message()
           << "\n";
@@ -312,19 +360,19 @@ int run(const Options& options, std::istream& paths_in, std::ostream& out, std::
     std::optional<StateJournal> journal;
     try {
       // The token is recorded before the run writes anything with it.
-      if (state.signature != plan.signature) {
+      if (!cache && state.signature != plan.signature) {
         state = State{plan.signature, plan.token, {}};
         write_state(plan.out_root, state, options.shard);
-      } else if (state.token != plan.token || !fs::exists(state_file(plan.out_root, options.shard))) {
+      } else if (!cache && (state.token != plan.token || !fs::exists(state_file(plan.out_root, options.shard)))) {
         state.token = plan.token;
         write_state(plan.out_root, state, options.shard);  // with what the shards made, in a run of the whole tree
       }
-      journal.emplace(plan.out_root, options.shard);
+      if (!cache) journal.emplace(plan.out_root, options.shard);
     } catch (const std::exception& e) {
       err << "conc-thumbs: " << display(e.what()) << "\n";
       return 2;  // the output folder cannot be written, as when it cannot be created
     }
-    Collector collector(plan, options, todo.size(), out, err, *journal);
+    Collector collector(plan, options, todo.size(), out, err, journal ? &*journal : nullptr);
     if (!todo.empty()) {
       switch (options.engine) {
         case Engine::Process:
@@ -342,8 +390,9 @@ int run(const Options& options, std::istream& paths_in, std::ostream& out, std::
     // A worker killed while writing leaves its temporary behind; the run removes it, as the next
     // run would.
     remove_stale_temporaries(plan.out_root, temporaries, planned);
+    if (cache) record_failures(plan, err, run_failed);
     // Compact the journal; a failed source keeps no thumbnail made with other options.
-    for (std::size_t i : todo) {
+    for (std::size_t i : cache ? std::vector<std::size_t>{} : todo) {
       const Entry& e = plan.entries[i];
       for (const std::string& output : e.outputs) {
         const std::string relative = fs::path(output).lexically_relative(plan.out_root).string();
@@ -358,7 +407,7 @@ int run(const Options& options, std::istream& paths_in, std::ostream& out, std::
     }
     // What the journal holds stays true if this fails: the summary is still said, and the exit code.
     try {
-      write_state(plan.out_root, state, options.shard);
+      if (!cache) write_state(plan.out_root, state, options.shard);
     } catch (const std::exception& e) {
       err << "error: " << display(e.what()) << "\n";
       run_failed = true;

@@ -183,7 +183,7 @@ TEST_CASE("conc-fetch --thumbnail: a mixed list gives the right thumbnails and m
     REQUIRE(thumb.cols == 64);
     REQUIRE(thumb.rows == 32);
     CHECK(quadrant_colours(thumb) == std::vector<std::string>{"red", "green", "blue", "white"});
-    CHECK(imaging::read_header(slurp(out / "pic.png")).format == imaging::Format::Png);
+    CHECK(imaging::parse_header(slurp(out / "pic.png")).format == imaging::Format::Png);
   }
   {
     const auto j = line("art.webp");
@@ -270,7 +270,7 @@ TEST_CASE("conc-fetch --thumbnail --keep-originals --format webp --fit cover: or
   CHECK(slurp(out / "originals" / "x.1.png") == b);
   for (const char* name : {"x.webp", "x.1.webp"}) {
     const std::string bytes = slurp(out / name);
-    CHECK(imaging::read_header(bytes).format == imaging::Format::Webp);
+    CHECK(imaging::parse_header(bytes).format == imaging::Format::Webp);
     const cv::Mat thumb = cv::imread((out / name).string(), cv::IMREAD_COLOR);
     CHECK(thumb.cols == 50);
     CHECK(thumb.rows == 50);

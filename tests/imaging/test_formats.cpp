@@ -31,11 +31,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-imaging::ThumbResult thumbnail(const fs::path& source, const fs::path& out, int side) {
+imaging::ThumbResult thumbnail(const fs::path& source, const fs::path& out, int side, bool embedded_preview = false) {
   imaging::ThumbJob job;
   job.source = source.string();
   job.outputs = {{out.string(), {side, side}}};
   job.format = imaging::OutputFormat::Png;
+  job.embedded_preview = embedded_preview;
   return imaging::make_thumbnail(job);
 }
 
@@ -475,17 +476,27 @@ bool write_heif_with_thumbnail(const fs::path& path, cv::Vec3b primary, int widt
 
 }  // namespace
 
-TEST_CASE("a HEIF's own thumbnail is used when it is at least twice the box", "[thumbs][heif]") {
+TEST_CASE("with embedded previews, a HEIF's own thumbnail is used when it is at least twice the box",
+          "[thumbs][heif][preview]") {
   TempDir dir;
   // Primary 640x480 red, thumbnail item 320x240 blue.
   REQUIRE(write_heif_with_thumbnail(dir / "photo.avif", {255, 0, 0}, 640, 480, {0, 0, 255}, 320));
-  REQUIRE(thumbnail(dir / "photo.avif", dir / "small.png", 160).ok);  // 320 >= 2 x 160: the thumbnail
-  REQUIRE(thumbnail(dir / "photo.avif", dir / "large.png", 200).ok);  // 320 < 2 x 200: the primary
+  const auto small = thumbnail(dir / "photo.avif", dir / "small.png", 160, true);  // 320 >= 2 x 160: the thumbnail
+  REQUIRE(small.ok);
+  CHECK(small.made_from == "heif-thumbnail");
+  const auto large = thumbnail(dir / "photo.avif", dir / "large.png", 200, true);  // 320 < 2 x 200: the primary
+  REQUIRE(large.ok);
+  CHECK(large.made_from == "image");
   CHECK(near(read_back(dir / "small.png").at<cv::Vec3b>(20, 20), cv::Vec3b(255, 0, 0), 12));
   CHECK(near(read_back(dir / "large.png").at<cv::Vec3b>(20, 20), cv::Vec3b(0, 0, 255), 12));
-  const auto r = thumbnail(dir / "photo.avif", dir / "size.png", 160);
+  const auto r = thumbnail(dir / "photo.avif", dir / "size.png", 160, true);
   CHECK(r.width == 160);
   CHECK(r.height == 120);
+  // Off by default: a stale thumbnail never stands in for the photo.
+  const auto plain = thumbnail(dir / "photo.avif", dir / "plain.png", 160);
+  REQUIRE(plain.ok);
+  CHECK(plain.made_from == "image");
+  CHECK(near(read_back(dir / "plain.png").at<cv::Vec3b>(20, 20), cv::Vec3b(0, 0, 255), 12));
 }
 
 TEST_CASE("a HEIF in Display P3 given by nclx primaries becomes sRGB", "[thumbs][heif][colour]") {

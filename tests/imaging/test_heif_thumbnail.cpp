@@ -159,13 +159,15 @@ cv::Mat primary_of(const std::string& heif) {
   return bgr;
 }
 
-// The thumbnail of `heif` in a 100x100 box (the embedded 320x240 thumbnail covers it twice).
+// The thumbnail of `heif` in a 100x100 box (the embedded 320x240 thumbnail covers it twice), with
+// embedded previews allowed (--embedded-preview).
 cv::Mat thumbnail_of(const TempDir& dir, const std::string& heif) {
   std::ofstream(dir / "in.avif", std::ios::binary) << heif;
   imaging::ThumbJob job;
   job.source = (dir / "in.avif").string();
   job.outputs = {{(dir / "out.png").string(), {100, 100}}};
   job.format = imaging::OutputFormat::Png;
+  job.embedded_preview = true;
   REQUIRE(imaging::make_thumbnail(job).ok);
   return cv::imread((dir / "out.png").string(), cv::IMREAD_COLOR);
 }

@@ -5,6 +5,7 @@
 
 #include "image_header.hpp"
 #include "images.hpp"
+#include "metadata.hpp"
 
 using imaging::Format;
 

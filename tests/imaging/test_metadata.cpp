@@ -5,12 +5,13 @@
 
 #include <catch2/catch.hpp>
 
+#include <libheif/heif.h>
 #include <exiv2/exif.hpp>
 #include <exiv2/image.hpp>
 #include <exiv2/xmp_exiv2.hpp>
-#include <libheif/heif.h>
 
 #include <filesystem>
+#include <opencv2/imgcodecs.hpp>
 #include <string>
 
 #include "files.hpp"
@@ -135,6 +136,39 @@ TEST_CASE("EXIF's capture date wins over XMP's, and a date without an offset sta
   test_images::write(path, test_images::encode(test_images::quadrants(40, 30), ".jpg"));
   add_metadata(path, exif, xmp);
   CHECK(imaging::read_metadata(test_support::slurp(path)).captured == "2001-01-01T01:11:11");
+}
+
+TEST_CASE("an orientation stored only in XMP turns the thumbnail upright, and EXIF's wins over it",
+          "[thumbs][metadata][orientation]") {
+  TempDir dir;
+  // Landscape quadrants, stored red top-left; turned 90 degrees clockwise (6) blue is top-left.
+  const cv::Mat stored = test_images::quadrants(120, 80);
+  for (const char* name : {"xmp6.jpg", "xmp6.png", "xmp6.webp", "xmp6.tif"}) {
+    INFO(name);
+    const fs::path path = dir / name;
+    test_images::write(path, test_images::encode(stored, path.extension().string()));
+    Exiv2::XmpData xmp;
+    xmp["Xmp.tiff.Orientation"] = uint16_t{6};
+    add_metadata(path, Exiv2::ExifData{}, xmp);
+    CHECK(imaging::read_metadata(test_support::slurp(path)).orientation == 6);
+    const imaging::ThumbResult r = thumbnail(path, dir);
+    INFO(r.error);
+    REQUIRE(r.ok);
+    CHECK(r.source_width == 80);
+    CHECK(r.source_height == 120);
+    const cv::Mat t = cv::imread((dir / (std::string(name) + ".thumb.png")).string(), cv::IMREAD_COLOR);
+    REQUIRE(t.size() == cv::Size(21, 32));
+    CHECK(cv::norm(t.at<cv::Vec3b>(2, 2), cv::Vec3b(255, 0, 0), cv::NORM_INF) < 40);
+    CHECK(cv::norm(t.at<cv::Vec3b>(2, 18), cv::Vec3b(0, 0, 255), cv::NORM_INF) < 40);
+  }
+  Exiv2::ExifData exif;
+  exif["Exif.Image.Orientation"] = uint16_t{3};
+  Exiv2::XmpData xmp;
+  xmp["Xmp.tiff.Orientation"] = uint16_t{6};
+  const fs::path both = dir / "both.jpg";
+  test_images::write(both, test_images::encode(stored, ".jpg"));
+  add_metadata(both, exif, xmp);
+  CHECK(imaging::read_metadata(test_support::slurp(both)).orientation == 3);
 }
 
 TEST_CASE("camera JPEGs: the lens named by the maker's own EXIF tags", "[thumbs][metadata]") {

@@ -17,7 +17,7 @@
 
 #include "image_header.hpp"
 #include "images.hpp"
-#include "png_raw_profile.hpp"
+#include "metadata.hpp"
 #include "temp_dir.hpp"
 #include "thumbnail.hpp"
 
@@ -132,25 +132,26 @@ TEST_CASE("a PNG's EXIF orientation in a raw profile text chunk turns its thumbn
   }
 }
 
-TEST_CASE("a PNG raw profile gives the EXIF bytes, and an eXIf chunk comes first", "[thumbs][png][header]") {
+TEST_CASE("a PNG raw profile (exif, or APP1 in older ImageMagick) gives the orientation, an eXIf chunk first",
+          "[thumbs][png][header]") {
   const std::string payload = exif_payload(8);
-  const std::string tiff = payload.substr(6);
-  auto chunk = [](const std::string& keyword, const std::string& text) { return keyword + '\0' + text; };
-
-  CHECK(imaging::exif_from_png_text("tEXt", chunk(kExif, raw_profile("exif", payload))) == tiff);
-  // Older ImageMagick named the profile APP1; XMP travels under that name too and is no EXIF.
-  CHECK(imaging::exif_from_png_text("tEXt", chunk("Raw profile type APP1", raw_profile("APP1", payload))) == tiff);
-  CHECK_FALSE(imaging::exif_from_png_text("tEXt", chunk("Raw profile type APP1", raw_profile("APP1", "<x:xmpmeta>"))));
-  // A profile without the JPEG header is the TIFF structure itself.
-  CHECK(imaging::exif_from_png_text("tEXt", chunk(kExif, raw_profile("exif", tiff))) == tiff);
-  // Other keywords, bad hex, a length beyond the hex: nothing.
-  CHECK_FALSE(imaging::exif_from_png_text("tEXt", chunk("Comment", raw_profile("exif", payload))));
-  CHECK_FALSE(imaging::exif_from_png_text("tEXt", chunk(kExif, "\nexif\n       4\n4578zz66\n")));
-  CHECK_FALSE(imaging::exif_from_png_text("tEXt", chunk(kExif, "\nexif\n      40\n45786966\n")));
-  CHECK_FALSE(imaging::exif_from_png_text("zTXt", chunk(kExif, std::string("\0not zlib", 9))));
-
+  const cv::Mat pixels = test_images::quadrants(40, 30);
   TempDir dir;
-  write_png(dir / "both.png", test_images::quadrants(40, 30),
-            {{kExif, raw_profile("exif", exif_payload(6)), PNG_TEXT_COMPRESSION_zTXt}}, exif_payload(3).substr(6));
-  CHECK(imaging::read_header(read(dir / "both.png")).orientation == 3);
+  const auto orientation = [&](const std::vector<Text>& texts, const std::string& exif = "") {
+    write_png(dir / "p.png", pixels, texts, exif);
+    return imaging::read_header(read(dir / "p.png")).orientation;
+  };
+  CHECK(orientation({{kExif, raw_profile("exif", payload), PNG_TEXT_COMPRESSION_NONE}}) == 8);
+  CHECK(orientation({{"Raw profile type APP1", raw_profile("APP1", payload), PNG_TEXT_COMPRESSION_zTXt}}) == 8);
+  // Other keywords, bad hex, a length beyond the hex: nothing, and the photo is still made.
+  CHECK(orientation({{"Comment", raw_profile("exif", payload), PNG_TEXT_COMPRESSION_NONE}}) == 1);
+  CHECK(orientation({{kExif, "\nexif\n       4\n4578zz66\n", PNG_TEXT_COMPRESSION_NONE}}) == 1);
+  CHECK(orientation({{kExif, "\nexif\n      40\n45786966\n", PNG_TEXT_COMPRESSION_NONE}}) == 1);
+  imaging::ThumbJob job;
+  job.source = (dir / "p.png").string();
+  job.outputs = {{(dir / "out.png").string(), {20, 20}}};
+  CHECK(imaging::make_thumbnail(job).ok);
+
+  CHECK(orientation({{kExif, raw_profile("exif", exif_payload(6)), PNG_TEXT_COMPRESSION_zTXt}},
+                    exif_payload(3).substr(6)) == 3);
 }

@@ -2,6 +2,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <exiv2/exif.hpp>
+#include <exiv2/image.hpp>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -15,6 +18,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
 #include <random>
 #include <set>
 #include <sstream>
@@ -645,5 +649,95 @@ TEST_CASE("the report gives each photo's capture date, camera and lens, in every
     CHECK(plain.at("status") == "ok");
     CHECK_FALSE(plain.contains("captured"));
     CHECK_FALSE(plain.contains("camera"));
+  }
+}
+
+TEST_CASE("RAW files are made from their preview or sensor data, or refused in one line each", "[thumbs][cli][raw]") {
+  TempDir dir;
+  const fs::path raw = fs::path(CONC_TEST_DATA) / "raw";
+  fs::create_directories(dir / "in");
+  for (const char* name : {"canon_eos_6d.dng", "Nikon.nef", "CanonRaw.crw", "Sigma.x3f"}) {
+    fs::copy_file(raw / name, dir / "in" / name);
+  }
+  for (const std::string engine : {"process", "serial"}) {
+    const fs::path report = dir / (engine + ".json");
+    const Result r = run(dir, {"--engine", engine, "--no-progress", "-s", "128", "--report", report.string(), "-o",
+                               (dir / engine).string(), (dir / "in").string()});
+    INFO(engine << ": " << r.err);
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("2 made, 0 skipped, 2 failed") != std::string::npos);
+    CHECK(r.err.find("error: " + (dir / "in/CanonRaw.crw").string() +
+                     ": cannot read RAW data: its sensor data is cut short or damaged\n") != std::string::npos);
+    CHECK(r.err.find("error: " + (dir / "in/Sigma.x3f").string() + ": cannot read RAW data: LibRaw 0.20") !=
+          std::string::npos);
+    CHECK(decodes(dir / engine / "canon_eos_6d.dng.jpg"));
+    CHECK(decodes(dir / engine / "Nikon.nef.jpg"));
+    std::map<std::string, nlohmann::json> files;
+    const auto parsed = nlohmann::json::parse(slurp(report));
+    for (const auto& f : parsed["files"]) files[fs::path(f["source"].get<std::string>()).filename().string()] = f;
+    CHECK(files.at("canon_eos_6d.dng").value("from", "") == "raw-preview");
+    CHECK(files.at("canon_eos_6d.dng").value("camera", "") == "Canon EOS 6D");
+    CHECK(files.at("Nikon.nef").value("from", "") == "raw-half-size");
+    CHECK(files.at("Sigma.x3f").value("status", "") == "failed");
+  }
+}
+
+TEST_CASE("with --embedded-preview, a JPEG's stale EXIF thumbnail is used only when asked, and the report says so",
+          "[thumbs][cli][preview]") {
+  TempDir dir;
+  // Quadrants 640x480 whose EXIF thumbnail (320x240) is plain grey: a preview an editor left stale.
+  const fs::path photo = dir / "in/edited.jpg";
+  test_images::write(photo, test_images::encode(test_images::quadrants(640, 480), ".jpg"));
+  {
+    auto image = Exiv2::ImageFactory::open(photo.string());
+    image->readMetadata();
+    const std::string grey = test_images::encode(cv::Mat(240, 320, CV_8UC3, cv::Scalar(128, 128, 128)), ".jpg");
+    Exiv2::ExifData exif;
+    Exiv2::ExifThumb(exif).setJpegThumbnail(reinterpret_cast<const Exiv2::byte*>(grey.data()),
+                                            static_cast<long>(grey.size()));
+    image->setExifData(exif);
+    image->writeMetadata();
+  }
+  const fs::path out = dir / "out";
+  const auto from = [&](const std::vector<std::string>& extra) {
+    std::vector<std::string> args = {
+        "--no-progress", "-s", "160", "-f", "png", "--report", (dir / "report.json").string(), "-o", out.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.push_back((dir / "in").string());
+    const Result r = run(dir, args);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.err.find("1 made, 0 skipped") != std::string::npos);  // the flag changes what is up to date
+    const auto report = nlohmann::json::parse(slurp(dir / "report.json"));
+    const cv::Mat t = cv::imread((out / "edited.jpg.png").string(), cv::IMREAD_COLOR);
+    REQUIRE(t.size() == cv::Size(160, 120));
+    return std::make_pair(report["files"][0].value("from", ""), t.at<cv::Vec3b>(5, 5));
+  };
+  const auto [plain_from, plain_pixel] = from({});
+  CHECK(plain_from == "image");
+  CHECK(cv::norm(plain_pixel, cv::Vec3b(0, 0, 255), cv::NORM_INF) < 30);
+  const auto [preview_from, preview_pixel] = from({"--embedded-preview"});
+  CHECK(preview_from == "exif-thumbnail");
+  CHECK(cv::norm(preview_pixel, cv::Vec3b(128, 128, 128), cv::NORM_INF) < 30);
+  CHECK(from({}).first == "image");
+}
+
+TEST_CASE("conc-thumbs --freedesktop takes a size the standard names, and no option of an output tree",
+          "[thumbs][cli][freedesktop]") {
+  TempDir dir;
+  test_images::write(dir / "in/a.jpg", test_images::encode(test_images::quadrants(64, 48), ".jpg"));
+  const Result wrong = run(dir, {"--freedesktop", "huge", (dir / "in").string()});
+  CHECK(wrong.exit_code == 2);
+  CHECK(wrong.err.find("huge") != std::string::npos);
+  for (const std::vector<std::string>& other :
+       {std::vector<std::string>{"-o", (dir / "out").string()}, {"-s", "64"}, {"--gallery"}, {"--format", "jpeg"}}) {
+    std::vector<std::string> args = {"--freedesktop", "normal"};
+    args.insert(args.end(), other.begin(), other.end());
+    args.push_back((dir / "in").string());
+    const Result r = run(dir, args);
+    INFO(r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("--freedesktop writes into the desktop's cache") != std::string::npos);
+    CHECK_FALSE(fs::exists(dir / "out"));
   }
 }
