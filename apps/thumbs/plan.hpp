@@ -35,7 +35,9 @@ struct Entry {
   int width = 0;                    // of the first thumbnail, when made
   int height = 0;
   imaging::Metadata metadata;  // of a source made in this run: capture date, camera, lens
-  std::string made_from;       // of a source made in this run: ThumbResult::made_from
+  int source_width = 0;        // of a source made in this run, upright
+  int source_height = 0;
+  std::string made_from;  // of a source made in this run: ThumbResult::made_from
 };
 
 // What a source is made into: the --size boxes and, with --gallery, the grid's 2x thumbnail (twice

@@ -115,6 +115,8 @@ class Collector {
     e.width = r.width;
     e.height = r.height;
     e.metadata = r.metadata;
+    e.source_width = r.source_width;
+    e.source_height = r.source_height;
     e.made_from = r.made_from;
     if (r.ok && journal_ != nullptr) {
       try {
