@@ -25,6 +25,7 @@ packages=(
   mandoc
   man-db
   bash-completion zsh fish
+  python3-jsonschema
   nginx
   openssl
   python3-httpbin

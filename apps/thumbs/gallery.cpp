@@ -241,7 +241,8 @@ struct TileFacts {
   std::string lens;
 };
 
-constexpr int kFactsVersion = 2;
+// What .conc-gallery.json holds, and the version of it (docs/schemas/conc-thumbs-gallery.schema.json).
+constexpr const char* kFactsSchema = "conc-thumbs-gallery/2";
 
 nlohmann::json to_json(Size s) { return nlohmann::json::array({s.width, s.height}); }
 Size size_from_json(const nlohmann::json& j) { return {j.at(0).get<int>(), j.at(1).get<int>()}; }
@@ -253,7 +254,7 @@ class FactsCache {
     std::ifstream in(path_);
     try {
       const nlohmann::json all = nlohmann::json::parse(in);
-      if (all.at("version").get<int>() != kFactsVersion) return;
+      if (all.at("schema").get<std::string>() != kFactsSchema) return;
       for (const auto& [key, f] : all.at("tiles").items()) {
         known_[common::name_from_text(key)] = TileFacts{
             f.at("mtime").get<std::int64_t>(), f.at("bytes").get<std::uint64_t>(), f.at("pixels").get<std::string>(),
@@ -311,7 +312,7 @@ class FactsCache {
     }
     nlohmann::json pages = nlohmann::json::array();
     for (const std::string& page : pages_) pages.push_back(common::name_to_text(page));
-    const nlohmann::json all = {{"version", kFactsVersion}, {"pages", pages}, {"tiles", tiles}};
+    const nlohmann::json all = {{"schema", kFactsSchema}, {"pages", pages}, {"tiles", tiles}};
     const std::string text = all.dump() + "\n";
     if (read_file(path_, text.size() + 1) == text) return;
     common::write_atomically(path_.string(), text, temporaries_);
@@ -624,7 +625,7 @@ std::set<std::string> photos_with_facts(const fs::path& out_root) {
   std::ifstream in(out_root / kGalleryFactsName);
   try {
     const nlohmann::json all = nlohmann::json::parse(in);
-    if (all.at("version").get<int>() != kFactsVersion) return {};
+    if (all.at("schema").get<std::string>() != kFactsSchema) return {};
     for (const auto& [key, facts] : all.at("tiles").items()) photos.insert(common::name_from_text(key));
   } catch (const std::exception&) {
     return {};  // missing or damaged: none is known

@@ -259,7 +259,8 @@ void write_report(const std::string& path, const Plan& plan, const nlohmann::jso
     }
     files.push_back(std::move(f));
   }
-  const std::string text = nlohmann::json{{"summary", summary}, {"files", files}}.dump(2) + "\n";
+  const std::string text =
+      nlohmann::ordered_json{{"schema", kReportSchema}, {"summary", summary}, {"files", files}}.dump(2) + "\n";
   if (path == "-") {
     out << text << std::flush;
     return;

@@ -7,6 +7,9 @@
 
 namespace thumbs {
 
+// A report names its kind and version (docs/schemas/conc-thumbs-report.schema.json).
+inline constexpr const char* kReportSchema = "conc-thumbs-report/1";
+
 // A shard's report when --report is not given, in the output root, with the shard in its name.
 inline constexpr const char* kReportName = ".conc-thumbs.report.json";
 

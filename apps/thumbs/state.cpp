@@ -77,7 +77,9 @@ State read_state(const fs::path& out_root, const std::optional<common::Shard>& s
 }
 
 void write_state(const fs::path& out_root, const State& state, const std::optional<common::Shard>& shard) {
-  std::string text = nlohmann::ordered_json{{"signature", state.signature}, {"token", state.token}}.dump() + "\n";
+  std::string text =
+      nlohmann::ordered_json{{"schema", kStateSchema}, {"signature", state.signature}, {"token", state.token}}.dump() +
+      "\n";
   for (const auto& [made, source] : state.made) text += made_line(made, source);
   common::write_atomically(state_file(out_root, shard).string(), text, temporaries_of(state.token));
 }

@@ -20,6 +20,9 @@
 
 namespace thumbs {
 
+// The state file's first line names its kind and version (docs/schemas/conc-thumbs-state.schema.json).
+inline constexpr const char* kStateSchema = "conc-thumbs-state/1";
+
 // What tells one source file from another at the same path: a thumbnail is up to date only while
 // all of it is unchanged, so a source replaced by one with an older date is still remade.
 struct SourceIdentity {

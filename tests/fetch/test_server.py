@@ -396,8 +396,7 @@ def main():
         web.get("/gzip/{name:.*}", gzipped), web.get("/disposition/{key}", disposition),
         web.get("/static/{name:.*}", static), web.get("/stall/{key}/{name:.*}", stall),
         web.get("/ranges/{path:.*}", range_log), web.get("/basic/{name:.*}", basic),
-        web.get("/garbled", garbled),
-        web.get("/static/{name:.*}", static), web.get("/v/{key}/{name:.*}", versioned),
+        web.get("/garbled", garbled), web.get("/v/{key}/{name:.*}", versioned),
         web.get("/bump/{key}", bump),
     ])
 
