@@ -206,6 +206,9 @@ struct Recipe {
   int quality;
   Colour colour;
   std::uint64_t max_pixels;
+  bool enlarge;
+  std::uint32_t border_rgb;
+  bool skip_reencode;
 };
 
 struct Facts {
@@ -214,6 +217,7 @@ struct Facts {
   int source_width = 0;  // upright, as shown
   int source_height = 0;
   Metadata metadata;
+  bool reencoded = true;
 };
 
 // The one pipeline: header (limits checked before any decoding), decode at the smallest scale that
@@ -242,7 +246,7 @@ Facts thumbnail_of(std::string_view data, const Recipe& job,
   int need_h = 1;
   if (h.width > 0 && h.height > 0) {
     for (const Box& box : job.boxes) {
-      const Geometry g = fit_geometry(shown_w, shown_h, box, job.fit);
+      const Geometry g = fit_geometry(shown_w, shown_h, box, job.fit, job.enlarge);
       need_w = std::max(need_w, 2 * (swap ? g.resize_height : g.resize_width));
       need_h = std::max(need_h, 2 * (swap ? g.resize_width : g.resize_height));
     }
@@ -275,7 +279,7 @@ Facts thumbnail_of(std::string_view data, const Recipe& job,
       case Format::Heic:
         decoded = decode_heif(data, job.max_pixels, [&](int w, int h2) {
           for (const Box& box : job.boxes) {
-            const Geometry g = fit_geometry(w, h2, box, job.fit);
+            const Geometry g = fit_geometry(w, h2, box, job.fit, job.enlarge);
             if (w < 2 * g.resize_width || h2 < 2 * g.resize_height) return false;
           }
           return true;
@@ -314,7 +318,20 @@ Facts thumbnail_of(std::string_view data, const Recipe& job,
 
   const Format out_format = output_format_for(h.format, job.format);
   for (std::size_t i = 0; i < job.boxes.size(); ++i) {
-    const Geometry g = fit_geometry(width, height, job.boxes[i], job.fit);
+    // The fit of the source's own size (the decoder may have shrunk it): sizes exact whatever the decode.
+    const Geometry g = fit_geometry(result.source_width, result.source_height, job.boxes[i], job.fit, job.enlarge);
+    // --skip-reencode: an upright sRGB JPEG left at its own size is its own thumbnail.
+    const bool unchanged = g.resize_width == width && g.resize_height == height && g.canvas_width == width &&
+                           g.canvas_height == height && width == result.source_width && height == result.source_height;
+    if (job.skip_reencode && job.boxes.size() == 1 && unchanged && h.format == Format::Jpeg &&
+        out_format == Format::Jpeg && orientation <= 1 && !decoded.colour.cmyk &&
+        (decoded.colour.icc.empty() || is_srgb_profile(decoded.colour.icc))) {
+      result.width = width;
+      result.height = height;
+      result.reencoded = false;
+      emit(i, out_format, std::vector<unsigned char>(data.begin(), data.end()));
+      break;
+    }
     // Resize in stored axes, then turn the small image upright.
     const cv::Size size(turned ? g.resize_height : g.resize_width, turned ? g.resize_width : g.resize_height);
     cv::Mat small;
@@ -329,6 +346,12 @@ Facts thumbnail_of(std::string_view data, const Recipe& job,
     cv::Mat upright = apply_orientation(small, orientation);
     if (g.crop_width != upright.cols || g.crop_height != upright.rows) {
       upright = upright(cv::Rect(g.crop_x, g.crop_y, g.crop_width, g.crop_height));
+    }
+    if (g.canvas_width != upright.cols || g.canvas_height != upright.rows) {
+      const double b = job.border_rgb & 0xFF, gr = (job.border_rgb >> 8) & 0xFF, r = (job.border_rgb >> 16) & 0xFF;
+      cv::copyMakeBorder(upright, upright, g.pad_y, g.canvas_height - upright.rows - g.pad_y, g.pad_x,
+                         g.canvas_width - upright.cols - g.pad_x, cv::BORDER_CONSTANT,
+                         upright.channels() == 1 ? cv::Scalar((r + gr + b) / 3) : cv::Scalar(b, gr, r, 255));
     }
     if (i == 0) {
       result.width = upright.cols;
@@ -360,7 +383,8 @@ ThumbResult make_thumbnail(const ThumbJob& job) {
         job.temporaries.empty() ? common::Temporaries::process() : common::Temporaries(job.temporaries);
     std::vector<Box> boxes;
     for (const OutputSpec& out : job.outputs) boxes.push_back(out.box);
-    const Recipe recipe{boxes, job.fit, job.format, job.quality, job.colour, job.max_pixels};
+    const Recipe recipe{boxes,          job.fit,     job.format,     job.quality,      job.colour,
+                        job.max_pixels, job.enlarge, job.border_rgb, job.skip_reencode};
     const Facts facts =
         thumbnail_of(read_file(job.source), recipe, [&](std::size_t i, Format, std::vector<unsigned char>&& bytes) {
           common::write_atomically(job.outputs[i].path, {reinterpret_cast<const char*>(bytes.data()), bytes.size()},
@@ -387,7 +411,8 @@ BufferThumbResult make_thumbnail(std::string_view encoded, const BufferThumbJob&
   BufferThumbResult result;
   try {
     const std::vector<Box> boxes{job.box};
-    const Recipe recipe{boxes, job.fit, job.format, job.quality, job.colour, job.max_pixels};
+    const Recipe recipe{boxes,          job.fit,     job.format,     job.quality,      job.colour,
+                        job.max_pixels, job.enlarge, job.border_rgb, job.skip_reencode};
     const Facts facts =
         thumbnail_of(encoded, recipe, [&](std::size_t, Format format, std::vector<unsigned char>&& bytes) {
           result.extension = extension_for(format);
@@ -403,6 +428,7 @@ BufferThumbResult make_thumbnail(std::string_view encoded, const BufferThumbJob&
     result.height = facts.height;
     result.source_width = facts.source_width;
     result.source_height = facts.source_height;
+    result.reencoded = facts.reencoded;
     result.ok = true;
   } catch (const std::exception& e) {
     result = BufferThumbResult{};
@@ -425,6 +451,9 @@ void settings_to_json(nlohmann::json& j, const ThumbSettings& s) {
   j["quality"] = s.quality;
   j["colour"] = static_cast<int>(s.colour);
   j["max_pixels"] = s.max_pixels;
+  j["enlarge"] = s.enlarge;
+  j["border_rgb"] = s.border_rgb;
+  j["skip_reencode"] = s.skip_reencode;
 }
 void settings_from_json(const nlohmann::json& j, ThumbSettings& s) {
   s.fit = static_cast<Fit>(j.at("fit").get<int>());
@@ -432,6 +461,9 @@ void settings_from_json(const nlohmann::json& j, ThumbSettings& s) {
   s.quality = j.at("quality").get<int>();
   s.colour = static_cast<Colour>(j.at("colour").get<int>());
   s.max_pixels = j.at("max_pixels").get<std::uint64_t>();
+  s.enlarge = j.value("enlarge", false);
+  s.border_rgb = j.value("border_rgb", std::uint32_t{0xFFFFFF});
+  s.skip_reencode = j.value("skip_reencode", false);
 }
 }  // namespace
 
