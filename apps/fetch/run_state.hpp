@@ -76,9 +76,23 @@ struct Job {
   std::string original;          // --thumbnail --keep-originals: where the body is kept, relative
   long http_status = 0;          // --thumbnail: of the download whose body is being thumbnailed
   std::uint64_t body_bytes = 0;
-  std::uint64_t resumed_from = 0;  // the byte where the part was first continued (Record::resumed_from)
-  std::string resume_check;        // and what vouched for it
+  std::uint64_t resumed_from = 0;      // the byte where the part was first continued (Record::resumed_from)
+  std::string resume_check;            // and what vouched for it
+  std::optional<std::string> caption;  // a table's row: its caption and saved columns, until it is recorded
+  std::string columns;
   const std::string& request() const { return sources[source].text; }
+  // A record of this job with its row's columns (and no path yet).
+  Record record(std::string status, std::string error = {}) const {
+    Record r{url, "", std::move(status), http_status, body_bytes, "", attempts, std::move(error)};
+    r.caption = caption;
+    r.columns = columns;
+    return r;
+  }
+  // Its row is in its record: the run no longer holds it.
+  void forget_row() {
+    caption.reset();
+    std::string().swap(columns);
+  }
 };
 
 // One run: the list planned into jobs, downloaded by one engine, each attempt settled.
@@ -140,8 +154,11 @@ class Run {
   // The thumbnail recorded as done for url at stem (and, with --keep-originals, its original) is there.
   bool thumbnail_done_before(const std::string& url, const std::string& stem);
   void start_thumbnails();
-  // Takes a download's whole body (in memory) on to the thumbnail workers.
+  // Takes a download's whole body (in memory) on to the thumbnail workers, unless its response opted
+  // out (then recorded as such).
   void hand_off(std::size_t index, const AttemptResult& r);
+  // A URL settled without a thumbnail and without failing (opted-out, filtered): said with -v, recorded.
+  void refuse(Job& job, Record rec, const ThumbnailFacts* facts);
   // The engines free a body's slot when the attempt brought no body to hand off.
   void body_slot_done(const AttemptResult& r) {
     if (thumbnails_ && !(r.verdict == Verdict::Ok && r.body)) thumbnails_->release();
@@ -208,6 +225,9 @@ class Run {
   std::atomic<bool> planning_done_{false};
   std::atomic<std::size_t> ok_{0};
   std::atomic<std::size_t> failed_{0};
+  std::atomic<std::size_t> opted_out_{0};   // --thumbnail: not kept, as an X-Robots-Tag asked
+  std::atomic<std::size_t> filtered_{0};    // --thumbnail: refused by a filter
+  std::atomic<bool> list_unusable_{false};  // a table whose header lacks a named column
   std::atomic<std::uint64_t> bytes_{0};
   std::atomic<std::size_t> threads_used_{0};  // the most threads (or transfers, multi) at once
   std::atomic<bool> manifest_failed_{false};

@@ -37,6 +37,9 @@ std::string to_json_line(const Record& r, const ThumbnailFacts* thumbnail) {
     if (!thumbnail->original.empty()) j["original"] = name_to_text(thumbnail->original);
   }
   if (!r.error.empty()) j["error"] = r.error;
+  if (!r.filtered.empty()) j["filtered"] = r.filtered;
+  if (r.caption) j["caption"] = *r.caption;
+  if (!r.columns.empty()) j["columns"] = nlohmann::json::parse(r.columns);
   // Names are text already; an error message that quotes bytes that are not UTF-8 has them replaced.
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -55,6 +58,7 @@ std::optional<Recorded> parse_manifest_line(const std::string& line) {
     r.record.error = j.value("error", "");
     r.record.resumed_from = j.value("resumed_from", std::uint64_t{0});
     r.record.resume_check = j.value("resume_check", "");
+    r.record.filtered = j.value("filtered", "");
     if (j.contains("thumbnail")) {
       ThumbnailFacts t;
       t.path = name_from_text(j.at("thumbnail").get<std::string>());
