@@ -66,9 +66,11 @@ TEST_CASE("TSV: the same rules with TABs; a header without the URL column is ref
       "url\tcaption\tNSFW\n"
       "http://h/a.jpg\ta drop, with a comma\tUNLIKELY\n"
       "http://h/b.jpg\t\"quoted\ttab\"\tNSFW\n"
-      "http://h/c.jpg\tonly two\n",
+      "http://h/c.jpg\tonly two\n"
+      "http://h/d.jpg\ta 5\" ruler\tUNLIKELY\n",
       ListFormat::Tsv, TableColumns{"url", "caption", {"NSFW"}});
-  REQUIRE(rows.size() == 3);
+  REQUIRE(rows.size() == 4);
+  CHECK(rows[3].caption == "a 5\" ruler");
   CHECK(rows[0].caption == "a drop, with a comma");
   CHECK(nlohmann::json::parse(rows[0].columns) == nlohmann::json{{"NSFW", "UNLIKELY"}});
   CHECK(rows[1].caption == "quoted\ttab");

@@ -102,7 +102,8 @@ class DelimitedReader {
   static int never_space(unsigned char) { return 0; }  // RFC 4180: spaces belong to their field
 
   void start_parser() {
-    csv_init(&parser_, CSV_STRICT | CSV_STRICT_FINI);
+    // CSV strictly by RFC 4180; a TAB-separated caption may hold a quote (5" ruler), as pandas reads it.
+    csv_init(&parser_, delimiter_ == ',' ? CSV_STRICT | CSV_STRICT_FINI : CSV_STRICT_FINI);
     csv_set_delim(&parser_, static_cast<unsigned char>(delimiter_));
     csv_set_space_func(&parser_, never_space);
   }
