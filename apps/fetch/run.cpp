@@ -119,6 +119,7 @@ int Run::go(std::istream& list_in) {
     ++failed_;
     scheduler_.cancel();
   }
+  engine_stopped_ = true;
   planning.join();
   if (thumbnails_) finish_thumbnails(start);
   remove_stale_temporaries();
@@ -181,7 +182,29 @@ std::size_t Run::most_at_once() {
 
 Job& Run::job_at(std::size_t index) {
   std::lock_guard lock(jobs_mutex_);
-  return jobs_[index];
+  return *jobs_[index];
+}
+
+void Run::job_done(std::size_t index) {
+  std::unique_ptr<Job> done;
+  {
+    std::lock_guard lock(jobs_mutex_);
+    done = std::move(jobs_[index]);
+  }
+  ++jobs_done_;
+  pace_.notify_one();
+}
+
+void Run::keep_pace() {
+  std::unique_lock lock(pace_mutex_);
+  while (!interrupted && !engine_stopped_) {
+    const std::size_t open = pending_ - jobs_done_;
+    if (open < kPlannedAhead) return;
+    const Scheduler::Waiting w = scheduler_.waiting();
+    if (open - std::min(open, w.held_by_host + w.retries) < kPlannedAhead) return;
+    // Bounded: a notification may come between the check and the wait.
+    pace_.wait_for(lock, std::chrono::milliseconds(50));
+  }
 }
 
 int run(const Options& options, std::istream& list_in, std::ostream& out, std::ostream& err) {

@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -61,6 +62,10 @@ inline constexpr const char* kManifestName = ".conc-fetch.jsonl";
 // both (most_at_once).
 inline constexpr std::size_t kMaxAutoThreads = 512;
 inline constexpr std::chrono::seconds kLongWait{5};  // retry waits at least this long are said without -v
+// The planner keeps at most this many URLs that could start (planned, not done, neither held back by
+// a busy host nor waiting for a retry) ahead of the downloads: a long list is never held whole, and
+// a list sorted by host still reaches the other hosts.
+inline constexpr std::size_t kPlannedAhead = 1024;
 
 struct Job {
   std::string url;           // as listed, credentials redacted: the manifest's key and what messages name
@@ -87,11 +92,6 @@ struct Job {
     r.caption = caption;
     r.columns = columns;
     return r;
-  }
-  // Its row is in its record: the run no longer holds it.
-  void forget_row() {
-    caption.reset();
-    std::string().swap(columns);
   }
 };
 
@@ -128,6 +128,8 @@ class Run {
 
   // One list entry: its name, its folder, skipped if done before, or a job for the scheduler.
   void plan(const ListEntry& e, Planner& planner);
+  // Waits (on the planning thread) while the planner is kPlannedAhead URLs ahead of the downloads.
+  void keep_pace();
 
   // A file recorded as done counts only while it is what was recorded: its size, and with
   // --verify its SHA-256 (when one was recorded). Otherwise it is said and downloaded again.
@@ -158,7 +160,7 @@ class Run {
   // out (then recorded as such).
   void hand_off(std::size_t index, const AttemptResult& r);
   // A URL settled without a thumbnail and without failing (opted-out, filtered): said with -v, recorded.
-  void refuse(Job& job, Record rec, const ThumbnailFacts* facts);
+  void refuse(std::size_t index, Record rec, const ThumbnailFacts* facts);
   // The engines free a body's slot when the attempt brought no body to hand off.
   void body_slot_done(const AttemptResult& r) {
     if (thumbnails_ && !(r.verdict == Verdict::Ok && r.body)) thumbnails_->release();
@@ -174,6 +176,9 @@ class Run {
 
   // The job with that index; safe while the planner adds more.
   Job& job_at(std::size_t index);
+  // A job whose URL is recorded for good is freed, so that a long list costs no memory per URL done:
+  // nothing may touch it after this.
+  void job_done(std::size_t index);
 
   // One line on stderr and one in the manifest; callable from any worker.
   void fail_record(const Record& r, const std::string& where, const ThumbnailFacts* thumbnail = nullptr);
@@ -219,8 +224,12 @@ class Run {
   std::mutex names_mutex_;
   NameRegistry names_;  // the planner's, and --content-disposition's renames
   std::mutex jobs_mutex_;
-  std::deque<Job> jobs_;  // a deque: the planner adds while workers hold references
+  std::deque<std::unique_ptr<Job>> jobs_;  // null once done (job_done)
   std::atomic<std::size_t> pending_{0};
+  std::atomic<std::size_t> jobs_done_{0};    // jobs freed by job_done()
+  std::atomic<bool> engine_stopped_{false};  // the planner then waits for nothing
+  std::mutex pace_mutex_;
+  std::condition_variable pace_;  // a job is done
   std::atomic<std::size_t> skipped_{0};
   std::atomic<bool> planning_done_{false};
   std::atomic<std::size_t> ok_{0};

@@ -70,7 +70,8 @@ std::vector<std::pair<std::string, std::string>> tar_members(const fs::path& tar
   archive_entry* entry = nullptr;
   while (archive_read_next_header(a, &entry) == ARCHIVE_OK) {
     std::string bytes(static_cast<std::size_t>(archive_entry_size(entry)), '\0');
-    if (!bytes.empty()) REQUIRE(archive_read_data(a, bytes.data(), bytes.size()) == static_cast<la_ssize_t>(bytes.size()));
+    if (!bytes.empty())
+      REQUIRE(archive_read_data(a, bytes.data(), bytes.size()) == static_cast<la_ssize_t>(bytes.size()));
     members.emplace_back(archive_entry_pathname(entry), std::move(bytes));
   }
   archive_read_free(a);
@@ -120,7 +121,8 @@ Table table_in(const std::string& format, const FetchServer& server) {
             5, "line 5: the row has 2 fields, the header 4"};
   }
   return {"list.jsonl",
-          "{\"url\": \"" + a + "\", \"caption\": \"a drop, close up\", \"NSFW\": \"UNLIKELY\", \"similarity\": \"0.31\"}\n" +
+          "{\"url\": \"" + a +
+              "\", \"caption\": \"a drop, close up\", \"NSFW\": \"UNLIKELY\", \"similarity\": \"0.31\"}\n" +
               "{\"url\": \"" + b + "\", \"caption\": \"two\\nlines\", \"NSFW\": \"NSFW\", \"similarity\": \"0.29\"}\n" +
               "\n\n{\"url\": \"http://h/x.jpg\", oops}\n" + "{\"url\": \"" + gone +
               "\", \"caption\": \"gone\", \"NSFW\": \"UNLIKELY\", \"similarity\": \"0.5\"}\n",
@@ -259,10 +261,10 @@ TEST_CASE("conc-fetch --fit: every resize mode's exact size, larger and smaller 
   };
   // Box 80x40: the big image scales by 0.133 (contain) or 0.2 (shortest), the small one by 2 or 2.67.
   const std::vector<Expected> cases = {
-      {"contain", false, 53, 40, 60, 40},  {"shortest", false, 80, 60, 80, 53}, {"cover", false, 80, 40, 80, 40},
-      {"border", false, 80, 40, 80, 40},   {"fill", false, 80, 40, 80, 40},     {"none", false, 400, 300, 30, 20},
-      {"contain", true, 53, 40, 30, 20},   {"shortest", true, 80, 60, 30, 20},  {"cover", true, 80, 40, 30, 20},
-      {"border", true, 80, 40, 80, 40},    {"fill", true, 80, 40, 80, 40},      {"none", true, 400, 300, 30, 20}};
+      {"contain", false, 53, 40, 60, 40}, {"shortest", false, 80, 60, 80, 53}, {"cover", false, 80, 40, 80, 40},
+      {"border", false, 80, 40, 80, 40},  {"fill", false, 80, 40, 80, 40},     {"none", false, 400, 300, 30, 20},
+      {"contain", true, 53, 40, 30, 20},  {"shortest", true, 80, 60, 30, 20},  {"cover", true, 80, 40, 30, 20},
+      {"border", true, 80, 40, 80, 40},   {"fill", true, 80, 40, 80, 40},      {"none", true, 400, 300, 30, 20}};
   const std::string list = server.url("/static/big.png") + "\n" + server.url("/static/small.png") + "\n";
   int run = 0;
   for (const Expected& e : cases) {
@@ -303,9 +305,10 @@ TEST_CASE("conc-fetch --skip-reencode: a JPEG left at its own size keeps its byt
   test_images::write(dir / "served" / "small.png", test_images::encode(test_images::quadrants(60, 40), ".png"));
   FetchServer server(CONC_FETCH_TEST_SERVER, {"--files", (dir / "served").string()});
   std::string list;
-  for (const char* name : {"small.jpg", "turned.jpg", "big.jpg", "small.png"}) list += server.url("/static/") + name + "\n";
+  for (const char* name : {"small.jpg", "turned.jpg", "big.jpg", "small.png"})
+    list += server.url("/static/") + name + "\n";
   const auto run = [&](const std::string& out, std::vector<std::string> more) {
-    std::vector<std::string> args = {"--thumbnail", "64", "--format", "jpeg", "--resize-only-if-bigger",
+    std::vector<std::string> args = {"--thumbnail",   "64", "--format",          "jpeg", "--resize-only-if-bigger",
                                      "--no-progress", "-o", (dir / out).string()};
     args.insert(args.end(), more.begin(), more.end());
     const Result r = run_fetch(dir, "list.txt", list, args);
@@ -406,9 +409,9 @@ TEST_CASE("conc-fetch: an X-Robots-Tag opt-out is honoured, for all agents or fo
       run_fetch(dir, "list.txt", list, {"--thumbnail", "32", "--no-progress", "-o", (dir / "o2").string()});
   CHECK(kept(dir / "o2").count("noimageindex for the token") == 1);
   // An empty list of directives keeps everything; another list decides alone.
-  const Result none = run_fetch(dir, "list.txt", list,
-                                {"--thumbnail", "32", "--disallowed-header-directives", "", "--no-progress", "-o",
-                                 (dir / "o3").string()});
+  const Result none = run_fetch(
+      dir, "list.txt", list,
+      {"--thumbnail", "32", "--disallowed-header-directives", "", "--no-progress", "-o", (dir / "o3").string()});
   CHECK(kept(dir / "o3").size() == urls.size());
   const Result nofollow = run_fetch(dir, "list.txt", list,
                                     {"--thumbnail", "32", "--disallowed-header-directives", "NoFollow", "--no-progress",
@@ -449,8 +452,8 @@ TEST_CASE("conc-fetch: stats as img2dataset writes them, per shard and merged by
     const auto stats = nlohmann::json::parse(slurp(out / name));
     INFO(stats.dump());
     count += stats.at("count").get<std::uint64_t>();
-    for (const char* field : {"successes", "failed_to_download", "failed_to_resize", "opted_out", "filtered",
-                              "duration", "status_dict"}) {
+    for (const char* field :
+         {"successes", "failed_to_download", "failed_to_resize", "opted_out", "filtered", "duration", "status_dict"}) {
       CHECK(stats.contains(field));
     }
   }
@@ -474,7 +477,8 @@ TEST_CASE("conc-fetch: sample keys stay the same across runs and shards", "[thum
   }
   FetchServer server(CONC_FETCH_TEST_SERVER, {"--files", (dir / "served").string()});
   std::string list = "url,caption\n";
-  for (int i = 0; i < 12; ++i) list += server.url("/static/p" + std::to_string(i) + ".png") + ",photo " + std::to_string(i) + "\n";
+  for (int i = 0; i < 12; ++i)
+    list += server.url("/static/p" + std::to_string(i) + ".png") + ",photo " + std::to_string(i) + "\n";
   // The key of each URL in every tar under a folder; a URL in two samples fails.
   const auto keys = [&](const fs::path& folder) {
     std::map<std::string, std::string> by_url;
@@ -487,8 +491,9 @@ TEST_CASE("conc-fetch: sample keys stay the same across runs and shards", "[thum
     }
     return by_url;
   };
-  const std::vector<std::string> args = {"--thumbnail", "32", "--output-format", "webdataset", "--samples-per-tar", "5",
-                                         "--caption-col", "caption", "--no-progress"};
+  const std::vector<std::string> args = {"--thumbnail",       "32", "--output-format", "webdataset",
+                                         "--samples-per-tar", "5",  "--caption-col",   "caption",
+                                         "--no-progress"};
   const auto run = [&](const fs::path& out, std::vector<std::string> more) {
     std::vector<std::string> all = args;
     all.insert(all.end(), more.begin(), more.end());

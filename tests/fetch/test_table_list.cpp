@@ -28,7 +28,7 @@ TEST_CASE("CSV by RFC 4180: quotes, embedded commas and newlines, a header namin
   CHECK(rows[1].line == 4);
   CHECK(rows[1].caption == "two lines:\nthe second");
   CHECK(nlohmann::json::parse(rows[1].columns).at("LICENSE") == "say \"hi\"");
-  CHECK(rows[2].line == 6);  // after a row of two lines
+  CHECK(rows[2].line == 6);              // after a row of two lines
   CHECK(rows[2].caption == " spaced ");  // spaces belong to their field
   CHECK(nlohmann::json::parse(rows[2].columns) == nlohmann::json{{"LICENSE", ""}, {"similarity", " 0.5 "}});
 }
@@ -54,8 +54,7 @@ TEST_CASE("CSV: a bad row is reported with its line and costs only itself", "[fe
   REQUIRE(errors.size() == 6);
   CHECK(errors.at(3) == "line 3: the row has 3 fields, the header 2");
   CHECK(errors.at(4).rfind("line 4: a quote inside a field that is not quoted", 0) == 0);
-  CHECK(errors.at(5).rfind("line 5: a quote inside a field that is not quoted, or text after a closing quote", 0) ==
-        0);
+  CHECK(errors.at(5).rfind("line 5: a quote inside a field that is not quoted, or text after a closing quote", 0) == 0);
   CHECK(errors.at(6) == "unsupported scheme 'ftp' (only http and https)");
   CHECK(errors.at(7) == "no URL in the row");
   CHECK(errors.at(9) == "line 9: a quoted field is never closed");

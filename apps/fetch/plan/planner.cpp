@@ -93,10 +93,11 @@ void Run::plan(const ListEntry& e, Planner& planner) {
     // Created by the worker that writes the original; listed here for the end-of-run tidy-up.
     planner.folders.insert((root_ / job.original).parent_path());
   }
+  keep_pace();
   std::size_t index = 0;
   {
     std::lock_guard lock(jobs_mutex_);
-    jobs_.push_back(std::move(job));
+    jobs_.push_back(std::make_unique<Job>(std::move(job)));
     index = jobs_.size() - 1;
   }
   progress_->set_total(++pending_);

@@ -205,8 +205,8 @@ class DelimitedReader {
   const TableColumns& columns_;
   const std::function<void(ListEntry&&)>& on_entry_;
   csv_parser parser_{};
-  std::vector<std::string> fields_;                       // of the row being read
-  std::vector<std::vector<std::string>> rows_;            // ended by the line just read
+  std::vector<std::string> fields_;                             // of the row being read
+  std::vector<std::vector<std::string>> rows_;                  // ended by the line just read
   std::vector<std::pair<std::size_t, std::string>> row_lines_;  // the lines of the row being read
   std::size_t row_bytes_ = 0;
   std::size_t row_start_ = 0;

@@ -90,9 +90,9 @@ void Run::settle(const Scheduler::Grant& grant, const AttemptResult& r, std::mt1
     rec.error = job.attempts > 1 ? error + " after " + std::to_string(job.attempts) + " attempts" : error;
     fail_record(rec, job.url);
   }
-  job.forget_row();
   ++settled_;
   progress_->advance(1, r.verdict != Verdict::Ok);
+  job_done(grant.index);
 }
 
 std::string Run::rename_as_suggested(const Job& job, const AttemptResult& r) {

@@ -113,7 +113,7 @@ void Run::hand_off(std::size_t index, const AttemptResult& r) {
   progress_->add_bytes(r.bytes);
   if (const auto directive = opting_out(r.robots_tags, o_.thumbnail.disallowed_directives, o_.thumbnail.agent_names)) {
     thumbnails_->release();  // no body goes on: its slot is free
-    refuse(job, job.record("opted-out", "X-Robots-Tag: " + *directive), nullptr);
+    refuse(index, job.record("opted-out", "X-Robots-Tag: " + *directive), nullptr);
     return;
   }
   ThumbnailRequest request;
@@ -134,18 +134,18 @@ void Run::hand_off(std::size_t index, const AttemptResult& r) {
   update_thumbnail_status();
 }
 
-void Run::refuse(Job& job, Record rec, const ThumbnailFacts* facts) {
+void Run::refuse(std::size_t index, Record rec, const ThumbnailFacts* facts) {
   ++(rec.status == "opted-out" ? opted_out_ : filtered_);
   if (o_.verbose) {
     std::lock_guard lock(print_mutex_);
     if (progress_) progress_->clear();
-    out_ << rec.status << " " << job.url << ": " << rec.error << "\n";
+    out_ << rec.status << " " << rec.url << ": " << rec.error << "\n";
   }
   record(rec, facts);
-  job.forget_row();
   ++settled_;
   progress_->advance(1, false);
   update_thumbnail_status();
+  job_done(index);
 }
 
 void Run::thumbnail_done(std::size_t index, conc::Outcome<ThumbnailReply>&& outcome, BodySlot&& slot) {
@@ -166,7 +166,7 @@ void Run::thumbnail_done(std::size_t index, conc::Outcome<ThumbnailReply>&& outc
       rec.status = "filtered";
       rec.filtered = reply.filtered;
       rec.error = reply.error;
-      refuse(job, std::move(rec), &facts);
+      refuse(index, std::move(rec), &facts);
       return;
     }
     if (!reply.ok) {
@@ -204,7 +204,7 @@ void Run::thumbnail_done(std::size_t index, conc::Outcome<ThumbnailReply>&& outc
                              rec.sha256};
     WebDatasetSample member{key, outcome->extension.substr(1), std::move(outcome->encoded), sample_json(sample),
                             job.caption};
-    job.forget_row();
+    job_done(index);                                               // its record waits for the tar
     tars_->add(std::move(member), {rec, facts}, std::move(slot));  // the slot waits for the writer, not this thread
     update_thumbnail_status();
     return;
@@ -222,10 +222,10 @@ void Run::thumbnail_done(std::size_t index, conc::Outcome<ThumbnailReply>&& outc
   } else {
     fail_record(rec, job.url, &facts);
   }
-  job.forget_row();
   ++settled_;
   progress_->advance(1, rec.status != "ok");
   update_thumbnail_status();
+  job_done(index);
 }
 
 void Run::tar_settled(std::vector<ThumbnailTars::Pending>&& samples, const std::string& tar, const std::string& error) {
