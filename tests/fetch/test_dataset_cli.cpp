@@ -178,6 +178,12 @@ TEST_CASE("conc-fetch: a table in each format gives captions and columns in the 
   CHECK(image.cols == 64);
   CHECK(image.rows == 43);
 
+  // Python's tarfile reads the same samples, each caption KEY.txt and its JSON's.
+  const pid_t check = test_support::spawn({"/usr/bin/python3", CONC_THUMBNAIL_TARS_CHECK, (out / "00000.tar").string()},
+                                          dir / "check.out", dir / "check.err");
+  CHECK(test_support::wait_exit(check) == 0);
+  CHECK(slurp(dir / "check.err").empty());
+
   // A failed sample keeps its row's columns and its error in the manifest.
   const auto lines = manifest_by_url(out / ".conc-fetch.jsonl");
   const auto& gone = lines.at(server.url("/static/gone.jpg"));
