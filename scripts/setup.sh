@@ -10,6 +10,7 @@ packages=(
   liblcms2-dev libtiff-dev libwebp-dev libgif-dev libheif-dev libexiv2-dev libraw-dev libgs-common zlib1g-dev
   libidn2-dev
   libarchive-dev
+  libcsv-dev
   python3-opencv
   libxxhash-dev
   doxygen

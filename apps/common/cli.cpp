@@ -63,6 +63,19 @@ CLI::Validator whole_number(long long least, long long most) {
       "", "whole number");
 }
 
+CLI::Validator number_at_least(double least) {
+  return CLI::Validator(
+      [least](std::string& value) -> std::string {
+        char* end = nullptr;
+        const double n = std::strtod(value.c_str(), &end);
+        if (!value.empty() && end == value.c_str() + value.size() && std::isfinite(n) && n >= least) return {};
+        std::ostringstream bound;
+        bound << least;
+        return in_quotes(value) + " is not a number from " + bound.str() + " up";
+      },
+      "", "number");
+}
+
 CLI::Validator seconds(bool positive) {
   return CLI::Validator(
       [positive](std::string& value) -> std::string {

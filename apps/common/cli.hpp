@@ -18,6 +18,8 @@ CLI::Validator one_of(std::vector<std::string> names);
 std::vector<std::string> choices(CLI::Option& option);
 // A whole number from `least` to `most`.
 CLI::Validator whole_number(long long least, long long most);
+// A number, at least `least`.
+CLI::Validator number_at_least(double least);
 // A number of seconds, at least `least` (0 or more when `least` is 0; more than 0 when `positive`).
 CLI::Validator seconds(bool positive);
 

@@ -70,6 +70,20 @@ BoxSize parse_box_size(std::string_view text) {
   return {box_side(text.substr(0, x), text), box_side(text.substr(x + 1), text)};
 }
 
+std::uint32_t parse_rgb(std::string_view text) {
+  if (text == "black") return 0x000000;
+  if (text == "white") return 0xFFFFFF;
+  if (text == "grey" || text == "gray") return 0x808080;
+  const std::string_view hex = text.starts_with('#') ? text.substr(1) : text;
+  std::uint32_t value = 0;
+  const auto [end, error] = std::from_chars(hex.data(), hex.data() + hex.size(), value, 16);
+  if (hex.size() != 6 || error != std::errc() || end != hex.data() + hex.size() || hex.find_first_of("+-") == 0) {
+    throw std::invalid_argument("invalid colour '" + std::string(text) +
+                                "' (black, white, grey, or RRGGBB in hex, e.g. 202020)");
+  }
+  return value;
+}
+
 unsigned parse_jobs(std::string_view text, unsigned most) {
   if (text == "auto") return 0;
   unsigned value = 0;

@@ -22,6 +22,10 @@ struct BoxSize {
 };
 BoxSize parse_box_size(std::string_view text);
 
+// A colour: black, white, grey (or gray), or six hex digits RRGGBB (a leading # allowed), as
+// 0xRRGGBB; std::invalid_argument naming the text otherwise.
+std::uint32_t parse_rgb(std::string_view text);
+
 // --jobs: "auto" (0) or a count from 1 to `most`; std::invalid_argument otherwise.
 unsigned parse_jobs(std::string_view text, unsigned most = 100000);
 

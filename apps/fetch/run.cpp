@@ -97,8 +97,15 @@ int Run::go(std::istream& list_in) {
           names_.reserve(common::shard_file_name(kTokenFileName, other));
         }
       }
-      read_url_list(
-          *in, [&](ListEntry&& e) { plan(e, planner_); }, [&](std::string&& w) { say("warning: " + w); });
+      if (is_table(o_.input)) {
+        read_table(*in, o_.input, o_.columns, [&](ListEntry&& e) { plan(e, planner_); });
+      } else {
+        read_url_list(
+            *in, [&](ListEntry&& e) { plan(e, planner_); }, [&](std::string&& w) { say("warning: " + w); });
+      }
+    } catch (const TableError& e) {
+      say("error: " + common::name_for_display(o_.list.empty() ? "-" : o_.list) + ": " + e.what());
+      list_unusable_ = true;
     } catch (const std::exception& e) {
       say(std::string("error: reading the list: ") + e.what());
       ++failed_;
@@ -112,6 +119,7 @@ int Run::go(std::istream& list_in) {
     ++failed_;
     scheduler_.cancel();
   }
+  engine_stopped_ = true;
   planning.join();
   if (thumbnails_) finish_thumbnails(start);
   remove_stale_temporaries();
@@ -119,9 +127,12 @@ int Run::go(std::istream& list_in) {
   progress_->finish();
 
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  char line[256];
-  std::snprintf(line, sizeof line, "%zu %s, %zu skipped, %zu failed, %s in %.2f s (%s/s, %zu threads)\n", ok_.load(),
-                thumbnailing() ? "thumbnailed" : "downloaded", skipped_.load(), failed_.load(),
+  std::string refused;  // what was neither kept nor failed, when there was any
+  if (opted_out_ > 0) refused += ", " + std::to_string(opted_out_.load()) + " opted out";
+  if (filtered_ > 0) refused += ", " + std::to_string(filtered_.load()) + " filtered";
+  char line[320];
+  std::snprintf(line, sizeof line, "%zu %s, %zu skipped, %zu failed%s, %s in %.2f s (%s/s, %zu threads)\n", ok_.load(),
+                thumbnailing() ? "thumbnailed" : "downloaded", skipped_.load(), failed_.load(), refused.c_str(),
                 conc::format_bytes(static_cast<double>(bytes_.load())).c_str(), seconds,
                 conc::format_bytes(static_cast<double>(bytes_.load()) / std::max(seconds, 1e-9)).c_str(),
                 threads_used_.load());
@@ -131,6 +142,7 @@ int Run::go(std::istream& list_in) {
     err_ << "interrupted: " << pending_ - settled_.load() << " left for the next run, which resumes them\n";
     return 130;
   }
+  if (list_unusable_) return 2;
   return failed_ > 0 || manifest_failed_ ? 1 : 0;
 }
 
@@ -171,7 +183,29 @@ std::size_t Run::most_at_once() {
 
 Job& Run::job_at(std::size_t index) {
   std::lock_guard lock(jobs_mutex_);
-  return jobs_[index];
+  return *jobs_[index];
+}
+
+void Run::job_done(std::size_t index) {
+  std::unique_ptr<Job> done;
+  {
+    std::lock_guard lock(jobs_mutex_);
+    done = std::move(jobs_[index]);
+  }
+  ++jobs_done_;
+  pace_.notify_one();
+}
+
+void Run::keep_pace() {
+  std::unique_lock lock(pace_mutex_);
+  while (!interrupted && !engine_stopped_) {
+    const std::size_t open = pending_ - jobs_done_;
+    if (open < kPlannedAhead) return;
+    const Scheduler::Waiting w = scheduler_.waiting();
+    if (open - std::min(open, w.held_by_host + w.retries) < kPlannedAhead) return;
+    // Bounded: a notification may come between the check and the wait.
+    pace_.wait_for(lock, std::chrono::milliseconds(50));
+  }
 }
 
 int run(const Options& options, std::istream& list_in, std::ostream& out, std::ostream& err) {

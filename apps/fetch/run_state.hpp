@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -68,6 +69,10 @@ inline constexpr std::size_t kMaxAutoThreads = 512;
 // what pays costs a connection, and over TLS a handshake (about 1 ms of a core), for nothing.
 inline constexpr std::size_t kAutoStart = 256;
 inline constexpr std::chrono::seconds kLongWait{5};  // retry waits at least this long are said without -v
+// The planner keeps at most this many URLs that could start (planned, not done, neither held back by
+// a busy host nor waiting for a retry) ahead of the downloads: a long list is never held whole, and
+// a list sorted by host still reaches the other hosts.
+inline constexpr std::size_t kPlannedAhead = 1024;
 
 struct Job {
   std::string url;           // as listed, credentials redacted: the manifest's key and what messages name
@@ -83,9 +88,18 @@ struct Job {
   std::string original;          // --thumbnail --keep-originals: where the body is kept, relative
   long http_status = 0;          // --thumbnail: of the download whose body is being thumbnailed
   std::uint64_t body_bytes = 0;
-  std::uint64_t resumed_from = 0;  // the byte where the part was first continued (Record::resumed_from)
-  std::string resume_check;        // and what vouched for it
+  std::uint64_t resumed_from = 0;      // the byte where the part was first continued (Record::resumed_from)
+  std::string resume_check;            // and what vouched for it
+  std::optional<std::string> caption;  // a table's row: its caption and saved columns, until it is recorded
+  std::string columns;
   const std::string& request() const { return sources[source].text; }
+  // A record of this job with its row's columns (and no path yet).
+  Record record(std::string status, std::string error = {}) const {
+    Record r{url, "", std::move(status), http_status, body_bytes, "", attempts, std::move(error)};
+    r.caption = caption;
+    r.columns = columns;
+    return r;
+  }
 };
 
 // One run: the list planned into jobs, downloaded by one engine, each attempt settled.
@@ -128,6 +142,8 @@ class Run {
 
   // One list entry: its name, its folder, skipped if done before, or a job for the scheduler.
   void plan(const ListEntry& e, Planner& planner);
+  // Waits (on the planning thread) while the planner is kPlannedAhead URLs ahead of the downloads.
+  void keep_pace();
 
   // A file recorded as done counts only while it is what was recorded: its size, and with
   // --verify its SHA-256 (when one was recorded). Otherwise it is said and downloaded again.
@@ -154,8 +170,11 @@ class Run {
   // The thumbnail recorded as done for url at stem (and, with --keep-originals, its original) is there.
   bool thumbnail_done_before(const std::string& url, const std::string& stem);
   void start_thumbnails();
-  // Takes a download's whole body (in memory) on to the thumbnail workers.
+  // Takes a download's whole body (in memory) on to the thumbnail workers, unless its response opted
+  // out (then recorded as such).
   void hand_off(std::size_t index, const AttemptResult& r);
+  // A URL settled without a thumbnail and without failing (opted-out, filtered): said with -v, recorded.
+  void refuse(std::size_t index, Record rec, const ThumbnailFacts* facts);
   // The engines free a body's slot when the attempt brought no body to hand off.
   void body_slot_done(const AttemptResult& r) {
     if (thumbnails_ && !(r.verdict == Verdict::Ok && r.body)) thumbnails_->release();
@@ -171,6 +190,9 @@ class Run {
 
   // The job with that index; safe while the planner adds more.
   Job& job_at(std::size_t index);
+  // A job whose URL is recorded for good is freed, so that a long list costs no memory per URL done:
+  // nothing may touch it after this.
+  void job_done(std::size_t index);
 
   // One line on stderr and one in the manifest; callable from any worker.
   void fail_record(const Record& r, const std::string& where, const ThumbnailFacts* thumbnail = nullptr);
@@ -217,12 +239,19 @@ class Run {
   std::mutex names_mutex_;
   NameRegistry names_;  // the planner's, and --content-disposition's renames
   std::mutex jobs_mutex_;
-  std::deque<Job> jobs_;  // a deque: the planner adds while workers hold references
+  std::deque<std::unique_ptr<Job>> jobs_;  // null once done (job_done)
   std::atomic<std::size_t> pending_{0};
+  std::atomic<std::size_t> jobs_done_{0};    // jobs freed by job_done()
+  std::atomic<bool> engine_stopped_{false};  // the planner then waits for nothing
+  std::mutex pace_mutex_;
+  std::condition_variable pace_;  // a job is done
   std::atomic<std::size_t> skipped_{0};
   std::atomic<bool> planning_done_{false};
   std::atomic<std::size_t> ok_{0};
   std::atomic<std::size_t> failed_{0};
+  std::atomic<std::size_t> opted_out_{0};   // --thumbnail: not kept, as an X-Robots-Tag asked
+  std::atomic<std::size_t> filtered_{0};    // --thumbnail: refused by a filter
+  std::atomic<bool> list_unusable_{false};  // a table whose header lacks a named column
   std::atomic<std::uint64_t> bytes_{0};
   std::atomic<std::size_t> threads_used_{0};  // the most threads (or transfers, multi) at once
   std::atomic<bool> manifest_failed_{false};

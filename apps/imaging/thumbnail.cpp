@@ -242,6 +242,9 @@ struct Recipe {
   std::uint64_t max_pixels;
   bool embedded_preview;
   const PngText& png_text;
+  bool enlarge;
+  std::uint32_t border_rgb;
+  bool skip_reencode;
 };
 
 struct Facts {
@@ -251,6 +254,7 @@ struct Facts {
   int source_height = 0;
   Metadata metadata;
   std::string made_from = "image";
+  bool reencoded = true;
 };
 
 // A JPEG's own preview (its EXIF thumbnail, or an MPF preview) that serves every box, the smallest
@@ -343,7 +347,7 @@ Facts thumbnail_of(std::string_view data, const Recipe& job,
     const int shown_w = static_cast<int>(swap ? h.height : h.width);
     const int shown_h = static_cast<int>(swap ? h.width : h.height);
     const DecodeNeed need =
-        decode_need(static_cast<int>(h.width), static_cast<int>(h.height), swap, job.boxes, job.fits);
+        decode_need(static_cast<int>(h.width), static_cast<int>(h.height), swap, job.boxes, job.fits, job.enlarge);
     const int factor =
         h.width > 0 && h.height > 0
             ? std::max(1, std::min(static_cast<int>(h.width) / need.width, static_cast<int>(h.height) / need.height))
@@ -419,7 +423,20 @@ Facts thumbnail_of(std::string_view data, const Recipe& job,
     text.emplace_back("Thumb::Image::Height", std::to_string(result.source_height));
   }
   for (std::size_t i = 0; i < job.boxes.size(); ++i) {
-    const Geometry g = fit_geometry(width, height, job.boxes[i], job.fits[i]);
+    // The fit of the source's own size (the decoder may have shrunk it): sizes exact whatever the decode.
+    const Geometry g = fit_geometry(result.source_width, result.source_height, job.boxes[i], job.fits[i], job.enlarge);
+    // --skip-reencode: an upright sRGB JPEG left at its own size is its own thumbnail.
+    const bool unchanged = g.resize_width == width && g.resize_height == height && g.canvas_width == width &&
+                           g.canvas_height == height && width == result.source_width && height == result.source_height;
+    if (job.skip_reencode && job.boxes.size() == 1 && unchanged && h.format == Format::Jpeg &&
+        out_format == Format::Jpeg && orientation <= 1 && !decoded.colour.cmyk &&
+        (decoded.colour.icc.empty() || is_srgb_profile(decoded.colour.icc))) {
+      result.width = width;
+      result.height = height;
+      result.reencoded = false;
+      emit(i, out_format, std::vector<unsigned char>(data.begin(), data.end()));
+      break;
+    }
     // Resize in stored axes, then turn the small image upright.
     const cv::Size size(turned ? g.resize_height : g.resize_width, turned ? g.resize_width : g.resize_height);
     cv::Mat small;
@@ -434,6 +451,12 @@ Facts thumbnail_of(std::string_view data, const Recipe& job,
     cv::Mat upright = apply_orientation(small, orientation);
     if (g.crop_width != upright.cols || g.crop_height != upright.rows) {
       upright = upright(cv::Rect(g.crop_x, g.crop_y, g.crop_width, g.crop_height));
+    }
+    if (g.canvas_width != upright.cols || g.canvas_height != upright.rows) {
+      const double b = job.border_rgb & 0xFF, gr = (job.border_rgb >> 8) & 0xFF, r = (job.border_rgb >> 16) & 0xFF;
+      cv::copyMakeBorder(upright, upright, g.pad_y, g.canvas_height - upright.rows - g.pad_y, g.pad_x,
+                         g.canvas_width - upright.cols - g.pad_x, cv::BORDER_CONSTANT,
+                         upright.channels() == 1 ? cv::Scalar((r + gr + b) / 3) : cv::Scalar(b, gr, r, 255));
     }
     if (i == 0) {
       result.width = upright.cols;
@@ -469,8 +492,9 @@ ThumbResult make_thumbnail(const ThumbJob& job) {
       boxes.push_back(out.box);
       fits.push_back(out.fit.value_or(job.fit));
     }
-    const Recipe recipe{boxes,      fits,           job.format,           job.quality,
-                        job.colour, job.max_pixels, job.embedded_preview, job.png_text};
+    const Recipe recipe{boxes,       fits,           job.format,           job.quality,
+                        job.colour,  job.max_pixels, job.embedded_preview, job.png_text,
+                        job.enlarge, job.border_rgb, job.skip_reencode};
     const Facts facts =
         thumbnail_of(read_file(job.source), recipe, [&](std::size_t i, Format, std::vector<unsigned char>&& bytes) {
           common::write_atomically(job.outputs[i].path, {reinterpret_cast<const char*>(bytes.data()), bytes.size()},
@@ -500,8 +524,9 @@ BufferThumbResult make_thumbnail(std::string_view encoded, const BufferThumbJob&
     const std::vector<Box> boxes{job.box};
     const std::vector<Fit> fits{job.fit};
     const PngText no_text;
-    const Recipe recipe{boxes,      fits,           job.format,           job.quality,
-                        job.colour, job.max_pixels, job.embedded_preview, no_text};
+    const Recipe recipe{boxes,       fits,           job.format,           job.quality,
+                        job.colour,  job.max_pixels, job.embedded_preview, no_text,
+                        job.enlarge, job.border_rgb, job.skip_reencode};
     const Facts facts =
         thumbnail_of(encoded, recipe, [&](std::size_t, Format format, std::vector<unsigned char>&& bytes) {
           result.extension = extension_for(format);
@@ -517,6 +542,7 @@ BufferThumbResult make_thumbnail(std::string_view encoded, const BufferThumbJob&
     result.height = facts.height;
     result.source_width = facts.source_width;
     result.source_height = facts.source_height;
+    result.reencoded = facts.reencoded;
     result.ok = true;
   } catch (const std::exception& e) {
     result = BufferThumbResult{};
@@ -542,6 +568,9 @@ void settings_to_json(nlohmann::json& j, const ThumbSettings& s) {
   j["colour"] = static_cast<int>(s.colour);
   j["max_pixels"] = s.max_pixels;
   j["preview"] = s.embedded_preview;
+  j["enlarge"] = s.enlarge;
+  j["border_rgb"] = s.border_rgb;
+  j["skip_reencode"] = s.skip_reencode;
 }
 void settings_from_json(const nlohmann::json& j, ThumbSettings& s) {
   s.fit = static_cast<Fit>(j.at("fit").get<int>());
@@ -550,6 +579,9 @@ void settings_from_json(const nlohmann::json& j, ThumbSettings& s) {
   s.colour = static_cast<Colour>(j.at("colour").get<int>());
   s.max_pixels = j.at("max_pixels").get<std::uint64_t>();
   s.embedded_preview = j.value("preview", false);
+  s.enlarge = j.value("enlarge", false);
+  s.border_rgb = j.value("border_rgb", std::uint32_t{0xFFFFFF});
+  s.skip_reencode = j.value("skip_reencode", false);
 }
 }  // namespace
 

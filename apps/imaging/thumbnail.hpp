@@ -46,6 +46,10 @@ struct ThumbSettings {
   // thumbnail) when one serves (preview_rule.hpp). Off by default: an edited photo can keep a stale
   // preview. A RAW's preview is always taken when it serves: RAW editors keep their edits beside it.
   bool embedded_preview = false;
+  bool enlarge = false;                 // images smaller than the box are resized up to it
+  std::uint32_t border_rgb = 0xFFFFFF;  // Fit::Border's padding, 0xRRGGBB
+  // An sRGB (or untagged) upright JPEG whose thumbnail would be a JPEG of its own size keeps its bytes.
+  bool skip_reencode = false;
 };
 
 struct ThumbJob : ThumbSettings {
@@ -95,6 +99,7 @@ struct BufferThumbResult {
   std::string extension;  // of the thumbnail's format: ".jpg", ".png" or ".webp"
   std::string path;       // where it was written (output_stem + extension), or empty
   std::string encoded;    // the thumbnail's bytes, when output_stem is empty
+  bool reencoded = true;  // false: skip_reencode kept the source's bytes
 };
 
 // Never throws. --max-pixels is enforced from the header, before anything is decoded.

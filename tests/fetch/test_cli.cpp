@@ -161,6 +161,28 @@ TEST_CASE("a re-run skips what the manifest records as done", "[fetch][cli]") {
   CHECK(forced.err.find("2 downloaded, 0 skipped") != std::string::npos);
 }
 
+TEST_CASE("a list longer than the planner's lead is downloaded whole, however its hosts hold it back", "[fetch][cli]") {
+  Server s;
+  TempDir dir;
+  // 2,500 URLs: more than the 1,024 startable ones the planner keeps ahead of the downloads.
+  std::string list;
+  for (int i = 0; i < 2500; ++i)
+    list += s.url("/file/f" + std::to_string(i) + ".bin?size=64&seed=" + std::to_string(i)) + "\n";
+  // No per-host limit: the planner waits for the downloads. One host at 2: what it holds back does not count.
+  const std::vector<std::vector<std::string>> runs = {{"--engine", "threads", "-j", "16", "--per-host", "0"},
+                                                      {"--engine", "multi", "-j", "16", "--per-host", "2"}};
+  int n = 0;
+  for (std::vector<std::string> args : runs) {
+    const fs::path out = dir / ("out" + std::to_string(n++));
+    args.insert(args.end(), {"--no-progress", "-o", out.string()});
+    const Result r = run_fetch(dir, list, args);
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(r.err.find("2500 downloaded, 0 skipped, 0 failed") != std::string::npos);
+    CHECK(fs::file_size(out / "f2499.bin") == 64);
+  }
+}
+
 TEST_CASE("a URL listed twice is downloaded once per listing, and not again on a re-run", "[fetch][cli]") {
   Server s;
   TempDir dir;

@@ -25,7 +25,8 @@ null, "if_range": its If-Range or null}. Routes (bodies are deterministic: rando
   /headers                                              the request's headers, one "Name: value" a line
   /gzip/NAME?size=N&seed=S                              a file, compressed when the request accepts it
   /disposition/KEY?size=N&seed=S                        a file with the Content-Disposition named by KEY
-  /static/NAME[?delay_ms=D]                             the file NAME of --files DIR, as it is (Range honoured)
+  /static/NAME[?delay_ms=D][&robots=V]...               the file NAME of --files DIR, as it is (Range honoured),
+                                                        with an X-Robots-Tag: V header for each robots=V
   /stall/KEY/NAME?size=N&seed=S&after=M                 the first response of KEY sends M bytes, then nothing
                                                         (the connection stays open); later ones the file
   /ranges/PATH                                          the Range header of each request of a /stall PATH
@@ -269,7 +270,10 @@ async def static(request):
         return web.Response(status=404, text="not found\n")
     with open(path, "rb") as f:
         data = f.read()
-    return await send_file(request, data)
+    response = await send_file(request, data)
+    for tag in request.query.getall("robots", []):
+        response.headers.add("X-Robots-Tag", tag)
+    return response
 
 
 async def stall(request):

@@ -214,9 +214,12 @@ TEST_CASE("conc-fetch --thumbnail: a mixed list gives the right thumbnails and m
   }
   const std::map<std::string, std::string> failures = {{"notes.txt", "not an image"},
                                                        {"cut.jpg", "truncated JPEG"},
-                                                       {"big.png", "too many pixels"},
                                                        {"noise.jpg", "larger than --max-size"},
                                                        {"missing.jpg", "HTTP 404"}};
+  // --max-pixels is a filter: its refusal is counted as such, and is no failure.
+  CHECK(line("big.png").at("status") == "filtered");
+  CHECK(line("big.png").at("filtered") == "too_many_pixels");
+  CHECK(line("big.png").at("error").get<std::string>().rfind("too many pixels (1000x1100", 0) == 0);
   for (const auto& [name, reason] : failures) {
     const auto j = line(name);
     INFO(j.dump());
@@ -236,10 +239,10 @@ TEST_CASE("conc-fetch --thumbnail: a mixed list gives the right thumbnails and m
   const auto stats = nlohmann::json::parse(slurp(out / "stats.json"));
   INFO(stats.dump());
   CHECK(stats.at("urls").at("ok") == 4);
-  CHECK(stats.at("urls").at("failed") == 5);
-  CHECK(
-      stats.at("errors") ==
-      nlohmann::json{{"http_404", 1}, {"not_an_image", 1}, {"too_large", 1}, {"too_many_pixels", 1}, {"truncated", 1}});
+  CHECK(stats.at("urls").at("failed") == 4);
+  CHECK(stats.at("urls").at("filtered") == 1);
+  CHECK(stats.at("errors") == nlohmann::json{{"http_404", 1}, {"not_an_image", 1}, {"too_large", 1}, {"truncated", 1}});
+  CHECK(stats.at("filtered_by") == nlohmann::json{{"too_many_pixels", 1}});
   CHECK(stats.at("images_per_second").get<double>() > 0);
 }
 

@@ -79,3 +79,42 @@ TEST_CASE("the JPEG scale keeps the decode at least the needed size", "[thumbs][
   CHECK(imaging::parse_fit("cover") == Fit::Cover);
   CHECK_THROWS_AS(imaging::parse_fit("stretch"), std::invalid_argument);
 }
+
+TEST_CASE("shortest, border and none, and enlarging a smaller image as img2dataset does", "[thumbs][geometry]") {
+  // shortest: the smallest size that covers the box, nothing cropped.
+  auto g = fit_geometry(400, 300, {80, 40}, Fit::Shortest);
+  CHECK(g.resize_width == 80);
+  CHECK(g.resize_height == 60);
+  CHECK(g.crop_width == 80);
+  CHECK(g.crop_height == 60);
+  // border: contain, then centred on exactly the box.
+  g = fit_geometry(400, 300, {80, 40}, Fit::Border);
+  CHECK(g.resize_width == 53);
+  CHECK(g.resize_height == 40);
+  CHECK(g.canvas_width == 80);
+  CHECK(g.canvas_height == 40);
+  CHECK(g.pad_x == 13);
+  CHECK(g.pad_y == 0);
+  // Not enlarged, a small image is still padded to the box.
+  g = fit_geometry(30, 20, {80, 40}, Fit::Border);
+  CHECK(g.resize_width == 30);
+  CHECK(g.canvas_width == 80);
+  CHECK(g.pad_x == 25);
+  CHECK(g.pad_y == 10);
+  g = fit_geometry(400, 300, {80, 40}, Fit::None, true);
+  CHECK(g.resize_width == 400);
+  CHECK(g.canvas_height == 300);
+  // Enlarged: up to the box, each mode its own way.
+  g = fit_geometry(30, 20, {80, 40}, Fit::Contain, true);
+  CHECK((g.resize_width == 60 && g.resize_height == 40));
+  g = fit_geometry(30, 20, {80, 40}, Fit::Shortest, true);
+  CHECK((g.resize_width == 80 && g.resize_height == 53));
+  g = fit_geometry(30, 20, {80, 40}, Fit::Cover, true);
+  CHECK((g.resize_width == 80 && g.resize_height == 53 && g.crop_width == 80 && g.crop_height == 40));
+  CHECK(g.crop_y == 6);
+  g = fit_geometry(30, 20, {80, 40}, Fit::Border, true);
+  CHECK((g.resize_width == 60 && g.canvas_width == 80 && g.pad_x == 10));
+  for (const char* name : {"contain", "shortest", "cover", "border", "fill", "none"}) {
+    CHECK(std::string(imaging::to_string(imaging::parse_fit(name))) == name);
+  }
+}

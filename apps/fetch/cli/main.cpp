@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <conc/task.hpp>
@@ -41,8 +42,24 @@ int main(int argc, char** argv) {
       "conc-fetch: download a list of URLs, many at a time.\n"
       "Bodies stream to NAME.part and are renamed when whole and verified; a re-run resumes cut transfers with "
       "Range (only of the same file) and skips what the manifest records as done. More in conc-fetch(1)."};
-  app.add_option("LIST", o.list, "URL list, one per line (aria2 input files too); - or absent: stdin")
+  app.add_option("LIST", o.list,
+                 "URL list, one per line (aria2 input files too), or a table (CSV, TSV, JSON Lines); - or absent: "
+                 "stdin")
       ->type_name("FILE");
+  std::string input_format;
+  app.add_option("--input-format", input_format,
+                 "txt (one URL a line, aria2's option lines too), aria2 (the same), or a table: csv, tsv or jsonl "
+                 "(default: from the list's extension, .csv .tsv .jsonl; txt otherwise)")
+      ->check(common::cli::one_of({"txt", "aria2", "csv", "tsv", "jsonl"}))
+      ->option_text("txt|aria2|csv|tsv|jsonl");
+  app.add_option("--url-col", o.columns.url, "with a table: the column of the URLs, default url")->option_text("NAME");
+  app.add_option("--caption-col", o.columns.caption,
+                 "with a table: the column of the captions (KEY.txt beside each thumbnail or in its tar)")
+      ->option_text("NAME");
+  app.add_option("--save-columns", o.columns.save,
+                 "with a table: more columns to keep with each sample (in KEY.json and the manifest), A,B,...")
+      ->delimiter(',')
+      ->option_text("A,B,...");
   app.add_option("-o,--out", o.out, "output folder (default downloads/)");
   app.add_option("-j,--jobs", jobs,
                  "concurrent transfers: N, or auto (default: 256, growing towards 512 while more at once finish "
@@ -97,6 +114,20 @@ int main(int argc, char** argv) {
   app.add_option("-H,--header", o.transfer.headers, "extra request header 'Name: value', repeatable")
       ->allow_extra_args(false);
   app.add_option("-A,--user-agent", o.transfer.user_agent, "User-Agent (default conc-fetch/0.1)");
+  std::string user_agent_token;
+  app.add_option("--user-agent-token", user_agent_token,
+                 "a name site owners can address: added to the User-Agent as (compatible; TOKEN), and an "
+                 "X-Robots-Tag addressed to it counts as one to conc-fetch")
+      ->check(CLI::Validator(
+          [](std::string& value) -> std::string {
+            const bool plain = !value.empty() && value.size() <= 64 &&
+                               value.find_first_not_of(
+                                   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                                   "._+-/") == std::string::npos;
+            return plain ? "" : "'" + value + "' is not a token (letters, digits and . _ + - /, at most 64)";
+          },
+          "", "token"))
+      ->option_text("TOKEN");
   app.add_option("--proxy", o.transfer.proxy, "proxy URL");
   app.add_option("--resolve", o.transfer.resolve,
                  "connect to HOST:PORT at ADDRESS (or the first that answers of several, comma-separated) "
@@ -155,8 +186,44 @@ int main(int argc, char** argv) {
                  "that instead of the body (OUT/NAME with the thumbnail's extension)")
       ->option_text("WxH");
   app.add_option("--fit", o.thumbnail.spec.fit,
-                 "with --thumbnail: contain (default: fit inside), cover (fill and crop) or fill (stretch)")
-      ->check(common::cli::one_of({"contain", "cover", "fill"}));
+                 "with --thumbnail: contain (default: fit inside), shortest (the box's shorter side reached), cover "
+                 "(fill and crop the centre), border (fit inside and pad to exactly WxH), fill (stretch) or none "
+                 "(keep the size)")
+      ->check(common::cli::one_of({"contain", "shortest", "cover", "border", "fill", "none"}));
+  app.add_option("--border-colour", o.thumbnail.spec.border_colour,
+                 "with --fit border: the padding's colour, black, white (default), grey, or RRGGBB in hex")
+      ->check(CLI::Validator(
+          [](std::string& value) -> std::string {
+            try {
+              common::parse_rgb(value);
+              return "";
+            } catch (const std::invalid_argument&) {
+              return "'" + value + "' is not a colour (black, white, grey, or RRGGBB in hex)";
+            }
+          },
+          "", "colour"))
+      ->option_text("COLOUR");
+  bool only_if_bigger = false;
+  app.add_flag("--resize-only-if-bigger", only_if_bigger,
+               "with --thumbnail: never enlarge an image smaller than the box (by default it is resized up "
+               "to the box, as img2dataset does)");
+  app.add_flag("--skip-reencode", o.thumbnail.spec.skip_reencode,
+               "with --thumbnail: a JPEG the fit leaves at its own size (upright, sRGB or untagged) keeps its "
+               "bytes instead of being encoded again");
+  app.add_option("--min-image-size", o.thumbnail.spec.min_side,
+                 "with --thumbnail: filter out images whose smaller side is under N pixels (from the header)")
+      ->check(common::cli::whole_number(1, 1'000'000))
+      ->option_text("N");
+  app.add_option("--max-aspect-ratio", o.thumbnail.spec.max_aspect_ratio,
+                 "with --thumbnail: filter out images whose longer side is more than R times the shorter")
+      ->check(common::cli::number_at_least(1))
+      ->option_text("R");
+  std::string disallowed = "noai,noimageai,noindex,noimageindex";
+  app.add_option("--disallowed-header-directives", disallowed,
+                 "with --thumbnail: the X-Robots-Tag directives (for all agents, or for conc-fetch or "
+                 "--user-agent-token) that opt an image out: not kept, recorded as opted-out; default "
+                 "noai,noimageai,noindex,noimageindex; '' keeps everything")
+      ->option_text("LIST");
   app.add_option("--format", o.thumbnail.spec.format,
                  "with --thumbnail: auto (keep JPEG/PNG/WebP, JPEG otherwise), jpeg, png or webp")
       ->check(common::cli::one_of({"auto", "jpeg", "jpg", "png", "webp"}));
@@ -198,6 +265,8 @@ int main(int argc, char** argv) {
       "      a private CA, passwords from ~/.netrc (never written anywhere)\n"
       "  conc-fetch --thumbnail 256 --output-format webdataset -o shards urls.txt\n"
       "      a thumbnail of every image, packed into tars for training\n"
+      "  conc-fetch --thumbnail 256 --fit border --caption-col caption images.tsv\n"
+      "      a dataset from a table: each caption kept with its image\n"
       "  mpirun -np 16 conc-fetch --shard auto -o /shared/out list.txt\n"
       "      sixteen shards; then conc-fetch --summary /shared/out\n"
       "One run at a time per output folder. Exit codes: 0 all downloaded or done before, 1 some failed (the rest "
@@ -220,7 +289,12 @@ int main(int argc, char** argv) {
               "--proxy URL", "--user USER[:PASSWORD]", "--netrc", "--netrc-file FILE"}},
             {"Thumbnails",
              {"--thumbnail WxH", "--fit", "--format", "--quality 1-100", "--max-pixels N", "--keep-originals",
-              "--thumbnail-workers N", "--thumbnail-timeout SECONDS", "--output-format", "--samples-per-tar N"}},
+              "--thumbnail-workers N", "--thumbnail-timeout SECONDS", "--output-format", "--samples-per-tar N",
+              "--border-colour COLOUR", "--resize-only-if-bigger", "--skip-reencode"}},
+            {"Tables and datasets",
+             {"--input-format txt|aria2|csv|tsv|jsonl", "--url-col NAME", "--caption-col NAME",
+              "--save-columns A,B,...", "--min-image-size N", "--max-aspect-ratio R",
+              "--disallowed-header-directives LIST", "--user-agent-token TOKEN"}},
             {"Shards", {"--shard I/N|auto", "--shard-count N", "--shard-by", "--summary OUT"}},
             {"Messages and configuration",
              {"--no-progress", "--verbose", "--config", "--no-config", "--version", "--help"}}});
@@ -234,6 +308,12 @@ int main(int argc, char** argv) {
                                                            {"--thumbnail-timeout", "--thumbnail"},
                                                            {"--output-format", "--thumbnail"},
                                                            {"--samples-per-tar", "--output-format"},
+                                                           {"--border-colour", "--fit"},
+                                                           {"--resize-only-if-bigger", "--thumbnail"},
+                                                           {"--skip-reencode", "--thumbnail"},
+                                                           {"--min-image-size", "--thumbnail"},
+                                                           {"--max-aspect-ratio", "--thumbnail"},
+                                                           {"--disallowed-header-directives", "--thumbnail"},
                                                            {"--low-speed-time", "--low-speed"},
                                                            {"--shard-count", "--shard"},
                                                            {"--shard-by", "--shard"}})) {
@@ -248,6 +328,48 @@ int main(int argc, char** argv) {
     std::cerr << "conc-fetch: --samples-per-tar has no effect without --output-format webdataset (see conc-fetch "
                  "--help)\n";
     return 2;
+  }
+  if (app.count("--border-colour") > 0 && o.thumbnail.spec.fit != "border") {
+    std::cerr << "conc-fetch: --border-colour has no effect without --fit border (see conc-fetch --help)\n";
+    return 2;
+  }
+  o.input = input_format.empty() ? fetch::list_format_for(o.list) : *fetch::parse_list_format(input_format);
+  for (const char* option : {"--url-col", "--caption-col", "--save-columns"}) {
+    if (app.count(option) > 0 && !fetch::is_table(o.input)) {
+      std::cerr << "conc-fetch: " << option << " has no effect without a table (--input-format csv, tsv or jsonl, "
+                << "or a .csv, .tsv or .jsonl list) (see conc-fetch --help)\n";
+      return 2;
+    }
+  }
+  // As img2dataset, a saved column may not take the name of a field conc-fetch writes itself.
+  for (const std::string& column : o.columns.save) {
+    for (const char* own : {"key", "url", "caption", "status", "error_message", "width", "height", "original_width",
+                            "original_height", "source_width", "source_height", "source_bytes", "sha256"}) {
+      if (column == own) {
+        std::cerr << "conc-fetch: --save-columns: '" << column
+                  << "' is a field conc-fetch writes itself (rename the column, or use --url-col or --caption-col)\n";
+        return 2;
+      }
+    }
+  }
+  o.thumbnail.spec.enlarge = !only_if_bigger;
+  o.thumbnail.disallowed_directives.clear();
+  for (std::string_view rest = disallowed; !rest.empty();) {
+    const auto comma = rest.find(',');
+    std::string directive(rest.substr(0, comma));
+    rest.remove_prefix(comma == std::string_view::npos ? rest.size() : comma + 1);
+    directive.erase(0, directive.find_first_not_of(" \t"));
+    directive.erase(directive.find_last_not_of(" \t") + 1);
+    std::transform(directive.begin(), directive.end(), directive.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (!directive.empty()) o.thumbnail.disallowed_directives.push_back(directive);
+  }
+  if (!user_agent_token.empty()) {
+    o.transfer.user_agent += " (compatible; " + user_agent_token + ")";
+    std::string agent = user_agent_token;
+    std::transform(agent.begin(), agent.end(), agent.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    o.thumbnail.agent_names.push_back(agent);
   }
   o.layout = layout == "host" ? fetch::Layout::Host : fetch::Layout::Flat;
   o.engine = engine == "multi" ? fetch::Engine::Multi : fetch::Engine::Threads;

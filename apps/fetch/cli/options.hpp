@@ -5,8 +5,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/transfer_options.hpp"
+#include "plan/table_list.hpp"
 #include "shard.hpp"
 #include "thumbnail/thumbnail_protocol.hpp"
 
@@ -30,13 +32,20 @@ struct ThumbnailOptions {
   std::chrono::seconds timeout{60};  // a thumbnail taking longer fails its URL
   OutputFormat output = OutputFormat::Files;
   std::size_t samples_per_tar = 10000;
+  // Responses whose X-Robots-Tag holds one of these (lower case) are not kept (opted-out); empty: none.
+  std::vector<std::string> disallowed_directives{"noai", "noimageai", "noindex", "noimageindex"};
+  // The agent names an X-Robots-Tag may address (lower case), besides all agents: conc-fetch and
+  // --user-agent-token.
+  std::vector<std::string> agent_names{"conc-fetch"};
   std::string task = kThumbnailTask;             // the registered task; tests run the pipeline with a stand-in
   std::string worker;                            // the worker program (conc-fetch-thumbnailer); empty: this one
   std::chrono::milliseconds tar_write_delay{0};  // tests: a tar writer as slow as a busy disk, per sample
 };
 
 struct Options {
-  std::string list;  // URL list file; "-" or empty: stdin
+  std::string list;                    // URL list file; "-" or empty: stdin
+  ListFormat input = ListFormat::Txt;  // --input-format, or what the list's name implies
+  TableColumns columns;                // a table's URL, caption and saved columns
   std::string out = "downloads";
   unsigned jobs = 0;         // 0: auto (sized from the measured blocking coefficient)
   std::size_t per_host = 8;  // 0: no limit

@@ -235,6 +235,7 @@ AttemptResult Attempt::finish(CURLcode code) {
     r.retry_after = parse_retry_after(retry_after_, static_cast<std::int64_t>(std::time(nullptr)));
   const long s = r.http_status;
   r.resumed = resumed_;
+  r.robots_tags = robots_tags_;
   if (code == CURLE_ABORTED_BY_CALLBACK && options_.stop != nullptr && options_.stop->load()) {
     keep_part();
     r.verdict = Verdict::Interrupted;

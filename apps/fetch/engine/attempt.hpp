@@ -44,7 +44,8 @@ struct AttemptResult {
   // The part was dropped because the server would not resume it: start again at once, and do not
   // count this attempt.
   bool restart = false;
-  std::string suggested_name;  // with content_disposition: the safe file name the server gave, if any
+  std::string suggested_name;            // with content_disposition: the safe file name the server gave, if any
+  std::vector<std::string> robots_tags;  // the final response's X-Robots-Tag headers, one value each
   // Once the body began: where it began (0: the part started from zero; N: a part of N bytes was
   // continued) and what vouched for the part ("ETag", "Last-Modified", "length"). Nothing when no
   // body came (the part, if any, is as it was).
@@ -143,6 +144,7 @@ class Attempt {
   std::string content_disposition_;
   std::string etag_;  // of the response being received
   std::string last_modified_;
+  std::vector<std::string> robots_tags_;  // of the response being received
   bool range_mismatch_ = false;
   std::optional<Validators> recorded_;   // the part's, when it is resumed (a Range was sent)
   bool validators_on_disk_ = false;      // validators_file_ may exist (read at start, or written)

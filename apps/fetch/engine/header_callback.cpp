@@ -1,6 +1,6 @@
 // libcurl's header callback: the response headers an attempt acts on (status line, Retry-After,
-// Content-Range, Content-Disposition, the validators ETag and Last-Modified), within a bound on
-// their total size.
+// Content-Range, Content-Disposition, the validators ETag and Last-Modified, X-Robots-Tag), within
+// a bound on their total size.
 
 #include <strings.h>
 
@@ -34,6 +34,7 @@ size_t Attempt::on_header(char* data, size_t size, size_t n, void* user) {
     t->content_disposition_.clear();
     t->etag_.clear();
     t->last_modified_.clear();
+    t->robots_tags_.clear();
     t->status_ = 0;
   } else if (line.size() > 12 && strncasecmp(line.data(), "retry-after:", 12) == 0) {
     t->retry_after_ = line.substr(12);
@@ -45,6 +46,8 @@ size_t Attempt::on_header(char* data, size_t size, size_t n, void* user) {
     t->etag_ = trimmed(line.substr(5));
   } else if (line.size() > 14 && strncasecmp(line.data(), "last-modified:", 14) == 0) {
     t->last_modified_ = trimmed(line.substr(14));
+  } else if (line.size() > 13 && strncasecmp(line.data(), "x-robots-tag:", 13) == 0) {
+    t->robots_tags_.push_back(trimmed(line.substr(13)));
   }
   return size * n;
 }

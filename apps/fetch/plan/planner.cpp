@@ -21,7 +21,12 @@ void Run::plan(const ListEntry& e, Planner& planner) {
   const std::string listed = common::redact_urls(e.raw);
   if (!e.url) {
     if (!mine(e)) return;
-    fail_record(Record{listed, "", "failed", 0, 0, "", 0, e.error}, "line " + std::to_string(e.line) + ": " + listed);
+    Record rec{listed, "", "failed", 0, 0, "", 0, e.error};
+    rec.caption = e.caption;
+    rec.columns = e.columns;
+    // A table's row says its line in its error already.
+    const std::string line = "line " + std::to_string(e.line) + ": ";
+    fail_record(rec, e.error.starts_with(line) ? listed : line + listed);
     return;
   }
   std::string relative;
@@ -81,15 +86,18 @@ void Run::plan(const ListEntry& e, Planner& planner) {
   job.sha256 = e.sha256;
   job.named_by_list = !e.out.empty();
   job.line = e.line;
+  job.caption = e.caption;
+  job.columns = e.columns;
   if (thumbnailing() && o_.thumbnail.keep_originals) {
     job.original = "originals/" + relative + fs::path(download_name).extension().string();
     // Created by the worker that writes the original; listed here for the end-of-run tidy-up.
     planner.folders.insert((root_ / job.original).parent_path());
   }
+  keep_pace();
   std::size_t index = 0;
   {
     std::lock_guard lock(jobs_mutex_);
-    jobs_.push_back(std::move(job));
+    jobs_.push_back(std::make_unique<Job>(std::move(job)));
     index = jobs_.size() - 1;
   }
   progress_->set_total(++pending_);

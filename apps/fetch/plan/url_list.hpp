@@ -38,6 +38,10 @@ struct ListEntry {
   std::string out;           // aria2 out=NAME, empty when not given
   std::string sha256;        // aria2 checksum=sha-256=HEX (lower-case hex), empty when not given
   std::vector<Url> mirrors;  // aria2: more URIs of the same file after TABs, tried in turn when one fails
+  // Tables (table_list.hpp): the row's caption (--caption-col) as written, and its saved columns
+  // (--save-columns) as a JSON object's text, names to values; empty: none.
+  std::optional<std::string> caption;
+  std::string columns;
 };
 
 // Reads a whole list. Malformed lines become entries with an error; option lines that are not

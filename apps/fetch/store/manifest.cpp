@@ -37,6 +37,9 @@ std::string to_json_line(const Record& r, const ThumbnailFacts* thumbnail) {
     if (!thumbnail->original.empty()) j["original"] = name_to_text(thumbnail->original);
   }
   if (!r.error.empty()) j["error"] = r.error;
+  if (!r.filtered.empty()) j["filtered"] = r.filtered;
+  if (r.caption) j["caption"] = *r.caption;
+  if (!r.columns.empty()) j["columns"] = nlohmann::json::parse(r.columns);
   // Names are text already; an error message that quotes bytes that are not UTF-8 has them replaced.
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -55,6 +58,13 @@ std::optional<Recorded> parse_manifest_line(const std::string& line) {
     r.record.error = j.value("error", "");
     r.record.resumed_from = j.value("resumed_from", std::uint64_t{0});
     r.record.resume_check = j.value("resume_check", "");
+    r.record.filtered = j.value("filtered", "");
+    if (const auto caption = j.find("caption"); caption != j.end() && caption->is_string()) {
+      r.record.caption = caption->get<std::string>();
+    }
+    if (const auto columns = j.find("columns"); columns != j.end()) {
+      r.record.columns = columns->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    }
     if (j.contains("thumbnail")) {
       ThumbnailFacts t;
       t.path = name_from_text(j.at("thumbnail").get<std::string>());
@@ -96,6 +106,9 @@ void Manifest::read_also(const std::filesystem::path& file) {
   for (std::string line; std::getline(in, line);) {
     std::optional<Recorded> r = parse_manifest_line(line);
     if (!r || r->record.status != "ok") continue;
+    // A row's columns say nothing of what is done: not held.
+    r->record.caption.reset();
+    r->record.columns.clear();
     const std::string unit = unit_of(*r);
     url_unit_[r->record.url] = unit;
     if (r->thumbnail && !r->thumbnail->original.empty()) originals_[r->thumbnail->original] = r->record.url;

@@ -32,8 +32,10 @@ struct ThumbnailFacts {
 
 struct Record {
   std::string url;
-  std::string path;    // relative to the output folder
-  std::string status;  // "ok" or "failed"
+  std::string path;  // relative to the output folder
+  // "ok" or "failed"; with --thumbnail also "opted-out" (an X-Robots-Tag asked not to keep it) and
+  // "filtered" (--min-image-size, --max-aspect-ratio, --max-pixels refused it): neither a failure.
+  std::string status;
   long http_status = 0;
   std::uint64_t bytes = 0;
   std::string sha256;
@@ -44,6 +46,10 @@ struct Record {
   // "length" when the server gave no validator).
   std::uint64_t resumed_from = 0;
   std::string resume_check{};
+  // A table's row: its caption and saved columns (a JSON object's text), kept whatever became of it.
+  std::optional<std::string> caption{};
+  std::string columns{};
+  std::string filtered{};  // status "filtered": which filter ("too_small", "aspect_ratio", "too_many_pixels")
 };
 
 // With `thumbnail`, the line also has its fields (thumbnail, width, height, source_width, ...).

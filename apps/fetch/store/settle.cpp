@@ -72,6 +72,8 @@ void Run::settle(const Scheduler::Grant& grant, const AttemptResult& r, std::mt1
   }
   Record rec{job.url,      job.path, r.verdict == Verdict::Ok ? "ok" : "failed", r.http_status, r.bytes, r.sha256,
              job.attempts, ""};
+  rec.caption = job.caption;
+  rec.columns = job.columns;
   if (r.verdict == Verdict::Ok) {
     rec.resumed_from = job.resumed_from;
     rec.resume_check = job.resume_check;
@@ -90,6 +92,7 @@ void Run::settle(const Scheduler::Grant& grant, const AttemptResult& r, std::mt1
   }
   ++settled_;
   progress_->advance(1, r.verdict != Verdict::Ok);
+  job_done(grant.index);
 }
 
 std::string Run::rename_as_suggested(const Job& job, const AttemptResult& r) {
@@ -164,7 +167,8 @@ void Run::record(const Record& given, const ThumbnailFacts* thumbnail) {
   Record r = given;
   r.url = common::redact_urls(r.url);
   r.error = common::redact_urls(r.error);
-  stats_.count(r);
+  // A failed line with thumbnail facts failed at its thumbnail, not its download.
+  stats_.count(r, thumbnail != nullptr);
   if (manifest_->append(r, thumbnail)) return;
   const std::string reason = std::strerror(errno);
   {

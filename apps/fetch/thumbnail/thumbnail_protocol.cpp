@@ -15,15 +15,25 @@ constexpr std::size_t kIndexBytes = sizeof(std::uint32_t);  // a SharedBuffer's 
 void conc::Codec<fetch::ThumbnailRequest>::encode(const fetch::ThumbnailRequest& value, std::string& out) {
   conc::Codec<conc::SharedBuffer>::encode(value.body, out);
   // Paths are bytes: as text by the one rule, so that a name that is not UTF-8 arrives as it is.
-  const nlohmann::json j = {{"stem", common::name_to_text(value.output_stem)},
-                            {"original", common::name_to_text(value.original)},
-                            {"token", value.temporaries_token},
-                            {"w", value.spec.width},
-                            {"h", value.spec.height},
-                            {"fit", value.spec.fit},
-                            {"format", value.spec.format},
-                            {"quality", value.spec.quality},
-                            {"max_pixels", value.spec.max_pixels}};
+  nlohmann::json j = {{"stem", common::name_to_text(value.output_stem)},
+                      {"original", common::name_to_text(value.original)},
+                      {"token", value.temporaries_token},
+                      {"w", value.spec.width},
+                      {"h", value.spec.height},
+                      {"fit", value.spec.fit},
+                      {"format", value.spec.format},
+                      {"quality", value.spec.quality},
+                      {"max_pixels", value.spec.max_pixels},
+                      {"enlarge", value.spec.enlarge},
+                      {"border", value.spec.border_colour},
+                      {"skip_reencode", value.spec.skip_reencode},
+                      {"min_side", value.spec.min_side},
+                      {"max_aspect", value.spec.max_aspect_ratio},
+                      {"beside", value.beside},
+                      {"key", value.key},
+                      {"url", common::name_to_text(value.url)},
+                      {"columns", value.columns}};
+  if (value.caption) j["caption"] = common::name_to_text(*value.caption);
   out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -41,13 +51,24 @@ fetch::ThumbnailRequest conc::Codec<fetch::ThumbnailRequest>::decode(std::string
   r.spec.format = j.at("format").get<std::string>();
   r.spec.quality = j.at("quality").get<int>();
   r.spec.max_pixels = j.at("max_pixels").get<std::uint64_t>();
+  r.spec.enlarge = j.at("enlarge").get<bool>();
+  r.spec.border_colour = j.at("border").get<std::string>();
+  r.spec.skip_reencode = j.at("skip_reencode").get<bool>();
+  r.spec.min_side = j.at("min_side").get<int>();
+  r.spec.max_aspect_ratio = j.at("max_aspect").get<double>();
+  r.beside = j.at("beside").get<bool>();
+  r.key = j.at("key").get<std::string>();
+  r.url = common::name_from_text(j.at("url").get<std::string>());
+  r.columns = j.at("columns").get<std::string>();
+  if (j.contains("caption")) r.caption = common::name_from_text(j.at("caption").get<std::string>());
   return r;
 }
 
 void conc::Codec<fetch::ThumbnailReply>::encode(const fetch::ThumbnailReply& value, std::string& out) {
-  const nlohmann::json j = {{"ok", value.ok},         {"error", value.error},     {"w", value.width},
-                            {"h", value.height},      {"sw", value.source_width}, {"sh", value.source_height},
-                            {"ext", value.extension}, {"sha256", value.sha256}};
+  nlohmann::json j = {{"ok", value.ok},         {"error", value.error},     {"w", value.width},
+                      {"h", value.height},      {"sw", value.source_width}, {"sh", value.source_height},
+                      {"ext", value.extension}, {"sha256", value.sha256}};
+  if (!value.filtered.empty()) j["filtered"] = value.filtered;
   const std::string header = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   const auto length = static_cast<std::uint32_t>(header.size());
   out.append(reinterpret_cast<const char*>(&length), sizeof length);
@@ -64,6 +85,7 @@ fetch::ThumbnailReply conc::Codec<fetch::ThumbnailReply>::decode(std::string_vie
   fetch::ThumbnailReply r;
   r.ok = j.at("ok").get<bool>();
   r.error = j.at("error").get<std::string>();
+  r.filtered = j.value("filtered", "");
   r.width = j.at("w").get<int>();
   r.height = j.at("h").get<int>();
   r.source_width = j.at("sw").get<int>();

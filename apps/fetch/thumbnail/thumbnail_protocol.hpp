@@ -7,6 +7,7 @@
 #include <conc/shared_buffer.hpp>
 #include <conc/task.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,10 +19,15 @@ inline constexpr const char* kThumbnailTask = "fetch_thumbnail";
 struct ThumbnailSpec {
   int width = 256;
   int height = 256;
-  std::string fit = "contain";  // contain, cover, fill
+  std::string fit = "contain";  // contain, shortest, cover, border, fill, none
   std::string format = "auto";  // auto, jpeg, png, webp
   int quality = 85;
   std::uint64_t max_pixels = 200'000'000;
+  bool enlarge = true;                  // images smaller than the box are resized up to it
+  std::string border_colour = "white";  // --fit border: black, white, grey, or RRGGBB
+  bool skip_reencode = false;           // a JPEG that needs no change keeps its bytes
+  int min_side = 0;                     // --min-image-size: smaller images are filtered out
+  double max_aspect_ratio = 0;          // --max-aspect-ratio (longer side / shorter); 0: any
 };
 
 struct ThumbnailRequest {
@@ -33,11 +39,19 @@ struct ThumbnailRequest {
   // names, so that what a killed worker leaves is known to be the run's own. Empty: the worker's.
   std::string temporaries_token;
   ThumbnailSpec spec;
+  // Files from a table: the sample's JSON goes beside the thumbnail (STEM.json), and its caption
+  // (STEM.txt) when it has one.
+  bool beside = false;
+  std::string key;
+  std::string url;
+  std::optional<std::string> caption;
+  std::string columns;  // the saved columns, a JSON object's text
 };
 
 struct ThumbnailReply {
   bool ok = false;
   std::string error;
+  std::string filtered;  // when a filter refused the image: "too_small", "aspect_ratio", "too_many_pixels"
   int width = 0;
   int height = 0;
   int source_width = 0;

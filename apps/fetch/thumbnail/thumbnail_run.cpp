@@ -8,6 +8,8 @@
 #include "name_text.hpp"
 #include "run_state.hpp"
 #include "shard.hpp"
+#include "thumbnail/opt_out.hpp"
+#include "thumbnail/sample_json.hpp"
 
 namespace fetch {
 
@@ -108,6 +110,13 @@ void Run::hand_off(std::size_t index, const AttemptResult& r) {
   Job& job = job_at(index);
   job.http_status = r.http_status;
   job.body_bytes = r.bytes;
+  ++handed_off_;
+  progress_->add_bytes(r.bytes);
+  if (const auto directive = opting_out(r.robots_tags, o_.thumbnail.disallowed_directives, o_.thumbnail.agent_names)) {
+    thumbnails_->release();  // no body goes on: its slot is free
+    refuse(index, job.record("opted-out", "X-Robots-Tag: " + *directive), nullptr);
+    return;
+  }
   ThumbnailRequest request;
   request.body = std::move(*r.body);
   // For a tar the thumbnail's bytes come back; for files the worker writes them.
@@ -115,17 +124,36 @@ void Run::hand_off(std::size_t index, const AttemptResult& r) {
   if (!job.original.empty()) request.original = (root_ / job.original).string();
   request.temporaries_token = temporaries_->token();
   request.spec = o_.thumbnail.spec;
-  ++handed_off_;
-  progress_->add_bytes(r.bytes);
+  if (!tars_ && is_table(o_.input)) {
+    request.beside = true;
+    request.key = sample_key(job.line);
+    request.url = job.url;
+    request.caption = job.caption;
+    request.columns = job.columns;
+  }
   thumbnails_->submit(index, request);
   update_thumbnail_status();
+}
+
+void Run::refuse(std::size_t index, Record rec, const ThumbnailFacts* facts) {
+  ++(rec.status == "opted-out" ? opted_out_ : filtered_);
+  if (o_.verbose) {
+    std::lock_guard lock(print_mutex_);
+    if (progress_) progress_->clear();
+    out_ << rec.status << " " << rec.url << ": " << rec.error << "\n";
+  }
+  record(rec, facts);
+  ++settled_;
+  progress_->advance(1, false);
+  update_thumbnail_status();
+  job_done(index);
 }
 
 void Run::thumbnail_done(std::size_t index, conc::Outcome<ThumbnailReply>&& outcome, BodySlot&& slot) {
   // A worker that died of the same Ctrl-C that stops the run: the URL is left for the next run.
   if (!outcome && interrupted) return;
   Job& job = job_at(index);
-  Record rec{job.url, "", "ok", job.http_status, job.body_bytes, "", job.attempts, ""};
+  Record rec = job.record("ok");
   ThumbnailFacts facts;
   facts.source_bytes = job.body_bytes;
   facts.original = job.original;
@@ -135,6 +163,13 @@ void Run::thumbnail_done(std::size_t index, conc::Outcome<ThumbnailReply>&& outc
   } else {
     const ThumbnailReply& reply = *outcome;
     rec.sha256 = reply.sha256;
+    if (!reply.filtered.empty()) {
+      rec.status = "filtered";
+      rec.filtered = reply.filtered;
+      rec.error = reply.error;
+      refuse(index, std::move(rec), &facts);
+      return;
+    }
     if (!reply.ok) {
       rec.status = "failed";
       rec.error = reply.error;
@@ -156,20 +191,22 @@ void Run::thumbnail_done(std::size_t index, conc::Outcome<ThumbnailReply>&& outc
   if (!outcome) facts.original.clear();
   if (rec.status == "ok") ++thumbnailed_;
   if (rec.status == "ok" && tars_) {
-    char key[32];
-    std::snprintf(key, sizeof key, "%09zu", job.line);
+    const std::string key = sample_key(job.line);
     facts.path = key + outcome->extension;
-    const nlohmann::json meta = {{"key", key},
-                                 {"url", common::name_to_text(job.url)},
-                                 {"width", facts.width},
-                                 {"height", facts.height},
-                                 {"source_width", facts.source_width},
-                                 {"source_height", facts.source_height},
-                                 {"source_bytes", facts.source_bytes},
-                                 {"sha256", rec.sha256}};
-    WebDatasetSample sample{key, outcome->extension.substr(1), std::move(outcome->encoded),
-                            meta.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
-    tars_->add(std::move(sample), {rec, facts}, std::move(slot));  // the slot waits for the writer, not this thread
+    const SampleFacts sample{key,
+                             job.url,
+                             job.caption,
+                             job.columns,
+                             facts.width,
+                             facts.height,
+                             facts.source_width,
+                             facts.source_height,
+                             facts.source_bytes,
+                             rec.sha256};
+    WebDatasetSample member{key, outcome->extension.substr(1), std::move(outcome->encoded), sample_json(sample),
+                            job.caption};
+    job_done(index);                                               // its record waits for the tar
+    tars_->add(std::move(member), {rec, facts}, std::move(slot));  // the slot waits for the writer, not this thread
     update_thumbnail_status();
     return;
   }
@@ -189,6 +226,7 @@ void Run::thumbnail_done(std::size_t index, conc::Outcome<ThumbnailReply>&& outc
   ++settled_;
   progress_->advance(1, rec.status != "ok");
   update_thumbnail_status();
+  job_done(index);
 }
 
 void Run::tar_settled(std::vector<ThumbnailTars::Pending>&& samples, const std::string& tar, const std::string& error) {
@@ -228,7 +266,10 @@ void Run::finish_thumbnails(Clock::time_point start) {
   const RunStats::Totals totals = stats_.totals();
   nlohmann::json by_status = totals.by_status;
   by_status["skipped"] = skipped_.load();
-  const nlohmann::json stats = {
+  // img2dataset's counts, and conc's own.
+  nlohmann::json stats = RunStats::dataset_view(totals, seconds);
+  stats["skipped"] = skipped_.load();
+  stats.update(nlohmann::json{
       {"wall_seconds", seconds},
       {"urls", by_status},
       {"errors", totals.by_error},
@@ -239,13 +280,14 @@ void Run::finish_thumbnails(Clock::time_point start) {
        {{"width", o_.thumbnail.spec.width},
         {"height", o_.thumbnail.spec.height},
         {"fit", o_.thumbnail.spec.fit},
+        {"enlarge", o_.thumbnail.spec.enlarge},
         {"format", o_.thumbnail.spec.format},
         {"quality", o_.thumbnail.spec.quality}}},
       {"output", tars_ ? "webdataset" : "files"},
       {"workers", thumbnails_->workers()},
       {"max_bodies_held", thumbnails_->max_bodies()},
       {"peak_bodies_held", thumbnails_->peak_held()},
-  };
+  });
   try {
     common::write_atomically((root_ / common::shard_file_name("stats.json", o_.shard)).string(), stats.dump(2) + "\n",
                              *temporaries_);

@@ -98,6 +98,7 @@ void WebDatasetWriter::add(const WebDatasetSample& sample) {
   try {
     if (!archive_) open_tar();
     write_member(sample.key + "." + sample.image_extension, sample.image);
+    if (sample.text) write_member(sample.key + ".txt", *sample.text);
     write_member(sample.key + ".json", sample.json);
   } catch (...) {
     abandon_tar();

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,7 @@ struct WebDatasetSample {
   std::string image_extension;  // without the dot, e.g. "jpg"
   std::string image;
   std::string json;
+  std::optional<std::string> text{};  // KEY.txt, the caption, when there is one
 };
 
 // One thread uses a writer, and a folder has one writer at a time (the caller holds its lock).
@@ -44,9 +46,9 @@ class WebDatasetWriter {
   WebDatasetWriter(const WebDatasetWriter&) = delete;
   WebDatasetWriter& operator=(const WebDatasetWriter&) = delete;
 
-  // Appends KEY.<image_extension> then KEY.json; completes the tar when it holds samples_per_tar.
-  // std::invalid_argument for a key or extension that is not a plain name; std::runtime_error
-  // naming the file and the reason when writing fails.
+  // Appends KEY.<image_extension>, KEY.txt (when the sample has a text) and KEY.json; completes the tar when it holds
+  // samples_per_tar. std::invalid_argument for a key or extension that is not a plain name; std::runtime_error naming
+  // the file and the reason when writing fails.
   void add(const WebDatasetSample& sample);
 
   // Completes the last, partial tar, if it holds any sample.
