@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -22,15 +23,24 @@ struct Result {
   std::string err;
 };
 
-// conc-fetch ARGS LIST, LIST holding `list`, in `dir`.
-inline Result run(const TempDir& dir, const std::string& list, std::vector<std::string> args) {
-  std::ofstream(dir / "list.txt", std::ios::binary) << list;
+// conc-fetch ARGS LIST, LIST (dir/name) holding `list`.
+inline Result run(const TempDir& dir, const std::string& list, std::vector<std::string> args,
+                  const std::string& name = "list.txt") {
+  std::ofstream(dir / name, std::ios::binary) << list;
   std::vector<std::string> argv = {CONC_FETCH_EXE};
   argv.insert(argv.end(), args.begin(), args.end());
-  argv.push_back((dir / "list.txt").string());
+  argv.push_back((dir / name).string());
   const pid_t pid = test_support::spawn(argv, dir / "stdout.txt", dir / "stderr.txt");
   const int code = test_support::wait_exit(pid);
   return {code, test_support::slurp(dir / "stdout.txt"), test_support::slurp(dir / "stderr.txt")};
+}
+
+// conc-fetch --summary OUT.
+inline Result summary(const TempDir& dir, const std::filesystem::path& out) {
+  const pid_t pid =
+      test_support::spawn({CONC_FETCH_EXE, "--summary", out.string()}, dir / "summary.out", dir / "summary.err");
+  const int code = test_support::wait_exit(pid);
+  return {code, test_support::slurp(dir / "summary.out"), test_support::slurp(dir / "summary.err")};
 }
 
 inline std::string sha256_of(const std::filesystem::path& file) {
@@ -42,6 +52,16 @@ inline std::vector<nlohmann::json> manifest(const std::filesystem::path& file) {
   std::vector<nlohmann::json> lines;
   std::ifstream in(file);
   for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
+  return lines;
+}
+
+// The last line of each URL in a manifest.
+inline std::map<std::string, nlohmann::json> manifest_by_url(const std::filesystem::path& file) {
+  std::map<std::string, nlohmann::json> lines;
+  for (nlohmann::json& j : manifest(file)) {
+    const std::string url = j.at("url").get<std::string>();
+    lines[url] = std::move(j);
+  }
   return lines;
 }
 

@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "engine/sha256.hpp"
+#include "fetch_cli.hpp"
 #include "fetch_server.hpp"
 #include "images.hpp"
 #include "subprocess.hpp"
@@ -28,38 +29,15 @@ using test_support::slurp;
 
 namespace {
 
-struct Result {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
+using fetch_cli::manifest_by_url;
+using fetch_cli::Result;
 
 // conc-fetch ARGS LIST, with `list` written to dir/name.
 Result run_fetch(const TempDir& dir, const std::string& name, const std::string& list, std::vector<std::string> args) {
-  std::ofstream(dir / name, std::ios::binary) << list;
-  std::vector<std::string> argv = {CONC_FETCH_EXE};
-  argv.insert(argv.end(), args.begin(), args.end());
-  argv.push_back((dir / name).string());
-  const pid_t pid = test_support::spawn(argv, dir / "stdout.txt", dir / "stderr.txt");
-  return {test_support::wait_exit(pid), slurp(dir / "stdout.txt"), slurp(dir / "stderr.txt")};
+  return fetch_cli::run(dir, list, std::move(args), name);
 }
 
-Result run_summary(const TempDir& dir, const fs::path& out) {
-  const pid_t pid =
-      test_support::spawn({CONC_FETCH_EXE, "--summary", out.string()}, dir / "summary.out", dir / "summary.err");
-  return {test_support::wait_exit(pid), slurp(dir / "summary.out"), slurp(dir / "summary.err")};
-}
-
-// The last manifest line of each URL in a manifest.
-std::map<std::string, nlohmann::json> manifest_by_url(const fs::path& manifest) {
-  std::map<std::string, nlohmann::json> lines;
-  std::ifstream in(manifest);
-  for (std::string line; std::getline(in, line);) {
-    const auto j = nlohmann::json::parse(line);
-    lines[j.at("url").get<std::string>()] = j;
-  }
-  return lines;
-}
+Result run_summary(const TempDir& dir, const fs::path& out) { return fetch_cli::summary(dir, out); }
 
 // A tar's members in order, read with libarchive.
 std::vector<std::pair<std::string, std::string>> tar_members(const fs::path& tar) {

@@ -20,6 +20,7 @@
 
 #include "atomic_file.hpp"
 #include "engine/sha256.hpp"
+#include "fetch_cli.hpp"
 #include "fetch_server.hpp"
 #include "image_header.hpp"
 #include "images.hpp"
@@ -33,32 +34,17 @@ using test_support::slurp;
 
 namespace {
 
-struct Result {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
+using fetch_cli::Result;
 
 Result run_fetch(const TempDir& dir, const std::vector<std::string>& urls, std::vector<std::string> args) {
-  std::ofstream list(dir / "list.txt");
-  for (const auto& u : urls) list << u << "\n";
-  list.close();
-  std::vector<std::string> argv = {CONC_FETCH_EXE};
-  argv.insert(argv.end(), args.begin(), args.end());
-  argv.push_back((dir / "list.txt").string());
-  const pid_t pid = test_support::spawn(argv, dir / "stdout.txt", dir / "stderr.txt");
-  return {test_support::wait_exit(pid), slurp(dir / "stdout.txt"), slurp(dir / "stderr.txt")};
+  std::string list;
+  for (const auto& u : urls) list += u + "\n";
+  return fetch_cli::run(dir, list, std::move(args));
 }
 
 // The manifest's lines by URL (the last line of each).
 std::map<std::string, nlohmann::json> manifest_by_url(const fs::path& out) {
-  std::map<std::string, nlohmann::json> lines;
-  std::ifstream in(out / ".conc-fetch.jsonl");
-  for (std::string line; std::getline(in, line);) {
-    const auto j = nlohmann::json::parse(line);
-    lines[j.at("url").get<std::string>()] = j;
-  }
-  return lines;
+  return fetch_cli::manifest_by_url(out / ".conc-fetch.jsonl");
 }
 
 std::vector<nlohmann::json> manifest_lines(const fs::path& out) {
