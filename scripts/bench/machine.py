@@ -1,5 +1,6 @@
-"""What machine a benchmark ran on, for the reports."""
+"""What machine a benchmark ran on, and how its figures are written, for the reports."""
 import os
+import statistics
 
 
 def describe():
@@ -11,3 +12,11 @@ def describe():
                 cpu = line.split(":", 1)[1].strip()
                 break
     return f"{os.cpu_count()} cores, {cpu}"
+
+
+def spread(values, fmt="{:.2f}"):
+    """The median, and the range when there is more than one value: '1.20 (1.10-1.31)'."""
+    med = statistics.median(values)
+    if len(values) == 1:
+        return fmt.format(med)
+    return f"{fmt.format(med)} ({fmt.format(min(values))}-{fmt.format(max(values))})"

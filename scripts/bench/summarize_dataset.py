@@ -10,20 +10,13 @@ import sys
 from collections import defaultdict
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from machine import describe  # noqa: E402
+from machine import describe, spread  # noqa: E402
 
 ARMS = [("conc", "conc-fetch --thumbnail --fit border (webdataset)"),
         ("python", "Python, img2dataset's architecture")]
 TARGET = 3.0
 # img2dataset's own figures (its dataset_examples): samples a second, on a 16-core machine with 2 Gbps.
 PUBLISHED = [("laion400m", 1300, 16), ("cc3m", 850, 16)]
-
-
-def spread(values, fmt="{:.2f}"):
-    med = statistics.median(values)
-    if len(values) == 1:
-        return fmt.format(med)
-    return f"{fmt.format(med)} ({fmt.format(min(values))}-{fmt.format(max(values))})"
 
 
 def main():

@@ -12,7 +12,7 @@ import sys
 from collections import defaultdict
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from machine import describe  # noqa: E402
+from machine import describe, spread  # noqa: E402
 
 ARMS = [
     ("fetch-thumbnail", "conc-fetch --thumbnail (one run)"),
@@ -45,13 +45,6 @@ def complete_runs(steps_by_rep, needed):
             "steps": {s: float(steps[s]["wall_s"]) for s in needed},
         }
     return out
-
-
-def spread(values, fmt="{:.2f}"):
-    med = statistics.median(values)
-    if len(values) == 1:
-        return fmt.format(med)
-    return f"{fmt.format(med)} ({fmt.format(min(values))}-{fmt.format(max(values))})"
 
 
 def main():
