@@ -202,9 +202,11 @@ TEST_CASE("conc-fetch: --input-format names a table whatever the list's name, an
                                     {"--caption-col", "text", "-o", (dir / "o3").string()});
   CHECK(no_table.exit_code == 2);
   CHECK(no_table.err.find("--caption-col has no effect without a table") != std::string::npos);
-  const Result reserved = run_fetch(dir, "list.csv", csv, {"--save-columns", "width", "-o", (dir / "o4").string()});
-  CHECK(reserved.exit_code == 2);
-  CHECK(reserved.err.find("--save-columns: 'width' is a field conc-fetch writes itself") != std::string::npos);
+  for (const std::string own : {"width", "schema"}) {
+    const Result reserved = run_fetch(dir, "list.csv", csv, {"--save-columns", own, "-o", (dir / "o4").string()});
+    CHECK(reserved.exit_code == 2);
+    CHECK(reserved.err.find("--save-columns: '" + own + "' is a field conc-fetch writes itself") != std::string::npos);
+  }
 }
 
 TEST_CASE("conc-fetch: files from a table have their JSON and caption beside them", "[thumbnail][dataset][server]") {

@@ -38,6 +38,23 @@ TEST_CASE("manifest lines are valid JSON whatever the names' bytes, and give the
   CHECK(back->record.path == r.path);
 }
 
+TEST_CASE("a manifest line names its schema first, an older conc-fetch's line (none) is read, another schema's not",
+          "[fetch][manifest]") {
+  const std::string line = fetch::to_json_line(ok("http://h/a", "a.bin"));
+  CHECK(line.rfind(R"({"schema":"conc-fetch-manifest/1",)", 0) == 0);
+  CHECK(nlohmann::json::parse(line).at("schema") == fetch::kManifestSchema);
+  TempDir dir;
+  const auto file = dir / "m.jsonl";
+  std::ofstream(file) << R"({"url":"old","path":"old.bin","status":"ok","bytes":10,"sha256":"","attempts":1})"
+                      << "\n"
+                      << R"({"schema":"conc-fetch-manifest/2","url":"new","path":"new.bin","status":"ok","bytes":10})"
+                      << "\n";
+  Manifest m(file);
+  CHECK(m.done_before("old", "old.bin"));
+  CHECK_FALSE(m.done_before("new", "new.bin"));
+  CHECK_FALSE(m.done_before("new"));
+}
+
 TEST_CASE("a record vouches for a path only while it is the last record of that path", "[fetch][manifest]") {
   TempDir dir;
   const auto file = dir / "m.jsonl";

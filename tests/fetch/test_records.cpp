@@ -140,6 +140,35 @@ TEST_CASE("conc-fetch --summary counts each URL once, by its latest outcome", "[
   CHECK(err.str() == "error: http://h/caf\\xE9: HTTP 500\nerror: http://h/v: HTTP 404\n");
 }
 
+TEST_CASE("conc-fetch --summary reads what older runs wrote without a schema, and passes over another schema's files",
+          "[fetch][records]") {
+  TempDir dir;
+  // u by a conc-fetch that named no schema, v by this one, w by a later version this one cannot read.
+  std::ofstream(dir / ".conc-fetch.jsonl")
+      << R"({"url":"http://h/u","path":"00000.tar","status":"ok","bytes":10,"thumbnail":"000000001.jpg"})"
+      << "\n"
+      << R"({"schema":"conc-fetch-manifest/1","url":"http://h/v","path":"00000.tar","status":"ok","bytes":20,)"
+      << R"("thumbnail":"000000002.jpg"})"
+      << "\n"
+      << R"({"schema":"conc-fetch-manifest/2","url":"http://h/w","path":"00000.tar","status":"ok","bytes":40,)"
+      << R"("thumbnail":"000000003.jpg"})"
+      << "\n";
+  std::ofstream(dir / "stats.json") << R"({"count":1,"duration":3.5})"
+                                    << "\n";
+  std::ofstream(dir / "stats.shard-0000-of-0002.json") << R"({"schema":"conc-fetch-stats/1","duration":2})"
+                                                       << "\n";
+  std::ofstream(dir / "stats.shard-0001-of-0002.json") << R"({"schema":"conc-fetch-stats/2","duration":99})"
+                                                       << "\n";
+  std::ostringstream out;
+  std::ostringstream err;
+  CHECK(fetch::summarize(dir.path, "", out, err) == 0);
+  CHECK(out.str() ==
+        "2 downloaded, 0 failed, 30 B in 1 manifest\n"
+        "count 2: 2 successes, 0 failed to download, 0 failed to resize, 0 opted out, 0 filtered; the longest run "
+        "3.50 s\n");
+  CHECK(err.str().empty());
+}
+
 TEST_CASE("conc-fetch --max-size takes 1 byte to 2^63 bytes, and nothing else", "[fetch][records]") {
   TempDir dir;
   for (const std::string bad : {"0.5", "0", "1e20", "9223372036854775809", "-1", "k"}) {

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "atomic_file.hpp"
 #include "engine/validators.hpp"
@@ -48,8 +49,10 @@ TEST_CASE("an answer to a resume is the same file only while its validators and 
   CHECK_FALSE(Validators{}.can_vouch());
 }
 
-TEST_CASE("validators are written beside the part and read back, and nothing when they are not there or not whole",
-          "[fetch][validators]") {
+TEST_CASE(
+    "validators are written beside the part with their schema and read back (an older conc-fetch's too), "
+    "and nothing when they are not there, not whole or another schema's",
+    "[fetch][validators]") {
   TempDir dir;
   const common::Temporaries temporaries("vali1234");
   const auto file = fetch::validators_file(dir / "a.bin.part");
@@ -66,6 +69,16 @@ TEST_CASE("validators are written beside the part and read back, and nothing whe
   CHECK(back->etag == "\"x\"");
   CHECK(back->last_modified.empty());
   CHECK(back->length == 42u);
+  CHECK(nlohmann::json::parse(std::ifstream(file)).at("schema") == fetch::kPartSchema);
+  const std::string sha = std::string(64, 'e');
+  std::ofstream(file) << R"({"url_sha256": ")" << sha << R"(", "length": 7})";  // an older conc-fetch's: no schema
+  const auto older = fetch::read_validators(file);
+  REQUIRE(older);
+  CHECK(older->url_sha256 == sha);
+  CHECK(older->length == 7u);
+  std::ofstream(file) << R"({"schema": "conc-fetch-part/2", "url_sha256": ")" << sha << R"(", "length": 7})";
+  CHECK_FALSE(fetch::read_validators(file));  // a later version's: the part starts again from zero
+
   std::ofstream(file) << "{\"url_sha256\": \"ff";  // cut short by a kill
   CHECK_FALSE(fetch::read_validators(file));
   std::ofstream(file) << "{\"url_sha256\": \"ff\"}";  // nothing to check a part with

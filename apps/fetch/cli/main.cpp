@@ -25,6 +25,7 @@
 #include "run.hpp"
 #include "shard.hpp"
 #include "store/summary.hpp"
+#include "thumbnail/sample_json.hpp"
 
 int main(int argc, char** argv) {
   conc::worker_main_if_requested(argc, argv);
@@ -343,8 +344,7 @@ int main(int argc, char** argv) {
   }
   // As img2dataset, a saved column may not take the name of a field conc-fetch writes itself.
   for (const std::string& column : o.columns.save) {
-    for (const char* own : {"key", "url", "caption", "status", "error_message", "width", "height", "original_width",
-                            "original_height", "source_width", "source_height", "source_bytes", "sha256"}) {
+    for (const std::string_view own : fetch::kSampleFields) {
       if (column == own) {
         std::cerr << "conc-fetch: --save-columns: '" << column
                   << "' is a field conc-fetch writes itself (rename the column, or use --url-col or --caption-col)\n";

@@ -22,6 +22,7 @@ std::optional<Validators> read_validators(const std::filesystem::path& file) {
   text << in.rdbuf();
   try {
     const auto j = nlohmann::json::parse(text.str());
+    if (const auto schema = j.find("schema"); schema != j.end() && *schema != kPartSchema) return std::nullopt;
     Validators v;
     v.url_sha256 = j.at("url_sha256").get<std::string>();
     v.etag = j.value("etag", "");
@@ -35,7 +36,7 @@ std::optional<Validators> read_validators(const std::filesystem::path& file) {
 }
 
 bool write_validators(const std::filesystem::path& file, const Validators& v, const common::Temporaries& temporaries) {
-  nlohmann::json j = {{"url_sha256", v.url_sha256}};
+  nlohmann::ordered_json j = {{"schema", kPartSchema}, {"url_sha256", v.url_sha256}};
   if (!v.etag.empty()) j["etag"] = v.etag;
   if (!v.last_modified.empty()) j["last_modified"] = v.last_modified;
   if (v.length) j["length"] = *v.length;

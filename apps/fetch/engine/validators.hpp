@@ -2,7 +2,8 @@
 // What shows that a part file and the remote file are still the same file: the validators of
 // the response that started the part (a strong ETag, Last-Modified, the total length), kept
 // beside it in NAME.part.json. A resume sends If-Range with them and checks the answer against
-// them; a part without them is started again from zero.
+// them; a part without them is started again from zero. The file names its kind and version
+// (docs/schemas/conc-fetch-part.schema.json).
 
 #include <cstdint>
 #include <filesystem>
@@ -13,6 +14,8 @@
 #include "atomic_file.hpp"
 
 namespace fetch {
+
+inline constexpr const char* kPartSchema = "conc-fetch-part/1";
 
 struct Validators {
   std::string url_sha256;  // of the URL the part was started from: another URL never continues it
@@ -31,7 +34,8 @@ struct Validators {
 // NAME.part.json for NAME.part.
 std::filesystem::path validators_file(const std::filesystem::path& part);
 
-// The validators kept beside a part; nothing when there are none or they cannot be read.
+// The validators kept beside a part; nothing when there are none, they cannot be read, or the file
+// names another schema than kPartSchema (one that names none is an older conc-fetch's).
 std::optional<Validators> read_validators(const std::filesystem::path& file);
 
 // Writes them atomically (through one of `temporaries`' names); false when they cannot be written.

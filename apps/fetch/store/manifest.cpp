@@ -17,10 +17,10 @@ using common::name_from_text;
 using common::name_to_text;
 
 std::string to_json_line(const Record& r, const ThumbnailFacts* thumbnail) {
-  nlohmann::json j = {{"url", name_to_text(r.url)}, {"path", name_to_text(r.path)},
-                      {"status", r.status},         {"http_status", r.http_status},
-                      {"bytes", r.bytes},           {"sha256", r.sha256},
-                      {"attempts", r.attempts}};
+  nlohmann::ordered_json j = {{"schema", kManifestSchema},    {"url", name_to_text(r.url)},
+                              {"path", name_to_text(r.path)}, {"status", r.status},
+                              {"http_status", r.http_status}, {"bytes", r.bytes},
+                              {"sha256", r.sha256},           {"attempts", r.attempts}};
   if (r.resumed_from != 0) {
     j["resumed_from"] = r.resumed_from;
     j["resume_check"] = r.resume_check;
@@ -39,7 +39,7 @@ std::string to_json_line(const Record& r, const ThumbnailFacts* thumbnail) {
   if (!r.error.empty()) j["error"] = r.error;
   if (!r.filtered.empty()) j["filtered"] = r.filtered;
   if (r.caption) j["caption"] = *r.caption;
-  if (!r.columns.empty()) j["columns"] = nlohmann::json::parse(r.columns);
+  if (!r.columns.empty()) j["columns"] = nlohmann::ordered_json::parse(r.columns);
   // Names are text already; an error message that quotes bytes that are not UTF-8 has them replaced.
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -47,6 +47,7 @@ std::string to_json_line(const Record& r, const ThumbnailFacts* thumbnail) {
 std::optional<Recorded> parse_manifest_line(const std::string& line) {
   try {
     const auto j = nlohmann::json::parse(line);
+    if (const auto schema = j.find("schema"); schema != j.end() && *schema != kManifestSchema) return std::nullopt;
     Recorded r;
     r.record.url = name_from_text(j.at("url").get<std::string>());
     r.record.path = name_from_text(j.value("path", ""));

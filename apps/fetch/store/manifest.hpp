@@ -4,6 +4,7 @@
 //
 // Names and URLs are bytes; in the JSON they are text by common::name_to_text() (valid UTF-8 as
 // it is, other bytes as \xHH), so every line is valid JSON and every name comes back as it was.
+// Each line names its kind and version (docs/schemas/conc-fetch-manifest.schema.json).
 
 #include <conc/fd.hpp>
 #include <cstdint>
@@ -15,6 +16,8 @@
 #include <vector>
 
 namespace fetch {
+
+inline constexpr const char* kManifestSchema = "conc-fetch-manifest/1";
 
 // With --thumbnail: what the worker made of the downloaded body.
 struct ThumbnailFacts {
@@ -98,7 +101,8 @@ class Manifest {
   conc::Fd out_;
 };
 
-// A manifest line read back: Recorded, or nothing for a line that is not one (cut short by a kill).
+// A manifest line read back: Recorded, or nothing for a line that is not one (cut short by a kill,
+// or naming another schema than kManifestSchema; a line without one is an older conc-fetch's).
 std::optional<Recorded> parse_manifest_line(const std::string& line);
 
 }  // namespace fetch

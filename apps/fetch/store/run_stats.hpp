@@ -1,6 +1,7 @@
 #pragma once
 // The counts of a run, for OUT/stats.json and --summary: lines by status, failures by class of
-// error and by stage, refusals by filter, the most frequent messages, bytes.
+// error and by stage, refusals by filter, the most frequent messages, bytes. stats.json names its
+// kind and version (docs/schemas/conc-fetch-stats.schema.json).
 
 #include <cstdint>
 #include <map>
@@ -12,6 +13,8 @@
 #include "store/manifest.hpp"
 
 namespace fetch {
+
+inline constexpr const char* kStatsSchema = "conc-fetch-stats/1";
 
 // A short, stable name for the kind of an error, to count failures by: "http_404", "not_an_image",
 // "truncated", "too_many_pixels", "too_large", "decoder_crashed", "timeout", "network", ...

@@ -57,7 +57,8 @@ double longest_run(const fs::path& folder) {
     if (name != "stats.json" && !common::shard_of_file_name(name, "stats", ".json")) continue;
     std::ifstream in(it->path());
     const auto j = nlohmann::json::parse(in, nullptr, false);
-    if (j.is_object() && j.value("duration", 0.0) > longest) longest = j.value("duration", 0.0);
+    if (!j.is_object() || j.value("schema", kStatsSchema) != kStatsSchema) continue;  // none: an older conc-fetch's
+    if (j.value("duration", 0.0) > longest) longest = j.value("duration", 0.0);
   }
   return longest;
 }

@@ -15,6 +15,7 @@ std::string sample_key(std::size_t line) {
 
 std::string sample_json(const SampleFacts& facts) {
   nlohmann::json j = facts.columns.empty() ? nlohmann::json::object() : nlohmann::json::parse(facts.columns);
+  j["schema"] = kSampleSchema;
   j["key"] = facts.key;
   j["url"] = common::name_to_text(facts.url);
   if (facts.caption) j["caption"] = *facts.caption;

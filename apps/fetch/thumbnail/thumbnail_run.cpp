@@ -288,8 +288,10 @@ void Run::finish_thumbnails(Clock::time_point start) {
       {"max_bodies_held", thumbnails_->max_bodies()},
       {"peak_bodies_held", thumbnails_->peak_held()},
   });
+  nlohmann::ordered_json file = {{"schema", kStatsSchema}};
+  for (const auto& [name, value] : stats.items()) file[name] = value;
   try {
-    common::write_atomically((root_ / common::shard_file_name("stats.json", o_.shard)).string(), stats.dump(2) + "\n",
+    common::write_atomically((root_ / common::shard_file_name("stats.json", o_.shard)).string(), file.dump(2) + "\n",
                              *temporaries_);
   } catch (const std::exception& e) {
     say(std::string("error: ") + e.what());
