@@ -30,6 +30,9 @@ set(CPACK_DEBIAN_DEV_DESCRIPTION
 
 install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/conc
   RENAME copyright COMPONENT apps)
+# The JSON Schemas of the files the tools write, where a reader of those files finds them.
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/schemas/ DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/conc/schemas
+  COMPONENT apps FILES_MATCHING PATTERN "*.schema.json")
 install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/libconc-dev
   RENAME copyright COMPONENT dev)
 include(CPack)

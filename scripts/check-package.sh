@@ -45,6 +45,12 @@ done
 [ -n "$(man -w 3 libconc 2>/dev/null)" ] || fail "man -w 3 libconc finds nothing"
 MANPAGER=cat man conc-fetch 2>/dev/null | grep -q -- '--stall-timeout' || fail "man conc-fetch does not show its options"
 echo "  man conc-fetch, conc-thumbs, libconc(3): ok"
+for kind in conc-fetch-manifest conc-fetch-part conc-fetch-sample conc-fetch-stats conc-thumbs-report \
+  conc-thumbs-state conc-thumbs-gallery; do
+  /usr/bin/python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "/usr/share/doc/conc/schemas/$kind.schema.json" ||
+    fail "the schema $kind was not installed in /usr/share/doc/conc/schemas"
+done
+echo "  JSON Schemas in /usr/share/doc/conc/schemas: ok"
 for f in /usr/share/bash-completion/completions/conc-fetch /usr/share/zsh/site-functions/_conc-thumbs \
   /usr/share/fish/vendor_completions.d/conc-thumbs.fish; do
   [ -s "$f" ] || fail "$f was not installed"
