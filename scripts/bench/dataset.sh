@@ -7,7 +7,7 @@
 #   resolves itself; the Python arm looks them up the same way). nginx on 127.0.0.1 answers every
 #   request after 100 ms: 3% with 404, 1% with a truncated PNG or WebP, 1% with an HTML page, 2% with
 #   an image and X-Robots-Tag: noai, the rest with an image.
-#   conc    conc-fetch --thumbnail 256 --fit border --output-format webdataset --caption-col caption
+#   conc    conc-fetch --thumbnail 256 --fit border --format jpeg --output-format webdataset --caption-col caption
 #           --save-columns NSFW,LICENSE --quality 85 -j CONCURRENCY (one thumbnail process per core)
 #   python  scripts/bench/py_img2dataset.py --dataset: a ThreadPool(CONCURRENCY) of urllib downloads
 #           (img2dataset's X-Robots-Tag rule) feeding a multiprocessing Pool (one process per core) of
@@ -143,7 +143,7 @@ measure() {
   echo "$workload,$arm,$rep,$n,$samples,$problems,,$wall,$(awk -v u="$user" -v s="$sys" 'BEGIN {print u + s}'),$rss" >> "$csv"
 }
 conc_arm() {  # WORKLOAD REP ROWS LIST
-  measure "$1" conc "$2" "$3" "$fetch" --thumbnail "$size" --fit border --output-format webdataset \
+  measure "$1" conc "$2" "$3" "$fetch" --thumbnail "$size" --fit border --format jpeg --output-format webdataset \
     --caption-col caption --save-columns NSFW,LICENSE --quality "$quality" -j "$concurrency" \
     --thumbnail-workers "$cores" "${resolve[@]}" --no-progress -o "$out" "$4"
 }

@@ -1,8 +1,9 @@
 """The samples of a WebDataset folder, as scripts/bench/dataset.sh checks each arm's.
 
 usage: dataset_samples.py OUT_DIR KEYS_FILE
-Reads every OUT_DIR/*.tar with tarfile, checks that each sample has its image (decoded by OpenCV:
-SIZExSIZE, the first sample's size), KEY.txt and KEY.json naming its key, writes the sorted keys to
+Reads every OUT_DIR/*.tar with tarfile, checks that each sample has its image as a JPEG (KEY.jpg,
+decoded by OpenCV: SIZExSIZE, the first sample's size; both arms encode every thumbnail as JPEG, so
+that they do the same work), KEY.txt and KEY.json naming its key, writes the sorted keys to
 KEYS_FILE and prints "SAMPLES PROBLEMS". Run with Debian's python3 (python3-opencv).
 """
 import glob
@@ -29,7 +30,7 @@ def main():
     problems = 0
     size = None
     for key, parts in samples.items():
-        image = next((parts[e] for e in ("jpg", "png", "webp") if e in parts), None)
+        image = parts.get("jpg")
         meta = json.loads(parts["json"]) if "json" in parts else {}
         if image is None or "txt" not in parts or meta.get("key") != key:
             problems += 1
