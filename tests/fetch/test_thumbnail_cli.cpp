@@ -454,7 +454,7 @@ TEST_CASE("conc-fetch --thumbnail --output-format webdataset: tars that Python r
     const TarSample& s = samples.at(urls[i]);
     CHECK(j.at("status") == "ok");
     CHECK(j.at("path") == s.tar);
-    CHECK(j.at("thumbnail").get<std::string>().rfind(s.key + ".", 0) == 0);
+    CHECK(j.at("thumbnail") == s.key + ".jpg");  // JPEG by default in tars, whatever the source
     CHECK(j.at("width") == s.width);
     CHECK(j.at("height") == s.height);
     CHECK(s.key == (i < 9 ? "00000000" : "0000000") + std::to_string(i + 1));  // the list's line
@@ -485,6 +485,16 @@ TEST_CASE("conc-fetch --thumbnail --output-format webdataset: tars that Python r
   const Result redo = run_fetch(dir, urls, args);
   INFO(redo.err);
   CHECK(redo.err.find("1 thumbnailed, 3 skipped, 2 failed") != std::string::npos);
+
+  // --format auto, asked for, keeps a PNG's and a WebP's format in the tar too.
+  std::vector<std::string> keep = {
+      "--thumbnail",   "64", "--output-format",      "webdataset", "--format", "auto", "--engine", engine,
+      "--no-progress", "-o", (dir / "keep").string()};
+  const Result kept = run_fetch(dir, urls, keep);
+  INFO(kept.err);
+  const auto kept_lines = manifest_by_url(dir / "keep");
+  CHECK(kept_lines.at(urls[1]).at("thumbnail").get<std::string>().ends_with(".png"));
+  CHECK(kept_lines.at(urls[2]).at("thumbnail").get<std::string>().ends_with(".webp"));
 }
 
 TEST_CASE("conc-fetch --thumbnail checks a listed SHA-256 against the body", "[thumbnail][server]") {

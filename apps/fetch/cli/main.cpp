@@ -226,7 +226,8 @@ int main(int argc, char** argv) {
                  "noai,noimageai,noindex,noimageindex; '' keeps everything")
       ->option_text("LIST");
   app.add_option("--format", o.thumbnail.spec.format,
-                 "with --thumbnail: auto (keep JPEG/PNG/WebP, JPEG otherwise), jpeg, png or webp")
+                 "with --thumbnail: auto (keep JPEG/PNG/WebP, JPEG otherwise; the default into files), jpeg (the "
+                 "default with --output-format webdataset: every sample a KEY.jpg, as img2dataset's), png or webp")
       ->check(common::cli::one_of({"auto", "jpeg", "jpg", "png", "webp"}));
   app.add_option("--quality", o.thumbnail.spec.quality, "with --thumbnail: JPEG/WebP quality, 1-100 (default 85)")
       ->check(common::cli::whole_number(1, 100));
@@ -375,6 +376,10 @@ int main(int argc, char** argv) {
   o.engine = engine == "multi" ? fetch::Engine::Multi : fetch::Engine::Threads;
   o.shard_by = shard_by == "host" ? fetch::ShardBy::Host : fetch::ShardBy::Url;
   o.thumbnail.output = output_format == "webdataset" ? fetch::OutputFormat::WebDataset : fetch::OutputFormat::Files;
+  // A WebDataset's loaders ask for one extension (to_tuple("jpg", "json")): one format unless told.
+  if (o.thumbnail.output == fetch::OutputFormat::WebDataset && app.count("--format") == 0) {
+    o.thumbnail.spec.format = "jpeg";
+  }
   if (!summary.empty()) return fetch::summarize(summary, o.manifest, std::cout, std::cerr);
   try {
     if (!shard.empty()) o.shard = common::resolve_shard(shard, shard_count, common::process_environment());
