@@ -499,7 +499,9 @@ def resume_thumbs_shard(setup):
     for k in range(1, 60):
         shutil.copyfile(photos / "IMG_0.jpg", photos / f"IMG_{k}.jpg")
     out = setup.work / "thumbs-killed"
-    command = [setup.args.thumbs, "--no-progress", "--engine", "serial", "-s", "1200", "-o", out, photos]
+    # A box as large as the photos: each is decoded and encoded whole (tens of ms), so that the run is
+    # still going when its second thumbnail is seen; a smaller box decodes at a fraction of the size.
+    command = [setup.args.thumbs, "--no-progress", "--engine", "serial", "-s", "2400", "-o", out, photos]
     for i in (0, 2):
         subprocess.run(command + ["--shard", f"{i}/{SHARDS}"], capture_output=True, timeout=120)
     others = file_states(out, set())
