@@ -832,7 +832,15 @@ TEST_CASE("nginx over TLS: the CA certificates are read once per run, whatever n
     const Result r = run_fetch(dir, many.list, many.args(args), source.env);
     INFO(r.err);
     CHECK(r.exit_code == 0);
-    CHECK(count.opens() == 1);
+    if (source.read == hashed) {
+      // A hashed directory is looked up by OpenSSL as certificates are asked for, into the one
+      // store: two first handshakes at the same moment may both read the file, never more than
+      // the transfers at once (4), never one read per handshake (6 here, one per host).
+      CHECK(count.opens() >= 1);
+      CHECK(count.opens() <= 4);
+    } else {
+      CHECK(count.opens() == 1);
+    }
   }
   const ConnectionUse use(nginx.connection_lines());
   CHECK(use.by_host.size() == 6);
