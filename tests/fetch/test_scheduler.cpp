@@ -117,6 +117,31 @@ TEST_CASE("retries wait for their due time while fresh work goes first", "[fetch
   CHECK_FALSE(s.next());  // all done
 }
 
+TEST_CASE("a worker waiting for a retry's due time survives retries queued meanwhile", "[fetch][scheduler]") {
+  // Waiting workers wake on every retry queued; each push may move the queue's storage, which the
+  // wait's deadline must not point into (AddressSanitizer: a read of freed memory on waking).
+  Scheduler s(0);
+  const auto far = Scheduler::Clock::now() + 10min;
+  s.retry(0, "h", far);
+  std::atomic<std::size_t> got{0};
+  std::thread waiting([&] {
+    if (auto g = s.next()) got += g->index;
+  });
+  std::thread waiting_until([&] {
+    if (auto g = s.next_until(Scheduler::Clock::now() + 5min)) got += g->index;
+  });
+  std::this_thread::sleep_for(50ms);  // both asleep, most likely; if not, the test proves less
+  for (std::size_t i = 1; i <= 200; ++i) {
+    s.retry(i, "h", far + std::chrono::seconds(i));
+    if (i % 10 == 0) std::this_thread::sleep_for(1ms);  // let the waiters wake between pushes
+  }
+  s.add(1000, "a");
+  s.add(2000, "b");
+  waiting.join();
+  waiting_until.join();
+  CHECK(got == 3000);
+}
+
 TEST_CASE("workers all finish once the input is closed and nothing is left", "[fetch][scheduler]") {
   Scheduler s(3);
   std::atomic<int> done{0};

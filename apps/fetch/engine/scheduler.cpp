@@ -153,7 +153,10 @@ std::optional<Scheduler::Grant> Scheduler::next() {
       return std::nullopt;
     }
     if (!delayed_.empty()) {
-      changed_.wait_until(lock, delayed_.top().due);
+      // A copy: wait_until keeps its argument by reference while the lock is released, and a retry
+      // pushed meanwhile may move the queue's elements.
+      const Clock::time_point due = delayed_.top().due;
+      changed_.wait_until(lock, due);
     } else {
       changed_.wait(lock);
     }
@@ -170,7 +173,8 @@ std::optional<Scheduler::Grant> Scheduler::next_until(Clock::time_point deadline
       return std::nullopt;
     }
     if (Clock::now() >= deadline) return std::nullopt;
-    changed_.wait_until(lock, delayed_.empty() ? deadline : std::min(deadline, delayed_.top().due));
+    const Clock::time_point until = delayed_.empty() ? deadline : std::min(deadline, delayed_.top().due);
+    changed_.wait_until(lock, until);
   }
 }
 
